@@ -398,6 +398,11 @@ int http_do(http_client *c, const http_req *r, http_resp *out)
             out->etag = sink.etag;
             out->attempts = attempt;
             out->bytes_sent = src.sent;
+            {
+                curl_off_t cl = -1;
+                if (cc == CURLE_OK) curl_easy_getinfo(c->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+                out->content_length = (long long)cl;
+            }
             return cc == CURLE_OK ? 0 : -1;
         }
         if (cc != CURLE_OK)

@@ -76,6 +76,7 @@ typedef struct http_resp {
     CURLcode curl_code; char errbuf[CURL_ERROR_SIZE];
     int attempts;
     long long bytes_sent;                        /* request body bytes, last attempt */
+    long long content_length;                    /* Content-Length of the answer (HEAD too), -1 unknown */
 } http_resp;
 
 /* Performs the request with the retry policy. Returns 0 when a response
