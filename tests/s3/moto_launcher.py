@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""moto's S3 server for the mlflow-lite S3 tests, bound to 127.0.0.1, with
+SigV4 checking ON and three test-only additions.
+
+1. RAW_URI signatures. moto 5.2.x checks a signature against werkzeug's
+   re-quoted `request.url`, so a key with `+ = : @ ,` or non-ASCII (or a list
+   `prefix` holding `/`) gets 403 even from boto3. We hand moto's
+   authenticator the URI exactly as it arrived on the wire (RAW_URI), which is
+   what every client signs.
+2. A request log: GET /_mll/log returns [[method, raw_uri, status], ...];
+   POST /_mll/log/reset clears it. Tests count PUTs with it.
+3. Fault injection: POST /_mll/fault with JSON
+   {"method": "PUT", "match": "partNumber=", "count": 2, "status": 503,
+    "code": "SlowDown"} answers the next `count` matching requests with that
+   S3 error instead of passing them to moto.
+
+Setup: creates IAM user `mll` with an s3:* policy, an access key, and the
+buckets given with --bucket, all before auth is turned on (reset-auth 0).
+Prints one JSON line {"port", "endpoint", "access_key_id", "secret_access_key"}
+to stdout (and to --info FILE), then serves until killed.
+"""
+import argparse
+import json
+import os
+import sys
+import threading
+
+os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+
+from moto.core import authorization  # noqa: E402
+from moto.moto_server.werkzeug_app import (  # noqa: E402
+    DomainDispatcherApplication, create_backend_app)
+from werkzeug.serving import make_server  # noqa: E402
+import logging  # noqa: E402
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+_orig_auth = authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+
+def _auth_with_raw_uri(self, iam_request_cls, resource="*"):
+    raw = None
+    req = getattr(self, "request", None)
+    env = getattr(req, "environ", None)
+    if env is not None:
+        raw = env.get("RAW_URI") or env.get("REQUEST_URI")
+    if not raw:
+        return _orig_auth(self, iam_request_cls, resource)
+    saved = self.uri
+    try:
+        self.uri = "http://" + env.get("HTTP_HOST", "127.0.0.1") + raw
+        return _orig_auth(self, iam_request_cls, resource)
+    finally:
+        self.uri = saved
+
+
+authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action = _auth_with_raw_uri
+
+
+class TestApp:
+    def __init__(self, inner):
+        self.inner = inner
+        self.lock = threading.Lock()
+        self.log = []
+        self.faults = []
+
+    def _json(self, start_response, obj, status="200 OK"):
+        body = json.dumps(obj).encode()
+        start_response(status, [("Content-Type", "application/json"),
+                                ("Content-Length", str(len(body)))])
+        return [body]
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "")
+        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or path
+        if path == "/_mll/log":
+            with self.lock:
+                return self._json(start_response, list(self.log))
+        if path == "/_mll/log/reset":
+            with self.lock:
+                self.log.clear()
+            return self._json(start_response, {})
+        if path == "/_mll/fault":
+            n = int(environ.get("CONTENT_LENGTH") or 0)
+            spec = json.loads(environ["wsgi.input"].read(n) or b"{}")
+            with self.lock:
+                self.faults.append(spec)
+            return self._json(start_response, {})
+        with self.lock:
+            fault = None
+            for f in self.faults:
+                if f.get("count", 0) > 0 and f.get("method", method) == method \
+                        and f.get("match", "") in raw:
+                    f["count"] -= 1
+                    fault = f
+                    break
+        if fault is not None:
+            n = int(environ.get("CONTENT_LENGTH") or 0)
+            if n:
+                environ["wsgi.input"].read(n)
+            code = fault.get("code", "SlowDown")
+            status = int(fault.get("status", 503))
+            body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code>"
+                    "<Message>injected by the test</Message></Error>" % code).encode()
+            with self.lock:
+                self.log.append([method, raw, status])
+            start_response("%d Injected" % status,
+                           [("Content-Type", "application/xml"),
+                            ("Content-Length", str(len(body)))])
+            return [body]
+        seen = {}
+
+        def sr(status, headers, exc_info=None):
+            seen["status"] = int(status.split()[0])
+            return start_response(status, headers, exc_info)
+
+        out = self.inner(environ, sr)
+        with self.lock:
+            self.log.append([method, raw, seen.get("status", 0)])
+        return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--bucket", action="append", default=[])
+    ap.add_argument("--info", default=None)
+    args = ap.parse_args()
+
+    app = TestApp(DomainDispatcherApplication(create_backend_app))
+    srv = make_server("127.0.0.1", args.port, app, threaded=True)
+    port = srv.server_port
+    endpoint = "http://127.0.0.1:%d" % port
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+
+    import boto3
+    import urllib.request
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1",
+              aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
+    iam = boto3.client("iam", **kw)
+    iam.create_user(UserName="mll")
+    iam.put_user_policy(UserName="mll", PolicyName="s3all", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="mll")["AccessKey"]
+    s3 = boto3.client("s3", **kw)
+    for b in args.bucket:
+        s3.create_bucket(Bucket=b)
+    req = urllib.request.Request(endpoint + "/moto-api/reset-auth", data=b"0",
+                                 headers={"Content-Type": "text/plain"}, method="POST")
+    urllib.request.urlopen(req).read()
+    with app.lock:
+        app.log.clear()
+    info = {"port": port, "endpoint": endpoint,
+            "access_key_id": key["AccessKeyId"],
+            "secret_access_key": key["SecretAccessKey"]}
+    line = json.dumps(info)
+    if args.info:
+        tmp = args.info + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(line + "\n")
+        os.rename(tmp, args.info)
+    print(line, flush=True)
+    try:
+        t.join()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,301 @@
+/* tools/aws_config.c — see aws_config.h for the resolution order. */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+#include "aws_config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static char *ac_strdup(const char *s)
+{
+    size_t n;
+    char *d;
+    if (!s) return NULL;
+    n = strlen(s);
+    d = malloc(n + 1);
+    if (d) memcpy(d, s, n + 1);
+    return d;
+}
+
+static const char *ac_env(const char *name)
+{
+    const char *v = getenv(name);
+    return (v && *v) ? v : NULL;
+}
+
+static int ac_truthy(const char *v)
+{
+    return v && (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcasecmp(v, "yes") == 0);
+}
+
+static char *ac_trim(char *s)
+{
+    char *e;
+    while (*s == ' ' || *s == '\t') s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n')) *--e = '\0';
+    return s;
+}
+
+/* Walks an AWS ini file. For every key in `section` calls back with the
+   full key name ("name" or "parent.name" for nested lines). Stops when the
+   callback returns non-zero. Returns -1 if the file cannot be opened. */
+typedef int (*ac_ini_cb)(void *ud, const char *key, const char *val);
+
+static int ac_ini_walk(const char *path, const char *section, ac_ini_cb cb, void *ud, int *found_section)
+{
+    FILE *f;
+    char line[4096];
+    int in = 0;
+    char parent[128] = "";
+
+    if (found_section) *found_section = 0;
+    if (!path || !(f = fopen(path, "r"))) return -1;
+    while (fgets(line, sizeof line, f)) {
+        int indented = (line[0] == ' ' || line[0] == '\t');
+        char *s = ac_trim(line), *eq;
+        if (*s == '\0' || *s == '#' || *s == ';') continue;
+        if (*s == '[') {
+            char *e = strchr(s, ']');
+            if (e) *e = '\0';
+            s = ac_trim(s + 1);
+            in = strcmp(s, section) == 0;
+            if (in && found_section) *found_section = 1;
+            parent[0] = '\0';
+            continue;
+        }
+        if (!in) continue;
+        eq = strchr(s, '=');
+        if (!eq) continue;
+        *eq = '\0';
+        {
+            char *k = ac_trim(s), *v = ac_trim(eq + 1);
+            char full[300];
+            if (indented && parent[0]) {
+                snprintf(full, sizeof full, "%s.%s", parent, k);
+            } else {
+                if (*v == '\0') snprintf(parent, sizeof parent, "%s", k);
+                else parent[0] = '\0';
+                snprintf(full, sizeof full, "%s", k);
+            }
+            if (*v && cb(ud, full, v)) break;
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+struct ac_get { const char *want; char *val; };
+
+static int ac_get_cb(void *ud, const char *key, const char *val)
+{
+    struct ac_get *g = ud;
+    if (strcmp(key, g->want) != 0) return 0;
+    free(g->val);
+    g->val = ac_strdup(val);
+    return 1;
+}
+
+char *aws_ini_get(const char *path, const char *section, const char *key)
+{
+    struct ac_get g;
+    g.want = key;
+    g.val = NULL;
+    ac_ini_walk(path, section, ac_get_cb, &g, NULL);
+    return g.val;
+}
+
+static int ac_none_cb(void *ud, const char *key, const char *val)
+{
+    (void)ud; (void)key; (void)val;
+    return 0;
+}
+
+int aws_ini_has_section(const char *path, const char *section)
+{
+    int found = 0;
+    ac_ini_walk(path, section, ac_none_cb, NULL, &found);
+    return found;
+}
+
+static char *ac_home_file(const char *env_name, const char *rel)
+{
+    const char *v = ac_env(env_name), *home;
+    char buf[4096];
+    if (v) return ac_strdup(v);
+    home = ac_env("HOME");
+    if (!home) return NULL;
+    snprintf(buf, sizeof buf, "%s/%s", home, rel);
+    return ac_strdup(buf);
+}
+
+/* The profile's value in the config file: "[default]" or "[profile NAME]". */
+static char *ac_config_get(const char *config_file, const char *profile, const char *key)
+{
+    char sect[300];
+    char *v;
+    snprintf(sect, sizeof sect, "profile %s", profile);
+    v = aws_ini_get(config_file, sect, key);
+    if (!v && strcmp(profile, "default") == 0) v = aws_ini_get(config_file, "default", key);
+    return v;
+}
+
+static int ac_parse_addressing(const char *v, int *out)
+{
+    if (!v || strcasecmp(v, "auto") == 0) *out = AWS_ADDR_AUTO;
+    else if (strcasecmp(v, "path") == 0) *out = AWS_ADDR_PATH;
+    else if (strcasecmp(v, "virtual") == 0) *out = AWS_ADDR_VIRTUAL;
+    else return -1;
+    return 0;
+}
+
+static void ac_strip_slash(char *s)
+{
+    size_t n;
+    if (!s) return;
+    n = strlen(s);
+    while (n > 0 && s[n - 1] == '/') s[--n] = '\0';
+}
+
+int aws_config_load(aws_config *cfg, char *err, size_t errlen)
+{
+    char *cred_file, *config_file, *v;
+    const char *ev;
+    int rc = 0, ignore_ep;
+    char sect[300];
+
+    memset(cfg, 0, sizeof *cfg);
+    if (err && errlen) err[0] = '\0';
+    ev = ac_env("AWS_PROFILE");
+    if (!ev) ev = ac_env("AWS_DEFAULT_PROFILE");
+    cfg->profile = ac_strdup(ev ? ev : "default");
+    cred_file = ac_home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
+    config_file = ac_home_file("AWS_CONFIG_FILE", ".aws/config");
+    if (!cfg->profile) { rc = -1; goto done; }
+
+    /* credentials */
+    if (ac_env("AWS_ACCESS_KEY_ID") && ac_env("AWS_SECRET_ACCESS_KEY")) {
+        cfg->access_key_id = ac_strdup(ac_env("AWS_ACCESS_KEY_ID"));
+        cfg->secret_access_key = ac_strdup(ac_env("AWS_SECRET_ACCESS_KEY"));
+        ev = ac_env("AWS_SESSION_TOKEN");
+        if (!ev) ev = ac_env("AWS_SECURITY_TOKEN");
+        cfg->session_token = ac_strdup(ev);
+        cfg->cred_source = "environment";
+    } else {
+        char *id = aws_ini_get(cred_file, cfg->profile, "aws_access_key_id");
+        char *sec = aws_ini_get(cred_file, cfg->profile, "aws_secret_access_key");
+        if (id && sec) {
+            cfg->session_token = aws_ini_get(cred_file, cfg->profile, "aws_session_token");
+            cfg->cred_source = "credentials file";
+        } else {
+            free(id);
+            free(sec);
+            id = ac_config_get(config_file, cfg->profile, "aws_access_key_id");
+            sec = ac_config_get(config_file, cfg->profile, "aws_secret_access_key");
+            if (id && sec) {
+                cfg->session_token = ac_config_get(config_file, cfg->profile, "aws_session_token");
+                cfg->cred_source = "config file";
+            } else {
+                free(id);
+                free(sec);
+                id = sec = NULL;
+            }
+        }
+        cfg->access_key_id = id;
+        cfg->secret_access_key = sec;
+    }
+
+    /* a profile named explicitly must exist somewhere */
+    if ((ac_env("AWS_PROFILE") || ac_env("AWS_DEFAULT_PROFILE")) && strcmp(cfg->profile, "default") != 0) {
+        snprintf(sect, sizeof sect, "profile %s", cfg->profile);
+        if (!aws_ini_has_section(cred_file, cfg->profile) && !aws_ini_has_section(config_file, sect)) {
+            snprintf(err, errlen, "AWS profile '%s' is in neither %s nor %s", cfg->profile,
+                     cred_file ? cred_file : "~/.aws/credentials", config_file ? config_file : "~/.aws/config");
+            rc = -1;
+            goto done;
+        }
+    }
+
+    /* region */
+    ev = ac_env("AWS_REGION");
+    if (!ev) ev = ac_env("AWS_DEFAULT_REGION");
+    if (ev) cfg->region = ac_strdup(ev);
+    else if (!(cfg->region = ac_config_get(config_file, cfg->profile, "region"))) cfg->region = ac_strdup("us-east-1");
+
+    /* endpoint */
+    ignore_ep = ac_truthy(ac_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"));
+    if ((ev = ac_env("MLFLOW_S3_ENDPOINT_URL"))) cfg->endpoint_url = ac_strdup(ev);
+    else if (!ignore_ep && (ev = ac_env("AWS_ENDPOINT_URL_S3"))) cfg->endpoint_url = ac_strdup(ev);
+    else if (!ignore_ep && (ev = ac_env("AWS_ENDPOINT_URL"))) cfg->endpoint_url = ac_strdup(ev);
+    else if (!ignore_ep) {
+        cfg->endpoint_url = ac_config_get(config_file, cfg->profile, "s3.endpoint_url");
+        if (!cfg->endpoint_url) cfg->endpoint_url = ac_config_get(config_file, cfg->profile, "endpoint_url");
+    }
+    ac_strip_slash(cfg->endpoint_url);
+    if (cfg->endpoint_url && strncmp(cfg->endpoint_url, "http://", 7) != 0 &&
+        strncmp(cfg->endpoint_url, "https://", 8) != 0) {
+        snprintf(err, errlen, "S3 endpoint URL '%s' must start with http:// or https://", cfg->endpoint_url);
+        rc = -1;
+        goto done;
+    }
+
+    /* addressing style */
+    if ((ev = ac_env("MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE"))) {
+        if (ac_parse_addressing(ev, &cfg->addressing) != 0) {
+            snprintf(err, errlen, "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE='%s' is not auto, path or virtual", ev);
+            rc = -1;
+            goto done;
+        }
+    } else if ((v = ac_config_get(config_file, cfg->profile, "s3.addressing_style"))) {
+        int bad = ac_parse_addressing(v, &cfg->addressing) != 0;
+        if (bad) snprintf(err, errlen, "addressing_style '%s' in %s is not auto, path or virtual", v, config_file);
+        free(v);
+        if (bad) { rc = -1; goto done; }
+    }
+
+    cfg->ignore_tls = ac_truthy(ac_env("MLFLOW_S3_IGNORE_TLS"));
+    if (!cfg->region) rc = -1;
+done:
+    free(cred_file);
+    free(config_file);
+    if (rc != 0 && err && errlen && !err[0]) snprintf(err, errlen, "out of memory");
+    return rc;
+}
+
+static void ac_free_secret(char *s)
+{
+    if (!s) return;
+    memset(s, 0, strlen(s));
+    free(s);
+}
+
+void aws_config_free(aws_config *cfg)
+{
+    if (!cfg) return;
+    free(cfg->access_key_id);
+    ac_free_secret(cfg->secret_access_key);
+    ac_free_secret(cfg->session_token);
+    free(cfg->region);
+    free(cfg->endpoint_url);
+    free(cfg->profile);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+void aws_config_describe(const aws_config *cfg, char *buf, size_t n)
+{
+    char id[16] = "none";
+    size_t k;
+    static const char *const styles[] = {"auto", "path-style", "virtual-hosted"};
+    if (cfg->access_key_id) {
+        k = strlen(cfg->access_key_id);
+        snprintf(id, sizeof id, "...%s", k > 4 ? cfg->access_key_id + k - 4 : "");
+    }
+    snprintf(buf, n, "credentials from %s (profile %s, key id %s%s), region %s, endpoint %s, %s addressing%s",
+             cfg->cred_source ? cfg->cred_source : "nowhere", cfg->profile ? cfg->profile : "default", id,
+             cfg->session_token ? ", session token" : "", cfg->region ? cfg->region : "?",
+             cfg->endpoint_url ? cfg->endpoint_url : "AWS", styles[cfg->addressing % 3],
+             cfg->ignore_tls ? ", TLS checks off" : "");
+}

@@ -1,0 +1,615 @@
+/* tools/s3.c — the S3 client: configuration, request building, simple calls.
+ * Multipart uploads are in s3_multipart.c. See s3.h for the rules. */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+#include "s3.h"
+#include "s3_int.h"
+#include "s3_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define S3_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+static char *s3_strdup(const char *s)
+{
+    size_t n = strlen(s);
+    char *d = malloc(n + 1);
+    if (d) memcpy(d, s, n + 1);
+    return d;
+}
+
+static long long s3_env_size(const char *name)
+{
+    const char *v = getenv(name);
+    char *end;
+    long long x;
+    if (!v || !*v) return 0;
+    x = strtoll(v, &end, 10);
+    if (end == v || x <= 0) return 0;
+    if (*end == 'k' || *end == 'K') x *= 1024;
+    else if (*end == 'm' || *end == 'M') x *= 1024 * 1024;
+    return x;
+}
+
+void s3i_err_set(s3_err *e, const char *op, int definite, const char *fmt, ...)
+{
+    va_list ap;
+    if (!e) return;
+    memset(e, 0, sizeof *e);
+    snprintf(e->op, sizeof e->op, "%s", op);
+    e->definite = definite;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+}
+
+s3_client *s3_client_new(const aws_config *cfg, const http_opts *http, const s3_client_opts *o, char *err,
+                         size_t errlen)
+{
+    s3_client *c;
+    size_t n;
+    if (!cfg->access_key_id || !cfg->secret_access_key) {
+        snprintf(err, errlen, "no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                              "or AWS_PROFILE with ~/.aws/credentials)");
+        return NULL;
+    }
+    c = calloc(1, sizeof *c);
+    if (!c) goto oom;
+    c->cfg.access_key_id = s3_strdup(cfg->access_key_id);
+    c->cfg.secret_access_key = s3_strdup(cfg->secret_access_key);
+    c->cfg.session_token = cfg->session_token ? s3_strdup(cfg->session_token) : NULL;
+    c->cfg.region = s3_strdup(cfg->region ? cfg->region : "us-east-1");
+    c->cfg.endpoint_url = cfg->endpoint_url ? s3_strdup(cfg->endpoint_url) : NULL;
+    c->cfg.profile = cfg->profile ? s3_strdup(cfg->profile) : NULL;
+    c->cfg.addressing = cfg->addressing;
+    c->cfg.ignore_tls = cfg->ignore_tls;
+    c->cfg.cred_source = cfg->cred_source;
+    if (http) c->http = *http;
+    if (cfg->ignore_tls) c->http.insecure = 1;
+    if (o) c->o = *o;
+    if (c->o.jobs <= 0) c->o.jobs = S3_DEFAULT_JOBS;
+    if (c->o.multipart_threshold <= 0) c->o.multipart_threshold = s3_env_size("MLFLOW_LITE_S3_MULTIPART_THRESHOLD");
+    if (c->o.multipart_threshold <= 0) c->o.multipart_threshold = S3_DEFAULT_MULTIPART_THRESHOLD;
+    if (c->o.part_size <= 0) c->o.part_size = s3_env_size("MLFLOW_LITE_S3_PART_SIZE");
+    if (c->o.part_size <= 0) c->o.part_size = S3_DEFAULT_PART_SIZE;
+    snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:s3", c->cfg.region ? c->cfg.region : "us-east-1");
+    n = strlen(cfg->access_key_id) + strlen(cfg->secret_access_key) + 2;
+    c->userpwd = malloc(n);
+    if (c->userpwd) snprintf(c->userpwd, n, "%s:%s", cfg->access_key_id, cfg->secret_access_key);
+    if (cfg->session_token) {
+        n = strlen(cfg->session_token) + 32;
+        c->token_hdr = malloc(n);
+        if (c->token_hdr) snprintf(c->token_hdr, n, "x-amz-security-token: %s", cfg->session_token);
+    }
+    if (!c->cfg.access_key_id || !c->cfg.secret_access_key || !c->cfg.region || !c->userpwd ||
+        (cfg->session_token && !c->token_hdr))
+        goto oom;
+    pthread_mutex_init(&c->mu, NULL);
+    return c;
+oom:
+    snprintf(err, errlen, "out of memory");
+    if (c) {
+        pthread_mutex_init(&c->mu, NULL);
+        s3_client_free(c);
+    }
+    return NULL;
+}
+
+s3_client *s3_client_new_from_env(const http_opts *http, const s3_client_opts *o, char *err, size_t errlen)
+{
+    aws_config cfg;
+    s3_client *c;
+    if (aws_config_load(&cfg, err, errlen) != 0) {
+        aws_config_free(&cfg);
+        return NULL;
+    }
+    c = s3_client_new(&cfg, http, o, err, errlen);
+    aws_config_free(&cfg);
+    return c;
+}
+
+static void s3_wipe(char *s)
+{
+    if (s) {
+        memset(s, 0, strlen(s));
+        free(s);
+    }
+}
+
+void s3_client_free(s3_client *c)
+{
+    int i;
+    if (!c) return;
+    for (i = 0; i < c->npool; i++) http_client_free(c->pool[i]);
+    free(c->pool);
+    s3_wipe(c->userpwd);
+    s3_wipe(c->token_hdr);
+    aws_config_free(&c->cfg);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+const aws_config *s3_client_config(const s3_client *c)
+{
+    return &c->cfg;
+}
+
+static http_client *s3_borrow(s3_client *c)
+{
+    http_client *h = NULL;
+    pthread_mutex_lock(&c->mu);
+    if (c->npool > 0) h = c->pool[--c->npool];
+    pthread_mutex_unlock(&c->mu);
+    return h ? h : http_client_new(&c->http);
+}
+
+static void s3_return(s3_client *c, http_client *h)
+{
+    pthread_mutex_lock(&c->mu);
+    if (c->npool == c->cap) {
+        int ncap = c->cap ? 2 * c->cap : 8;
+        http_client **p = realloc(c->pool, (size_t)ncap * sizeof *p);
+        if (!p) {
+            pthread_mutex_unlock(&c->mu);
+            http_client_free(h);
+            return;
+        }
+        c->pool = p;
+        c->cap = ncap;
+    }
+    c->pool[c->npool++] = h;
+    pthread_mutex_unlock(&c->mu);
+}
+
+int s3_parse_url(const char *url, char **bucket, char **prefix)
+{
+    const char *b, *slash;
+    *bucket = *prefix = NULL;
+    if (strncmp(url, "s3://", 5) != 0 && strncmp(url, "s3a://", 6) != 0) return -1;
+    b = strstr(url, "://") + 3;
+    slash = strchr(b, '/');
+    if (slash == b || *b == '\0') return -1;
+    *bucket = slash ? strndup(b, (size_t)(slash - b)) : s3_strdup(b);
+    while (slash && *slash == '/') slash++;
+    *prefix = s3_strdup(slash ? slash : "");
+    if (!*bucket || !*prefix) {
+        free(*bucket);
+        free(*prefix);
+        *bucket = *prefix = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* DNS-safe for virtual-hosted addressing: 3-63 chars of [a-z0-9-], no dots
+   (dotted names break TLS wildcard certificates). */
+static int s3_bucket_dns_ok(const char *b)
+{
+    size_t n = strlen(b), i;
+    if (n < 3 || n > 63 || b[0] == '-' || b[n - 1] == '-') return 0;
+    for (i = 0; i < n; i++)
+        if (!((b[i] >= 'a' && b[i] <= 'z') || (b[i] >= '0' && b[i] <= '9') || b[i] == '-')) return 0;
+    return 1;
+}
+
+char *s3_object_url(const s3_client *c, const char *bucket, const char *key, const char *query)
+{
+    char base[1024];
+    char *ekey = key ? s3u_encode(key, 1) : NULL, *out;
+    int virt;
+    size_t n;
+
+    if (key && !ekey) return NULL;
+    virt = c->cfg.addressing == AWS_ADDR_VIRTUAL ||
+           (c->cfg.addressing == AWS_ADDR_AUTO && !c->cfg.endpoint_url && s3_bucket_dns_ok(bucket));
+    if (c->cfg.endpoint_url) {
+        if (virt) {
+            const char *hs = strstr(c->cfg.endpoint_url, "://") + 3;
+            snprintf(base, sizeof base, "%.*s%s.%s", (int)(hs - c->cfg.endpoint_url), c->cfg.endpoint_url, bucket,
+                     hs);
+        } else {
+            snprintf(base, sizeof base, "%s/%s", c->cfg.endpoint_url, bucket);
+        }
+    } else if (virt) {
+        snprintf(base, sizeof base, "https://%s.s3.%s.amazonaws.com", bucket, c->cfg.region);
+    } else {
+        snprintf(base, sizeof base, "https://s3.%s.amazonaws.com/%s", c->cfg.region, bucket);
+    }
+    n = strlen(base) + (ekey ? strlen(ekey) : 0) + (query ? strlen(query) : 0) + 4;
+    out = malloc(n);
+    if (out) {
+        if (virt)
+            snprintf(out, n, "%s/%s%s%s", base, ekey ? ekey : "", query ? "?" : "", query ? query : "");
+        else
+            snprintf(out, n, "%s%s%s%s%s", base, ekey ? "/" : "", ekey ? ekey : "", query ? "?" : "",
+                     query ? query : "");
+    }
+    free(ekey);
+    return out;
+}
+
+static void s3_fill_err(s3_err *e, const s3_call *call, const http_resp *r, int transport_failed)
+{
+    char *code = NULL, *msg = NULL;
+    const char *p;
+    memset(e, 0, sizeof *e);
+    snprintf(e->op, sizeof e->op, "%s", call->op);
+    e->status = r->status;
+    e->curl_code = r->curl_code;
+    if (transport_failed) {
+        snprintf(e->msg, sizeof e->msg, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->curl_code));
+        e->definite = r->curl_code == CURLE_URL_MALFORMAT || r->curl_code == CURLE_UNSUPPORTED_PROTOCOL ||
+                      r->curl_code == CURLE_READ_ERROR || r->curl_code == CURLE_PEER_FAILED_VERIFICATION;
+        return;
+    }
+    if (r->body && r->body_len) {
+        p = r->body;
+        code = s3u_xml_next(&p, r->body + r->body_len, "Code");
+        p = r->body;
+        msg = s3u_xml_next(&p, r->body + r->body_len, "Message");
+    }
+    if (code) snprintf(e->code, sizeof e->code, "%s", code);
+    else if (r->status == 404) snprintf(e->code, sizeof e->code, "NotFound");
+    else if (r->status == 403) snprintf(e->code, sizeof e->code, "Forbidden");
+    snprintf(e->msg, sizeof e->msg, "%s", msg ? msg : "");
+    e->definite = r->status >= 400 && r->status < 500 && r->status != 408 && r->status != 429;
+    free(code);
+    free(msg);
+}
+
+int s3i_do(s3_client *c, const s3_call *call, http_resp *resp, s3_err *err)
+{
+    struct curl_slist *h = NULL;
+    char line[256], sha[65];
+    char *url;
+    http_req rq;
+    http_client *hc;
+    int rc;
+
+    memset(resp, 0, sizeof *resp);
+    url = s3_object_url(c, call->bucket, call->key, call->query);
+    if (!url) {
+        s3i_err_set(err, call->op, 1, "out of memory");
+        return -1;
+    }
+    if (call->body_file) {
+        snprintf(line, sizeof line, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+    } else {
+        if (call->body_len) s3u_sha256_hex(call->body, call->body_len, sha);
+        else snprintf(sha, sizeof sha, "%s", S3_EMPTY_SHA256);
+        snprintf(line, sizeof line, "x-amz-content-sha256: %s", sha);
+    }
+    h = curl_slist_append(h, line);
+    if (call->content_type) {
+        snprintf(line, sizeof line, "content-type: %s", call->content_type);
+        h = curl_slist_append(h, line);
+    }
+    if (call->content_md5) {
+        snprintf(line, sizeof line, "content-md5: %s", call->content_md5);
+        h = curl_slist_append(h, line);
+    }
+    if (c->token_hdr) h = curl_slist_append(h, c->token_hdr);
+
+    memset(&rq, 0, sizeof rq);
+    rq.method = call->method;
+    rq.url = url;
+    rq.headers = h;
+    rq.body = call->body;
+    rq.body_len = call->body_len;
+    rq.body_file = call->body_file;
+    rq.body_offset = call->body_off;
+    rq.body_size = call->body_size;
+    rq.aws_sigv4 = c->sigv4;
+    rq.userpwd = c->userpwd;
+    rq.path_as_is = 1;
+
+    hc = s3_borrow(c);
+    if (!hc) {
+        curl_slist_free_all(h);
+        free(url);
+        s3i_err_set(err, call->op, 1, "cannot create a curl handle");
+        return -1;
+    }
+    rc = http_do(hc, &rq, resp);
+    s3_return(c, hc);
+    curl_slist_free_all(h);
+    free(url);
+    if (rc != 0) {
+        s3_fill_err(err, call, resp, 1);
+        return -1;
+    }
+    if (resp->status < 200 || resp->status > 299) {
+        s3_fill_err(err, call, resp, 0);
+        return -1;
+    }
+    return 0;
+}
+
+int s3_head(s3_client *c, const char *bucket, const char *key, long long *size, char *etag, s3_err *err)
+{
+    s3_call call;
+    http_resp r;
+    int rc;
+    memset(&call, 0, sizeof call);
+    call.op = "HeadObject";
+    call.method = "HEAD";
+    call.bucket = bucket;
+    call.key = key;
+    rc = s3i_do(c, &call, &r, err);
+    if (rc == 0) {
+        if (etag) s3u_etag_clean(r.etag, etag, 80);
+        if (size) *size = r.content_length;  /* Content-Length of a HEAD answer = object size */
+    } else if (err->status == 404) {
+        rc = 1;
+    }
+    http_resp_free(&r);
+    return rc;
+}
+
+int s3_list(s3_client *c, const char *bucket, const char *prefix, int (*cb)(void *ud, const s3_object *o),
+            void *ud, s3_err *err)
+{
+    char *token = NULL;
+    int rc = 0, stop = 0;
+    do {
+        const char *keys[3] = {"list-type", "prefix", "continuation-token"};
+        const char *vals[3];
+        s3_call call;
+        http_resp r;
+        char *q, *trunc;
+        const char *p, *end, *b, *e;
+        vals[0] = "2";
+        vals[1] = prefix ? prefix : "";
+        vals[2] = token;
+        q = s3u_query(token ? 3 : 2, keys, vals);
+        memset(&call, 0, sizeof call);
+        call.op = "ListObjectsV2";
+        call.method = "GET";
+        call.bucket = bucket;
+        call.query = q;
+        rc = q ? s3i_do(c, &call, &r, err) : -1;
+        free(q);
+        free(token);
+        token = NULL;
+        if (rc != 0) {
+            if (!q) s3i_err_set(err, "ListObjectsV2", 1, "out of memory");
+            else http_resp_free(&r);
+            break;
+        }
+        p = r.body;
+        end = r.body + r.body_len;
+        while (!stop && s3u_xml_elem(&p, end, "Contents", &b, &e)) {
+            const char *q2 = b;
+            char *k = s3u_xml_next(&q2, e, "Key"), *sz, *et;
+            char clean[80];
+            s3_object o;
+            q2 = b;
+            sz = s3u_xml_next(&q2, e, "Size");
+            q2 = b;
+            et = s3u_xml_next(&q2, e, "ETag");
+            s3u_etag_clean(et, clean, sizeof clean);
+            o.key = k;
+            o.size = sz ? strtoll(sz, NULL, 10) : -1;
+            o.etag = clean;
+            if (k && cb(ud, &o)) stop = 1;
+            free(k);
+            free(sz);
+            free(et);
+        }
+        p = r.body;
+        trunc = s3u_xml_next(&p, end, "IsTruncated");
+        if (!stop && trunc && strcmp(trunc, "true") == 0) {
+            p = r.body;
+            token = s3u_xml_next(&p, end, "NextContinuationToken");
+            if (!token) {
+                s3i_err_set(err, "ListObjectsV2", 1, "truncated listing without a continuation token");
+                rc = -1;
+            }
+        }
+        free(trunc);
+        http_resp_free(&r);
+    } while (token && rc == 0);
+    free(token);
+    return rc;
+}
+
+int s3_delete(s3_client *c, const char *bucket, const char *key, s3_err *err)
+{
+    s3_call call;
+    http_resp r;
+    int rc;
+    memset(&call, 0, sizeof call);
+    call.op = "DeleteObject";
+    call.method = "DELETE";
+    call.bucket = bucket;
+    call.key = key;
+    rc = s3i_do(c, &call, &r, err);
+    if (rc != 0 && err->status == 404) rc = 0;
+    http_resp_free(&r);
+    return rc;
+}
+
+long long s3_part_size_for(const s3_client *c, long long size, int *parts)
+{
+    long long ps = c->o.part_size;
+    if (parts) *parts = 1;
+    if (size < c->o.multipart_threshold) return 0;
+    while ((size + ps - 1) / ps > S3_MAX_PARTS) ps *= 2;
+    if (parts) *parts = (int)((size + ps - 1) / ps);
+    if (parts && *parts == 0) *parts = 1;
+    return ps;
+}
+
+int s3_expected_etag(const s3_client *c, const char *path, long long size, char *etag, size_t n)
+{
+    int fd = open(path, O_RDONLY), nparts, i, rc = 0;
+    long long ps;
+    unsigned char raw[16];
+    char hex[33];
+    if (fd < 0) return -1;
+    if (size < 0) {
+        struct stat st;
+        if (fstat(fd, &st) != 0) {
+            close(fd);
+            return -1;
+        }
+        size = (long long)st.st_size;
+    }
+    ps = s3_part_size_for(c, size, &nparts);
+    if (ps == 0) {
+        rc = s3u_md5_fd(fd, 0, size, raw);
+        s3u_hex(raw, 16, hex);
+        snprintf(etag, n, "%s", hex);
+    } else {
+        unsigned char *all = malloc((size_t)nparts * 16);
+        if (!all) rc = -1;
+        for (i = 0; rc == 0 && i < nparts; i++) {
+            long long off = (long long)i * ps, len = size - off < ps ? size - off : ps;
+            rc = s3u_md5_fd(fd, off, len, all + 16 * i);
+        }
+        if (rc == 0) {
+            s3u_md5(all, (size_t)nparts * 16, raw);
+            s3u_hex(raw, 16, hex);
+            snprintf(etag, n, "%s-%d", hex, nparts);
+        }
+        free(all);
+    }
+    close(fd);
+    return rc;
+}
+
+static int s3_put_single(s3_client *c, const char *bucket, const char *key, const char *path, long long size,
+                         const char *content_type, s3_put_result *res, s3_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char raw[16];
+    char hex[33], b64[32], got[80];
+    s3_call call;
+    http_resp r;
+    int rc;
+
+    if (!f) {
+        s3i_err_set(err, "PutObject", 1, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (s3u_md5_fd(fileno(f), 0, size, raw) != 0) {
+        s3i_err_set(err, "PutObject", 1, "cannot read %s: %s", path, strerror(errno));
+        fclose(f);
+        return -1;
+    }
+    s3u_hex(raw, 16, hex);
+    s3u_base64(raw, 16, b64);
+    memset(&call, 0, sizeof call);
+    call.op = "PutObject";
+    call.method = "PUT";
+    call.bucket = bucket;
+    call.key = key;
+    call.body_file = f;
+    call.body_off = 0;
+    call.body_size = size;
+    call.content_type = content_type ? content_type : "application/octet-stream";
+    call.content_md5 = b64;
+    rc = s3i_do(c, &call, &r, err);
+    fclose(f);
+    if (rc == 0) {
+        s3u_etag_clean(r.etag, got, sizeof got);
+        if (strcmp(got, hex) != 0) {
+            s3i_err_set(err, "PutObject", 1, "integrity check failed: ETag %s, local MD5 %s", got[0] ? got : "(none)",
+                        hex);
+            rc = -1;
+        } else if (res) {
+            snprintf(res->etag, sizeof res->etag, "%s", hex);
+            res->parts_total = 1;
+            res->parts_sent = 1;
+            res->bytes_sent = size;
+        }
+    }
+    http_resp_free(&r);
+    return rc;
+}
+
+int s3_put_file(s3_client *c, const char *bucket, const char *key, const char *path, long long size,
+                const char *content_type, s3_put_result *res, s3_err *err)
+{
+    s3_put_result tmp;
+    long long ps;
+    int nparts;
+    if (!res) res = &tmp;
+    memset(res, 0, sizeof *res);
+    if (size < 0) {
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            s3i_err_set(err, "PutObject", 1, "cannot stat %s: %s", path, strerror(errno));
+            return -1;
+        }
+        size = (long long)st.st_size;
+    }
+    ps = s3_part_size_for(c, size, &nparts);
+    if (ps == 0) return s3_put_single(c, bucket, key, path, size, content_type, res, err);
+    return s3i_put_multipart(c, bucket, key, path, size, ps, nparts, content_type, res, err);
+}
+
+int s3_put_mem(s3_client *c, const char *bucket, const char *key, const void *data, size_t len,
+               const char *content_type, char *etag_out, s3_err *err)
+{
+    unsigned char raw[16];
+    char hex[33], b64[32], got[80];
+    s3_call call;
+    http_resp r;
+    int rc;
+    s3u_md5(data, len, raw);
+    s3u_hex(raw, 16, hex);
+    s3u_base64(raw, 16, b64);
+    memset(&call, 0, sizeof call);
+    call.op = "PutObject";
+    call.method = "PUT";
+    call.bucket = bucket;
+    call.key = key;
+    call.body = data;
+    call.body_len = len;
+    call.content_type = content_type ? content_type : "application/octet-stream";
+    call.content_md5 = b64;
+    rc = s3i_do(c, &call, &r, err);
+    if (rc == 0) {
+        s3u_etag_clean(r.etag, got, sizeof got);
+        if (strcmp(got, hex) != 0) {
+            s3i_err_set(err, "PutObject", 1, "integrity check failed: ETag %s, local MD5 %s", got, hex);
+            rc = -1;
+        } else if (etag_out) {
+            snprintf(etag_out, 80, "%s", hex);
+        }
+    }
+    http_resp_free(&r);
+    return rc;
+}
+
+void s3_err_format(const s3_err *e, char *buf, size_t n)
+{
+    if (e->status)
+        snprintf(buf, n, "%s answered HTTP %ld%s%s%s%s", e->op, e->status, e->code[0] ? " " : "", e->code,
+                 e->msg[0] ? ": " : "", e->msg);
+    else
+        snprintf(buf, n, "%s: %s", e->op, e->msg[0] ? e->msg : "failed");
+}
+
+const char *s3_err_hint(const s3_err *e)
+{
+    if (strcmp(e->code, "SignatureDoesNotMatch") == 0)
+        return "check AWS_SECRET_ACCESS_KEY (or the profile's aws_secret_access_key) and the region";
+    if (strcmp(e->code, "InvalidAccessKeyId") == 0 || strcmp(e->code, "InvalidClientTokenId") == 0)
+        return "check AWS_ACCESS_KEY_ID (or AWS_PROFILE) and the endpoint";
+    if (strcmp(e->code, "ExpiredToken") == 0) return "refresh AWS_SESSION_TOKEN";
+    if (strcmp(e->code, "AccessDenied") == 0 || e->status == 403)
+        return "check the IAM policy of these credentials for this bucket";
+    if (strcmp(e->code, "NoSuchBucket") == 0) return "check the bucket name and the endpoint";
+    if (e->status == 0 && e->curl_code != CURLE_OK)
+        return "check the endpoint URL (MLFLOW_S3_ENDPOINT_URL / AWS_ENDPOINT_URL) and the network";
+    if (e->status >= 500) return "the store is failing; run the same command again later to resume";
+    return "run again with --verbose for the requests";
+}
