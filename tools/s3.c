@@ -258,6 +258,10 @@ static void s3_fill_err(s3_err *e, const s3_call *call, const http_resp *r, int 
     else if (r->status == 404) snprintf(e->code, sizeof e->code, "NotFound");
     else if (r->status == 403) snprintf(e->code, sizeof e->code, "Forbidden");
     snprintf(e->msg, sizeof e->msg, "%s", msg ? msg : "");
+    {
+        size_t k = strlen(e->msg);  /* "…method." + ": hint" reads badly */
+        while (k > 0 && (e->msg[k - 1] == '.' || e->msg[k - 1] == ' ')) e->msg[--k] = '\0';
+    }
     e->definite = r->status >= 400 && r->status < 500 && r->status != 408 && r->status != 429;
     free(code);
     free(msg);
