@@ -341,7 +341,8 @@ typedef int (*mll_list_fn)(const char *name, int is_dir, void *ctx);
 typedef struct mll_fs {
     mll_result (*mkdir)(const char *path, void *user_data); /* MLL_ERR_EXISTS if present */
     mll_result (*open)(const char *path, mll_open_mode mode, intptr_t *handle, void *user_data);
-    mll_result (*read)(intptr_t handle, void *buf, size_t size, size_t *got, void *user_data);
+    mll_result (*read)(intptr_t handle, uint64_t offset, void *buf, size_t size, size_t *got,
+                       void *user_data); /* like pread(): *got = 0 at end of file */
     mll_result (*write)(intptr_t handle, const void *buf, size_t size, size_t *written,
                         void *user_data); /* may write less than size: *written says how much */
     mll_result (*sync)(intptr_t handle, void *user_data);
@@ -507,3 +508,3307 @@ MLL_API size_t mll_format_double(double v, char *buf, size_t cap);
 } /* extern "C" */
 #endif
 #endif /* MLFLOW_LITE_H */
+
+/* ============================================================================
+   IMPLEMENTATION
+   ============================================================================ */
+#if defined(MLFLOW_LITE_IMPLEMENTATION) && !defined(MLFLOW_LITE_IMPLEMENTATION_INCLUDED)
+#define MLFLOW_LITE_IMPLEMENTATION_INCLUDED
+
+/* >>config ----------------------------------------------------------------- */
+#ifndef MLL_MAX_PATH
+#define MLL_MAX_PATH 4096
+#endif
+#ifndef MLL_ASSERT
+#include <assert.h>
+#define MLL_ASSERT(c) assert(c)
+#endif
+#if defined(__GNUC__) || defined(__clang__)
+#define MLL__PRIVATE static __attribute__((unused))
+#else
+#define MLL__PRIVATE static
+#endif
+#ifdef MLL_STATIC
+#define MLL__PUBLIC static
+#else
+#define MLL__PUBLIC
+#endif
+
+#ifndef MLL_USE_STB_SPRINTF
+#  if defined(__has_include)
+#    if __has_include(<stb/stb_sprintf.h>)
+#      define MLL_USE_STB_SPRINTF 1
+#    endif
+#  endif
+#endif
+#ifndef MLL_USE_STB_SPRINTF
+#define MLL_USE_STB_SPRINTF 0
+#endif
+#if MLL_USE_STB_SPRINTF
+/* A private static copy: cannot clash with another stb_sprintf in the program. */
+#define STB_SPRINTF_STATIC
+#define STB_SPRINTF_NOUNALIGNED /* UBSan-clean */
+#define STB_SPRINTF_IMPLEMENTATION
+#include <stb/stb_sprintf.h>
+#endif
+
+#include <string.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <errno.h>
+#include <locale.h>
+#include <time.h>
+
+/* Typedef-array static assert: C99 has no _Static_assert. */
+#define MLL__STATIC_ASSERT(name, cond) typedef char mll__static_assert_##name[(cond) ? 1 : -1]
+MLL__STATIC_ASSERT(double_is_64_bits, sizeof(double) == 8);
+MLL__STATIC_ASSERT(int64_is_8_bytes, sizeof(int64_t) == 8);
+
+enum {
+    MLL__DEFAULT_FLUSH_INTERVAL_MS = 1000,
+    MLL__DEFAULT_BUFFER_BYTES = 1 << 20,
+    MLL__DEFAULT_MAX_PENDING_BYTES = 64 << 20,
+    MLL__MAX_KEY_CHARS = 250,
+    MLL__MAX_PARAM_VALUE_CHARS = 6000,
+    MLL__MAX_TAG_VALUE_CHARS = 8000,
+    MLL__MAX_EXPERIMENT_TAG_VALUE_CHARS = 5000,
+    MLL__MAX_EXPERIMENT_NAME_CHARS = 500,
+    MLL__MAX_ARTIFACT_LOCATION_CHARS = 2048,
+    MLL__MAX_LINE = 96 /* "<ts> <value> <step>\n" is at most 20+1+24+1+20+1 bytes */
+};
+
+/* >>platform ---------------------------------------------------------------- */
+#if defined(_WIN32)
+#define MLL__PLATFORM_WINDOWS 1
+#define MLL__PLATFORM_POSIX 0
+#else
+#define MLL__PLATFORM_WINDOWS 0
+#define MLL__PLATFORM_POSIX 1
+#endif
+
+#if MLL__PLATFORM_WINDOWS && !defined(MLL_NO_DEFAULT_FS)
+#error "mlflow_lite: Windows is not supported yet; define MLL_NO_DEFAULT_FS and MLL_NO_THREADS and pass mll_fs hooks"
+#endif
+
+#if MLL__PLATFORM_POSIX
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <dirent.h>
+#include <pwd.h>
+/* glibc in strict ISO mode (gcc -std=c99 with <stdio.h> included before this file, so
+   that no feature macro can be set any more) hides these POSIX declarations. They are
+   plain libc functions on every POSIX system; declaring them is harmless when visible. */
+#if defined(__GLIBC__) && !defined(__cplusplus) && !defined(_POSIX_C_SOURCE)
+int fsync(int fd);
+int ftruncate(int fd, off_t length);
+ssize_t readlink(const char *path, char *buf, size_t size);
+ssize_t pread(int fd, void *buf, size_t count, off_t offset);
+#endif
+#endif
+#ifndef MLL_NO_THREADS
+#include <pthread.h>
+#endif
+
+/* Milliseconds since the Unix epoch (wall clock, as MLflow's timestamps). gettimeofday is
+   vDSO-fast on Linux and, unlike clock_gettime, visible in strict C99 mode. */
+MLL__PRIVATE int64_t mll__os_now_ms(void) {
+#if MLL__PLATFORM_POSIX
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + (int64_t)(tv.tv_usec / 1000);
+#else
+    return (int64_t)time(NULL) * 1000;
+#endif
+}
+
+MLL__PRIVATE long mll__os_pid(void) {
+#if MLL__PLATFORM_POSIX
+    return (long)getpid();
+#else
+    return 0;
+#endif
+}
+
+/* splitmix64: mixes seeds and, without /dev/urandom, produces the random bits. */
+MLL__PRIVATE uint64_t mll__mix64(uint64_t z) {
+    z += 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* Fills buf with random bytes: /dev/urandom, else a time/pid/address-seeded generator
+   (ids must differ between ranks that start in the same millisecond). */
+MLL__PRIVATE void mll__os_random(void *buf, size_t n) {
+    static volatile uint64_t counter; /* only a seed perturbation; races are harmless */
+    unsigned char *out = (unsigned char *)buf;
+    size_t got = 0;
+#if MLL__PLATFORM_POSIX
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd >= 0) {
+        while (got < n) {
+            ssize_t r = read(fd, out + got, n - got);
+            if (r <= 0) break;
+            got += (size_t)r;
+        }
+        close(fd);
+    }
+#endif
+    if (got < n) {
+        uint64_t s = (uint64_t)mll__os_now_ms() ^ ((uint64_t)mll__os_pid() << 32) ^
+                     (uint64_t)(uintptr_t)buf ^ (counter += 0x632BE59BD9B4E019ULL);
+        while (got < n) {
+            s = mll__mix64(s);
+            out[got++] = (unsigned char)(s >> 24);
+        }
+    }
+}
+
+/* >>threads ----------------------------------------------------------------- */
+#ifndef MLL_NO_THREADS
+typedef pthread_mutex_t mll__mutex;
+MLL__PRIVATE void mll__mutex_init(mll__mutex *m) { pthread_mutex_init(m, NULL); }
+MLL__PRIVATE void mll__mutex_destroy(mll__mutex *m) { pthread_mutex_destroy(m); }
+MLL__PRIVATE void mll__lock(mll__mutex *m) { pthread_mutex_lock(m); }
+MLL__PRIVATE void mll__unlock(mll__mutex *m) { pthread_mutex_unlock(m); }
+#else
+typedef int mll__mutex;
+MLL__PRIVATE void mll__mutex_init(mll__mutex *m) { *m = 0; }
+MLL__PRIVATE void mll__mutex_destroy(mll__mutex *m) { (void)m; }
+MLL__PRIVATE void mll__lock(mll__mutex *m) { (void)m; }
+MLL__PRIVATE void mll__unlock(mll__mutex *m) { (void)m; }
+#endif
+
+/* >>tables ------------------------------------------------------------------- */
+typedef struct mll__cached_pow {
+    uint64_t f;
+    int16_t e;
+    int16_t k;
+} mll__cached_pow;
+static const mll__cached_pow mll__pow10_cache[] = {
+    {0xAB70FE17C79AC6CAULL, -1060, -300},
+    {0xFF77B1FCBEBCDC4FULL, -1034, -292},
+    {0xBE5691EF416BD60CULL, -1007, -284},
+    {0x8DD01FAD907FFC3CULL, -980, -276},
+    {0xD3515C2831559A83ULL, -954, -268},
+    {0x9D71AC8FADA6C9B5ULL, -927, -260},
+    {0xEA9C227723EE8BCBULL, -901, -252},
+    {0xAECC49914078536DULL, -874, -244},
+    {0x823C12795DB6CE57ULL, -847, -236},
+    {0xC21094364DFB5637ULL, -821, -228},
+    {0x9096EA6F3848984FULL, -794, -220},
+    {0xD77485CB25823AC7ULL, -768, -212},
+    {0xA086CFCD97BF97F4ULL, -741, -204},
+    {0xEF340A98172AACE5ULL, -715, -196},
+    {0xB23867FB2A35B28EULL, -688, -188},
+    {0x84C8D4DFD2C63F3BULL, -661, -180},
+    {0xC5DD44271AD3CDBAULL, -635, -172},
+    {0x936B9FCEBB25C996ULL, -608, -164},
+    {0xDBAC6C247D62A584ULL, -582, -156},
+    {0xA3AB66580D5FDAF6ULL, -555, -148},
+    {0xF3E2F893DEC3F126ULL, -529, -140},
+    {0xB5B5ADA8AAFF80B8ULL, -502, -132},
+    {0x87625F056C7C4A8BULL, -475, -124},
+    {0xC9BCFF6034C13053ULL, -449, -116},
+    {0x964E858C91BA2655ULL, -422, -108},
+    {0xDFF9772470297EBDULL, -396, -100},
+    {0xA6DFBD9FB8E5B88FULL, -369, -92},
+    {0xF8A95FCF88747D94ULL, -343, -84},
+    {0xB94470938FA89BCFULL, -316, -76},
+    {0x8A08F0F8BF0F156BULL, -289, -68},
+    {0xCDB02555653131B6ULL, -263, -60},
+    {0x993FE2C6D07B7FACULL, -236, -52},
+    {0xE45C10C42A2B3B06ULL, -210, -44},
+    {0xAA242499697392D3ULL, -183, -36},
+    {0xFD87B5F28300CA0EULL, -157, -28},
+    {0xBCE5086492111AEBULL, -130, -20},
+    {0x8CBCCC096F5088CCULL, -103, -12},
+    {0xD1B71758E219652CULL, -77, -4},
+    {0x9C40000000000000ULL, -50, 4},
+    {0xE8D4A51000000000ULL, -24, 12},
+    {0xAD78EBC5AC620000ULL, 3, 20},
+    {0x813F3978F8940984ULL, 30, 28},
+    {0xC097CE7BC90715B3ULL, 56, 36},
+    {0x8F7E32CE7BEA5C70ULL, 83, 44},
+    {0xD5D238A4ABE98068ULL, 109, 52},
+    {0x9F4F2726179A2245ULL, 136, 60},
+    {0xED63A231D4C4FB27ULL, 162, 68},
+    {0xB0DE65388CC8ADA8ULL, 189, 76},
+    {0x83C7088E1AAB65DBULL, 216, 84},
+    {0xC45D1DF942711D9AULL, 242, 92},
+    {0x924D692CA61BE758ULL, 269, 100},
+    {0xDA01EE641A708DEAULL, 295, 108},
+    {0xA26DA3999AEF774AULL, 322, 116},
+    {0xF209787BB47D6B85ULL, 348, 124},
+    {0xB454E4A179DD1877ULL, 375, 132},
+    {0x865B86925B9BC5C2ULL, 402, 140},
+    {0xC83553C5C8965D3DULL, 428, 148},
+    {0x952AB45CFA97A0B3ULL, 455, 156},
+    {0xDE469FBD99A05FE3ULL, 481, 164},
+    {0xA59BC234DB398C25ULL, 508, 172},
+    {0xF6C69A72A3989F5CULL, 534, 180},
+    {0xB7DCBF5354E9BECEULL, 561, 188},
+    {0x88FCF317F22241E2ULL, 588, 196},
+    {0xCC20CE9BD35C78A5ULL, 614, 204},
+    {0x98165AF37B2153DFULL, 641, 212},
+    {0xE2A0B5DC971F303AULL, 667, 220},
+    {0xA8D9D1535CE3B396ULL, 694, 228},
+    {0xFB9B7CD9A4A7443CULL, 720, 236},
+    {0xBB764C4CA7A44410ULL, 747, 244},
+    {0x8BAB8EEFB6409C1AULL, 774, 252},
+    {0xD01FEF10A657842CULL, 800, 260},
+    {0x9B10A4E5E9913129ULL, 827, 268},
+    {0xE7109BFBA19C0C9DULL, 853, 276},
+    {0xAC2820D9623BF429ULL, 880, 284},
+    {0x80444B5E7AA7CF85ULL, 907, 292},
+    {0xBF21E44003ACDD2DULL, 933, 300},
+    {0x8E679C2F5E44FF8FULL, 960, 308},
+    {0xD433179D9C8CB841ULL, 986, 316},
+    {0x9E19DB92B4E31BA9ULL, 1013, 324},
+};
+static const uint32_t mll__word_ranges[730][2] = {
+    {0xAA, 0xAA}, {0xB2, 0xB3}, {0xB5, 0xB5}, {0xB9, 0xBA}, {0xBC, 0xBE}, {0xC0, 0xD6},
+    {0xD8, 0xF6}, {0xF8, 0x2C1}, {0x2C6, 0x2D1}, {0x2E0, 0x2E4}, {0x2EC, 0x2EC}, {0x2EE, 0x2EE},
+    {0x370, 0x374}, {0x376, 0x377}, {0x37A, 0x37D}, {0x37F, 0x37F}, {0x386, 0x386}, {0x388, 0x38A},
+    {0x38C, 0x38C}, {0x38E, 0x3A1}, {0x3A3, 0x3F5}, {0x3F7, 0x481}, {0x48A, 0x52F}, {0x531, 0x556},
+    {0x559, 0x559}, {0x560, 0x588}, {0x5D0, 0x5EA}, {0x5EF, 0x5F2}, {0x620, 0x64A}, {0x660, 0x669},
+    {0x66E, 0x66F}, {0x671, 0x6D3}, {0x6D5, 0x6D5}, {0x6E5, 0x6E6}, {0x6EE, 0x6FC}, {0x6FF, 0x6FF},
+    {0x710, 0x710}, {0x712, 0x72F}, {0x74D, 0x7A5}, {0x7B1, 0x7B1}, {0x7C0, 0x7EA}, {0x7F4, 0x7F5},
+    {0x7FA, 0x7FA}, {0x800, 0x815}, {0x81A, 0x81A}, {0x824, 0x824}, {0x828, 0x828}, {0x840, 0x858},
+    {0x860, 0x86A}, {0x870, 0x887}, {0x889, 0x88E}, {0x8A0, 0x8C9}, {0x904, 0x939}, {0x93D, 0x93D},
+    {0x950, 0x950}, {0x958, 0x961}, {0x966, 0x96F}, {0x971, 0x980}, {0x985, 0x98C}, {0x98F, 0x990},
+    {0x993, 0x9A8}, {0x9AA, 0x9B0}, {0x9B2, 0x9B2}, {0x9B6, 0x9B9}, {0x9BD, 0x9BD}, {0x9CE, 0x9CE},
+    {0x9DC, 0x9DD}, {0x9DF, 0x9E1}, {0x9E6, 0x9F1}, {0x9F4, 0x9F9}, {0x9FC, 0x9FC}, {0xA05, 0xA0A},
+    {0xA0F, 0xA10}, {0xA13, 0xA28}, {0xA2A, 0xA30}, {0xA32, 0xA33}, {0xA35, 0xA36}, {0xA38, 0xA39},
+    {0xA59, 0xA5C}, {0xA5E, 0xA5E}, {0xA66, 0xA6F}, {0xA72, 0xA74}, {0xA85, 0xA8D}, {0xA8F, 0xA91},
+    {0xA93, 0xAA8}, {0xAAA, 0xAB0}, {0xAB2, 0xAB3}, {0xAB5, 0xAB9}, {0xABD, 0xABD}, {0xAD0, 0xAD0},
+    {0xAE0, 0xAE1}, {0xAE6, 0xAEF}, {0xAF9, 0xAF9}, {0xB05, 0xB0C}, {0xB0F, 0xB10}, {0xB13, 0xB28},
+    {0xB2A, 0xB30}, {0xB32, 0xB33}, {0xB35, 0xB39}, {0xB3D, 0xB3D}, {0xB5C, 0xB5D}, {0xB5F, 0xB61},
+    {0xB66, 0xB6F}, {0xB71, 0xB77}, {0xB83, 0xB83}, {0xB85, 0xB8A}, {0xB8E, 0xB90}, {0xB92, 0xB95},
+    {0xB99, 0xB9A}, {0xB9C, 0xB9C}, {0xB9E, 0xB9F}, {0xBA3, 0xBA4}, {0xBA8, 0xBAA}, {0xBAE, 0xBB9},
+    {0xBD0, 0xBD0}, {0xBE6, 0xBF2}, {0xC05, 0xC0C}, {0xC0E, 0xC10}, {0xC12, 0xC28}, {0xC2A, 0xC39},
+    {0xC3D, 0xC3D}, {0xC58, 0xC5A}, {0xC5D, 0xC5D}, {0xC60, 0xC61}, {0xC66, 0xC6F}, {0xC78, 0xC7E},
+    {0xC80, 0xC80}, {0xC85, 0xC8C}, {0xC8E, 0xC90}, {0xC92, 0xCA8}, {0xCAA, 0xCB3}, {0xCB5, 0xCB9},
+    {0xCBD, 0xCBD}, {0xCDD, 0xCDE}, {0xCE0, 0xCE1}, {0xCE6, 0xCEF}, {0xCF1, 0xCF2}, {0xD04, 0xD0C},
+    {0xD0E, 0xD10}, {0xD12, 0xD3A}, {0xD3D, 0xD3D}, {0xD4E, 0xD4E}, {0xD54, 0xD56}, {0xD58, 0xD61},
+    {0xD66, 0xD78}, {0xD7A, 0xD7F}, {0xD85, 0xD96}, {0xD9A, 0xDB1}, {0xDB3, 0xDBB}, {0xDBD, 0xDBD},
+    {0xDC0, 0xDC6}, {0xDE6, 0xDEF}, {0xE01, 0xE30}, {0xE32, 0xE33}, {0xE40, 0xE46}, {0xE50, 0xE59},
+    {0xE81, 0xE82}, {0xE84, 0xE84}, {0xE86, 0xE8A}, {0xE8C, 0xEA3}, {0xEA5, 0xEA5}, {0xEA7, 0xEB0},
+    {0xEB2, 0xEB3}, {0xEBD, 0xEBD}, {0xEC0, 0xEC4}, {0xEC6, 0xEC6}, {0xED0, 0xED9}, {0xEDC, 0xEDF},
+    {0xF00, 0xF00}, {0xF20, 0xF33}, {0xF40, 0xF47}, {0xF49, 0xF6C}, {0xF88, 0xF8C},
+    {0x1000, 0x102A}, {0x103F, 0x1049}, {0x1050, 0x1055}, {0x105A, 0x105D}, {0x1061, 0x1061},
+    {0x1065, 0x1066}, {0x106E, 0x1070}, {0x1075, 0x1081}, {0x108E, 0x108E}, {0x1090, 0x1099},
+    {0x10A0, 0x10C5}, {0x10C7, 0x10C7}, {0x10CD, 0x10CD}, {0x10D0, 0x10FA}, {0x10FC, 0x1248},
+    {0x124A, 0x124D}, {0x1250, 0x1256}, {0x1258, 0x1258}, {0x125A, 0x125D}, {0x1260, 0x1288},
+    {0x128A, 0x128D}, {0x1290, 0x12B0}, {0x12B2, 0x12B5}, {0x12B8, 0x12BE}, {0x12C0, 0x12C0},
+    {0x12C2, 0x12C5}, {0x12C8, 0x12D6}, {0x12D8, 0x1310}, {0x1312, 0x1315}, {0x1318, 0x135A},
+    {0x1369, 0x137C}, {0x1380, 0x138F}, {0x13A0, 0x13F5}, {0x13F8, 0x13FD}, {0x1401, 0x166C},
+    {0x166F, 0x167F}, {0x1681, 0x169A}, {0x16A0, 0x16EA}, {0x16EE, 0x16F8}, {0x1700, 0x1711},
+    {0x171F, 0x1731}, {0x1740, 0x1751}, {0x1760, 0x176C}, {0x176E, 0x1770}, {0x1780, 0x17B3},
+    {0x17D7, 0x17D7}, {0x17DC, 0x17DC}, {0x17E0, 0x17E9}, {0x17F0, 0x17F9}, {0x1810, 0x1819},
+    {0x1820, 0x1878}, {0x1880, 0x1884}, {0x1887, 0x18A8}, {0x18AA, 0x18AA}, {0x18B0, 0x18F5},
+    {0x1900, 0x191E}, {0x1946, 0x196D}, {0x1970, 0x1974}, {0x1980, 0x19AB}, {0x19B0, 0x19C9},
+    {0x19D0, 0x19DA}, {0x1A00, 0x1A16}, {0x1A20, 0x1A54}, {0x1A80, 0x1A89}, {0x1A90, 0x1A99},
+    {0x1AA7, 0x1AA7}, {0x1B05, 0x1B33}, {0x1B45, 0x1B4C}, {0x1B50, 0x1B59}, {0x1B83, 0x1BA0},
+    {0x1BAE, 0x1BE5}, {0x1C00, 0x1C23}, {0x1C40, 0x1C49}, {0x1C4D, 0x1C7D}, {0x1C80, 0x1C88},
+    {0x1C90, 0x1CBA}, {0x1CBD, 0x1CBF}, {0x1CE9, 0x1CEC}, {0x1CEE, 0x1CF3}, {0x1CF5, 0x1CF6},
+    {0x1CFA, 0x1CFA}, {0x1D00, 0x1DBF}, {0x1E00, 0x1F15}, {0x1F18, 0x1F1D}, {0x1F20, 0x1F45},
+    {0x1F48, 0x1F4D}, {0x1F50, 0x1F57}, {0x1F59, 0x1F59}, {0x1F5B, 0x1F5B}, {0x1F5D, 0x1F5D},
+    {0x1F5F, 0x1F7D}, {0x1F80, 0x1FB4}, {0x1FB6, 0x1FBC}, {0x1FBE, 0x1FBE}, {0x1FC2, 0x1FC4},
+    {0x1FC6, 0x1FCC}, {0x1FD0, 0x1FD3}, {0x1FD6, 0x1FDB}, {0x1FE0, 0x1FEC}, {0x1FF2, 0x1FF4},
+    {0x1FF6, 0x1FFC}, {0x2070, 0x2071}, {0x2074, 0x2079}, {0x207F, 0x2089}, {0x2090, 0x209C},
+    {0x2102, 0x2102}, {0x2107, 0x2107}, {0x210A, 0x2113}, {0x2115, 0x2115}, {0x2119, 0x211D},
+    {0x2124, 0x2124}, {0x2126, 0x2126}, {0x2128, 0x2128}, {0x212A, 0x212D}, {0x212F, 0x2139},
+    {0x213C, 0x213F}, {0x2145, 0x2149}, {0x214E, 0x214E}, {0x2150, 0x2189}, {0x2460, 0x249B},
+    {0x24EA, 0x24FF}, {0x2776, 0x2793}, {0x2C00, 0x2CE4}, {0x2CEB, 0x2CEE}, {0x2CF2, 0x2CF3},
+    {0x2CFD, 0x2CFD}, {0x2D00, 0x2D25}, {0x2D27, 0x2D27}, {0x2D2D, 0x2D2D}, {0x2D30, 0x2D67},
+    {0x2D6F, 0x2D6F}, {0x2D80, 0x2D96}, {0x2DA0, 0x2DA6}, {0x2DA8, 0x2DAE}, {0x2DB0, 0x2DB6},
+    {0x2DB8, 0x2DBE}, {0x2DC0, 0x2DC6}, {0x2DC8, 0x2DCE}, {0x2DD0, 0x2DD6}, {0x2DD8, 0x2DDE},
+    {0x2E2F, 0x2E2F}, {0x3005, 0x3007}, {0x3021, 0x3029}, {0x3031, 0x3035}, {0x3038, 0x303C},
+    {0x3041, 0x3096}, {0x309D, 0x309F}, {0x30A1, 0x30FA}, {0x30FC, 0x30FF}, {0x3105, 0x312F},
+    {0x3131, 0x318E}, {0x3192, 0x3195}, {0x31A0, 0x31BF}, {0x31F0, 0x31FF}, {0x3220, 0x3229},
+    {0x3248, 0x324F}, {0x3251, 0x325F}, {0x3280, 0x3289}, {0x32B1, 0x32BF}, {0x3400, 0x4DBF},
+    {0x4E00, 0xA48C}, {0xA4D0, 0xA4FD}, {0xA500, 0xA60C}, {0xA610, 0xA62B}, {0xA640, 0xA66E},
+    {0xA67F, 0xA69D}, {0xA6A0, 0xA6EF}, {0xA717, 0xA71F}, {0xA722, 0xA788}, {0xA78B, 0xA7CA},
+    {0xA7D0, 0xA7D1}, {0xA7D3, 0xA7D3}, {0xA7D5, 0xA7D9}, {0xA7F2, 0xA801}, {0xA803, 0xA805},
+    {0xA807, 0xA80A}, {0xA80C, 0xA822}, {0xA830, 0xA835}, {0xA840, 0xA873}, {0xA882, 0xA8B3},
+    {0xA8D0, 0xA8D9}, {0xA8F2, 0xA8F7}, {0xA8FB, 0xA8FB}, {0xA8FD, 0xA8FE}, {0xA900, 0xA925},
+    {0xA930, 0xA946}, {0xA960, 0xA97C}, {0xA984, 0xA9B2}, {0xA9CF, 0xA9D9}, {0xA9E0, 0xA9E4},
+    {0xA9E6, 0xA9FE}, {0xAA00, 0xAA28}, {0xAA40, 0xAA42}, {0xAA44, 0xAA4B}, {0xAA50, 0xAA59},
+    {0xAA60, 0xAA76}, {0xAA7A, 0xAA7A}, {0xAA7E, 0xAAAF}, {0xAAB1, 0xAAB1}, {0xAAB5, 0xAAB6},
+    {0xAAB9, 0xAABD}, {0xAAC0, 0xAAC0}, {0xAAC2, 0xAAC2}, {0xAADB, 0xAADD}, {0xAAE0, 0xAAEA},
+    {0xAAF2, 0xAAF4}, {0xAB01, 0xAB06}, {0xAB09, 0xAB0E}, {0xAB11, 0xAB16}, {0xAB20, 0xAB26},
+    {0xAB28, 0xAB2E}, {0xAB30, 0xAB5A}, {0xAB5C, 0xAB69}, {0xAB70, 0xABE2}, {0xABF0, 0xABF9},
+    {0xAC00, 0xD7A3}, {0xD7B0, 0xD7C6}, {0xD7CB, 0xD7FB}, {0xF900, 0xFA6D}, {0xFA70, 0xFAD9},
+    {0xFB00, 0xFB06}, {0xFB13, 0xFB17}, {0xFB1D, 0xFB1D}, {0xFB1F, 0xFB28}, {0xFB2A, 0xFB36},
+    {0xFB38, 0xFB3C}, {0xFB3E, 0xFB3E}, {0xFB40, 0xFB41}, {0xFB43, 0xFB44}, {0xFB46, 0xFBB1},
+    {0xFBD3, 0xFD3D}, {0xFD50, 0xFD8F}, {0xFD92, 0xFDC7}, {0xFDF0, 0xFDFB}, {0xFE70, 0xFE74},
+    {0xFE76, 0xFEFC}, {0xFF10, 0xFF19}, {0xFF21, 0xFF3A}, {0xFF41, 0xFF5A}, {0xFF66, 0xFFBE},
+    {0xFFC2, 0xFFC7}, {0xFFCA, 0xFFCF}, {0xFFD2, 0xFFD7}, {0xFFDA, 0xFFDC}, {0x10000, 0x1000B},
+    {0x1000D, 0x10026}, {0x10028, 0x1003A}, {0x1003C, 0x1003D}, {0x1003F, 0x1004D},
+    {0x10050, 0x1005D}, {0x10080, 0x100FA}, {0x10107, 0x10133}, {0x10140, 0x10178},
+    {0x1018A, 0x1018B}, {0x10280, 0x1029C}, {0x102A0, 0x102D0}, {0x102E1, 0x102FB},
+    {0x10300, 0x10323}, {0x1032D, 0x1034A}, {0x10350, 0x10375}, {0x10380, 0x1039D},
+    {0x103A0, 0x103C3}, {0x103C8, 0x103CF}, {0x103D1, 0x103D5}, {0x10400, 0x1049D},
+    {0x104A0, 0x104A9}, {0x104B0, 0x104D3}, {0x104D8, 0x104FB}, {0x10500, 0x10527},
+    {0x10530, 0x10563}, {0x10570, 0x1057A}, {0x1057C, 0x1058A}, {0x1058C, 0x10592},
+    {0x10594, 0x10595}, {0x10597, 0x105A1}, {0x105A3, 0x105B1}, {0x105B3, 0x105B9},
+    {0x105BB, 0x105BC}, {0x10600, 0x10736}, {0x10740, 0x10755}, {0x10760, 0x10767},
+    {0x10780, 0x10785}, {0x10787, 0x107B0}, {0x107B2, 0x107BA}, {0x10800, 0x10805},
+    {0x10808, 0x10808}, {0x1080A, 0x10835}, {0x10837, 0x10838}, {0x1083C, 0x1083C},
+    {0x1083F, 0x10855}, {0x10858, 0x10876}, {0x10879, 0x1089E}, {0x108A7, 0x108AF},
+    {0x108E0, 0x108F2}, {0x108F4, 0x108F5}, {0x108FB, 0x1091B}, {0x10920, 0x10939},
+    {0x10980, 0x109B7}, {0x109BC, 0x109CF}, {0x109D2, 0x10A00}, {0x10A10, 0x10A13},
+    {0x10A15, 0x10A17}, {0x10A19, 0x10A35}, {0x10A40, 0x10A48}, {0x10A60, 0x10A7E},
+    {0x10A80, 0x10A9F}, {0x10AC0, 0x10AC7}, {0x10AC9, 0x10AE4}, {0x10AEB, 0x10AEF},
+    {0x10B00, 0x10B35}, {0x10B40, 0x10B55}, {0x10B58, 0x10B72}, {0x10B78, 0x10B91},
+    {0x10BA9, 0x10BAF}, {0x10C00, 0x10C48}, {0x10C80, 0x10CB2}, {0x10CC0, 0x10CF2},
+    {0x10CFA, 0x10D23}, {0x10D30, 0x10D39}, {0x10E60, 0x10E7E}, {0x10E80, 0x10EA9},
+    {0x10EB0, 0x10EB1}, {0x10F00, 0x10F27}, {0x10F30, 0x10F45}, {0x10F51, 0x10F54},
+    {0x10F70, 0x10F81}, {0x10FB0, 0x10FCB}, {0x10FE0, 0x10FF6}, {0x11003, 0x11037},
+    {0x11052, 0x1106F}, {0x11071, 0x11072}, {0x11075, 0x11075}, {0x11083, 0x110AF},
+    {0x110D0, 0x110E8}, {0x110F0, 0x110F9}, {0x11103, 0x11126}, {0x11136, 0x1113F},
+    {0x11144, 0x11144}, {0x11147, 0x11147}, {0x11150, 0x11172}, {0x11176, 0x11176},
+    {0x11183, 0x111B2}, {0x111C1, 0x111C4}, {0x111D0, 0x111DA}, {0x111DC, 0x111DC},
+    {0x111E1, 0x111F4}, {0x11200, 0x11211}, {0x11213, 0x1122B}, {0x11280, 0x11286},
+    {0x11288, 0x11288}, {0x1128A, 0x1128D}, {0x1128F, 0x1129D}, {0x1129F, 0x112A8},
+    {0x112B0, 0x112DE}, {0x112F0, 0x112F9}, {0x11305, 0x1130C}, {0x1130F, 0x11310},
+    {0x11313, 0x11328}, {0x1132A, 0x11330}, {0x11332, 0x11333}, {0x11335, 0x11339},
+    {0x1133D, 0x1133D}, {0x11350, 0x11350}, {0x1135D, 0x11361}, {0x11400, 0x11434},
+    {0x11447, 0x1144A}, {0x11450, 0x11459}, {0x1145F, 0x11461}, {0x11480, 0x114AF},
+    {0x114C4, 0x114C5}, {0x114C7, 0x114C7}, {0x114D0, 0x114D9}, {0x11580, 0x115AE},
+    {0x115D8, 0x115DB}, {0x11600, 0x1162F}, {0x11644, 0x11644}, {0x11650, 0x11659},
+    {0x11680, 0x116AA}, {0x116B8, 0x116B8}, {0x116C0, 0x116C9}, {0x11700, 0x1171A},
+    {0x11730, 0x1173B}, {0x11740, 0x11746}, {0x11800, 0x1182B}, {0x118A0, 0x118F2},
+    {0x118FF, 0x11906}, {0x11909, 0x11909}, {0x1190C, 0x11913}, {0x11915, 0x11916},
+    {0x11918, 0x1192F}, {0x1193F, 0x1193F}, {0x11941, 0x11941}, {0x11950, 0x11959},
+    {0x119A0, 0x119A7}, {0x119AA, 0x119D0}, {0x119E1, 0x119E1}, {0x119E3, 0x119E3},
+    {0x11A00, 0x11A00}, {0x11A0B, 0x11A32}, {0x11A3A, 0x11A3A}, {0x11A50, 0x11A50},
+    {0x11A5C, 0x11A89}, {0x11A9D, 0x11A9D}, {0x11AB0, 0x11AF8}, {0x11C00, 0x11C08},
+    {0x11C0A, 0x11C2E}, {0x11C40, 0x11C40}, {0x11C50, 0x11C6C}, {0x11C72, 0x11C8F},
+    {0x11D00, 0x11D06}, {0x11D08, 0x11D09}, {0x11D0B, 0x11D30}, {0x11D46, 0x11D46},
+    {0x11D50, 0x11D59}, {0x11D60, 0x11D65}, {0x11D67, 0x11D68}, {0x11D6A, 0x11D89},
+    {0x11D98, 0x11D98}, {0x11DA0, 0x11DA9}, {0x11EE0, 0x11EF2}, {0x11FB0, 0x11FB0},
+    {0x11FC0, 0x11FD4}, {0x12000, 0x12399}, {0x12400, 0x1246E}, {0x12480, 0x12543},
+    {0x12F90, 0x12FF0}, {0x13000, 0x1342E}, {0x14400, 0x14646}, {0x16800, 0x16A38},
+    {0x16A40, 0x16A5E}, {0x16A60, 0x16A69}, {0x16A70, 0x16ABE}, {0x16AC0, 0x16AC9},
+    {0x16AD0, 0x16AED}, {0x16B00, 0x16B2F}, {0x16B40, 0x16B43}, {0x16B50, 0x16B59},
+    {0x16B5B, 0x16B61}, {0x16B63, 0x16B77}, {0x16B7D, 0x16B8F}, {0x16E40, 0x16E96},
+    {0x16F00, 0x16F4A}, {0x16F50, 0x16F50}, {0x16F93, 0x16F9F}, {0x16FE0, 0x16FE1},
+    {0x16FE3, 0x16FE3}, {0x17000, 0x187F7}, {0x18800, 0x18CD5}, {0x18D00, 0x18D08},
+    {0x1AFF0, 0x1AFF3}, {0x1AFF5, 0x1AFFB}, {0x1AFFD, 0x1AFFE}, {0x1B000, 0x1B122},
+    {0x1B150, 0x1B152}, {0x1B164, 0x1B167}, {0x1B170, 0x1B2FB}, {0x1BC00, 0x1BC6A},
+    {0x1BC70, 0x1BC7C}, {0x1BC80, 0x1BC88}, {0x1BC90, 0x1BC99}, {0x1D2E0, 0x1D2F3},
+    {0x1D360, 0x1D378}, {0x1D400, 0x1D454}, {0x1D456, 0x1D49C}, {0x1D49E, 0x1D49F},
+    {0x1D4A2, 0x1D4A2}, {0x1D4A5, 0x1D4A6}, {0x1D4A9, 0x1D4AC}, {0x1D4AE, 0x1D4B9},
+    {0x1D4BB, 0x1D4BB}, {0x1D4BD, 0x1D4C3}, {0x1D4C5, 0x1D505}, {0x1D507, 0x1D50A},
+    {0x1D50D, 0x1D514}, {0x1D516, 0x1D51C}, {0x1D51E, 0x1D539}, {0x1D53B, 0x1D53E},
+    {0x1D540, 0x1D544}, {0x1D546, 0x1D546}, {0x1D54A, 0x1D550}, {0x1D552, 0x1D6A5},
+    {0x1D6A8, 0x1D6C0}, {0x1D6C2, 0x1D6DA}, {0x1D6DC, 0x1D6FA}, {0x1D6FC, 0x1D714},
+    {0x1D716, 0x1D734}, {0x1D736, 0x1D74E}, {0x1D750, 0x1D76E}, {0x1D770, 0x1D788},
+    {0x1D78A, 0x1D7A8}, {0x1D7AA, 0x1D7C2}, {0x1D7C4, 0x1D7CB}, {0x1D7CE, 0x1D7FF},
+    {0x1DF00, 0x1DF1E}, {0x1E100, 0x1E12C}, {0x1E137, 0x1E13D}, {0x1E140, 0x1E149},
+    {0x1E14E, 0x1E14E}, {0x1E290, 0x1E2AD}, {0x1E2C0, 0x1E2EB}, {0x1E2F0, 0x1E2F9},
+    {0x1E7E0, 0x1E7E6}, {0x1E7E8, 0x1E7EB}, {0x1E7ED, 0x1E7EE}, {0x1E7F0, 0x1E7FE},
+    {0x1E800, 0x1E8C4}, {0x1E8C7, 0x1E8CF}, {0x1E900, 0x1E943}, {0x1E94B, 0x1E94B},
+    {0x1E950, 0x1E959}, {0x1EC71, 0x1ECAB}, {0x1ECAD, 0x1ECAF}, {0x1ECB1, 0x1ECB4},
+    {0x1ED01, 0x1ED2D}, {0x1ED2F, 0x1ED3D}, {0x1EE00, 0x1EE03}, {0x1EE05, 0x1EE1F},
+    {0x1EE21, 0x1EE22}, {0x1EE24, 0x1EE24}, {0x1EE27, 0x1EE27}, {0x1EE29, 0x1EE32},
+    {0x1EE34, 0x1EE37}, {0x1EE39, 0x1EE39}, {0x1EE3B, 0x1EE3B}, {0x1EE42, 0x1EE42},
+    {0x1EE47, 0x1EE47}, {0x1EE49, 0x1EE49}, {0x1EE4B, 0x1EE4B}, {0x1EE4D, 0x1EE4F},
+    {0x1EE51, 0x1EE52}, {0x1EE54, 0x1EE54}, {0x1EE57, 0x1EE57}, {0x1EE59, 0x1EE59},
+    {0x1EE5B, 0x1EE5B}, {0x1EE5D, 0x1EE5D}, {0x1EE5F, 0x1EE5F}, {0x1EE61, 0x1EE62},
+    {0x1EE64, 0x1EE64}, {0x1EE67, 0x1EE6A}, {0x1EE6C, 0x1EE72}, {0x1EE74, 0x1EE77},
+    {0x1EE79, 0x1EE7C}, {0x1EE7E, 0x1EE7E}, {0x1EE80, 0x1EE89}, {0x1EE8B, 0x1EE9B},
+    {0x1EEA1, 0x1EEA3}, {0x1EEA5, 0x1EEA9}, {0x1EEAB, 0x1EEBB}, {0x1F100, 0x1F10C},
+    {0x1FBF0, 0x1FBF9}, {0x20000, 0x2A6DF}, {0x2A700, 0x2B738}, {0x2B740, 0x2B81D},
+    {0x2B820, 0x2CEA1}, {0x2CEB0, 0x2EBE0}, {0x2F800, 0x2FA1D}, {0x30000, 0x3134A},
+};
+
+/* >>format ------------------------------------------------------------------
+   Shortest round-trip double -> text, Grisu2 (Loitsch, "Printing Floating-Point
+   Numbers Quickly and Accurately with Integers", PLDI 2010). The digits always lie
+   strictly inside the rounding interval of v, so strtod/float() give back v exactly;
+   in ~0.1% of cases one digit more than the shortest is produced. Spelling follows
+   Python's repr(float), which MLflow itself writes. */
+typedef struct mll__fp {
+    uint64_t f;
+    int e;
+} mll__fp;
+
+MLL__PRIVATE mll__fp mll__fp_mul(mll__fp x, mll__fp y) {
+    /* 64x64 -> upper 64 bits, rounded */
+    const uint64_t lo = 0xFFFFFFFFu;
+    uint64_t a = x.f >> 32, b = x.f & lo, c = y.f >> 32, d = y.f & lo;
+    uint64_t ac = a * c, bc = b * c, ad = a * d, bd = b * d;
+    uint64_t mid = (bd >> 32) + (ad & lo) + (bc & lo) + (1u << 31);
+    mll__fp r;
+    r.f = ac + (ad >> 32) + (bc >> 32) + (mid >> 32);
+    r.e = x.e + y.e + 64;
+    return r;
+}
+
+MLL__PRIVATE mll__fp mll__fp_normalize(mll__fp x) {
+    while (!(x.f & (1ULL << 63))) {
+        x.f <<= 1;
+        x.e--;
+    }
+    return x;
+}
+
+MLL__PRIVATE void mll__grisu_round(char *buf, int len, uint64_t dist, uint64_t delta,
+                                   uint64_t rest, uint64_t ten_k) {
+    /* Move the last digit down while that brings the result closer to v and stays
+       inside the (safe) interval. */
+    while (rest < dist && delta - rest >= ten_k &&
+           (rest + ten_k < dist || dist - rest > rest + ten_k - dist)) {
+        buf[len - 1]--;
+        rest += ten_k;
+    }
+}
+
+/* Digits of v (> 0, finite) into buf (at least 17 bytes); returns count, *k10 such that
+   v ~= digits * 10^k10. */
+MLL__PRIVATE int mll__grisu2(double v, char *buf, int *k10) {
+    uint64_t bits, frac;
+    int bexp, len = 0;
+    mll__fp w, m_plus, m_minus, c;
+    memcpy(&bits, &v, 8);
+    frac = bits & ((1ULL << 52) - 1);
+    bexp = (int)((bits >> 52) & 0x7FF);
+    if (bexp) {
+        w.f = frac | (1ULL << 52);
+        w.e = bexp - 1075;
+    } else {
+        w.f = frac;
+        w.e = -1074;
+    }
+    /* boundaries m-, m+ of the rounding interval */
+    m_plus.f = (w.f << 1) + 1;
+    m_plus.e = w.e - 1;
+    m_plus = mll__fp_normalize(m_plus);
+    if (frac == 0 && bexp > 1) { /* lower boundary is closer */
+        m_minus.f = (w.f << 2) - 1;
+        m_minus.e = w.e - 2;
+    } else {
+        m_minus.f = (w.f << 1) - 1;
+        m_minus.e = w.e - 1;
+    }
+    m_minus.f <<= (m_minus.e - m_plus.e);
+    m_minus.e = m_plus.e;
+    w = mll__fp_normalize(w);
+    {
+        /* cached power c = 10^-k with -60 <= e_c + e_w + 64 <= -32 */
+        int f = -60 - m_plus.e - 1;
+        int k = (f * 78913) / (1 << 18) + (f > 0);
+        int idx = (300 + k + 7) / 8;
+        c.f = mll__pow10_cache[idx].f;
+        c.e = mll__pow10_cache[idx].e;
+        *k10 = -mll__pow10_cache[idx].k;
+    }
+    w = mll__fp_mul(w, c);
+    m_plus = mll__fp_mul(m_plus, c);
+    m_minus = mll__fp_mul(m_minus, c);
+    m_minus.f += 1; /* safe interval: shrink by one unit on both sides */
+    m_plus.f -= 1;
+    {
+        int shift = -m_plus.e;
+        uint64_t one = 1ULL << shift, mask = one - 1;
+        uint64_t delta = m_plus.f - m_minus.f, dist = m_plus.f - w.f;
+        uint32_t p1 = (uint32_t)(m_plus.f >> shift);
+        uint64_t p2 = m_plus.f & mask;
+        uint32_t pow10 = 1000000000u;
+        int n = 10;
+        while (pow10 > p1 && n > 1) {
+            pow10 /= 10;
+            n--;
+        }
+        while (n > 0) {
+            uint32_t d = p1 / pow10;
+            uint64_t rest;
+            p1 %= pow10;
+            buf[len++] = (char)('0' + d);
+            n--;
+            rest = ((uint64_t)p1 << shift) + p2;
+            if (rest <= delta) {
+                *k10 += n;
+                mll__grisu_round(buf, len, dist, delta, rest, (uint64_t)pow10 << shift);
+                return len;
+            }
+            pow10 /= 10;
+        }
+        for (;;) {
+            p2 *= 10;
+            buf[len++] = (char)('0' + (p2 >> shift));
+            p2 &= mask;
+            delta *= 10;
+            dist *= 10;
+            (*k10)--;
+            if (p2 <= delta) break;
+        }
+        mll__grisu_round(buf, len, dist, delta, p2, one);
+    }
+    return len;
+}
+
+/* Unsigned decimal into buf; returns length. */
+MLL__PRIVATE size_t mll__fmt_u64(uint64_t v, char *buf) {
+    static const char pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    char tmp[20];
+    size_t n = 0, i;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        tmp[n++] = pairs[2 * r + 1];
+        tmp[n++] = pairs[2 * r];
+    }
+    if (v >= 10) {
+        tmp[n++] = pairs[2 * v + 1];
+        tmp[n++] = pairs[2 * v];
+    } else {
+        tmp[n++] = (char)('0' + v);
+    }
+    for (i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
+    return n;
+}
+
+MLL__PRIVATE size_t mll__fmt_i64(int64_t v, char *buf) {
+    if (v < 0) {
+        buf[0] = '-';
+        return 1 + mll__fmt_u64((uint64_t)0 - (uint64_t)v, buf + 1);
+    }
+    return mll__fmt_u64((uint64_t)v, buf);
+}
+
+/* Python repr(float): fixed notation when -4 < decimal exponent <= 16, else d.ddde+XX. */
+MLL__PRIVATE size_t mll__fmt_double(double v, char *out) {
+    uint64_t bits;
+    char digits[24];
+    int len, k, decpt, i;
+    size_t n = 0;
+    memcpy(&bits, &v, 8);
+    if (((bits >> 52) & 0x7FF) == 0x7FF) {
+        if (bits & ((1ULL << 52) - 1)) {
+            memcpy(out, "nan", 3);
+            return 3;
+        }
+        if (bits >> 63) {
+            memcpy(out, "-inf", 4);
+            return 4;
+        }
+        memcpy(out, "inf", 3);
+        return 3;
+    }
+    if (bits >> 63) {
+        out[n++] = '-';
+        bits &= ~(1ULL << 63);
+        memcpy(&v, &bits, 8);
+    }
+    if (bits == 0) {
+        memcpy(out + n, "0.0", 3);
+        return n + 3;
+    }
+    len = mll__grisu2(v, digits, &k);
+    decpt = len + k; /* v = 0.DIGITS * 10^decpt */
+    if (decpt > -4 && decpt <= 16) {
+        if (decpt <= 0) {
+            out[n++] = '0';
+            out[n++] = '.';
+            for (i = 0; i < -decpt; i++) out[n++] = '0';
+            memcpy(out + n, digits, (size_t)len);
+            n += (size_t)len;
+        } else if (decpt < len) {
+            memcpy(out + n, digits, (size_t)decpt);
+            n += (size_t)decpt;
+            out[n++] = '.';
+            memcpy(out + n, digits + decpt, (size_t)(len - decpt));
+            n += (size_t)(len - decpt);
+        } else {
+            memcpy(out + n, digits, (size_t)len);
+            n += (size_t)len;
+            for (i = len; i < decpt; i++) out[n++] = '0';
+            out[n++] = '.';
+            out[n++] = '0';
+        }
+    } else {
+        int e = decpt - 1;
+        out[n++] = digits[0];
+        if (len > 1) {
+            out[n++] = '.';
+            memcpy(out + n, digits + 1, (size_t)(len - 1));
+            n += (size_t)(len - 1);
+        }
+        out[n++] = 'e';
+        out[n++] = e < 0 ? '-' : '+';
+        if (e < 0) e = -e;
+        if (e < 10) out[n++] = '0';
+        n += mll__fmt_u64((uint64_t)e, out + n);
+    }
+    return n;
+}
+
+/* Locale-proof vsnprintf: stb_sprintf when available, else libc with the locale's
+   decimal point turned back into '.'. */
+MLL__PRIVATE int mll__vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap) {
+#if MLL_USE_STB_SPRINTF
+    return stbsp_vsnprintf(buf, (int)cap, fmt, ap);
+#else
+    int n = vsnprintf(buf, cap, fmt, ap);
+    const char *dp = localeconv()->decimal_point;
+    if (n > 0 && dp && (dp[0] != '.' || dp[1] != '\0') && dp[0] != '\0') {
+        /* Rewrite every locale decimal point (possibly multi-byte) as '.'. */
+        size_t dl = strlen(dp), i, j = 0, len = strlen(buf);
+        for (i = 0; i < len;) {
+            if (strncmp(buf + i, dp, dl) == 0) {
+                buf[j++] = '.';
+                i += dl;
+            } else {
+                buf[j++] = buf[i++];
+            }
+        }
+        buf[j] = '\0';
+        n = (int)j;
+    }
+    return n;
+#endif
+}
+
+MLL__PRIVATE int mll__snprintf(char *buf, size_t cap, const char *fmt, ...) MLL__PRINTF(3, 4);
+MLL__PRIVATE int mll__snprintf(char *buf, size_t cap, const char *fmt, ...) {
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = mll__vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* >>memory ------------------------------------------------------------------ */
+typedef struct mll__buf {
+    char *data;
+    size_t len, cap;
+} mll__buf;
+
+MLL__PRIVATE void *mll__default_alloc(size_t size, void *ud) {
+    (void)ud;
+    return malloc(size);
+}
+MLL__PRIVATE void mll__default_free(void *p, void *ud) {
+    (void)ud;
+    free(p);
+}
+
+MLL__PRIVATE void *mll__alloc(const mll_allocator *a, size_t size) {
+    return size ? a->alloc(size, a->user_data) : NULL;
+}
+MLL__PRIVATE void mll__free(const mll_allocator *a, void *p) {
+    if (p) a->free(p, a->user_data);
+}
+MLL__PRIVATE char *mll__strndup(const mll_allocator *a, const char *s, size_t n) {
+    char *d = (char *)mll__alloc(a, n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+MLL__PRIVATE char *mll__strdup(const mll_allocator *a, const char *s) {
+    return mll__strndup(a, s, strlen(s));
+}
+/* Grows b to hold at least `need` bytes (no realloc hook: alloc + copy + free). */
+MLL__PRIVATE mll_result mll__buf_reserve(const mll_allocator *a, mll__buf *b, size_t need) {
+    char *nd;
+    size_t nc;
+    if (need <= b->cap) return MLL_OK;
+    nc = b->cap ? b->cap : 256;
+    while (nc < need) nc *= 2;
+    nd = (char *)mll__alloc(a, nc);
+    if (!nd) return MLL_ERR_NO_MEMORY;
+    if (b->len) memcpy(nd, b->data, b->len);
+    mll__free(a, b->data);
+    b->data = nd;
+    b->cap = nc;
+    return MLL_OK;
+}
+MLL__PRIVATE mll_result mll__buf_append(const mll_allocator *a, mll__buf *b, const char *s,
+                                        size_t n) {
+    mll_result r = mll__buf_reserve(a, b, b->len + n + 1);
+    if (r != MLL_OK) return r;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return MLL_OK;
+}
+MLL__PRIVATE mll_result mll__buf_puts(const mll_allocator *a, mll__buf *b, const char *s) {
+    return mll__buf_append(a, b, s, strlen(s));
+}
+MLL__PRIVATE void mll__buf_free(const mll_allocator *a, mll__buf *b) {
+    mll__free(a, b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* >>strings ----------------------------------------------------------------- */
+/* Decodes one UTF-8 sequence at s (n bytes left). Returns its length, or 0 if invalid
+   (overlong, surrogate, > U+10FFFF, truncated). */
+MLL__PRIVATE size_t mll__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
+    uint32_t c = s[0];
+    size_t len, i;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if ((c & 0xE0) == 0xC0) {
+        len = 2;
+        c &= 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3;
+        c &= 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4;
+        c &= 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len) return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+        c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+/* Number of code points (Python's len()), or (size_t)-1 if s is not valid UTF-8. */
+MLL__PRIVATE size_t mll__utf8_chars(const char *s, size_t n) {
+    size_t i = 0, chars = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = mll__utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        if (!l) return (size_t)-1;
+        i += l;
+        chars++;
+    }
+    return chars;
+}
+
+/* Python's `re` \w for one code point. */
+MLL__PRIVATE int mll__is_word_codepoint(uint32_t c) {
+    size_t lo = 0, hi = sizeof(mll__word_ranges) / sizeof(mll__word_ranges[0]);
+    if (c < 0x80)
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               c == '_';
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c < mll__word_ranges[mid][0])
+            hi = mid;
+        else if (c > mll__word_ranges[mid][1])
+            lo = mid + 1;
+        else
+            return 1;
+    }
+    return 0;
+}
+
+/* MLflow's key rule (validation.py): ^[/\w.\- :]*$, posixpath.normpath(key) == key, and
+   the key is not ".", not starting with ".." or "/"; at most 250 characters. */
+MLL__PRIVATE mll_result mll__validate_key(const char *key) {
+    size_t n, i = 0, chars = 0, seg_start = 0;
+    if (!key) return MLL_ERR_INVALID_ARGUMENT;
+    n = strlen(key);
+    if (n == 0 || key[0] == '/' || (key[0] == '.' && key[1] == '.') ||
+        (key[0] == '.' && key[1] == '\0'))
+        return MLL_ERR_INVALID_KEY;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = mll__utf8_decode((const unsigned char *)key + i, n - i, &cp);
+        if (!l) return MLL_ERR_INVALID_UTF8;
+        if (!(mll__is_word_codepoint(cp) || cp == '/' || cp == '.' || cp == '-' || cp == ' ' ||
+              cp == ':'))
+            return MLL_ERR_INVALID_KEY;
+        if (cp == '/') {
+            /* normpath changes "", "." and ".." segments and a trailing "/" */
+            size_t sl = i - seg_start;
+            if (sl == 0 || (sl == 1 && key[seg_start] == '.') ||
+                (sl == 2 && key[seg_start] == '.' && key[seg_start + 1] == '.'))
+                return MLL_ERR_INVALID_KEY;
+            seg_start = i + 1;
+        }
+        i += l;
+        chars++;
+    }
+    {
+        size_t sl = n - seg_start;
+        if (sl == 0 || (sl == 1 && key[seg_start] == '.') ||
+            (sl == 2 && key[seg_start] == '.' && key[seg_start + 1] == '.'))
+            return MLL_ERR_INVALID_KEY;
+    }
+    if (chars > MLL__MAX_KEY_CHARS) return MLL_ERR_VALUE_TOO_LONG;
+    return MLL_OK;
+}
+
+/* A value: valid UTF-8 and at most max_chars code points. */
+MLL__PRIVATE mll_result mll__validate_value(const char *v, size_t max_chars) {
+    size_t chars;
+    if (!v) return MLL_ERR_INVALID_ARGUMENT;
+    chars = mll__utf8_chars(v, strlen(v));
+    if (chars == (size_t)-1) return MLL_ERR_INVALID_UTF8;
+    if (chars > max_chars) return MLL_ERR_VALUE_TOO_LONG;
+    return MLL_OK;
+}
+
+/* Experiment and run ids: MLflow's ^[a-zA-Z0-9][\w\-]{0,63}$ (runs allow 255). */
+MLL__PRIVATE mll_result mll__validate_id(const char *id, size_t max_len) {
+    size_t i, n;
+    if (!id) return MLL_ERR_INVALID_ARGUMENT;
+    n = strlen(id);
+    if (n == 0 || n > max_len) return MLL_ERR_INVALID_NAME;
+    for (i = 0; i < n; i++) {
+        char c = id[i];
+        int alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!(alnum || (i > 0 && (c == '_' || c == '-')))) return MLL_ERR_INVALID_NAME;
+    }
+    return MLL_OK;
+}
+
+/* Artifact paths: relative, no "", "." or ".." segments, valid UTF-8. */
+MLL__PRIVATE mll_result mll__validate_artifact_path(const char *p) {
+    size_t n, i, seg = 0;
+    if (!p) return MLL_ERR_INVALID_ARGUMENT;
+    n = strlen(p);
+    if (n == 0 || p[0] == '/') return MLL_ERR_INVALID_KEY;
+    if (mll__utf8_chars(p, n) == (size_t)-1) return MLL_ERR_INVALID_UTF8;
+    for (i = 0; i <= n; i++) {
+        if (i == n || p[i] == '/') {
+            size_t sl = i - seg;
+            if (sl == 0 || (sl == 1 && p[seg] == '.') ||
+                (sl == 2 && p[seg] == '.' && p[seg + 1] == '.'))
+                return MLL_ERR_INVALID_KEY;
+            seg = i + 1;
+        } else if (p[i] == '\\') {
+            return MLL_ERR_INVALID_KEY;
+        }
+    }
+    return MLL_OK;
+}
+
+MLL__PRIVATE int mll__all_digits(const char *s) {
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return 0;
+    return 1;
+}
+
+MLL__PRIVATE uint64_t mll__fnv1a(const char *s, size_t n) {
+    uint64_t h = 0xCBF29CE484222325ULL;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001B3ULL;
+    }
+    return h;
+}
+
+/* >>paths ------------------------------------------------------------------- */
+/* Joins up to three parts with '/' into out (MLL_MAX_PATH). Parts may be NULL. */
+MLL__PRIVATE mll_result mll__path(char *out, const char *a, const char *b, const char *c) {
+    const char *parts[3];
+    size_t n = 0, i;
+    parts[0] = a;
+    parts[1] = b;
+    parts[2] = c;
+    out[0] = '\0';
+    for (i = 0; i < 3; i++) {
+        size_t l;
+        if (!parts[i] || !parts[i][0]) continue;
+        l = strlen(parts[i]);
+        if (n + l + 2 > MLL_MAX_PATH) return MLL_ERR_PATH_TOO_LONG;
+        if (n && out[n - 1] != '/') out[n++] = '/';
+        memcpy(out + n, parts[i], l);
+        n += l;
+        out[n] = '\0';
+    }
+    return MLL_OK;
+}
+
+/* Lexically normalises an absolute path: removes ".", "..", "//" and a trailing "/". */
+MLL__PRIVATE void mll__normalize_abs(char *p) {
+    char *src = p, *dst = p;
+    while (*src) {
+        while (*src == '/') src++;
+        if (!*src) break;
+        if (src[0] == '.' && (src[1] == '/' || src[1] == '\0')) {
+            src += 1;
+            continue;
+        }
+        if (src[0] == '.' && src[1] == '.' && (src[2] == '/' || src[2] == '\0')) {
+            src += 2;
+            while (dst > p && *--dst != '/') {
+            }
+            continue;
+        }
+        *dst++ = '/';
+        while (*src && *src != '/') *dst++ = *src++;
+    }
+    if (dst == p) *dst++ = '/';
+    *dst = '\0';
+}
+
+/* file:// URI of an absolute path, percent-encoded like Python's pathlib.as_uri(). */
+MLL__PRIVATE mll_result mll__path_to_uri(const char *path, char *out, size_t cap) {
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+    const unsigned char *s = (const unsigned char *)path;
+    if (cap < 8) return MLL_ERR_PATH_TOO_LONG;
+    memcpy(out, "file://", 7);
+    n = 7;
+    for (; *s; s++) {
+        unsigned char c = *s;
+        int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '/' || c == '-' || c == '_' || c == '.' || c == '~';
+        if (n + 4 >= cap) return MLL_ERR_PATH_TOO_LONG;
+        if (keep) {
+            out[n++] = (char)c;
+        } else {
+            out[n++] = '%';
+            out[n++] = hex[c >> 4];
+            out[n++] = hex[c & 15];
+        }
+    }
+    out[n] = '\0';
+    return MLL_OK;
+}
+
+MLL__PRIVATE int mll__hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* A file: URI or a plain path -> a path (percent-decoded for URIs). 0 if uri names no
+   local path (http:, s3:, databricks, ...). */
+MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
+    const char *p = uri;
+    size_t n = 0;
+    if (strncmp(uri, "file:", 5) == 0) {
+        p = uri + 5;
+        if (strncmp(p, "//", 2) == 0) {
+            p += 2;
+            if (strncmp(p, "localhost/", 10) == 0) p += 9;
+            else if (*p != '/') return 0; /* file://host/... is remote */
+        }
+        while (*p && n + 1 < cap) {
+            int h1, h2;
+            if (*p == '%' && (h1 = mll__hexval(p[1])) >= 0 && (h2 = mll__hexval(p[2])) >= 0) {
+                out[n++] = (char)(h1 * 16 + h2);
+                p += 3;
+            } else {
+                out[n++] = *p++;
+            }
+        }
+        out[n] = '\0';
+        return *p == '\0' && n > 0;
+    }
+    {
+        /* scheme "xyz:" (letters, 2+ chars, so "C:" style never matters here) = not local */
+        const char *q = uri;
+        while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || *q == '+' || *q == '-' ||
+               *q == '.')
+            q++;
+        if (*q == ':' && q - uri >= 2) return 0;
+        if (strcmp(uri, "databricks") == 0) return 0;
+    }
+    if (strlen(uri) + 1 > cap) return 0;
+    strcpy(out, uri);
+    return out[0] != '\0';
+}
+
+/* >>io: default (POSIX) file-system hooks ------------------------------------ */
+MLL__PRIVATE mll_result mll__result_from_errno(int e) {
+    switch (e) {
+    case 0: return MLL_ERR_IO; /* a failure that set no errno is still a failure */
+    case EEXIST:
+    case ENOTEMPTY: return MLL_ERR_EXISTS;
+    case ENOENT: return MLL_ERR_NOT_FOUND;
+    case ENOSPC:
+#ifdef EDQUOT
+    case EDQUOT:
+#endif
+    case EFBIG: return MLL_ERR_NO_SPACE;
+    case EACCES:
+    case EPERM:
+    case EROFS: return MLL_ERR_PERMISSION;
+    case ENOMEM: return MLL_ERR_NO_MEMORY;
+    case ENAMETOOLONG: return MLL_ERR_PATH_TOO_LONG;
+    default: return MLL_ERR_IO;
+    }
+}
+
+#if MLL__PLATFORM_POSIX && !defined(MLL_NO_DEFAULT_FS)
+MLL__PRIVATE mll_result mll__posix_mkdir(const char *path, void *ud) {
+    (void)ud;
+    return mkdir(path, 0777) == 0 ? MLL_OK : mll__result_from_errno(errno);
+}
+MLL__PRIVATE mll_result mll__posix_open(const char *path, mll_open_mode mode, intptr_t *h,
+                                        void *ud) {
+    int flags, fd;
+    (void)ud;
+    switch (mode) {
+    case MLL_OPEN_READ: flags = O_RDONLY; break;
+    case MLL_OPEN_APPEND: flags = O_WRONLY | O_APPEND | O_CREAT; break;
+    case MLL_OPEN_CREATE_EXCL: flags = O_WRONLY | O_CREAT | O_EXCL; break;
+    case MLL_OPEN_TRUNCATE: flags = O_WRONLY | O_CREAT | O_TRUNC; break;
+    default: return MLL_ERR_INVALID_ARGUMENT;
+    }
+#ifdef O_CLOEXEC
+    flags |= O_CLOEXEC;
+#endif
+    do {
+        fd = open(path, flags, 0666);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return mll__result_from_errno(errno);
+    *h = (intptr_t)fd;
+    return MLL_OK;
+}
+MLL__PRIVATE mll_result mll__posix_read(intptr_t h, uint64_t off, void *buf, size_t n, size_t *got,
+                                        void *ud) {
+    ssize_t r;
+    (void)ud;
+    do {
+        r = pread((int)h, buf, n, (off_t)off);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        *got = 0;
+        return mll__result_from_errno(errno);
+    }
+    *got = (size_t)r;
+    return MLL_OK;
+}
+MLL__PRIVATE mll_result mll__posix_write(intptr_t h, const void *buf, size_t n, size_t *written,
+                                         void *ud) {
+    size_t done = 0;
+    (void)ud;
+    while (done < n) {
+        ssize_t r = write((int)h, (const char *)buf + done, n - done);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            *written = done;
+            return mll__result_from_errno(errno);
+        }
+        if (r == 0) {
+            *written = done;
+            errno = ENOSPC;
+            return MLL_ERR_NO_SPACE;
+        }
+        done += (size_t)r;
+    }
+    *written = done;
+    return MLL_OK;
+}
+MLL__PRIVATE mll_result mll__posix_sync(intptr_t h, void *ud) {
+    (void)ud;
+    return fsync((int)h) == 0 ? MLL_OK : mll__result_from_errno(errno);
+}
+MLL__PRIVATE mll_result mll__posix_truncate(intptr_t h, uint64_t size, void *ud) {
+    (void)ud;
+    return ftruncate((int)h, (off_t)size) == 0 ? MLL_OK : mll__result_from_errno(errno);
+}
+MLL__PRIVATE mll_result mll__posix_close(intptr_t h, void *ud) {
+    (void)ud;
+    /* close() errors are reported: on NFS they carry delayed write failures */
+    return close((int)h) == 0 ? MLL_OK : mll__result_from_errno(errno);
+}
+MLL__PRIVATE mll_result mll__posix_rename(const char *from, const char *to, void *ud) {
+    (void)ud;
+    return rename(from, to) == 0 ? MLL_OK : mll__result_from_errno(errno);
+}
+MLL__PRIVATE mll_result mll__posix_link(const char *from, const char *to, void *ud) {
+    (void)ud;
+    return link(from, to) == 0 ? MLL_OK : mll__result_from_errno(errno);
+}
+MLL__PRIVATE mll_result mll__posix_remove(const char *path, void *ud) {
+    (void)ud;
+    return remove(path) == 0 ? MLL_OK : mll__result_from_errno(errno);
+}
+MLL__PRIVATE mll_result mll__posix_stat(const char *path, mll_stat *st, void *ud) {
+    struct stat sb;
+    (void)ud;
+    memset(st, 0, sizeof(*st));
+    if (stat(path, &sb) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return MLL_OK;
+        return mll__result_from_errno(errno);
+    }
+    st->exists = 1;
+    st->is_dir = S_ISDIR(sb.st_mode) ? 1 : 0;
+    st->size = (uint64_t)sb.st_size;
+    return MLL_OK;
+}
+MLL__PRIVATE mll_result mll__posix_list(const char *dir, mll_list_fn fn, void *ctx, void *ud) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    (void)ud;
+    if (!d) return mll__result_from_errno(errno);
+    while ((e = readdir(d)) != NULL) {
+        char full[MLL_MAX_PATH];
+        struct stat sb;
+        int is_dir;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if (mll__path(full, dir, e->d_name, NULL) != MLL_OK) continue;
+        is_dir = stat(full, &sb) == 0 && S_ISDIR(sb.st_mode);
+        if (fn(e->d_name, is_dir, ctx)) break;
+    }
+    closedir(d);
+    return MLL_OK;
+}
+#endif
+
+/* >>store and run state ------------------------------------------------------ */
+typedef struct mll__metric_slot {
+    char *key; /* NULL: empty slot */
+    size_t key_len;
+    uint64_t hash;
+    mll__buf pending; /* whole lines not yet in the file */
+    int file_ready;   /* parent folders made and a torn tail repaired, this process */
+} mll__metric_slot;
+
+struct mll_store {
+    mll_store_desc desc; /* resolved */
+    char root[MLL_MAX_PATH];
+    char root_uri[MLL_MAX_PATH * 3 + 8];
+    mll__mutex lock;     /* runs list, last_error; taken before a run's lock, never after */
+    mll__mutex tmp_lock; /* tmp_counter only (used while a run's lock is held) */
+    mll_run *runs;
+    mll_error last_error;
+    uint64_t tmp_counter;
+#ifndef MLL_NO_THREADS
+    pthread_t flusher;
+    pthread_cond_t wake;
+    int flusher_started, stopping;
+#endif
+};
+
+struct mll_run {
+    mll_store *store;
+    mll_run *next;
+    mll__mutex lock;
+    char run_id[260];
+    char experiment_id[72];
+    char dir[MLL_MAX_PATH];
+    char artifact_dir[MLL_MAX_PATH];
+    char *run_name;
+    char *artifact_uri;
+    char *user_id;
+    int64_t start_time;
+    int64_t end_time; /* -1: null */
+    int status;
+    mll__metric_slot *slots;
+    size_t slot_cap, slot_count;
+    size_t pending_total;
+    int64_t last_flush_ms;
+    int64_t cached_ts;
+    char cached_ts_text[24];
+    size_t cached_ts_len;
+    int error_reported; /* background flush errors are logged once per streak */
+    mll_error last_error;
+};
+
+MLL__PRIVATE const mll_allocator *mll__A(const mll_store *s) { return &s->desc.allocator; }
+
+/* >>errors ------------------------------------------------------------------- */
+MLL__PRIVATE void mll__log(const mll_store_desc *d, mll_log_level level, mll_result code,
+                           const char *msg, int line) {
+    if (d && d->logger.func) d->logger.func(level, code, msg, __FILE__, line, d->logger.user_data);
+}
+
+#if !defined(MLL_NO_STDIO)
+MLL__PRIVATE void mll__default_logger(mll_log_level level, mll_result code, const char *message,
+                                      const char *file, int line, void *ud) {
+    static const char *names[] = {"", "error", "warning", "info", "debug"};
+    (void)file;
+    (void)line;
+    (void)ud;
+    (void)code;
+    if (level >= MLL_LOG_DEBUG) return;
+    fprintf(stderr, "mlflow_lite: %s: %s\n", names[level], message);
+}
+#endif
+
+/* Records an error in *err and reports it to the logger. Returns code. */
+MLL__PRIVATE mll_result mll__fail(const mll_store_desc *d, mll_error *err, mll_result code,
+                                  int sys_errno, const char *op, const char *subject, int line) {
+    if (code == MLL_OK) return MLL_OK;
+    if (err) {
+        err->code = code;
+        err->sys_errno = sys_errno;
+        err->operation = op;
+        mll__snprintf(err->subject, sizeof(err->subject), "%s", subject ? subject : "");
+        if (sys_errno)
+            mll__snprintf(err->message, sizeof(err->message), "%s '%s': %s (%s)", op,
+                          err->subject, mll_strerror(code), strerror(sys_errno));
+        else
+            mll__snprintf(err->message, sizeof(err->message), "%s '%s': %s", op, err->subject,
+                          mll_strerror(code));
+        mll__log(d, MLL_LOG_ERROR, code, err->message, line);
+    }
+    return code;
+}
+/* errno is captured only for I/O failures, where it explains something. */
+#define MLL__IOERR(code) \
+    (((code) == MLL_ERR_IO || (code) == MLL_ERR_NO_SPACE || (code) == MLL_ERR_PERMISSION || \
+      (code) == MLL_ERR_NOT_FOUND || (code) == MLL_ERR_EXISTS) ? errno : 0)
+#define MLL__RUN_FAIL(run, code, op, subject) \
+    mll__fail(&(run)->store->desc, &(run)->last_error, (code), MLL__IOERR(code), (op), (subject), __LINE__)
+#define MLL__STORE_FAIL(store, code, op, subject) \
+    mll__fail(&(store)->desc, &(store)->last_error, (code), MLL__IOERR(code), (op), (subject), __LINE__)
+
+/* >>fs helpers (through the hooks) ------------------------------------------ */
+#define MLL__FS(s) (&(s)->desc.fs)
+
+MLL__PRIVATE int mll__exists(mll_store *s, const char *path, int *is_dir) {
+    mll_stat st;
+    if (MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data) != MLL_OK) return 0;
+    if (is_dir) *is_dir = st.is_dir;
+    return st.exists;
+}
+
+/* mkdir that treats an existing directory as success. */
+MLL__PRIVATE mll_result mll__mkdir(mll_store *s, const char *path) {
+    mll_result r = MLL__FS(s)->mkdir(path, MLL__FS(s)->user_data);
+    if (r == MLL_ERR_EXISTS) {
+        int is_dir = 0;
+        if (mll__exists(s, path, &is_dir) && is_dir) return MLL_OK;
+    }
+    return r;
+}
+
+/* Creates the folders of `path` below the existing prefix `base` (never above it). */
+MLL__PRIVATE mll_result mll__mkdirs_below(mll_store *s, const char *base, const char *path) {
+    char tmp[MLL_MAX_PATH];
+    size_t bl = strlen(base), i, n = strlen(path);
+    if (n >= MLL_MAX_PATH) return MLL_ERR_PATH_TOO_LONG;
+    if (strncmp(path, base, bl) != 0) return MLL_ERR_INVALID_ARGUMENT;
+    memcpy(tmp, path, n + 1);
+    for (i = bl + 1; i <= n; i++) {
+        if (tmp[i] == '/' || tmp[i] == '\0') {
+            char saved = tmp[i];
+            mll_result r;
+            tmp[i] = '\0';
+            r = mll__mkdir(s, tmp);
+            tmp[i] = saved;
+            if (r != MLL_OK) return r;
+        }
+    }
+    return MLL_OK;
+}
+
+/* Writes all of data to an open handle. */
+MLL__PRIVATE mll_result mll__write_all(mll_store *s, intptr_t h, const char *data, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+        size_t w = 0;
+        mll_result r = MLL__FS(s)->write(h, data + done, n - done, &w, MLL__FS(s)->user_data);
+        done += w;
+        if (r != MLL_OK) return r;
+        if (w == 0) return MLL_ERR_NO_SPACE;
+    }
+    return MLL_OK;
+}
+
+/* Reads a whole file (NUL-terminated) into b. */
+MLL__PRIVATE mll_result mll__read_file(mll_store *s, const char *path, mll__buf *b) {
+    intptr_t h;
+    mll_result r = MLL__FS(s)->open(path, MLL_OPEN_READ, &h, MLL__FS(s)->user_data);
+    b->len = 0;
+    if (r != MLL_OK) return r;
+    for (;;) {
+        size_t got = 0;
+        r = mll__buf_reserve(mll__A(s), b, b->len + 4096 + 1);
+        if (r != MLL_OK) break;
+        r = MLL__FS(s)->read(h, (uint64_t)b->len, b->data + b->len, 4096, &got, MLL__FS(s)->user_data);
+        if (r != MLL_OK || got == 0) break;
+        b->len += got;
+    }
+    MLL__FS(s)->close(h, MLL__FS(s)->user_data);
+    if (r == MLL_OK) {
+        if (!b->data && mll__buf_reserve(mll__A(s), b, 1) != MLL_OK) return MLL_ERR_NO_MEMORY;
+        b->data[b->len] = '\0';
+    }
+    return r;
+}
+
+typedef enum { MLL__REPLACE = 0, MLL__CREATE_ONLY = 1 } mll__write_mode;
+
+/* Opens a new temporary file ".mll-tmp-<pid>-<n>-<random>" in tmp_dir; its path goes to tmp. */
+MLL__PRIVATE mll_result mll__tmp_open(mll_store *s, const char *tmp_dir, char *tmp, intptr_t *h) {
+    char name[64];
+    uint64_t rnd;
+    mll_result r;
+    mll__os_random(&rnd, sizeof(rnd));
+    mll__lock(&s->tmp_lock);
+    s->tmp_counter++;
+    mll__snprintf(name, sizeof(name), ".mll-tmp-%ld-%llu-%08x", mll__os_pid(),
+                  (unsigned long long)s->tmp_counter, (unsigned)(rnd & 0xFFFFFFFFu));
+    mll__unlock(&s->tmp_lock);
+    r = mll__path(tmp, tmp_dir, name, NULL);
+    if (r != MLL_OK) return r;
+    return MLL__FS(s)->open(tmp, MLL_OPEN_CREATE_EXCL, h, MLL__FS(s)->user_data);
+}
+
+/* Finishes a temporary file: (fsync,) close, then rename() onto target (REPLACE) or link()
+   (CREATE_ONLY: MLL_ERR_EXISTS if target exists), so a reader never sees a partial file.
+   `r` is the result of writing it; the temporary file is removed on every path. */
+MLL__PRIVATE mll_result mll__tmp_commit(mll_store *s, intptr_t h, mll_result r, const char *tmp,
+                                        const char *target, mll__write_mode mode) {
+    mll_result rc;
+    if (r == MLL_OK && s->desc.durability == MLL_DURABILITY_FSYNC)
+        r = MLL__FS(s)->sync(h, MLL__FS(s)->user_data);
+    rc = MLL__FS(s)->close(h, MLL__FS(s)->user_data);
+    if (r == MLL_OK) r = rc;
+    if (r == MLL_OK) {
+        if (mode == MLL__REPLACE) {
+            r = MLL__FS(s)->rename(tmp, target, MLL__FS(s)->user_data);
+            if (r == MLL_OK) return MLL_OK;
+        } else {
+            r = MLL__FS(s)->link(tmp, target, MLL__FS(s)->user_data);
+        }
+    }
+    MLL__FS(s)->remove(tmp, MLL__FS(s)->user_data);
+    return r;
+}
+
+MLL__PRIVATE mll_result mll__write_atomic(mll_store *s, const char *tmp_dir, const char *target,
+                                          const char *data, size_t n, mll__write_mode mode) {
+    char tmp[MLL_MAX_PATH];
+    intptr_t h;
+    mll_result r = mll__tmp_open(s, tmp_dir, tmp, &h);
+    if (r != MLL_OK) return r;
+    return mll__tmp_commit(s, h, mll__write_all(s, h, data, n), tmp, target, mode);
+}
+
+/* >>yaml ------------------------------------------------------------------------
+   Writing: every string is a double-quoted scalar, which YAML 1.1 never resolves to
+   another type (so "007", "yes", "null" stay strings). Escaped: '"', '\\', C0/C1 controls,
+   DEL, U+2028/U+2029 (YAML line breaks), U+FEFF, U+FFFE/U+FFFF (not printable for
+   PyYAML). Everything else is written as UTF-8, as PyYAML's allow_unicode does.
+   Reading: enough of YAML for MLflow's meta.yaml (top-level "key: scalar" lines, plain,
+   single- and double-quoted scalars folded over several lines as PyYAML and libyaml
+   write long values). Nested collections are skipped. */
+MLL__PRIVATE mll_result mll__yaml_put_str(const mll_allocator *a, mll__buf *b, const char *key,
+                                          const char *v) {
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *s = (const unsigned char *)v;
+    size_t n = strlen(v), i = 0;
+    mll_result r = mll__buf_puts(a, b, key);
+    if (r == MLL_OK) r = mll__buf_append(a, b, ": \"", 3);
+    while (r == MLL_OK && i < n) {
+        uint32_t cp;
+        size_t l = mll__utf8_decode(s + i, n - i, &cp);
+        char esc[12];
+        if (!l) return MLL_ERR_INVALID_UTF8;
+        if (cp == '"' || cp == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)cp;
+            r = mll__buf_append(a, b, esc, 2);
+        } else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+            esc[0] = '\\';
+            esc[1] = 'x';
+            esc[2] = hex[cp >> 4];
+            esc[3] = hex[cp & 15];
+            r = mll__buf_append(a, b, esc, 4);
+        } else if (cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE || cp == 0xFFFF) {
+            esc[0] = '\\';
+            esc[1] = 'u';
+            esc[2] = hex[(cp >> 12) & 15];
+            esc[3] = hex[(cp >> 8) & 15];
+            esc[4] = hex[(cp >> 4) & 15];
+            esc[5] = hex[cp & 15];
+            r = mll__buf_append(a, b, esc, 6);
+        } else {
+            r = mll__buf_append(a, b, v + i, l);
+        }
+        i += l;
+    }
+    if (r == MLL_OK) r = mll__buf_append(a, b, "\"\n", 2);
+    return r;
+}
+
+MLL__PRIVATE mll_result mll__yaml_put_raw(const mll_allocator *a, mll__buf *b, const char *key,
+                                          const char *raw) {
+    mll_result r = mll__buf_puts(a, b, key);
+    if (r == MLL_OK) r = mll__buf_append(a, b, ": ", 2);
+    if (r == MLL_OK) r = mll__buf_puts(a, b, raw);
+    if (r == MLL_OK) r = mll__buf_append(a, b, "\n", 1);
+    return r;
+}
+
+MLL__PRIVATE mll_result mll__yaml_put_int(const mll_allocator *a, mll__buf *b, const char *key,
+                                          int64_t v) {
+    char num[24];
+    num[mll__fmt_i64(v, num)] = '\0';
+    return mll__yaml_put_raw(a, b, key, num);
+}
+
+MLL__PRIVATE int mll__is_break(char c) { return c == '\n' || c == '\r'; }
+MLL__PRIVATE int mll__is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* At a line break inside a quoted scalar: consumes it, the next line's indentation and
+   any empty lines; appends ' ' for a single break or one '\n' per empty line. Trailing
+   blanks before the break are dropped from out, as YAML folding requires. */
+MLL__PRIVATE const char *mll__yaml_fold(const mll_allocator *a, mll__buf *out, const char *p,
+                                        int add_space, mll_result *r) {
+    int breaks = 0;
+    while (out->len && mll__is_blank(out->data[out->len - 1])) out->data[--out->len] = '\0';
+    while (mll__is_break(*p)) {
+        if (p[0] == '\r' && p[1] == '\n') p++;
+        p++;
+        breaks++;
+        while (mll__is_blank(*p)) p++;
+    }
+    if (breaks == 1) {
+        if (add_space) *r = mll__buf_append(a, out, " ", 1);
+    } else {
+        int i;
+        for (i = 1; i < breaks && *r == MLL_OK; i++) *r = mll__buf_append(a, out, "\n", 1);
+    }
+    return p;
+}
+
+MLL__PRIVATE mll_result mll__utf8_append(const mll_allocator *a, mll__buf *out, uint32_t cp) {
+    char u[4];
+    size_t n;
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    return mll__buf_append(a, out, u, n);
+}
+
+/* Finds top-level `key:` in doc and decodes its scalar into out. Returns MLL_OK (found;
+   *is_null set), MLL_ERR_NOT_FOUND, MLL_ERR_CORRUPT, or MLL_ERR_NO_MEMORY. */
+MLL__PRIVATE mll_result mll__yaml_get(const mll_allocator *a, const char *doc, const char *key,
+                                      mll__buf *out, int *is_null) {
+    size_t kl = strlen(key);
+    const char *p = doc;
+    mll_result r = MLL_OK;
+    out->len = 0;
+    if (mll__buf_reserve(a, out, 64) != MLL_OK) return MLL_ERR_NO_MEMORY;
+    out->data[0] = '\0';
+    *is_null = 0;
+    while (*p) {
+        if (strncmp(p, key, kl) == 0 && p[kl] == ':' &&
+            (p[kl + 1] == ' ' || mll__is_break(p[kl + 1]) || p[kl + 1] == '\0'))
+            break;
+        while (*p && !mll__is_break(*p)) p++;
+        while (mll__is_break(*p)) p++;
+    }
+    if (!*p) return MLL_ERR_NOT_FOUND;
+    p += kl + 1;
+    while (mll__is_blank(*p)) p++;
+    if (*p == '\'') {
+        p++;
+        for (;;) {
+            if (*p == '\0') return MLL_ERR_CORRUPT;
+            if (*p == '\'') {
+                if (p[1] != '\'') break;
+                r = mll__buf_append(a, out, "'", 1);
+                p += 2;
+            } else if (mll__is_break(*p)) {
+                p = mll__yaml_fold(a, out, p, 1, &r);
+            } else {
+                r = mll__buf_append(a, out, p, 1);
+                p++;
+            }
+            if (r != MLL_OK) return r;
+        }
+        return MLL_OK;
+    }
+    if (*p == '"') {
+        p++;
+        for (;;) {
+            if (*p == '\0') return MLL_ERR_CORRUPT;
+            if (*p == '"') break;
+            if (*p == '\\') {
+                char c = p[1];
+                uint32_t cp = 0;
+                int hexlen = 0, i;
+                p += 2;
+                switch (c) {
+                case '0': cp = 0; break;
+                case 'a': cp = 7; break;
+                case 'b': cp = 8; break;
+                case 't':
+                case '\t': cp = 9; break;
+                case 'n': cp = 10; break;
+                case 'v': cp = 11; break;
+                case 'f': cp = 12; break;
+                case 'r': cp = 13; break;
+                case 'e': cp = 27; break;
+                case ' ': cp = ' '; break;
+                case '"': cp = '"'; break;
+                case '/': cp = '/'; break;
+                case '\\': cp = '\\'; break;
+                case 'N': cp = 0x85; break;
+                case '_': cp = 0xA0; break;
+                case 'L': cp = 0x2028; break;
+                case 'P': cp = 0x2029; break;
+                case 'x': hexlen = 2; break;
+                case 'u': hexlen = 4; break;
+                case 'U': hexlen = 8; break;
+                case '\r':
+                case '\n': {
+                    /* escaped line break: join without a space */
+                    int breaks = 0;
+                    p--;
+                    while (mll__is_break(*p)) {
+                        if (p[0] == '\r' && p[1] == '\n') p++;
+                        p++;
+                        breaks++;
+                        while (mll__is_blank(*p)) p++;
+                    }
+                    for (i = 1; i < breaks && r == MLL_OK; i++) r = mll__buf_append(a, out, "\n", 1);
+                    if (r != MLL_OK) return r;
+                    continue;
+                }
+                default: return MLL_ERR_CORRUPT;
+                }
+                for (i = 0; i < hexlen; i++) {
+                    int h = mll__hexval(*p);
+                    if (h < 0) return MLL_ERR_CORRUPT;
+                    cp = cp * 16 + (uint32_t)h;
+                    p++;
+                }
+                r = mll__utf8_append(a, out, cp);
+            } else if (mll__is_break(*p)) {
+                p = mll__yaml_fold(a, out, p, 1, &r);
+            } else {
+                r = mll__buf_append(a, out, p, 1);
+                p++;
+            }
+            if (r != MLL_OK) return r;
+        }
+        return MLL_OK;
+    }
+    /* plain scalar, possibly continued on more-indented lines */
+    for (;;) {
+        const char *start = p, *end;
+        while (*p && !mll__is_break(*p)) {
+            if (*p == '#' && (p == start || mll__is_blank(p[-1]))) break;
+            p++;
+        }
+        end = p;
+        while (end > start && mll__is_blank(end[-1])) end--;
+        r = mll__buf_append(a, out, start, (size_t)(end - start));
+        if (r != MLL_OK) return r;
+        while (*p && !mll__is_break(*p)) p++;
+        {
+            /* continuation: the next non-empty line is indented; empty lines become '\n' */
+            const char *q = p, *line = p;
+            int breaks = 0;
+            while (mll__is_break(*q)) {
+                if (q[0] == '\r' && q[1] == '\n') q++;
+                q++;
+                breaks++;
+                line = q;
+                while (mll__is_blank(*q)) q++;
+                if (!mll__is_break(*q)) break;
+            }
+            if (!*q || q == line || *q == '#' || out->len == 0) break;
+            if (breaks == 1) {
+                r = mll__buf_append(a, out, " ", 1);
+            } else {
+                int i;
+                for (i = 1; i < breaks && r == MLL_OK; i++) r = mll__buf_append(a, out, "\n", 1);
+            }
+            if (r != MLL_OK) return r;
+            p = q;
+        }
+    }
+    if (out->len == 0 || strcmp(out->data, "~") == 0 || strcmp(out->data, "null") == 0 ||
+        strcmp(out->data, "Null") == 0 || strcmp(out->data, "NULL") == 0)
+        *is_null = 1;
+    return MLL_OK;
+}
+
+/* Parses a YAML int (as MLflow writes times and status). */
+MLL__PRIVATE int mll__parse_i64(const char *s, int64_t *v) {
+    int neg = 0;
+    uint64_t acc = 0;
+    if (*s == '-' || *s == '+') neg = *s++ == '-';
+    if (!*s) return 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return 0;
+        if (acc > (UINT64_MAX - 9) / 10) return 0;
+        acc = acc * 10 + (uint64_t)(*s - '0');
+    }
+    if (acc > (uint64_t)INT64_MAX) return 0;
+    *v = neg ? -(int64_t)acc : (int64_t)acc;
+    return 1;
+}
+
+/* >>experiments ------------------------------------------------------------------ */
+/* Reads an experiment's meta.yaml fields. `dir` is <root>/<id> or <root>/.trash/<id>. */
+MLL__PRIVATE mll_result mll__exp_read(mll_store *s, const char *dir, mll__buf *name,
+                                      mll__buf *artifact_location) {
+    char path[MLL_MAX_PATH];
+    mll__buf doc = {NULL, 0, 0};
+    int is_null = 0;
+    mll_result r = mll__path(path, dir, "meta.yaml", NULL);
+    if (r == MLL_OK) r = mll__read_file(s, path, &doc);
+    if (r == MLL_OK && name) {
+        r = mll__yaml_get(mll__A(s), doc.data, "name", name, &is_null);
+        if (r == MLL_OK && is_null) r = MLL_ERR_CORRUPT;
+    }
+    if (r == MLL_OK && artifact_location) {
+        r = mll__yaml_get(mll__A(s), doc.data, "artifact_location", artifact_location, &is_null);
+        if (r == MLL_OK && is_null) r = MLL_ERR_CORRUPT;
+    }
+    mll__buf_free(mll__A(s), &doc);
+    return r;
+}
+
+typedef struct mll__find_ctx {
+    mll_store *s;
+    const char *dir; /* the folder being listed */
+    const char *name;
+    char found[72];
+    mll__buf scratch;
+} mll__find_ctx;
+
+MLL__PRIVATE int mll__find_exp_cb(const char *entry, int is_dir, void *vctx) {
+    mll__find_ctx *c = (mll__find_ctx *)vctx;
+    char dir[MLL_MAX_PATH];
+    size_t el = strlen(entry);
+    /* MLflow's experiments: every folder but .trash-suffixed ones and "models" */
+    if (!is_dir || strcmp(entry, "models") == 0 || (el >= 6 && strcmp(entry + el - 6, ".trash") == 0) ||
+        el >= sizeof(c->found))
+        return 0;
+    if (mll__path(dir, c->dir, entry, NULL) != MLL_OK) return 0;
+    if (mll__exp_read(c->s, dir, &c->scratch, NULL) != MLL_OK) return 0;
+    if (strcmp(c->scratch.data, c->name) == 0) {
+        memcpy(c->found, entry, el + 1);
+        return 1;
+    }
+    return 0;
+}
+
+/* 18-digit experiment id derived from the name (probe i on collision), so that processes
+   creating the same experiment at once pick the same folder. Python MLflow uses 18 random
+   digits; ours are indistinguishable in form. */
+MLL__PRIVATE void mll__exp_candidate(const char *name, unsigned probe, char *out) {
+    uint64_t h = mll__mix64(mll__fnv1a(name, strlen(name)) ^ ((uint64_t)probe * 0x9E3779B97F4A7C15ULL));
+    uint64_t id = 100000000000000000ULL + h % 900000000000000000ULL;
+    out[mll__fmt_u64(id, out)] = '\0';
+}
+
+/* Finds an experiment by name: active -> MLL_OK with id; deleted -> EXPERIMENT_DELETED. */
+MLL__PRIVATE mll_result mll__exp_find(mll_store *s, const char *name, char *id_out) {
+    mll__find_ctx c;
+    char trash[MLL_MAX_PATH], dir[MLL_MAX_PATH];
+    mll_result r;
+    memset(&c, 0, sizeof(c));
+    c.s = s;
+    c.name = name;
+    /* fast path: the folder our own writers would have used */
+    mll__exp_candidate(name, 0, c.found);
+    if (mll__path(dir, s->root, c.found, NULL) == MLL_OK &&
+        mll__exp_read(s, dir, &c.scratch, NULL) == MLL_OK && strcmp(c.scratch.data, name) == 0) {
+        strcpy(id_out, c.found);
+        mll__buf_free(mll__A(s), &c.scratch);
+        return MLL_OK;
+    }
+    c.found[0] = '\0';
+    c.dir = s->root;
+    r = MLL__FS(s)->list(s->root, mll__find_exp_cb, &c, MLL__FS(s)->user_data);
+    if (r == MLL_OK && c.found[0]) {
+        strcpy(id_out, c.found);
+    } else if (r == MLL_OK) {
+        r = mll__path(trash, s->root, ".trash", NULL);
+        c.dir = trash;
+        if (r == MLL_OK) r = MLL__FS(s)->list(trash, mll__find_exp_cb, &c, MLL__FS(s)->user_data);
+        if (r == MLL_OK) r = c.found[0] ? MLL_ERR_EXPERIMENT_DELETED : MLL_ERR_NOT_FOUND;
+    }
+    mll__buf_free(mll__A(s), &c.scratch);
+    return r;
+}
+
+MLL__PRIVATE mll_result mll__exp_meta(mll_store *s, const char *id, const char *name,
+                                      const char *artifact_location, mll__buf *out) {
+    const mll_allocator *a = mll__A(s);
+    char loc[MLL_MAX_PATH * 3 + 32];
+    int64_t now = mll__os_now_ms();
+    mll_result r;
+    if (artifact_location) {
+        mll__snprintf(loc, sizeof(loc), "%s", artifact_location);
+    } else {
+        mll__snprintf(loc, sizeof(loc), "%s/%s", s->root_uri, id);
+    }
+    /* keys sorted, as PyYAML's sort_keys=True writes them (MLflow 3.18.0 set) */
+    r = mll__yaml_put_str(a, out, "artifact_location", loc);
+    if (r == MLL_OK) r = mll__yaml_put_int(a, out, "creation_time", now);
+    if (r == MLL_OK) r = mll__yaml_put_raw(a, out, "effective_trace_archival_retention", "null");
+    if (r == MLL_OK) r = mll__yaml_put_str(a, out, "experiment_id", id);
+    if (r == MLL_OK) r = mll__yaml_put_int(a, out, "last_update_time", now);
+    if (r == MLL_OK) r = mll__yaml_put_raw(a, out, "lifecycle_stage", "active");
+    if (r == MLL_OK) r = mll__yaml_put_str(a, out, "name", name);
+    if (r == MLL_OK) r = mll__yaml_put_raw(a, out, "trace_location", "null");
+    if (r == MLL_OK) r = mll__yaml_put_raw(a, out, "workspace", "default");
+    return r;
+}
+
+/* Publishes experiment `id` atomically: a complete folder is built under a name MLflow
+   skips (".mll-stage-*.trash") and renamed into place; rename fails if the id exists. */
+MLL__PRIVATE mll_result mll__exp_publish(mll_store *s, const char *id, const char *name,
+                                         const char *artifact_location) {
+    char stage[MLL_MAX_PATH], target[MLL_MAX_PATH], meta[MLL_MAX_PATH], sname[64];
+    mll__buf doc = {NULL, 0, 0};
+    uint64_t rnd;
+    intptr_t h;
+    mll_result r, rc;
+    mll__os_random(&rnd, sizeof(rnd));
+    mll__snprintf(sname, sizeof(sname), ".mll-stage-%ld-%016llx.trash", mll__os_pid(),
+                  (unsigned long long)rnd);
+    r = mll__path(stage, s->root, sname, NULL);
+    if (r == MLL_OK) r = mll__path(target, s->root, id, NULL);
+    if (r == MLL_OK) r = mll__path(meta, stage, "meta.yaml", NULL);
+    if (r == MLL_OK) r = mll__exp_meta(s, id, name, artifact_location, &doc);
+    if (r != MLL_OK) goto done;
+    r = MLL__FS(s)->mkdir(stage, MLL__FS(s)->user_data);
+    if (r != MLL_OK) goto done;
+    r = MLL__FS(s)->open(meta, MLL_OPEN_CREATE_EXCL, &h, MLL__FS(s)->user_data);
+    if (r == MLL_OK) {
+        r = mll__write_all(s, h, doc.data, doc.len);
+        if (r == MLL_OK && s->desc.durability == MLL_DURABILITY_FSYNC)
+            r = MLL__FS(s)->sync(h, MLL__FS(s)->user_data);
+        rc = MLL__FS(s)->close(h, MLL__FS(s)->user_data);
+        if (r == MLL_OK) r = rc;
+    }
+    if (r == MLL_OK) r = MLL__FS(s)->rename(stage, target, MLL__FS(s)->user_data);
+    if (r != MLL_OK) {
+        MLL__FS(s)->remove(meta, MLL__FS(s)->user_data);
+        MLL__FS(s)->remove(stage, MLL__FS(s)->user_data);
+    }
+done:
+    mll__buf_free(mll__A(s), &doc);
+    return r;
+}
+
+/* Get-or-create by name; safe against other processes doing the same. */
+MLL__PRIVATE mll_result mll__exp_get_or_create(mll_store *s, const char *name,
+                                               const char *artifact_location, char *id_out) {
+    unsigned probe;
+    mll__buf other = {NULL, 0, 0};
+    mll_result r = mll__exp_find(s, name, id_out);
+    if (r != MLL_ERR_NOT_FOUND) return r;
+    for (probe = 0; probe < 64; probe++) {
+        char dir[MLL_MAX_PATH], tdir[MLL_MAX_PATH];
+        int attempt;
+        mll__exp_candidate(name, probe, id_out);
+        r = mll__path(dir, s->root, id_out, NULL);
+        if (r == MLL_OK) r = mll__path(tdir, s->root, ".trash", id_out);
+        if (r != MLL_OK) break;
+        if (mll__exists(s, tdir, NULL)) continue; /* id held by a deleted experiment */
+        for (attempt = 0; attempt < 2; attempt++) {
+            if (mll__exists(s, dir, NULL)) {
+                /* ours if another process just created it under this name, else a collision */
+                r = (mll__exp_read(s, dir, &other, NULL) == MLL_OK && strcmp(other.data, name) == 0)
+                        ? MLL_OK
+                        : MLL_ERR_EXISTS;
+                break;
+            }
+            r = mll__exp_publish(s, id_out, name, artifact_location);
+            if (r != MLL_ERR_EXISTS) break; /* created, or a real error */
+        }
+        if (r != MLL_ERR_EXISTS) break;
+    }
+    mll__buf_free(mll__A(s), &other);
+    return r == MLL_ERR_EXISTS ? MLL_ERR_IO : r;
+}
+
+/* <root>/0 "Default", created if missing (MLflow only creates it with a new root). */
+MLL__PRIVATE mll_result mll__ensure_default_experiment(mll_store *s) {
+    char dir[MLL_MAX_PATH], meta[MLL_MAX_PATH];
+    mll_result r = mll__path(dir, s->root, "0", NULL);
+    if (r == MLL_OK) r = mll__path(meta, dir, "meta.yaml", NULL);
+    if (r != MLL_OK) return r;
+    if (mll__exists(s, meta, NULL)) return MLL_OK;
+    if (!mll__exists(s, dir, NULL)) {
+        r = mll__exp_publish(s, "0", "Default", NULL);
+        return r == MLL_ERR_EXISTS ? MLL_OK : r;
+    } else {
+        mll__buf doc = {NULL, 0, 0};
+        r = mll__exp_meta(s, "0", "Default", NULL, &doc);
+        if (r == MLL_OK) r = mll__write_atomic(s, dir, meta, doc.data, doc.len, MLL__CREATE_ONLY);
+        mll__buf_free(mll__A(s), &doc);
+        return r == MLL_ERR_EXISTS ? MLL_OK : r;
+    }
+}
+
+/* >>context: user, program, git ---------------------------------------------- */
+MLL__PRIVATE void mll__default_user(const mll_store *s, char *out, size_t cap) {
+    const char *u = NULL;
+    if (!s->desc.ignore_env) u = getenv("MLFLOW_TRACKING_USERNAME");
+#if MLL__PLATFORM_POSIX
+    if (!u || !*u) {
+        struct passwd *pw = getpwuid(geteuid());
+        if (pw && pw->pw_name && *pw->pw_name) u = pw->pw_name;
+    }
+#endif
+    if (!u || !*u) u = getenv("USER");
+    if (!u || !*u) u = getenv("LOGNAME");
+    if (!u || !*u) u = "unknown";
+    mll__snprintf(out, cap, "%s", u);
+}
+
+MLL__PRIVATE void mll__program_path(char *out, size_t cap) {
+    out[0] = '\0';
+#if MLL__PLATFORM_POSIX
+    {
+        ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+        if (n > 0) {
+            out[n] = '\0';
+            return;
+        }
+    }
+#endif
+    mll__snprintf(out, cap, "%s", "<c-program>");
+}
+
+/* Reads a small text file into out (first line, trimmed). */
+MLL__PRIVATE int mll__read_line(mll_store *s, const char *path, char *out, size_t cap) {
+    mll__buf b = {NULL, 0, 0};
+    int ok = 0;
+    if (mll__read_file(s, path, &b) == MLL_OK && b.len) {
+        size_t n = 0;
+        while (n < b.len && !mll__is_break(b.data[n])) n++;
+        while (n && mll__is_blank(b.data[n - 1])) n--;
+        if (n < cap) {
+            memcpy(out, b.data, n);
+            out[n] = '\0';
+            ok = 1;
+        }
+    }
+    mll__buf_free(mll__A(s), &b);
+    return ok;
+}
+
+MLL__PRIVATE int mll__is_sha(const char *s) {
+    size_t i;
+    for (i = 0; i < 40; i++)
+        if (mll__hexval(s[i]) < 0) return 0;
+    return s[40] == '\0' || s[40] == ' ' || mll__is_break(s[40]);
+}
+
+/* HEAD commit of the git work tree containing `start` (a directory), by reading .git:
+   a .git folder or a "gitdir:" file (worktrees, submodules), a detached or symbolic
+   HEAD, loose refs, packed-refs, and a worktree's commondir. Never runs git. */
+MLL__PRIVATE int mll__git_commit(mll_store *s, const char *start, char *sha_out) {
+    char dir[MLL_MAX_PATH], gitdir[MLL_MAX_PATH], common[MLL_MAX_PATH], line[MLL_MAX_PATH];
+    char path[MLL_MAX_PATH];
+    mll__snprintf(dir, sizeof(dir), "%s", start);
+    for (;;) {
+        int is_dir = 0;
+        char *slash;
+        if (mll__path(gitdir, dir, ".git", NULL) == MLL_OK && mll__exists(s, gitdir, &is_dir)) {
+            if (!is_dir) {
+                if (!mll__read_line(s, gitdir, line, sizeof(line)) || strncmp(line, "gitdir: ", 8) != 0)
+                    return 0;
+                if (line[8] == '/')
+                    mll__snprintf(gitdir, sizeof(gitdir), "%s", line + 8);
+                else if (mll__path(gitdir, dir, line + 8, NULL) != MLL_OK)
+                    return 0;
+            }
+            break;
+        }
+        slash = strrchr(dir, '/');
+        if (!slash || slash == dir) return 0;
+        *slash = '\0';
+    }
+    mll__snprintf(common, sizeof(common), "%s", gitdir);
+    if (mll__path(path, gitdir, "commondir", NULL) == MLL_OK && mll__read_line(s, path, line, sizeof(line))) {
+        if (line[0] == '/')
+            mll__snprintf(common, sizeof(common), "%s", line);
+        else
+            mll__path(common, gitdir, line, NULL);
+    }
+    if (mll__path(path, gitdir, "HEAD", NULL) != MLL_OK || !mll__read_line(s, path, line, sizeof(line)))
+        return 0;
+    if (mll__is_sha(line)) {
+        memcpy(sha_out, line, 40);
+        sha_out[40] = '\0';
+        return 1;
+    }
+    if (strncmp(line, "ref: ", 5) == 0) {
+        char ref[1024], sha[MLL_MAX_PATH];
+        mll__buf packed = {NULL, 0, 0};
+        int ok = 0;
+        mll__snprintf(ref, sizeof(ref), "%s", line + 5);
+        if ((mll__path(path, gitdir, ref, NULL) == MLL_OK && mll__read_line(s, path, sha, sizeof(sha)) &&
+             mll__is_sha(sha)) ||
+            (mll__path(path, common, ref, NULL) == MLL_OK && mll__read_line(s, path, sha, sizeof(sha)) &&
+             mll__is_sha(sha))) {
+            memcpy(sha_out, sha, 40);
+            sha_out[40] = '\0';
+            return 1;
+        }
+        if (mll__path(path, common, "packed-refs", NULL) == MLL_OK && mll__read_file(s, path, &packed) == MLL_OK) {
+            const char *p = packed.data;
+            size_t rl = strlen(ref);
+            while (p && *p) {
+                if (mll__is_sha(p) && p[40] == ' ' && strncmp(p + 41, ref, rl) == 0 &&
+                    (mll__is_break(p[41 + rl]) || p[41 + rl] == '\0')) {
+                    memcpy(sha_out, p, 40);
+                    sha_out[40] = '\0';
+                    ok = 1;
+                    break;
+                }
+                p = strchr(p, '\n');
+                if (p) p++;
+            }
+        }
+        mll__buf_free(mll__A(s), &packed);
+        return ok;
+    }
+    return 0;
+}
+
+/* Random run name in MLflow's "adjective-noun-NNN" form (our own word lists). */
+MLL__PRIVATE void mll__random_run_name(char *out, size_t cap) {
+    static const char *adj[] = {"able",  "bold",  "brave", "bright", "calm",  "clever", "cool",
+                                "eager", "fair",  "fast",  "gentle", "glad",  "grand",  "keen",
+                                "kind",  "lucid", "merry", "neat",   "noble", "quick",  "quiet",
+                                "rare",  "sharp", "shy",   "silent", "sleek", "smart",  "steady",
+                                "sunny", "swift", "warm",  "wise"};
+    static const char *noun[] = {"ant",  "bat",  "bee",   "bird",  "cat",   "colt", "crab", "deer",
+                                 "dove", "duck", "eel",   "elk",   "finch", "fox",  "frog", "goat",
+                                 "hare", "hawk", "ibis",  "jay",   "koi",   "lark", "lynx", "mole",
+                                 "moth", "newt", "owl",   "panda", "seal",  "swan", "toad", "wolf"};
+    uint32_t r;
+    mll__os_random(&r, sizeof(r));
+    mll__snprintf(out, cap, "%s-%s-%u", adj[r & 31], noun[(r >> 5) & 31], (unsigned)((r >> 10) % 1000));
+}
+
+/* >>run ------------------------------------------------------------------------- */
+MLL__PRIVATE mll_result mll__run_write_meta(mll_run *run) {
+    mll_store *s = run->store;
+    const mll_allocator *a = mll__A(s);
+    mll__buf doc = {NULL, 0, 0};
+    char path[MLL_MAX_PATH];
+    mll_result r;
+    /* keys sorted like PyYAML; run_uuid too, which MLflow 2.x readers require */
+    r = mll__yaml_put_str(a, &doc, "artifact_uri", run->artifact_uri);
+    if (r == MLL_OK) {
+        if (run->end_time < 0)
+            r = mll__yaml_put_raw(a, &doc, "end_time", "null");
+        else
+            r = mll__yaml_put_int(a, &doc, "end_time", run->end_time);
+    }
+    if (r == MLL_OK) r = mll__yaml_put_str(a, &doc, "entry_point_name", "");
+    if (r == MLL_OK) r = mll__yaml_put_str(a, &doc, "experiment_id", run->experiment_id);
+    if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "lifecycle_stage", "active");
+    if (r == MLL_OK) r = mll__yaml_put_str(a, &doc, "run_id", run->run_id);
+    if (r == MLL_OK) r = mll__yaml_put_str(a, &doc, "run_name", run->run_name);
+    if (r == MLL_OK) r = mll__yaml_put_str(a, &doc, "run_uuid", run->run_id);
+    if (r == MLL_OK) r = mll__yaml_put_str(a, &doc, "source_name", "");
+    if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "source_type", "4");
+    if (r == MLL_OK) r = mll__yaml_put_str(a, &doc, "source_version", "");
+    if (r == MLL_OK) r = mll__yaml_put_int(a, &doc, "start_time", run->start_time);
+    if (r == MLL_OK) r = mll__yaml_put_int(a, &doc, "status", run->status);
+    if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "tags", "[]");
+    if (r == MLL_OK) r = mll__yaml_put_str(a, &doc, "user_id", run->user_id);
+    if (r == MLL_OK) r = mll__path(path, run->dir, "meta.yaml", NULL);
+    if (r == MLL_OK) r = mll__write_atomic(s, run->dir, path, doc.data, doc.len, MLL__REPLACE);
+    mll__buf_free(a, &doc);
+    return r;
+}
+
+/* Local folder for artifacts: the artifact_uri itself when it is a local path, else the
+   run's artifacts/ folder (a staging area that `mlflow-lite sync` uploads from). */
+MLL__PRIVATE mll_result mll__run_resolve_artifact_dir(mll_run *run) {
+    char p[MLL_MAX_PATH];
+    if (mll__uri_to_path(run->artifact_uri, p, sizeof(p)) && p[0] == '/') {
+        mll__snprintf(run->artifact_dir, sizeof(run->artifact_dir), "%s", p);
+        return MLL_OK;
+    }
+    return mll__path(run->artifact_dir, run->dir, "artifacts", NULL);
+}
+
+/* Writes a tag file (caller validated key and value). */
+MLL__PRIVATE mll_result mll__write_kv(mll_run *run, const char *folder, const char *key,
+                                      const char *value, mll__write_mode mode) {
+    char base[MLL_MAX_PATH], path[MLL_MAX_PATH];
+    mll_result r = mll__path(base, run->dir, folder, NULL);
+    if (r == MLL_OK) r = mll__path(path, base, key, NULL);
+    if (r == MLL_OK && strchr(key, '/')) {
+        char parent[MLL_MAX_PATH];
+        memcpy(parent, path, strlen(path) + 1);
+        *strrchr(parent, '/') = '\0';
+        r = mll__mkdirs_below(run->store, base, parent);
+    }
+    if (r == MLL_OK) r = mll__write_atomic(run->store, run->dir, path, value, strlen(value), mode);
+    return r;
+}
+
+typedef struct mll__run_find_ctx {
+    mll_store *s;
+    const char *run_id;
+    const char *base;
+    char found_dir[MLL_MAX_PATH];
+} mll__run_find_ctx;
+
+MLL__PRIVATE int mll__find_run_cb(const char *entry, int is_dir, void *vctx) {
+    mll__run_find_ctx *c = (mll__run_find_ctx *)vctx;
+    char dir[MLL_MAX_PATH], meta[MLL_MAX_PATH];
+    size_t el = strlen(entry);
+    if (!is_dir || strcmp(entry, "models") == 0 || (el >= 6 && strcmp(entry + el - 6, ".trash") == 0))
+        return 0;
+    if (mll__path(dir, c->base, entry, c->run_id) != MLL_OK) return 0;
+    if (mll__path(meta, dir, "meta.yaml", NULL) != MLL_OK) return 0;
+    if (mll__exists(c->s, meta, NULL)) {
+        memcpy(c->found_dir, dir, strlen(dir) + 1);
+        return 1;
+    }
+    return 0;
+}
+
+/* Reopens an existing run (written by us or by Python MLflow) to keep appending. */
+MLL__PRIVATE mll_result mll__run_reopen(mll_run *run, const char *run_id) {
+    mll_store *s = run->store;
+    const mll_allocator *a = mll__A(s);
+    mll__run_find_ctx c;
+    mll__buf doc = {NULL, 0, 0}, v = {NULL, 0, 0};
+    char meta[MLL_MAX_PATH], trash[MLL_MAX_PATH];
+    int is_null;
+    mll_result r;
+    memset(&c, 0, sizeof(c));
+    c.s = s;
+    c.run_id = run_id;
+    c.base = s->root;
+    r = MLL__FS(s)->list(s->root, mll__find_run_cb, &c, MLL__FS(s)->user_data);
+    if (r == MLL_OK && !c.found_dir[0]) {
+        r = mll__path(trash, s->root, ".trash", NULL);
+        c.base = trash;
+        if (r == MLL_OK) r = MLL__FS(s)->list(trash, mll__find_run_cb, &c, MLL__FS(s)->user_data);
+        if (r == MLL_OK && c.found_dir[0]) r = MLL_ERR_INVALID_STATE; /* experiment deleted */
+    }
+    if (r == MLL_OK && !c.found_dir[0]) r = MLL_ERR_NOT_FOUND;
+    if (r != MLL_OK) return r;
+    mll__snprintf(run->dir, sizeof(run->dir), "%s", c.found_dir);
+    mll__snprintf(run->run_id, sizeof(run->run_id), "%s", run_id);
+    r = mll__path(meta, run->dir, "meta.yaml", NULL);
+    if (r == MLL_OK) r = mll__read_file(s, meta, &doc);
+    if (r != MLL_OK) goto done;
+    {
+        /* the experiment is the parent folder, as MLflow decides it */
+        char *slash = strrchr(run->dir, '/');
+        const char *exp;
+        *slash = '\0';
+        exp = strrchr(run->dir, '/') + 1;
+        mll__snprintf(run->experiment_id, sizeof(run->experiment_id), "%s", exp);
+        *slash = '/';
+    }
+    if (mll__yaml_get(a, doc.data, "lifecycle_stage", &v, &is_null) == MLL_OK && !is_null &&
+        strcmp(v.data, "active") != 0) {
+        r = MLL_ERR_INVALID_STATE;
+        goto done;
+    }
+    r = mll__yaml_get(a, doc.data, "start_time", &v, &is_null);
+    if (r != MLL_OK || is_null || !mll__parse_i64(v.data, &run->start_time)) {
+        r = MLL_ERR_CORRUPT;
+        goto done;
+    }
+    r = mll__yaml_get(a, doc.data, "user_id", &v, &is_null);
+    run->user_id = mll__strdup(a, r == MLL_OK && !is_null ? v.data : "unknown");
+    r = mll__yaml_get(a, doc.data, "run_name", &v, &is_null);
+    run->run_name = mll__strdup(a, r == MLL_OK && !is_null ? v.data : "");
+    r = mll__yaml_get(a, doc.data, "artifact_uri", &v, &is_null);
+    if (r != MLL_OK || is_null) {
+        r = MLL_ERR_CORRUPT;
+        goto done;
+    }
+    run->artifact_uri = mll__strdup(a, v.data);
+    if (!run->user_id || !run->run_name || !run->artifact_uri) {
+        r = MLL_ERR_NO_MEMORY;
+        goto done;
+    }
+    run->status = MLL_RUN_RUNNING; /* resumed, as mlflow.start_run(run_id=...) does */
+    run->end_time = -1;
+    r = mll__run_resolve_artifact_dir(run);
+    if (r == MLL_OK) r = mll__run_write_meta(run);
+done:
+    mll__buf_free(a, &doc);
+    mll__buf_free(a, &v);
+    return r;
+}
+
+/* >>metrics ---------------------------------------------------------------------- */
+/* Open-addressing table key -> slot; a key is validated once, when first seen. */
+MLL__PRIVATE mll_result mll__slots_grow(mll_run *run) {
+    const mll_allocator *a = mll__A(run->store);
+    size_t ncap = run->slot_cap ? run->slot_cap * 2 : 16, i;
+    mll__metric_slot *ns = (mll__metric_slot *)mll__alloc(a, ncap * sizeof(*ns));
+    if (!ns) return MLL_ERR_NO_MEMORY;
+    memset(ns, 0, ncap * sizeof(*ns));
+    for (i = 0; i < run->slot_cap; i++) {
+        mll__metric_slot *o = &run->slots[i];
+        size_t j;
+        if (!o->key) continue;
+        for (j = (size_t)o->hash & (ncap - 1); ns[j].key; j = (j + 1) & (ncap - 1)) {
+        }
+        ns[j] = *o;
+    }
+    mll__free(a, run->slots);
+    run->slots = ns;
+    run->slot_cap = ncap;
+    return MLL_OK;
+}
+
+MLL__PRIVATE mll_result mll__slot_get(mll_run *run, const char *key, mll__metric_slot **out) {
+    size_t n = strlen(key), j;
+    uint64_t h = mll__fnv1a(key, n);
+    mll_result r;
+    if (run->slot_cap) {
+        for (j = (size_t)h & (run->slot_cap - 1); run->slots[j].key; j = (j + 1) & (run->slot_cap - 1)) {
+            mll__metric_slot *sl = &run->slots[j];
+            if (sl->hash == h && sl->key_len == n && memcmp(sl->key, key, n) == 0) {
+                *out = sl;
+                return MLL_OK;
+            }
+        }
+    }
+    r = mll__validate_key(key);
+    if (r != MLL_OK) return r;
+    if ((run->slot_count + 1) * 10 > run->slot_cap * 7) {
+        r = mll__slots_grow(run);
+        if (r != MLL_OK) return r;
+    }
+    for (j = (size_t)h & (run->slot_cap - 1); run->slots[j].key; j = (j + 1) & (run->slot_cap - 1)) {
+    }
+    run->slots[j].key = mll__strndup(mll__A(run->store), key, n);
+    if (!run->slots[j].key) return MLL_ERR_NO_MEMORY;
+    run->slots[j].key_len = n;
+    run->slots[j].hash = h;
+    run->slot_count++;
+    *out = &run->slots[j];
+    return MLL_OK;
+}
+
+/* Truncates a torn last line (a crash inside a multi-page write) before appending, so
+   that a new line is never glued onto a fragment. */
+MLL__PRIVATE mll_result mll__repair_tail(mll_store *s, const char *path) {
+    mll_stat st;
+    intptr_t h;
+    char chunk[512];
+    uint64_t end, pos;
+    mll_result r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
+    if (r != MLL_OK || !st.exists || st.size == 0) return r;
+    r = MLL__FS(s)->open(path, MLL_OPEN_READ, &h, MLL__FS(s)->user_data);
+    if (r != MLL_OK) return r;
+    end = st.size;
+    pos = end;
+    for (;;) {
+        size_t want = pos > sizeof(chunk) ? sizeof(chunk) : (size_t)pos, got = 0, i;
+        int found = 0;
+        if (want == 0) break;
+        r = MLL__FS(s)->read(h, pos - want, chunk, want, &got, MLL__FS(s)->user_data);
+        if (r != MLL_OK || got != want) break;
+        for (i = want; i > 0; i--) {
+            if (chunk[i - 1] == '\n') {
+                found = 1;
+                break;
+            }
+        }
+        if (found) {
+            pos = pos - want + i;
+            break;
+        }
+        pos -= want;
+    }
+    MLL__FS(s)->close(h, MLL__FS(s)->user_data);
+    if (r != MLL_OK || pos == end) return r;
+    r = MLL__FS(s)->open(path, MLL_OPEN_APPEND, &h, MLL__FS(s)->user_data);
+    if (r != MLL_OK) return r;
+    r = MLL__FS(s)->truncate(h, pos, MLL__FS(s)->user_data);
+    MLL__FS(s)->close(h, MLL__FS(s)->user_data);
+    return r;
+}
+
+/* Appends a slot's pending lines with one write() (whole lines only: a short write is
+   truncated back to the last complete line and the rest stays pending). */
+MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
+    mll_store *s = run->store;
+    char base[MLL_MAX_PATH], path[MLL_MAX_PATH];
+    mll_stat st;
+    intptr_t h;
+    size_t done = 0, keep;
+    mll_result r = mll__path(base, run->dir, "metrics", NULL), rc;
+    if (r == MLL_OK) r = mll__path(path, base, sl->key, NULL);
+    if (r != MLL_OK) return r;
+    if (!sl->file_ready) {
+        if (strchr(sl->key, '/')) {
+            char parent[MLL_MAX_PATH];
+            memcpy(parent, path, strlen(path) + 1);
+            *strrchr(parent, '/') = '\0';
+            r = mll__mkdirs_below(s, base, parent);
+        }
+        if (r == MLL_OK) r = mll__repair_tail(s, path);
+        if (r != MLL_OK) return r;
+        sl->file_ready = 1;
+    }
+    r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
+    if (r != MLL_OK) return r;
+    r = MLL__FS(s)->open(path, MLL_OPEN_APPEND, &h, MLL__FS(s)->user_data);
+    if (r != MLL_OK) return r;
+    while (done < sl->pending.len) {
+        size_t w = 0;
+        r = MLL__FS(s)->write(h, sl->pending.data + done, sl->pending.len - done, &w,
+                              MLL__FS(s)->user_data);
+        done += w;
+        if (r != MLL_OK) break;
+        if (w == 0) {
+            r = MLL_ERR_NO_SPACE;
+            break;
+        }
+    }
+    keep = done;
+    if (r != MLL_OK) {
+        while (keep > 0 && sl->pending.data[keep - 1] != '\n') keep--;
+        if (keep != done &&
+            MLL__FS(s)->truncate(h, (st.exists ? st.size : 0) + keep, MLL__FS(s)->user_data) != MLL_OK)
+            sl->file_ready = 0; /* repair the tail before the next append */
+    } else if (s->desc.durability == MLL_DURABILITY_FSYNC) {
+        r = MLL__FS(s)->sync(h, MLL__FS(s)->user_data);
+    }
+    rc = MLL__FS(s)->close(h, MLL__FS(s)->user_data);
+    if (r == MLL_OK && rc != MLL_OK) {
+        r = rc; /* e.g. NFS reports the failed write here: the data may not be there */
+        keep = 0;
+        sl->file_ready = 0;
+    }
+    if (keep) {
+        memmove(sl->pending.data, sl->pending.data + keep, sl->pending.len - keep);
+        sl->pending.len -= keep;
+        run->pending_total -= keep;
+    }
+    return r;
+}
+
+/* Flushes every key; returns the first error (the other keys are still tried). */
+MLL__PRIVATE mll_result mll__run_flush_locked(mll_run *run) {
+    mll_result first = MLL_OK;
+    size_t i;
+    for (i = 0; i < run->slot_cap && run->pending_total; i++) {
+        mll__metric_slot *sl = &run->slots[i];
+        if (sl->key && sl->pending.len) {
+            mll_result r = mll__slot_flush(run, sl);
+            if (r != MLL_OK && first == MLL_OK) {
+                first = r;
+                MLL__RUN_FAIL(run, r, "append metric", sl->key);
+            }
+        }
+    }
+    run->last_flush_ms = mll__os_now_ms();
+    return first;
+}
+
+/* One point into the run's buffer (run lock held). */
+MLL__PRIVATE mll_result mll__metric_append(mll_run *run, const char *key, double value,
+                                           int64_t step, int64_t ts) {
+    mll_store *s = run->store;
+    mll__metric_slot *sl;
+    char line[MLL__MAX_LINE];
+    size_t n;
+    mll_result r = mll__slot_get(run, key, &sl);
+    if (r != MLL_OK) return r;
+    if (ts != run->cached_ts) {
+        run->cached_ts = ts;
+        run->cached_ts_len = mll__fmt_i64(ts, run->cached_ts_text);
+    }
+    memcpy(line, run->cached_ts_text, run->cached_ts_len);
+    n = run->cached_ts_len;
+    line[n++] = ' ';
+    n += mll__fmt_double(value, line + n);
+    line[n++] = ' ';
+    n += mll__fmt_i64(step, line + n);
+    line[n++] = '\n';
+    if (run->pending_total + n > s->desc.max_pending_bytes) {
+        mll__run_flush_locked(run);
+        if (run->pending_total + n > s->desc.max_pending_bytes) return MLL_ERR_BUFFER_FULL;
+    }
+    if (sl->pending.len + n > sl->pending.cap) {
+        r = mll__buf_reserve(mll__A(s), &sl->pending, sl->pending.len + n);
+        if (r != MLL_OK) return r;
+    }
+    memcpy(sl->pending.data + sl->pending.len, line, n);
+    sl->pending.len += n;
+    run->pending_total += n;
+    return MLL_OK;
+}
+
+/* After appending: flush when the buffer is full, or when the interval passed and no
+   flusher thread does it for us. A flush error leaves the points buffered. */
+MLL__PRIVATE mll_result mll__maybe_flush(mll_run *run) {
+    mll_store *s = run->store;
+    if (run->pending_total >= s->desc.buffer_bytes) return mll__run_flush_locked(run);
+#ifndef MLL_NO_THREADS
+    if (!s->desc.no_flush_thread) return MLL_OK;
+#endif
+    if (mll__os_now_ms() - run->last_flush_ms >= s->desc.flush_interval_ms)
+        return mll__run_flush_locked(run);
+    return MLL_OK;
+}
+
+/* >>flusher ----------------------------------------------------------------------- */
+#ifndef MLL_NO_THREADS
+MLL__PRIVATE void *mll__flusher_main(void *arg) {
+    mll_store *s = (mll_store *)arg;
+    mll__lock(&s->lock);
+    while (!s->stopping) {
+        struct timeval tv;
+        struct timespec ts;
+        int64_t now, wait_ms = s->desc.flush_interval_ms;
+        mll_run *run;
+        gettimeofday(&tv, NULL);
+        ts.tv_sec = tv.tv_sec + (time_t)(wait_ms / 1000);
+        ts.tv_nsec = (long)(tv.tv_usec * 1000 + (wait_ms % 1000) * 1000000L);
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+        if (s->stopping) break;
+        now = mll__os_now_ms();
+        for (run = s->runs; run; run = run->next) {
+            mll__lock(&run->lock);
+            /* points are at most one interval late: flush when the last flush is older
+               than half of it, since we wake once per interval */
+            if (run->pending_total && now - run->last_flush_ms >= wait_ms / 2) {
+                mll_result r = mll__run_flush_locked(run);
+                run->error_reported = r != MLL_OK;
+            }
+            mll__unlock(&run->lock);
+        }
+    }
+    mll__unlock(&s->lock);
+    return NULL;
+}
+#endif
+
+/* >>public ------------------------------------------------------------------------ */
+MLL__PUBLIC const char *mll_version(void) { return MLL_VERSION_STRING; }
+
+MLL__PUBLIC const char *mll_strerror(mll_result result) {
+#define MLL__RESULT_TEXT(name, num, text) \
+    case name: return text;
+    switch (result) {
+        MLL__RESULTS(MLL__RESULT_TEXT)
+    default: break;
+    }
+#undef MLL__RESULT_TEXT
+    return "unknown mlflow_lite result";
+}
+
+MLL__PUBLIC size_t mll_format_double(double v, char *buf, size_t cap) {
+    size_t n;
+    if (!buf || cap < 32) return 0;
+    n = mll__fmt_double(v, buf);
+    buf[n] = '\0';
+    return n;
+}
+
+/* Fills NULL fs entries with the POSIX defaults. */
+MLL__PRIVATE mll_result mll__fs_defaults(mll_fs *fs) {
+#if MLL__PLATFORM_POSIX && !defined(MLL_NO_DEFAULT_FS)
+    if (!fs->mkdir) fs->mkdir = mll__posix_mkdir;
+    if (!fs->open) fs->open = mll__posix_open;
+    if (!fs->read) fs->read = mll__posix_read;
+    if (!fs->write) fs->write = mll__posix_write;
+    if (!fs->sync) fs->sync = mll__posix_sync;
+    if (!fs->truncate) fs->truncate = mll__posix_truncate;
+    if (!fs->close) fs->close = mll__posix_close;
+    if (!fs->rename) fs->rename = mll__posix_rename;
+    if (!fs->link) fs->link = mll__posix_link;
+    if (!fs->remove) fs->remove = mll__posix_remove;
+    if (!fs->stat) fs->stat = mll__posix_stat;
+    if (!fs->list) fs->list = mll__posix_list;
+#endif
+    if (!fs->mkdir || !fs->open || !fs->read || !fs->write || !fs->sync || !fs->truncate ||
+        !fs->close || !fs->rename || !fs->link || !fs->remove || !fs->stat || !fs->list)
+        return MLL_ERR_INVALID_ARGUMENT;
+    return MLL_OK;
+}
+
+/* Root from desc, $MLFLOW_TRACKING_URI or ./mlruns, made absolute. */
+MLL__PRIVATE mll_result mll__resolve_root(mll_store *s, const char *root) {
+    char path[MLL_MAX_PATH];
+    const char *src = root;
+    if (!src && !s->desc.ignore_env) {
+        const char *env = getenv("MLFLOW_TRACKING_URI");
+        if (env && *env) {
+            if (mll__uri_to_path(env, path, sizeof(path))) {
+                src = env;
+            } else {
+                char msg[600];
+                mll__snprintf(msg, sizeof(msg),
+                              "MLFLOW_TRACKING_URI=%.400s is not a local folder; logging to ./mlruns "
+                              "instead (run `mlflow-lite sync ./mlruns %.60s` to upload)",
+                              env, strncmp(env, "http", 4) == 0 || strncmp(env, "databricks", 10) == 0 ? env : "<server>");
+                mll__log(&s->desc, MLL_LOG_WARN, MLL_ERR_UNSUPPORTED, msg, __LINE__);
+            }
+        }
+    }
+    if (!src) src = "./mlruns";
+    if (!mll__uri_to_path(src, path, sizeof(path))) return MLL_ERR_UNSUPPORTED;
+    if (path[0] == '/') {
+        mll__snprintf(s->root, sizeof(s->root), "%s", path);
+    } else {
+        char cwd[MLL_MAX_PATH];
+#if MLL__PLATFORM_POSIX
+        if (!getcwd(cwd, sizeof(cwd))) return mll__result_from_errno(errno);
+#else
+        cwd[0] = '\0';
+#endif
+        if (mll__path(s->root, cwd, path, NULL) != MLL_OK) return MLL_ERR_PATH_TOO_LONG;
+    }
+    mll__normalize_abs(s->root);
+    return mll__path_to_uri(s->root, s->root_uri, sizeof(s->root_uri));
+}
+
+MLL__PUBLIC mll_result mll_open(mll_store **out, const mll_store_desc *desc) {
+    mll_store_desc d;
+    mll_allocator a;
+    mll_store *s;
+    mll_result r;
+    char trash[MLL_MAX_PATH];
+    if (!out) return MLL_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (desc) {
+        MLL_ASSERT(desc->_start_canary == 0 && desc->_end_canary == 0);
+        d = *desc;
+    } else {
+        memset(&d, 0, sizeof(d));
+    }
+    if (!d.allocator.alloc != !d.allocator.free) return MLL_ERR_INVALID_ARGUMENT; /* both or neither */
+    if (!d.allocator.alloc) {
+        d.allocator.alloc = mll__default_alloc;
+        d.allocator.free = mll__default_free;
+    }
+#if !defined(MLL_NO_STDIO)
+    if (!d.logger.func) d.logger.func = mll__default_logger;
+#endif
+    if (d.flush_interval_ms <= 0) d.flush_interval_ms = MLL__DEFAULT_FLUSH_INTERVAL_MS;
+    if (!d.buffer_bytes) d.buffer_bytes = MLL__DEFAULT_BUFFER_BYTES;
+    if (!d.max_pending_bytes) d.max_pending_bytes = MLL__DEFAULT_MAX_PENDING_BYTES;
+    if (d.max_pending_bytes < d.buffer_bytes) d.max_pending_bytes = d.buffer_bytes;
+    if (d.durability == MLL_DURABILITY_DEFAULT) d.durability = MLL_DURABILITY_WRITE;
+    if (d.durability != MLL_DURABILITY_WRITE && d.durability != MLL_DURABILITY_FSYNC)
+        return MLL_ERR_INVALID_ARGUMENT;
+    r = mll__fs_defaults(&d.fs);
+    if (r != MLL_OK) return r;
+    a = d.allocator;
+    s = (mll_store *)mll__alloc(&a, sizeof(*s));
+    if (!s) return MLL_ERR_NO_MEMORY;
+    memset(s, 0, sizeof(*s));
+    s->desc = d;
+    mll__mutex_init(&s->lock);
+    mll__mutex_init(&s->tmp_lock);
+#ifndef MLL_NO_THREADS
+    pthread_cond_init(&s->wake, NULL);
+#endif
+    r = mll__resolve_root(s, d.root);
+    s->desc.root = s->root;
+    if (r == MLL_OK) r = mll__mkdirs_below(s, "", s->root);
+    if (r == MLL_OK) r = mll__path(trash, s->root, ".trash", NULL);
+    if (r == MLL_OK) r = mll__mkdir(s, trash);
+    if (r == MLL_OK) r = mll__ensure_default_experiment(s);
+    if (r != MLL_OK) {
+        char msg[MLL_MAX_PATH + 128];
+        mll__snprintf(msg, sizeof(msg), "cannot open MLflow root '%s': %s", s->root, mll_strerror(r));
+        mll__log(&s->desc, MLL_LOG_ERROR, r, msg, __LINE__);
+        mll__mutex_destroy(&s->lock);
+        mll__mutex_destroy(&s->tmp_lock);
+#ifndef MLL_NO_THREADS
+        pthread_cond_destroy(&s->wake);
+#endif
+        mll__free(&a, s);
+        return r;
+    }
+    *out = s;
+    return MLL_OK;
+}
+
+MLL__PUBLIC mll_result mll_query_store_desc(const mll_store *store, mll_store_desc *out) {
+    if (!store || !out) return MLL_ERR_INVALID_ARGUMENT;
+    *out = store->desc;
+    return MLL_OK;
+}
+
+MLL__PUBLIC const char *mll_store_root(const mll_store *store) { return store ? store->root : ""; }
+
+MLL__PUBLIC mll_result mll_store_last_error(mll_store *store, mll_error *out) {
+    mll_result r;
+    if (!store) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&store->lock);
+    r = store->last_error.code;
+    if (out) *out = store->last_error;
+    mll__unlock(&store->lock);
+    return r;
+}
+
+MLL__PRIVATE mll_result mll__store_fail(mll_store *s, mll_result r, const char *op, const char *subject) {
+    int e = MLL__IOERR(r);
+    mll__lock(&s->lock);
+    mll__fail(&s->desc, &s->last_error, r, e, op, subject, __LINE__);
+    mll__unlock(&s->lock);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_get_experiment_id(mll_store *store, const char *name, char *id_out,
+                                             size_t id_cap) {
+    char id[72];
+    mll_result r;
+    if (!store || !name || !id_out || id_cap == 0) return MLL_ERR_INVALID_ARGUMENT;
+    r = mll__exp_find(store, name, id);
+    if (r != MLL_OK) return r;
+    if (strlen(id) + 1 > id_cap) return MLL_ERR_INVALID_ARGUMENT;
+    strcpy(id_out, id);
+    return MLL_OK;
+}
+
+MLL__PUBLIC mll_result mll_set_experiment_tag(mll_store *store, const char *experiment_id,
+                                              const char *key, const char *value) {
+    char dir[MLL_MAX_PATH], base[MLL_MAX_PATH], meta[MLL_MAX_PATH], path[MLL_MAX_PATH];
+    mll_result r;
+    if (!store || !experiment_id || !key || !value) return MLL_ERR_INVALID_ARGUMENT;
+    r = mll__validate_id(experiment_id, 64);
+    if (r == MLL_OK) r = mll__validate_key(key);
+    if (r == MLL_OK) r = mll__validate_value(value, MLL__MAX_EXPERIMENT_TAG_VALUE_CHARS);
+    if (r != MLL_OK) return mll__store_fail(store, r, "set experiment tag", key);
+    r = mll__path(dir, store->root, experiment_id, NULL);
+    if (r == MLL_OK) r = mll__path(meta, dir, "meta.yaml", NULL);
+    if (r == MLL_OK && !mll__exists(store, meta, NULL)) r = MLL_ERR_NOT_FOUND;
+    if (r == MLL_OK) r = mll__path(base, dir, "tags", NULL);
+    if (r == MLL_OK) r = mll__path(path, base, key, NULL);
+    if (r == MLL_OK) {
+        char parent[MLL_MAX_PATH];
+        memcpy(parent, path, strlen(path) + 1);
+        *strrchr(parent, '/') = '\0';
+        r = mll__mkdirs_below(store, dir, parent);
+    }
+    if (r == MLL_OK) r = mll__write_atomic(store, dir, path, value, strlen(value), MLL__REPLACE);
+    if (r != MLL_OK) return mll__store_fail(store, r, "set experiment tag", key);
+    return MLL_OK;
+}
+
+MLL__PRIVATE void mll__run_free(mll_run *run) {
+    const mll_allocator *a = mll__A(run->store);
+    size_t i;
+    for (i = 0; i < run->slot_cap; i++) {
+        mll__free(a, run->slots[i].key);
+        mll__buf_free(a, &run->slots[i].pending);
+    }
+    mll__free(a, run->slots);
+    mll__free(a, run->run_name);
+    mll__free(a, run->artifact_uri);
+    mll__free(a, run->user_id);
+    mll__mutex_destroy(&run->lock);
+    mll__free(a, run);
+}
+
+/* Validates everything a run desc would write, before anything is created. */
+MLL__PRIVATE mll_result mll__run_desc_check(const mll_run_desc *d, const char **bad) {
+    size_t i;
+    mll_result r = MLL_OK;
+    if (d->experiment_name) {
+        size_t c = mll__utf8_chars(d->experiment_name, strlen(d->experiment_name));
+        *bad = d->experiment_name;
+        if (c == (size_t)-1) return MLL_ERR_INVALID_UTF8;
+        if (c == 0) return MLL_ERR_INVALID_NAME;
+        if (c > MLL__MAX_EXPERIMENT_NAME_CHARS) return MLL_ERR_VALUE_TOO_LONG;
+    }
+    if (d->experiment_id && (*bad = d->experiment_id, r = mll__validate_id(d->experiment_id, 64)) != MLL_OK) return r;
+    if (d->run_id && (*bad = d->run_id, r = mll__validate_id(d->run_id, 256)) != MLL_OK) return r;
+    if (d->parent_run_id && (*bad = d->parent_run_id, r = mll__validate_id(d->parent_run_id, 256)) != MLL_OK) return r;
+    if (d->run_name && (*bad = d->run_name, r = mll__validate_value(d->run_name, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
+    if (d->description && (*bad = "mlflow.note.content", r = mll__validate_value(d->description, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
+    if (d->user && (*bad = d->user, r = mll__validate_value(d->user, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
+    if (d->source_name && (*bad = d->source_name, r = mll__validate_value(d->source_name, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
+    if (d->artifact_location) {
+        *bad = d->artifact_location;
+        r = mll__validate_value(d->artifact_location, MLL__MAX_ARTIFACT_LOCATION_CHARS);
+        if (r != MLL_OK) return r;
+        if (strncmp(d->artifact_location, "runs:", 5) == 0 || !d->artifact_location[0]) return MLL_ERR_INVALID_VALUE;
+    }
+    if (d->num_tags && !d->tags) return MLL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < d->num_tags; i++) {
+        *bad = d->tags[i].key ? d->tags[i].key : "(null)";
+        if (!d->tags[i].key || !d->tags[i].value) return MLL_ERR_INVALID_ARGUMENT;
+        if ((r = mll__validate_key(d->tags[i].key)) != MLL_OK) return r;
+        if ((r = mll__validate_value(d->tags[i].value, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
+        if (strcmp(d->tags[i].key, "mlflow.runName") == 0 && d->run_name && strcmp(d->run_name, d->tags[i].value) != 0)
+            return MLL_ERR_INVALID_NAME; /* MLflow: run_name and the tag must agree */
+    }
+    return MLL_OK;
+}
+
+/* Creates a new run folder: dirs first, then tags, then meta.yaml (atomically), so a
+   reader never sees a half-built run. */
+MLL__PRIVATE mll_result mll__run_create(mll_run *run, const char *exp_id, const mll_run_desc *d) {
+    mll_store *s = run->store;
+    const mll_allocator *a = mll__A(s);
+    char exp_dir[MLL_MAX_PATH], sub[MLL_MAX_PATH], prog[MLL_MAX_PATH], user[512], name[64];
+    char sha[48];
+    mll__buf loc = {NULL, 0, 0};
+    const char *run_name = d->run_name;
+    static const char *const subdirs[] = {"metrics", "params", "artifacts", "tags"};
+    size_t i;
+    int attempt;
+    mll_result r = mll__path(exp_dir, s->root, exp_id, NULL);
+    if (r != MLL_OK) return r;
+    r = mll__exp_read(s, exp_dir, NULL, &loc);
+    if (r != MLL_OK) {
+        mll__buf_free(a, &loc);
+        return r == MLL_ERR_NOT_FOUND ? MLL_ERR_NOT_FOUND : r;
+    }
+    for (i = 0; !run_name && i < d->num_tags; i++)
+        if (strcmp(d->tags[i].key, "mlflow.runName") == 0) run_name = d->tags[i].value;
+    if (!run_name) {
+        mll__random_run_name(name, sizeof(name));
+        run_name = name;
+    }
+    if (d->user) mll__snprintf(user, sizeof(user), "%s", d->user);
+    else mll__default_user(s, user, sizeof(user));
+    if (d->source_name) mll__snprintf(prog, sizeof(prog), "%s", d->source_name);
+    else mll__program_path(prog, sizeof(prog));
+    mll__snprintf(run->experiment_id, sizeof(run->experiment_id), "%s", exp_id);
+    for (attempt = 0; attempt < 8; attempt++) { /* uuid4().hex, fresh on the unlikely clash */
+        unsigned char rb[16];
+        static const char hex[] = "0123456789abcdef";
+        mll__os_random(rb, sizeof(rb));
+        rb[6] = (unsigned char)((rb[6] & 0x0F) | 0x40);
+        rb[8] = (unsigned char)((rb[8] & 0x3F) | 0x80);
+        for (i = 0; i < 16; i++) {
+            run->run_id[2 * i] = hex[rb[i] >> 4];
+            run->run_id[2 * i + 1] = hex[rb[i] & 15];
+        }
+        run->run_id[32] = '\0';
+        r = mll__path(run->dir, exp_dir, run->run_id, NULL);
+        if (r == MLL_OK) r = MLL__FS(s)->mkdir(run->dir, MLL__FS(s)->user_data);
+        if (r != MLL_ERR_EXISTS) break;
+    }
+    if (r != MLL_OK) goto done;
+    for (i = 0; i < 4 && r == MLL_OK; i++) {
+        r = mll__path(sub, run->dir, subdirs[i], NULL);
+        if (r == MLL_OK) r = mll__mkdir(s, sub);
+    }
+    if (r != MLL_OK) goto done;
+    run->run_name = mll__strdup(a, run_name);
+    run->user_id = mll__strdup(a, user);
+    run->artifact_uri = (char *)mll__alloc(a, loc.len + strlen(run->run_id) + 16);
+    if (!run->run_name || !run->user_id || !run->artifact_uri) {
+        r = MLL_ERR_NO_MEMORY;
+        goto done;
+    }
+    strcpy(run->artifact_uri, loc.data);
+    strcat(run->artifact_uri, "/");
+    strcat(run->artifact_uri, run->run_id);
+    strcat(run->artifact_uri, "/artifacts");
+    run->start_time = d->start_time_ms > 0 ? d->start_time_ms : mll__os_now_ms();
+    run->end_time = -1;
+    run->status = MLL_RUN_RUNNING;
+    r = mll__run_resolve_artifact_dir(run);
+    /* system tags, as Python's default run context writes them */
+    if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.user", user, MLL__REPLACE);
+    if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.source.name", prog, MLL__REPLACE);
+    if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.source.type", "LOCAL", MLL__REPLACE);
+    if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.runName", run_name, MLL__REPLACE);
+    if (r == MLL_OK) {
+        char start[MLL_MAX_PATH], *slash;
+        mll__snprintf(start, sizeof(start), "%s", prog);
+        slash = strrchr(start, '/');
+        if (slash && slash != start) *slash = '\0';
+        if ((slash && mll__git_commit(s, start, sha)) ||
+#if MLL__PLATFORM_POSIX
+            (getcwd(start, sizeof(start)) && mll__git_commit(s, start, sha)) ||
+#endif
+            0)
+            r = mll__write_kv(run, "tags", "mlflow.source.git.commit", sha, MLL__REPLACE);
+    }
+    if (r == MLL_OK && d->parent_run_id)
+        r = mll__write_kv(run, "tags", "mlflow.parentRunId", d->parent_run_id, MLL__REPLACE);
+    if (r == MLL_OK && d->description)
+        r = mll__write_kv(run, "tags", "mlflow.note.content", d->description, MLL__REPLACE);
+    for (i = 0; r == MLL_OK && i < d->num_tags; i++)
+        r = mll__write_kv(run, "tags", d->tags[i].key, d->tags[i].value, MLL__REPLACE);
+    if (r == MLL_OK) r = mll__run_write_meta(run);
+done:
+    mll__buf_free(a, &loc);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_start_run(mll_run **out, mll_store *store, const mll_run_desc *desc) {
+    mll_run_desc d;
+    mll_run *run;
+    const char *bad = "";
+    const char *run_id;
+    char exp_id[72];
+    mll_result r;
+    if (!out) return MLL_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (!store) return MLL_ERR_INVALID_ARGUMENT;
+    if (desc) {
+        MLL_ASSERT(desc->_start_canary == 0 && desc->_end_canary == 0);
+        d = *desc;
+    } else {
+        memset(&d, 0, sizeof(d));
+    }
+    run_id = d.run_id;
+    if (!run_id && !store->desc.ignore_env) {
+        run_id = getenv("MLFLOW_RUN_ID");
+        if (run_id && !*run_id) run_id = NULL;
+        d.run_id = run_id;
+    }
+    if (!run_id && !d.experiment_name && !d.experiment_id && !store->desc.ignore_env) {
+        const char *env = getenv("MLFLOW_EXPERIMENT_NAME");
+        if (env && *env) d.experiment_name = env;
+        env = getenv("MLFLOW_EXPERIMENT_ID");
+        if (!d.experiment_name && env && *env) d.experiment_id = env;
+    }
+    r = mll__run_desc_check(&d, &bad);
+    if (r != MLL_OK) return mll__store_fail(store, r, "start run", bad);
+    run = (mll_run *)mll__alloc(mll__A(store), sizeof(*run));
+    if (!run) return mll__store_fail(store, MLL_ERR_NO_MEMORY, "start run", "");
+    memset(run, 0, sizeof(*run));
+    run->store = store;
+    run->cached_ts = -1;
+    mll__mutex_init(&run->lock);
+    if (run_id) {
+        size_t i;
+        r = mll__run_reopen(run, run_id);
+        bad = run_id;
+        for (i = 0; r == MLL_OK && i < d.num_tags; i++)
+            r = mll__write_kv(run, "tags", d.tags[i].key, d.tags[i].value, MLL__REPLACE);
+    } else {
+        if (d.experiment_id) {
+            bad = d.experiment_id;
+            mll__snprintf(exp_id, sizeof(exp_id), "%s", d.experiment_id);
+            r = MLL_OK;
+        } else if (d.experiment_name) {
+            bad = d.experiment_name;
+            r = mll__exp_get_or_create(store, d.experiment_name, d.artifact_location, exp_id);
+        } else {
+            strcpy(exp_id, "0");
+            r = MLL_OK;
+        }
+        if (r == MLL_OK) r = mll__run_create(run, exp_id, &d);
+    }
+    if (r != MLL_OK) {
+        mll__store_fail(store, r, "start run", bad);
+        mll__run_free(run);
+        return r;
+    }
+    run->last_flush_ms = mll__os_now_ms();
+    mll__lock(&store->lock);
+    run->next = store->runs;
+    store->runs = run;
+#ifndef MLL_NO_THREADS
+    if (!store->flusher_started && !store->desc.no_flush_thread) {
+        if (pthread_create(&store->flusher, NULL, mll__flusher_main, store) == 0)
+            store->flusher_started = 1;
+        else
+            store->desc.no_flush_thread = 1; /* fall back to flushing inside log calls */
+    }
+#endif
+    mll__unlock(&store->lock);
+    *out = run;
+    return MLL_OK;
+}
+
+MLL__PUBLIC mll_result mll_end_run(mll_run *run, mll_run_status status) {
+    mll_store *s;
+    mll_run **pp;
+    mll_result r, r2;
+    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    if (status == MLL_RUN_STATUS_DEFAULT) status = MLL_RUN_FINISHED;
+    s = run->store;
+    mll__lock(&s->lock);
+    for (pp = &s->runs; *pp; pp = &(*pp)->next) {
+        if (*pp == run) {
+            *pp = run->next;
+            break;
+        }
+    }
+    mll__unlock(&s->lock);
+    mll__lock(&run->lock);
+    r = mll__run_flush_locked(run);
+    if (status < MLL_RUN_RUNNING || status > MLL_RUN_KILLED) status = MLL_RUN_FINISHED;
+    run->status = (int)status;
+    run->end_time = mll__os_now_ms();
+    r2 = mll__run_write_meta(run);
+    if (r2 != MLL_OK) MLL__RUN_FAIL(run, r2, "write run meta.yaml", run->dir);
+    if (r == MLL_OK) r = r2;
+    if (r != MLL_OK) {
+        char msg[700];
+        mll__snprintf(msg, sizeof(msg), "run %s ended with error: %s", run->run_id, run->last_error.message);
+        mll__log(&s->desc, MLL_LOG_ERROR, r, msg, __LINE__);
+    }
+    mll__unlock(&run->lock);
+    mll__run_free(run);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_close(mll_store *store) {
+    mll_result first = MLL_OK;
+    mll_allocator a;
+    if (!store) return MLL_OK;
+#ifndef MLL_NO_THREADS
+    mll__lock(&store->lock);
+    store->stopping = 1;
+    pthread_cond_broadcast(&store->wake);
+    mll__unlock(&store->lock);
+    if (store->flusher_started) pthread_join(store->flusher, NULL);
+#endif
+    while (store->runs) {
+        mll_result r = mll_end_run(store->runs, MLL_RUN_FINISHED);
+        if (first == MLL_OK) first = r;
+    }
+    a = store->desc.allocator;
+    mll__mutex_destroy(&store->lock);
+    mll__mutex_destroy(&store->tmp_lock);
+#ifndef MLL_NO_THREADS
+    pthread_cond_destroy(&store->wake);
+#endif
+    mll__free(&a, store);
+    return first;
+}
+
+MLL__PUBLIC mll_result mll_flush(mll_run *run) {
+    mll_result r;
+    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&run->lock);
+    r = mll__run_flush_locked(run);
+    mll__unlock(&run->lock);
+    return r;
+}
+
+MLL__PUBLIC const char *mll_run_id(const mll_run *run) { return run ? run->run_id : ""; }
+MLL__PUBLIC const char *mll_run_experiment_id(const mll_run *run) { return run ? run->experiment_id : ""; }
+MLL__PUBLIC const char *mll_run_name(const mll_run *run) { return run && run->run_name ? run->run_name : ""; }
+MLL__PUBLIC const char *mll_run_artifact_uri(const mll_run *run) {
+    return run && run->artifact_uri ? run->artifact_uri : "";
+}
+MLL__PUBLIC const char *mll_run_dir(const mll_run *run) { return run ? run->dir : ""; }
+
+MLL__PUBLIC mll_result mll_run_last_error(mll_run *run, mll_error *out) {
+    mll_result r;
+    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&run->lock);
+    r = run->last_error.code;
+    if (out) *out = run->last_error;
+    mll__unlock(&run->lock);
+    return r;
+}
+
+/* ---- metrics ---- */
+MLL__PUBLIC mll_result mll_log_metric_at(mll_run *run, const char *key, double value,
+                                         int64_t step, int64_t timestamp_ms) {
+    mll_result r;
+    if (!run || !key) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&run->lock);
+    if (timestamp_ms < 0)
+        r = MLL_ERR_INVALID_VALUE;
+    else
+        r = mll__metric_append(run, key, value, step, timestamp_ms);
+    if (r == MLL_OK) r = mll__maybe_flush(run);
+    else MLL__RUN_FAIL(run, r, "log metric", key);
+    mll__unlock(&run->lock);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_log_metric(mll_run *run, const char *key, double value, int64_t step) {
+    return mll_log_metric_at(run, key, value, step, mll__os_now_ms());
+}
+
+/* Validates metric points without logging them. */
+MLL__PRIVATE mll_result mll__metrics_check(mll_run *run, const mll_metric *m, size_t n, const char **bad) {
+    size_t i;
+    if (n && !m) return MLL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < n; i++) {
+        mll__metric_slot *sl;
+        mll_result r;
+        *bad = m[i].key ? m[i].key : "(null)";
+        if (!m[i].key) return MLL_ERR_INVALID_ARGUMENT;
+        if (m[i].timestamp_ms < 0) return MLL_ERR_INVALID_VALUE;
+        r = mll__slot_get(run, m[i].key, &sl); /* validates (and registers) the key */
+        if (r != MLL_OK) return r;
+    }
+    return MLL_OK;
+}
+
+MLL__PRIVATE mll_result mll__metrics_append(mll_run *run, const mll_metric *m, size_t n) {
+    int64_t now = n ? mll__os_now_ms() : 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        mll_result r = mll__metric_append(run, m[i].key, m[i].value, m[i].step,
+                                          m[i].timestamp_ms ? m[i].timestamp_ms : now);
+        if (r != MLL_OK) {
+            MLL__RUN_FAIL(run, r, "log metric", m[i].key);
+            return r;
+        }
+    }
+    return mll__maybe_flush(run);
+}
+
+MLL__PUBLIC mll_result mll_log_metrics(mll_run *run, const mll_metric *metrics, size_t n) {
+    const char *bad = "";
+    mll_result r;
+    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&run->lock);
+    r = mll__metrics_check(run, metrics, n, &bad);
+    if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log metrics", bad);
+    else r = mll__metrics_append(run, metrics, n);
+    mll__unlock(&run->lock);
+    return r;
+}
+
+/* ---- params and tags ---- */
+/* Validates a param and compares it with an already logged value: *exists_same = 1 when
+   the same value is already there (nothing to write). */
+MLL__PRIVATE mll_result mll__param_check(mll_run *run, const char *key, const char *value,
+                                         int *exists_same) {
+    char base[MLL_MAX_PATH], path[MLL_MAX_PATH];
+    mll__buf old = {NULL, 0, 0};
+    mll_result r;
+    *exists_same = 0;
+    if (!key || !value) return MLL_ERR_INVALID_ARGUMENT;
+    r = mll__validate_key(key);
+    if (r == MLL_OK) r = mll__validate_value(value, MLL__MAX_PARAM_VALUE_CHARS);
+    if (r == MLL_OK) r = mll__path(base, run->dir, "params", NULL);
+    if (r == MLL_OK) r = mll__path(path, base, key, NULL);
+    if (r != MLL_OK) return r;
+    if (mll__exists(run->store, path, NULL)) {
+        r = mll__read_file(run->store, path, &old);
+        if (r == MLL_OK) {
+            if (old.len == strlen(value) && memcmp(old.data, value, old.len) == 0) *exists_same = 1;
+            else r = MLL_ERR_PARAM_CHANGED;
+        }
+        mll__buf_free(mll__A(run->store), &old);
+    }
+    return r;
+}
+
+/* Writes a checked param; link() makes creation exclusive, so of two racing writers
+   with different values exactly one wins and the other gets PARAM_CHANGED. */
+MLL__PRIVATE mll_result mll__param_write(mll_run *run, const char *key, const char *value) {
+    int same;
+    mll_result r = mll__write_kv(run, "params", key, value, MLL__CREATE_ONLY);
+    if (r == MLL_ERR_EXISTS) {
+        r = mll__param_check(run, key, value, &same);
+    }
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_log_param(mll_run *run, const char *key, const char *value) {
+    int same;
+    mll_result r;
+    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&run->lock);
+    r = mll__param_check(run, key, value, &same);
+    if (r == MLL_OK && !same) r = mll__param_write(run, key, value);
+    if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log param", key);
+    mll__unlock(&run->lock);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_log_param_int(mll_run *run, const char *key, long long value) {
+    char buf[24];
+    buf[mll__fmt_i64((int64_t)value, buf)] = '\0';
+    return mll_log_param(run, key, buf);
+}
+
+MLL__PUBLIC mll_result mll_log_param_double(mll_run *run, const char *key, double value) {
+    char buf[32];
+    mll_format_double(value, buf, sizeof(buf));
+    return mll_log_param(run, key, buf);
+}
+
+MLL__PUBLIC mll_result mll_log_param_bool(mll_run *run, const char *key, int value) {
+    return mll_log_param(run, key, value ? "True" : "False");
+}
+
+/* Formats into a heap buffer (values may be up to 8000 characters). */
+MLL__PRIVATE char *mll__vformat(const mll_allocator *a, const char *fmt, va_list ap) {
+    va_list ap2;
+    char small[256], *out;
+    int n;
+    va_copy(ap2, ap);
+    n = mll__vsnprintf(small, sizeof(small), fmt, ap2);
+    va_end(ap2);
+    if (n < 0) return NULL;
+    out = (char *)mll__alloc(a, (size_t)n + 1);
+    if (!out) return NULL;
+    if ((size_t)n < sizeof(small)) memcpy(out, small, (size_t)n + 1);
+    else mll__vsnprintf(out, (size_t)n + 1, fmt, ap);
+    return out;
+}
+
+MLL__PUBLIC mll_result mll_log_paramf(mll_run *run, const char *key, const char *fmt, ...) {
+    va_list ap;
+    char *v;
+    mll_result r;
+    if (!run || !fmt) return MLL_ERR_INVALID_ARGUMENT;
+    va_start(ap, fmt);
+    v = mll__vformat(mll__A(run->store), fmt, ap);
+    va_end(ap);
+    if (!v) return MLL_ERR_NO_MEMORY;
+    r = mll_log_param(run, key, v);
+    mll__free(mll__A(run->store), v);
+    return r;
+}
+
+MLL__PRIVATE mll_result mll__tag_check(const char *key, const char *value) {
+    mll_result r;
+    if (!key || !value) return MLL_ERR_INVALID_ARGUMENT;
+    r = mll__validate_key(key);
+    if (r == MLL_OK) r = mll__validate_value(value, MLL__MAX_TAG_VALUE_CHARS);
+    return r;
+}
+
+/* Writes a checked tag; mlflow.runName also renames the run in meta.yaml, as MLflow does. */
+MLL__PRIVATE mll_result mll__tag_write(mll_run *run, const char *key, const char *value) {
+    mll_result r = mll__write_kv(run, "tags", key, value, MLL__REPLACE);
+    if (r == MLL_OK && strcmp(key, "mlflow.runName") == 0 && strcmp(value, run->run_name) != 0) {
+        char *name = mll__strdup(mll__A(run->store), value);
+        if (!name) return MLL_ERR_NO_MEMORY;
+        mll__free(mll__A(run->store), run->run_name);
+        run->run_name = name;
+        r = mll__run_write_meta(run);
+    }
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_set_tag(mll_run *run, const char *key, const char *value) {
+    mll_result r;
+    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&run->lock);
+    r = mll__tag_check(key, value);
+    if (r == MLL_OK) r = mll__tag_write(run, key, value);
+    if (r != MLL_OK) MLL__RUN_FAIL(run, r, "set tag", key);
+    mll__unlock(&run->lock);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_set_tagf(mll_run *run, const char *key, const char *fmt, ...) {
+    va_list ap;
+    char *v;
+    mll_result r;
+    if (!run || !fmt) return MLL_ERR_INVALID_ARGUMENT;
+    va_start(ap, fmt);
+    v = mll__vformat(mll__A(run->store), fmt, ap);
+    va_end(ap);
+    if (!v) return MLL_ERR_NO_MEMORY;
+    r = mll_set_tag(run, key, v);
+    mll__free(mll__A(run->store), v);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_set_run_name(mll_run *run, const char *name) {
+    return mll_set_tag(run, "mlflow.runName", name);
+}
+
+MLL__PUBLIC mll_result mll_delete_tag(mll_run *run, const char *key) {
+    char base[MLL_MAX_PATH], path[MLL_MAX_PATH];
+    mll_result r;
+    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&run->lock);
+    r = key ? mll__validate_key(key) : MLL_ERR_INVALID_ARGUMENT;
+    if (r == MLL_OK) r = mll__path(base, run->dir, "tags", NULL);
+    if (r == MLL_OK) r = mll__path(path, base, key, NULL);
+    if (r == MLL_OK) r = MLL__FS(run->store)->remove(path, MLL__FS(run->store)->user_data);
+    if (r != MLL_OK) MLL__RUN_FAIL(run, r, "delete tag", key);
+    mll__unlock(&run->lock);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_log_batch(mll_run *run, const mll_metric *metrics, size_t num_metrics,
+                                     const mll_param *params, size_t num_params, const mll_tag *tags,
+                                     size_t num_tags) {
+    const char *bad = "";
+    size_t i, j;
+    mll_result r = MLL_OK;
+    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    if ((num_params && !params) || (num_tags && !tags)) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&run->lock);
+    /* validate everything first: all or nothing */
+    r = mll__metrics_check(run, metrics, num_metrics, &bad);
+    for (i = 0; r == MLL_OK && i < num_params; i++) {
+        int same;
+        bad = params[i].key ? params[i].key : "(null)";
+        r = mll__param_check(run, params[i].key, params[i].value, &same);
+        for (j = 0; r == MLL_OK && j < i; j++)
+            if (strcmp(params[j].key, params[i].key) == 0 && strcmp(params[j].value, params[i].value) != 0)
+                r = MLL_ERR_PARAM_CHANGED;
+    }
+    for (i = 0; r == MLL_OK && i < num_tags; i++) {
+        bad = tags[i].key ? tags[i].key : "(null)";
+        r = mll__tag_check(tags[i].key, tags[i].value);
+    }
+    if (r != MLL_OK) {
+        MLL__RUN_FAIL(run, r, "log batch", bad);
+        mll__unlock(&run->lock);
+        return r;
+    }
+    for (i = 0; r == MLL_OK && i < num_params; i++) {
+        int same;
+        r = mll__param_check(run, params[i].key, params[i].value, &same);
+        if (r == MLL_OK && !same) r = mll__param_write(run, params[i].key, params[i].value);
+        if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log param", params[i].key);
+    }
+    for (i = 0; r == MLL_OK && i < num_tags; i++) {
+        r = mll__tag_write(run, tags[i].key, tags[i].value);
+        if (r != MLL_OK) MLL__RUN_FAIL(run, r, "set tag", tags[i].key);
+    }
+    if (r == MLL_OK) r = mll__metrics_append(run, metrics, num_metrics);
+    mll__unlock(&run->lock);
+    return r;
+}
+
+/* ---- artifacts ---- */
+/* Resolves artifacts/<rel> and creates its folders; tmp_dir gets a folder on the same
+   file system where MLflow does not look for artifacts. */
+MLL__PRIVATE mll_result mll__artifact_target(mll_run *run, const char *rel, char *target, char *tmp_dir) {
+    char parent[MLL_MAX_PATH];
+    size_t dl = strlen(run->dir);
+    mll_result r = mll__validate_artifact_path(rel);
+    if (r == MLL_OK) r = mll__path(target, run->artifact_dir, rel, NULL);
+    if (r != MLL_OK) return r;
+    memcpy(parent, target, strlen(target) + 1);
+    *strrchr(parent, '/') = '\0';
+    r = mll__mkdir(run->store, run->artifact_dir);
+    if (r == MLL_OK) r = mll__mkdirs_below(run->store, run->artifact_dir, parent);
+    /* inside the run folder: keep temporaries in the run folder; elsewhere beside the file */
+    if (strncmp(run->artifact_dir, run->dir, dl) == 0 && run->artifact_dir[dl] == '/')
+        memcpy(tmp_dir, run->dir, dl + 1);
+    else
+        memcpy(tmp_dir, parent, strlen(parent) + 1);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_log_bytes(mll_run *run, const void *data, size_t size,
+                                     const char *artifact_file) {
+    char target[MLL_MAX_PATH], tmp_dir[MLL_MAX_PATH];
+    mll_result r;
+    if (!run || (!data && size) || !artifact_file) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&run->lock);
+    r = mll__artifact_target(run, artifact_file, target, tmp_dir);
+    if (r == MLL_OK) r = mll__write_atomic(run->store, tmp_dir, target, (const char *)data, size, MLL__REPLACE);
+    if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log artifact", artifact_file);
+    mll__unlock(&run->lock);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_log_text(mll_run *run, const char *text, const char *artifact_file) {
+    if (!text) return MLL_ERR_INVALID_ARGUMENT;
+    return mll_log_bytes(run, text, strlen(text), artifact_file);
+}
+
+MLL__PUBLIC mll_result mll_log_artifact(mll_run *run, const char *local_path, const char *artifact_dir) {
+    char rel[MLL_MAX_PATH], target[MLL_MAX_PATH], tmp_dir[MLL_MAX_PATH], tmp[MLL_MAX_PATH];
+    const char *base;
+    mll_store *s;
+    intptr_t in, out;
+    char *chunk;
+    uint64_t off = 0;
+    mll_result r;
+    if (!run || !local_path) return MLL_ERR_INVALID_ARGUMENT;
+    s = run->store;
+    base = strrchr(local_path, '/');
+    base = base ? base + 1 : local_path;
+    mll__lock(&run->lock);
+    r = *base ? mll__path(rel, artifact_dir, base, NULL) : MLL_ERR_INVALID_ARGUMENT;
+    if (r == MLL_OK) r = mll__artifact_target(run, rel, target, tmp_dir);
+    if (r != MLL_OK) goto fail;
+    r = MLL__FS(s)->open(local_path, MLL_OPEN_READ, &in, MLL__FS(s)->user_data);
+    if (r != MLL_OK) goto fail;
+    chunk = (char *)mll__alloc(mll__A(s), 1 << 16);
+    r = chunk ? mll__tmp_open(s, tmp_dir, tmp, &out) : MLL_ERR_NO_MEMORY;
+    if (r == MLL_OK) {
+        for (;;) {
+            size_t got = 0;
+            r = MLL__FS(s)->read(in, off, chunk, 1 << 16, &got, MLL__FS(s)->user_data);
+            if (r != MLL_OK || got == 0) break;
+            r = mll__write_all(s, out, chunk, got);
+            if (r != MLL_OK) break;
+            off += got;
+        }
+        r = mll__tmp_commit(s, out, r, tmp, target, MLL__REPLACE);
+    }
+    mll__free(mll__A(s), chunk);
+    MLL__FS(s)->close(in, MLL__FS(s)->user_data);
+fail:
+    if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log artifact", local_path);
+    mll__unlock(&run->lock);
+    return r;
+}
+
+/* clean up */
+#undef MLL__FS
+#undef MLL__RUN_FAIL
+#undef MLL__STORE_FAIL
+#undef MLL__IOERR
+
+#endif /* MLFLOW_LITE_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the mlflow-lite authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this
+software, either in source code form or as a compiled binary, for any purpose,
+commercial or non-commercial, and by any means.
+------------------------------------------------------------------------------
+*/
