@@ -1,0 +1,97 @@
+"""mlflow_python_folder: Python MLflow 3.18.0 writes a folder (plain-path tracking
+URI, so artifact locations have no scheme; long names PyYAML folds over several
+lines; names that need quotes); the C side finds the experiments by name, reuses
+them, reopens a Python run by id and appends; MLflow reads it all back."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mlt_common import Checker, check_judge, fresh_dir, parse_args, run, writer_env
+
+from mlflow.entities import Metric, Param, RunTag
+from mlflow.tracking import MlflowClient
+
+NAMES = [
+    "py-simple", "yes", "007", "1e3", "a: b", "#hash", "-dash", "null", "~", 'say "hi"', "tab\there",
+    "line\nbreak", " padded ", "emoji 🎉", "中文实验",
+    "a long experiment name with many words that PyYAML folds over several lines when it dumps "
+    "the meta.yaml file because the line is longer than eighty characters " * 3,
+    "x" * 300 + " " + "y" * 150,
+]
+
+
+def main():
+    a = parse_args()
+    check_judge()
+    ck = Checker("mlflow_python_folder")
+    work = fresh_dir(a.work, "pyfolder")
+    root = os.path.join(work, "mlruns")
+    c = MlflowClient(tracking_uri=root)
+    ids = {n[:500]: c.create_experiment(n[:500]) for n in NAMES}
+    folded = [n for n, i in ids.items()
+              if open(os.path.join(root, i, "meta.yaml"), encoding="utf-8").read().count("\n") > 9]
+    ck.true(len(folded) >= 2, f"expected PyYAML to fold some names over several lines, folded: {len(folded)}")
+    c.set_experiment_tag(ids["py-simple"], "py.exp.tag", "v")
+    r = c.create_run(ids["py-simple"], run_name="python run", tags={"py.tag": "original"})
+    rid = r.info.run_id
+    c.log_batch(rid, metrics=[Metric("loss", 1.0 / (i + 1), 1700000000000 + i, i) for i in range(10)],
+                params=[Param("py.param", "from python")], tags=[RunTag("py.only", "p")])
+    c.log_text(rid, "from python\n", "py.txt")
+    c.set_terminated(rid, "FINISHED")
+    n_exps = len(c.search_experiments())
+
+    cases = os.path.join(work, "cases.txt")
+    with open(cases, "w") as f:
+        for n, i in ids.items():
+            f.write(f"E {n.encode().hex()} {i}\n")
+        f.write(f"R {rid}\n")
+    p = run([a.bins["writer"], root, cases], env=writer_env())
+    out = p.stdout.decode().splitlines()
+    c_runs = {}
+    for line in out:
+        parts = line.split()
+        if parts[0] == "E":
+            c_runs[bytes.fromhex(parts[1]).decode()] = parts[2]
+    ck.eq(len(c_runs), len(ids), "C runs started")
+    ck.true(f"R {rid} done" in out, "Python run reopened")
+
+    ck.eq(len(c.search_experiments()), n_exps, "number of experiments (no duplicates created)")
+    for n, eid in ids.items():
+        e = c.get_experiment(eid)
+        ck.eq(e.name, n, f"experiment {eid} name after C touched the folder")
+        crid = c_runs.get(n)
+        if not crid:
+            continue
+        cr = c.get_run(crid)
+        ck.eq(cr.info.experiment_id, eid, f"C run in experiment {n[:40]!r}")
+        ck.eq(cr.info.run_name, "from C", "C run name")
+        ck.eq(cr.data.params, {"writer": "c"}, "C run params")
+        ck.eq([(m.value, m.step, m.timestamp) for m in c.get_metric_history(crid, "c/metric")],
+              [(1.5, 3, 1700000000000)], "C run metric")
+        ck.eq(cr.info.status, "FINISHED", "C run status")
+        # artifact_uri follows the experiment's (scheme-less) artifact_location
+        ck.eq(cr.info.artifact_uri, e.artifact_location.rstrip("/") + f"/{crid}/artifacts",
+              "C run artifact_uri derived from the Python experiment's artifact_location")
+        local = c.download_artifacts(crid, "c.txt", fresh_dir(work, "dl"))
+        ck.eq(open(local).read(), "from C\n", "C run artifact c.txt")
+        ck.eq(sorted(x.info.run_id for x in c.search_runs([eid])),
+              sorted([crid] + ([rid] if eid == ids["py-simple"] else [])), f"runs of {n[:40]!r}")
+
+    pr = c.get_run(rid)
+    ck.eq([(m.value, m.step, m.timestamp) for m in c.get_metric_history(rid, "loss")],
+          [(1.0 / (i + 1), i, 1700000000000 + i) for i in range(20)], "Python run: history after C appended")
+    ck.eq(pr.data.params, {"py.param": "from python", "c.param": "from c"}, "Python run params")
+    ck.eq(pr.data.tags.get("py.tag"), "overwritten by c", "Python run tag overwritten")
+    ck.eq(pr.data.tags.get("py.only"), "p", "Python run tag kept")
+    ck.eq(pr.data.tags.get("mlflow.runName"), "python run", "Python run name tag kept")
+    ck.eq(pr.info.run_name, "python run", "Python run name kept")
+    ck.eq(pr.info.status, "KILLED", "Python run status set by C")
+    ck.eq(c.get_experiment(ids["py-simple"]).tags.get("py.exp.tag"), "v", "Python experiment tag kept")
+    for path, want in (("py.txt", "from python\n"), ("c/appended.txt", "appended by C\n")):
+        local = c.download_artifacts(rid, path, fresh_dir(work, "dl"))
+        ck.eq(open(local).read(), want, f"Python run artifact {path}")
+    ck.finish()
+
+
+if __name__ == "__main__":
+    main()
