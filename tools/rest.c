@@ -45,6 +45,10 @@ void json_double(sbuf *b, double v)
         sb_puts(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
         return;
     }
+    if (v == 0.0) { /* "-0" would be read back as the integer 0: keep the sign */
+        sb_puts(b, signbit(v) ? "-0.0" : "0.0");
+        return;
+    }
     for (prec = 15; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*g", prec, v);
         if (strtod(tmp, NULL) == v) break;

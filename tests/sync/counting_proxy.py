@@ -1,0 +1,110 @@
+"""A counting reverse proxy for the sync tests: forwards every request to an
+upstream (a real mlflow server) and records (method, path, body bytes).
+
+    with CountingProxy(upstream_url) as p:
+        p.url ; p.requests ; p.reset()
+
+Threaded, HTTP/1.1 keep-alive on the client side (so the tool's connection
+reuse is exercised), 127.0.0.1 only. It also offers fault injection:
+p.fail_next = [(status, retry_after), ...] answers the next requests with
+those statuses without forwarding them."""
+import http.client
+import http.server
+import threading
+import urllib.parse
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def _proxy(self):
+        srv = self.server
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else b""
+        with srv.lock:
+            srv.requests.append((self.command, self.path, len(body)))
+            fail = srv.fail_next.pop(0) if srv.fail_next else None
+        if fail:
+            status, retry_after = fail
+            self.send_response(status)
+            if retry_after is not None:
+                self.send_header("Retry-After", str(retry_after))
+            msg = b'{"error_code":"TEMPORARILY_UNAVAILABLE","message":"injected"}'
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(msg)))
+            self.end_headers()
+            self.wfile.write(msg)
+            return
+        u = urllib.parse.urlsplit(srv.upstream)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "expect")}
+        headers["Host"] = f"{u.hostname}:{u.port}"
+        try:
+            conn.request(self.command, self.path, body=body if n else None, headers=headers)
+            r = conn.getresponse()
+            data = r.read()
+        except OSError as e:
+            msg = f"upstream down: {e}".encode()
+            self.send_response(502)
+            self.send_header("Content-Length", str(len(msg)))
+            self.end_headers()
+            self.wfile.write(msg)
+            return
+        finally:
+            conn.close()
+        self.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _proxy
+
+
+class CountingProxy:
+    def __init__(self, upstream):
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.upstream = upstream.rstrip("/")
+        self.httpd.requests = []
+        self.httpd.fail_next = []
+        self.httpd.lock = threading.Lock()
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    @property
+    def requests(self):
+        with self.httpd.lock:
+            return list(self.httpd.requests)
+
+    @property
+    def fail_next(self):
+        return self.httpd.fail_next
+
+    @fail_next.setter
+    def fail_next(self, v):
+        with self.httpd.lock:
+            self.httpd.fail_next = list(v)
+
+    def reset(self):
+        with self.httpd.lock:
+            self.httpd.requests.clear()
+
+    def writes(self):
+        return [r for r in self.requests if r[0] != "GET" and not r[1].endswith("/runs/search")]
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *a):
+        self.httpd.shutdown()
+        self.httpd.server_close()
