@@ -11,8 +11,9 @@ SigV4 checking ON and three test-only additions.
    POST /_mll/log/reset clears it. Tests count PUTs with it.
 3. Fault injection: POST /_mll/fault with JSON
    {"method": "PUT", "match": "partNumber=", "count": 2, "status": 503,
-    "code": "SlowDown"} answers the next `count` matching requests with that
-   S3 error instead of passing them to moto.
+    "code": "SlowDown", "delay": 0} answers the next `count` matching
+   requests with that S3 error instead of passing them to moto, after
+   sleeping `delay` seconds; with "status": 0 the request is only delayed.
 
 Setup: creates IAM user `mll` with an s3:* policy, an access key, and the
 buckets given with --bucket, all before auth is turned on (reset-auth 0).
@@ -24,6 +25,7 @@ import json
 import os
 import sys
 import threading
+import time
 
 os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
 
@@ -94,6 +96,10 @@ class TestApp:
                     f["count"] -= 1
                     fault = f
                     break
+        if fault is not None and fault.get("delay"):
+            time.sleep(float(fault["delay"]))
+            if not fault.get("status"):
+                fault = None  # a slow request that then goes through
         if fault is not None:
             n = int(environ.get("CONTENT_LENGTH") or 0)
             if n:

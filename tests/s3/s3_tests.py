@@ -1,0 +1,533 @@
+#!/usr/bin/env python3
+"""S3 mirror tests for `mlflow-lite sync SRC s3://bucket/prefix`.
+
+Every case starts its own moto server (moto_launcher.py: 127.0.0.1, SigV4
+enforced with an IAM user's keys, raw-URI signature check, request log,
+fault injection), runs the real tool, and judges with real clients: the AWS
+CLI (`aws s3 sync` pulls the mirror back), boto3 (ETags, bytes) and MLflow
+3.18.0 (reads the pulled folder). A peer that cannot start is a failure.
+
+usage: s3_tests.py CASE --tool PATH/mlflow-lite --work DIR
+"""
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY = sys.executable
+AWS = os.path.join(os.path.dirname(PY), "aws")
+BUCKET = "mll-bucket"
+CASES = {}
+
+
+def case(fn):
+    CASES[fn.__name__.replace("test_", "")] = fn
+    return fn
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+    print("  ok: " + msg, flush=True)
+
+
+# ---------------------------------------------------------------- peers ----
+
+class Moto:
+    def __init__(self, work, env_extra=None):
+        self.info_path = os.path.join(work, "moto.json")
+        self.log = open(os.path.join(work, "moto.log"), "w")
+        env = dict(os.environ)
+        env.update(env_extra or {})
+        self.p = subprocess.Popen([PY, os.path.join(HERE, "moto_launcher.py"), "--bucket", BUCKET,
+                                   "--info", self.info_path], stdout=subprocess.DEVNULL,
+                                  stderr=self.log, env=env)
+        deadline = time.time() + 60
+        while not os.path.exists(self.info_path):
+            if self.p.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise Fail("moto server did not start (see %s)" % self.log.name)
+            time.sleep(0.1)
+        with open(self.info_path) as f:
+            self.info = json.load(f)
+        self.endpoint = self.info["endpoint"]
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+        self.log.close()
+
+    def _call(self, path, data=None):
+        req = urllib.request.Request(self.endpoint + path, data=data, method="POST" if data is not None else "GET",
+                                     headers={"Content-Type": "application/json"})
+        return json.loads(urllib.request.urlopen(req, timeout=30).read() or b"null")
+
+    def requests(self):
+        return self._call("/_mll/log")
+
+    def reset_log(self):
+        self._call("/_mll/log/reset", b"{}")
+
+    def fault(self, **spec):
+        self._call("/_mll/fault", json.dumps(spec).encode())
+
+    def boto(self):
+        import boto3
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id=self.info["access_key_id"],
+                            aws_secret_access_key=self.info["secret_access_key"])
+
+
+class Env:
+    """Tool and AWS CLI environment: only the moto credentials, a private HOME
+    (no ~/.aws of the machine), a private state folder."""
+
+    def __init__(self, work, moto):
+        self.work = work
+        self.moto = moto
+        self.home = os.path.join(work, "home")
+        os.makedirs(self.home, exist_ok=True)
+        base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and not k.startswith("MLFLOW_S3")}
+        base.update({"HOME": self.home, "XDG_STATE_HOME": os.path.join(work, "state"),
+                     "AWS_ACCESS_KEY_ID": moto.info["access_key_id"],
+                     "AWS_SECRET_ACCESS_KEY": moto.info["secret_access_key"],
+                     "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": moto.endpoint,
+                     "MLFLOW_ALLOW_FILE_STORE": "true", "AWS_PAGER": ""})
+        self.env = base
+
+
+def run_tool(tool, env, src, dest, *args, expect=0, extra_env=None, timeout=600):
+    e = dict(env.env)
+    e.update(extra_env or {})
+    cmd = [tool, "sync", src, dest, "--json"] + list(args)
+    p = subprocess.run(cmd, env=e, capture_output=True, text=True, timeout=timeout)
+    sys.stdout.write("  $ %s -> %d\n" % (" ".join(cmd[1:]), p.returncode))
+    if p.stderr.strip():
+        sys.stdout.write("".join("    | " + ln + "\n" for ln in p.stderr.strip().splitlines()[-15:]))
+    if expect is not None and p.returncode != expect:
+        raise Fail("mlflow-lite exit %d, expected %d\nstdout: %s\nstderr: %s" % (p.returncode, expect, p.stdout,
+                                                                                  p.stderr))
+    summary = None
+    for ln in p.stdout.splitlines():
+        if ln.startswith("{"):
+            summary = json.loads(ln)
+    return p, summary
+
+
+def aws(env, *args, check_rc=True):
+    p = subprocess.run([AWS, "--endpoint-url", env.moto.endpoint] + list(args), env=env.env,
+                       capture_output=True, text=True, timeout=600)
+    if check_rc and p.returncode != 0:
+        raise Fail("aws %s failed: %s" % (" ".join(args), p.stderr))
+    return p
+
+
+def puts(reqs):
+    return [r for r in reqs if r[0] in ("PUT", "POST")]
+
+
+def make_fixture(root, big_mib=0):
+    args = [PY, os.path.join(HERE, "make_fixture.py"), root]
+    if big_mib:
+        args += ["--big-mib", str(big_mib)]
+    env = dict(os.environ, MLFLOW_ALLOW_FILE_STORE="true")
+    subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def tree(root):
+    out = {}
+    for d, _, files in os.walk(root):
+        for f in files:
+            p = os.path.join(d, f)
+            with open(p, "rb") as fh:
+                out[os.path.relpath(p, root)] = hashlib.sha256(fh.read()).hexdigest()
+    return out
+
+
+def snapshot(root):
+    """Everything MLflow 3.18.0 reads from the store at root, artifacts
+    included (read through MLflow, by the runs' artifact URIs)."""
+    os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    import mlflow
+    from mlflow.entities import ViewType
+    from mlflow.tracking import MlflowClient
+    uri = "file://" + root
+    c = MlflowClient(uri)
+    out = {}
+    for e in c.search_experiments(view_type=ViewType.ALL):
+        runs = {}
+        for r in c.search_runs([e.experiment_id], run_view_type=ViewType.ALL, max_results=1000):
+            rid = r.info.run_id
+            hist = {k: sorted((m.step, m.timestamp, m.value) for m in c.get_metric_history(rid, k))
+                    for k in r.data.metrics}
+            arts = {}
+            with tempfile.TemporaryDirectory() as td:
+                local = mlflow.artifacts.download_artifacts(run_id=rid, dst_path=td, tracking_uri=uri)
+                for k, v in tree(local).items():
+                    arts[k] = v
+            runs[rid] = {"name": r.info.run_name, "status": r.info.status, "start": r.info.start_time,
+                         "end": r.info.end_time, "stage": r.info.lifecycle_stage, "user": r.info.user_id,
+                         "params": dict(r.data.params), "tags": dict(r.data.tags),
+                         "metrics": dict(r.data.metrics), "history": hist, "artifacts": arts}
+        out[e.experiment_id] = {"name": e.name, "stage": e.lifecycle_stage, "tags": dict(e.tags), "runs": runs}
+    return out
+
+
+def count_runs(snap):
+    return sum(len(e["runs"]) for e in snap.values())
+
+
+def md5_file(path):
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for blk in iter(lambda: f.read(1 << 20), b""):
+            h.update(blk)
+    return h.hexdigest()
+
+
+def multipart_etag(path, part):
+    digests = []
+    with open(path, "rb") as f:
+        for blk in iter(lambda: f.read(part), b""):
+            digests.append(hashlib.md5(blk).digest())
+    return "%s-%d" % (hashlib.md5(b"".join(digests)).hexdigest(), len(digests))
+
+
+# ---------------------------------------------------------------- cases ----
+
+def mirror_and_pull_back(ctx, src, prefix):
+    """sync, move the source away, aws s3 sync into the same (fresh) path,
+    and let MLflow compare; returns (summary, snapshot)."""
+    before = snapshot(src)
+    check(count_runs(before) >= 5, "fixture has %d runs in %d experiments" % (count_runs(before), len(before)))
+    _, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/%s" % (BUCKET, prefix))
+    files = tree(src)
+    check(summ["uploaded"] == len(files) and summ["failed"] == 0,
+          "first sync uploaded all %d files" % len(files))
+    orig = src + ".orig"
+    os.rename(src, orig)
+    aws(ctx.env, "s3", "sync", "--no-progress", "s3://%s/%s" % (BUCKET, prefix), src)
+    check(tree(src) == tree(orig), "aws s3 sync pulled back every file byte for byte (%d files)" % len(files))
+    after = snapshot(src)
+    check(after == before, "MLflow reads the same experiments, runs, params, tags, metric histories and "
+          "artifacts from the pulled copy")
+    return summ, before
+
+
+@case
+def test_roundtrip(ctx):
+    """Mirror a Python-MLflow store with special-character names, pull it
+    back with aws s3 sync, MLflow reads the same data; cross-check keys,
+    bytes and ETags with boto3."""
+    src = os.path.join(ctx.work, "w", "mlruns")
+    make_fixture(src)
+    prefix = "team a/mlruns é+=:@"
+    mirror_and_pull_back(ctx, src, prefix)
+    s3 = ctx.moto.boto()
+    files = tree(src)
+    listed = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix + "/"):
+        for o in page.get("Contents", []):
+            listed[o["Key"][len(prefix) + 1:]] = o["ETag"].strip('"')
+    check(set(listed) == set(files), "boto3 lists exactly one key per file, key = prefix + relative path")
+    special = [k for k in files if any(ch in k for ch in " +=:@") or any(ord(ch) > 127 for ch in k)]
+    check(len(special) >= 5, "%d keys hold spaces, + = : @ or non-ASCII" % len(special))
+    for rel in files:
+        path = os.path.join(src, rel)
+        body = s3.get_object(Bucket=BUCKET, Key=prefix + "/" + rel)["Body"].read()
+        if body != open(path, "rb").read():
+            raise Fail("GET of %s differs from the file" % rel)
+        if listed[rel] != md5_file(path):
+            raise Fail("ETag of %s is %s, MD5 is %s" % (rel, listed[rel], md5_file(path)))
+    check(True, "boto3 GET of every key equals the file and every ETag equals its MD5")
+    out = aws(ctx.env, "s3", "cp", "--no-progress", "s3://%s/%s/%s" % (BUCKET, prefix, special[0]), "-")
+    check(out.stdout.encode() == open(os.path.join(src, special[0]), "rb").read(),
+          "aws s3 cp of a special-character key gives the file")
+
+
+@case
+def test_noop_resync(ctx):
+    """A second sync of an unchanged folder sends no PUT (request log)."""
+    src = os.path.join(ctx.work, "mlruns")
+    make_fixture(src)
+    dest = "s3://%s/noop" % BUCKET
+    run_tool(ctx.tool, ctx.env, src, dest)
+    ctx.moto.reset_log()
+    _, summ = run_tool(ctx.tool, ctx.env, src, dest)
+    reqs = ctx.moto.requests()
+    check(puts(reqs) == [], "no-op resync sent no PUT/POST (%d requests in all: %s)" %
+          (len(reqs), sorted(set(r[0] for r in reqs))))
+    check(len(reqs) <= 2, "no-op resync needed %d request(s) (one listing page per 1,000 keys)" % len(reqs))
+    check(summ["uploaded"] == 0 and summ["unchanged"] == len(tree(src)), "summary: 0 uploaded, all unchanged")
+
+
+@case
+def test_incremental(ctx):
+    """Grown, new, touched, remotely deleted files; a lost record; nothing
+    deleted remotely without --delete, extras deleted with it."""
+    src = os.path.join(ctx.work, "mlruns")
+    make_fixture(src)
+    dest = "s3://%s/inc" % BUCKET
+    s3 = ctx.moto.boto()
+    run_tool(ctx.tool, ctx.env, src, dest)
+    files = sorted(tree(src))
+    metric = next(f for f in files if "/metrics/loss" in f)
+    touched = next(f for f in files if f.endswith("config.json"))
+    with open(os.path.join(src, metric), "a") as f:
+        f.write("1700000000000 0.5 999\n")
+    with open(os.path.join(src, "new file +@.txt"), "w") as f:
+        f.write("new\n")
+    os.utime(os.path.join(src, touched), (time.time() + 100, time.time() + 100))
+    ctx.moto.reset_log()
+    _, summ = run_tool(ctx.tool, ctx.env, src, dest)
+    sent = sorted(r[1] for r in puts(ctx.moto.requests()))
+    check(len(sent) == 2, "resync sent exactly the grown metric file and the new file: %s" % sent)
+    got = s3.get_object(Bucket=BUCKET, Key="inc/" + metric)["Body"].read()
+    check(got == open(os.path.join(src, metric), "rb").read(), "the grown file's new bytes are in the bucket")
+    check(summ["hashed"] >= 1, "the touched file was verified by MD5 instead of re-sent")
+
+    # the bucket lost an object behind our back: the listing shows it, re-sent
+    s3.delete_object(Bucket=BUCKET, Key="inc/" + touched)
+    ctx.moto.reset_log()
+    run_tool(ctx.tool, ctx.env, src, dest)
+    check(len(puts(ctx.moto.requests())) == 1, "an object deleted in the bucket is sent again")
+
+    # the record is lost: verified against the bucket, nothing re-sent
+    shutil.rmtree(os.path.join(ctx.work, "state"))
+    ctx.moto.reset_log()
+    _, summ = run_tool(ctx.tool, ctx.env, src, dest)
+    check(puts(ctx.moto.requests()) == [] and summ["hashed"] == len(tree(src)),
+          "without the record every file is checked by MD5 against the listing, none re-sent")
+    check(not any(p.startswith(".mlflow-lite") for p in os.listdir(src)), "no record inside SRC")
+
+    # a local file removed: kept remotely, unless --delete
+    os.remove(os.path.join(src, "new file +@.txt"))
+    run_tool(ctx.tool, ctx.env, src, dest)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="inc/")["Contents"]]
+    check("inc/new file +@.txt" in keys, "without --delete nothing is deleted in the bucket")
+    s3.put_object(Bucket=BUCKET, Key="other/keep.txt", Body=b"outside the prefix")
+    _, summ = run_tool(ctx.tool, ctx.env, src, dest, "--delete")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
+    check("inc/new file +@.txt" not in keys and summ["deleted"] == 1, "--delete removed the extra object")
+    check("other/keep.txt" in keys, "--delete leaves keys outside the prefix alone")
+
+
+@case
+def test_multipart_64m(ctx):
+    """A 64 MiB artifact goes up by multipart (8 parts of 8 MiB, in
+    parallel), verified by ETag and by GET; MLflow reads it back."""
+    src = os.path.join(ctx.work, "w", "mlruns")
+    make_fixture(src, big_mib=64)
+    big = next(p for p in tree(src) if p.endswith("big-artifact.bin"))
+    check(os.path.getsize(os.path.join(src, big)) == 64 << 20, "fixture has a 64 MiB artifact")
+    ctx.moto.reset_log()
+    mirror_and_pull_back(ctx, src, "mp")
+    parts = [r for r in ctx.moto.requests() if r[0] == "PUT" and "partNumber=" in r[1]]
+    check(len(parts) == 8, "8 UploadPart requests")
+    s3 = ctx.moto.boto()
+    head = s3.head_object(Bucket=BUCKET, Key="mp/" + big)
+    want = multipart_etag(os.path.join(src, big), 8 << 20)
+    check(head["ETag"].strip('"') == want, "multipart ETag %s = md5(part md5s)-8" % want)
+    h = hashlib.sha256(s3.get_object(Bucket=BUCKET, Key="mp/" + big)["Body"].read()).hexdigest()
+    check(h == tree(src)[big], "boto3 GET of the 64 MiB object equals the file")
+    check(s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == [], "no multipart upload left open")
+
+
+@case
+def test_resume_after_kill(ctx):
+    """SIGKILL during a multipart upload; the next sync resumes it (keeps the
+    parts already in the bucket), completes it, and no upload stays open."""
+    src = os.path.join(ctx.work, "mlruns")
+    os.makedirs(os.path.join(src, "0"))
+    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
+        f.write("name: Default\n")
+    big = os.path.join(src, "0", "big.bin")
+    with open(big, "wb") as f:
+        f.write(os.urandom(64 << 20))
+    # parts 5-8 hang for a minute and then fail, so parts 1-4 land first
+    for n in (5, 6, 7, 8):
+        ctx.moto.fault(method="PUT", match="partNumber=%d&" % n, count=1, status=503, code="SlowDown", delay=60)
+    e = dict(ctx.env.env)
+    p = subprocess.Popen([ctx.tool, "sync", src, "s3://%s/kill" % BUCKET, "--json"], env=e,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    s3 = ctx.moto.boto()
+    deadline = time.time() + 60
+    nparts = 0
+    while time.time() < deadline:
+        ups = s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+        if ups:
+            nparts = len(s3.list_parts(Bucket=BUCKET, Key=ups[0]["Key"], UploadId=ups[0]["UploadId"])
+                         .get("Parts", []))
+            if nparts >= 4:
+                break
+        time.sleep(0.1)
+    check(nparts == 4, "4 of 8 parts uploaded while parts 5-8 hang")
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    check(p.returncode == -signal.SIGKILL, "mlflow-lite killed with SIGKILL mid-upload")
+    ups = s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+    check(len(ups) == 1, "the interrupted upload is still open in the bucket")
+    ctx.moto.reset_log()
+    _, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/kill" % BUCKET, "--verbose")
+    reqs = ctx.moto.requests()
+    sent = [r for r in reqs if r[0] == "PUT" and "partNumber=" in r[1]]
+    check(len(sent) == 4, "the resync sent only the 4 missing parts (%d)" % len(sent))
+    check(not any(r[0] == "POST" and r[1].endswith("uploads=") for r in reqs), "no new upload was created")
+    check(s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == [], "list-multipart-uploads is empty")
+    head = s3.head_object(Bucket=BUCKET, Key="kill/0/big.bin")
+    check(head["ETag"].strip('"') == multipart_etag(big, 8 << 20), "the completed object's ETag is right")
+    got = s3.get_object(Bucket=BUCKET, Key="kill/0/big.bin")["Body"].read()
+    check(hashlib.sha256(got).hexdigest() == tree(src)["0/big.bin"], "GET equals the file")
+
+
+@case
+def test_auth_errors(ctx):
+    """Wrong secret: 403 SignatureDoesNotMatch; unknown key: 403
+    InvalidAccessKeyId; clear message, exit 5, no secret printed."""
+    src = os.path.join(ctx.work, "mlruns")
+    os.makedirs(os.path.join(src, "0"))
+    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
+        f.write("name: Default\n")
+    bad_secret = "WRONGsecret/" + "x" * 28
+    p, _ = run_tool(ctx.tool, ctx.env, src, "s3://%s/auth" % BUCKET, expect=5,
+                    extra_env={"AWS_SECRET_ACCESS_KEY": bad_secret})
+    check("SignatureDoesNotMatch" in p.stderr and "403" in p.stderr, "wrong secret: 403 SignatureDoesNotMatch")
+    check("AWS_SECRET_ACCESS_KEY" in p.stderr, "the message says what to check")
+    check(bad_secret not in p.stderr + p.stdout, "the secret is not printed")
+    p, _ = run_tool(ctx.tool, ctx.env, src, "s3://%s/auth" % BUCKET, expect=5,
+                    extra_env={"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE"})
+    check("InvalidAccessKeyId" in p.stderr, "unknown key: 403 InvalidAccessKeyId")
+    p, _ = run_tool(ctx.tool, ctx.env, src, "s3://%s/auth" % BUCKET, "--verbose", expect=0)
+    check(ctx.moto.info["secret_access_key"] not in p.stderr + p.stdout, "--verbose does not print the secret")
+    p, _ = run_tool(ctx.tool, ctx.env, src, "s3://no-such-bucket/x", expect=7)
+    check("NoSuchBucket" in p.stderr, "a missing bucket is reported as NoSuchBucket")
+
+
+@case
+def test_aws_profile(ctx):
+    """Credentials from AWS_PROFILE + ~/.aws/credentials, region and a nested
+    s3 endpoint_url/addressing_style from ~/.aws/config; MLFLOW_S3_ENDPOINT_URL
+    wins over AWS_ENDPOINT_URL; a session token is sent and accepted."""
+    src = os.path.join(ctx.work, "mlruns")
+    os.makedirs(os.path.join(src, "0"))
+    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
+        f.write("name: Default\n")
+    aws_dir = os.path.join(ctx.env.home, ".aws")
+    os.makedirs(aws_dir)
+    with open(os.path.join(aws_dir, "credentials"), "w") as f:
+        f.write("[default]\naws_access_key_id = AKIAWRONGWRONGWRONG1\naws_secret_access_key = nope\n\n"
+                "[mll]\naws_access_key_id = %s\naws_secret_access_key = %s\n" %
+                (ctx.moto.info["access_key_id"], ctx.moto.info["secret_access_key"]))
+    with open(os.path.join(aws_dir, "config"), "w") as f:
+        f.write("[profile mll]\nregion = eu-west-3\ns3 =\n  endpoint_url = %s\n  addressing_style = path\n"
+                % ctx.moto.endpoint)
+    env = {k: v for k, v in ctx.env.env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                                               "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL")}
+    env["AWS_PROFILE"] = "mll"
+    prof = Env.__new__(Env)
+    prof.env, prof.moto, prof.work, prof.home = env, ctx.moto, ctx.work, ctx.env.home
+    p, summ = run_tool(ctx.tool, prof, src, "s3://%s/profile" % BUCKET, "--verbose")
+    check(summ["uploaded"] == 1, "credentials, region and endpoint came from the profile files")
+    check("credentials file" in p.stderr and "eu-west-3" in p.stderr, "--verbose names the sources, not secrets")
+    p, _ = run_tool(ctx.tool, prof, src, "s3://%s/profile" % BUCKET, expect=10,
+                    extra_env={"AWS_PROFILE": "nosuch"})
+    check("nosuch" in p.stderr, "an unknown profile is a configuration error")
+    # MLflow's variable wins over the AWS ones
+    p, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/ep" % BUCKET, extra_env={
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9",
+        "MLFLOW_S3_ENDPOINT_URL": ctx.moto.endpoint})
+    check(summ["uploaded"] == 1, "MLFLOW_S3_ENDPOINT_URL overrides AWS_ENDPOINT_URL(_S3)")
+    p, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/ep2" % BUCKET, extra_env={
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ENDPOINT_URL_S3": ctx.moto.endpoint})
+    check(summ["uploaded"] == 1, "AWS_ENDPOINT_URL_S3 overrides AWS_ENDPOINT_URL")
+
+
+@case
+def test_slowdown_retry(ctx):
+    """503 SlowDown on PUT and UploadPart is retried with backoff; the sync
+    succeeds and the objects are right."""
+    src = os.path.join(ctx.work, "mlruns")
+    os.makedirs(os.path.join(src, "0"))
+    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
+        f.write("name: Default\n")
+    with open(os.path.join(src, "0", "big.bin"), "wb") as f:
+        f.write(os.urandom(20 << 20))
+    ctx.moto.fault(method="PUT", match="meta.yaml", count=2, status=503, code="SlowDown")
+    ctx.moto.fault(method="PUT", match="partNumber=2&", count=1, status=503, code="SlowDown")
+    ctx.moto.fault(method="POST", match="uploadId=", count=1, status=500, code="InternalError")
+    p, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/slow" % BUCKET)
+    reqs = ctx.moto.requests()
+    check(sum(1 for r in reqs if r[2] == 503) == 3 and sum(1 for r in reqs if r[2] == 500) == 1,
+          "the store answered 503 SlowDown 3 times and 500 once")
+    check(p.stderr.count("retry") >= 4, "each retry was announced on one warning line")
+    s3 = ctx.moto.boto()
+    check(s3.get_object(Bucket=BUCKET, Key="slow/0/meta.yaml")["Body"].read() == b"name: Default\n",
+          "the retried PUT landed")
+    check(s3.head_object(Bucket=BUCKET, Key="slow/0/big.bin")["ETag"].strip('"') ==
+          multipart_etag(os.path.join(src, "0", "big.bin"), 8 << 20), "the retried multipart upload completed")
+    # a definite failure aborts the upload: no orphan parts
+    with open(os.path.join(src, "0", "big.bin"), "ab") as f:
+        f.write(b"grown")
+    ctx.moto.fault(method="PUT", match="partNumber=3&", count=1, status=400, code="InvalidArgument")
+    p, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/slow" % BUCKET, expect=None)
+    check(p.returncode != 0 and "InvalidArgument" in p.stderr, "a 400 on a part fails the file, non-zero exit")
+    check(s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == [],
+          "the failed upload was aborted (no orphan upload)")
+    run_tool(ctx.tool, ctx.env, src, "s3://%s/slow" % BUCKET)
+    check(s3.head_object(Bucket=BUCKET, Key="slow/0/big.bin")["ContentLength"] == (20 << 20) + 5,
+          "the next sync sends the grown file")
+
+
+# ----------------------------------------------------------------- main ----
+
+class Ctx:
+    pass
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=sorted(CASES))
+    ap.add_argument("--tool", required=True)
+    ap.add_argument("--work", required=True)
+    a = ap.parse_args()
+    if not os.access(a.tool, os.X_OK):
+        print("FAIL: the tool %s is not built" % a.tool)
+        return 1
+    work = os.path.join(a.work, a.case)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    ctx = Ctx()
+    ctx.tool, ctx.work = a.tool, work
+    ctx.moto = Moto(work)
+    try:
+        ctx.env = Env(work, ctx.moto)
+        print("%s: %s" % (a.case, CASES[a.case].__doc__.strip().splitlines()[0]), flush=True)
+        CASES[a.case](ctx)
+    except Fail as e:
+        print("FAIL: %s" % e, flush=True)
+        return 1
+    finally:
+        ctx.moto.stop()
+    print("PASS", flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
