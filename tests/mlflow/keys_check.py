@@ -120,9 +120,39 @@ def keys_test(a):
         ck.eq(set(e.tags), accepted_exp_tags, "experiment tags read back")
     except Exception as ex:  # noqa: BLE001
         ck.fail(f"MLflow cannot read the experiment: {ex}")
+    lengths_check(a, ck, work)
     if os_limited:
         print("keys MLflow's validators accept but no file system can store:", sorted({x[:12] + "…" for x in os_limited}))
     ck.finish()
+
+
+def lengths_check(a, ck, work):
+    """Value lengths at and over MLflow 3.18.0's own limits, counted in characters
+    (1-, 2-, 3- and 4-byte UTF-8). MLflow's client truncates long param/tag values;
+    mlflow_lite documents MLL_ERR_VALUE_TOO_LONG instead."""
+    root = os.path.join(work, "lengths")
+    limits = {"param": V.MAX_PARAM_VAL_LENGTH, "tag": V.MAX_TAG_VAL_LENGTH,
+              "exptag": V.MAX_EXPERIMENT_TAG_VAL_LENGTH, "key": V.MAX_ENTITY_KEY_LENGTH}
+    print("MLflow 3.18.0 limits:", limits)
+    cases = os.path.join(work, "lengths.txt")
+    with open(cases, "w") as f:
+        for kind, lim in limits.items():
+            for ch in (["k"] if kind == "key" else ["v", "é", "中", "😀"]):
+                for n in (lim, lim + 1):
+                    f.write(f"{kind} {n} {ch.encode().hex()}\n")
+    p = run([a.bins["writer"], "lengths", root, cases], env=writer_env())
+    c = MlflowClient(tracking_uri=root)
+    for line in p.stdout.decode().splitlines():
+        kind, n, h, code, rid = line.split()
+        n, code, ch = int(n), int(code), bytes.fromhex(h).decode()
+        want = OK if n <= limits[kind] else TOO_LONG
+        ck.eq(code, want, f"{kind} of {n} x {ch!r} (limit {limits[kind]})")
+        if code == OK and kind in ("param", "tag"):
+            r = c.get_run(rid)
+            got = r.data.params.get("p") if kind == "param" else r.data.tags.get("t")
+            ck.eq(got, ch * n, f"{kind} of {n} x {ch!r} read back")
+        if code == OK and kind == "exptag":
+            ck.eq(c.get_experiment_by_name("lengths").tags.get(f"e-{n}-{h}"), ch * n, f"exptag of {n} x {ch!r} read back")
 
 
 def traversal_test(a):

@@ -47,6 +47,48 @@ static int keys(const char *root, const char *cases) {
     return 0;
 }
 
+/* lengths <root> <cases>: lines "<param|tag|exptag|key> <n> <hex of one character>";
+   the value (or, for "key", a param key) is that character repeated n times. Prints
+   "<kind> <n> <hex> <code>". */
+static int lengths(const char *root, const char *cases) {
+    mll_store *st = open_store(root);
+    FILE *in = fopen(cases, "r");
+    char *line;
+    if (!in) mlt_die("cannot open %s", cases);
+    while ((line = mlt_read_line(in)) != NULL) {
+        char kind[16], hex[64], *ch, *val;
+        int n, i;
+        size_t clen;
+        mll_run_desc rd = {0};
+        mll_run *run = NULL;
+        mll_result r;
+        if (sscanf(line, "%15s %d %63s", kind, &n, hex) != 3) mlt_die("bad line '%s'", line);
+        ch = mlt_unhex(hex, &clen);
+        val = (char *)malloc(clen * (size_t)n + 1);
+        if (!val) mlt_die("out of memory");
+        for (i = 0; i < n; i++) memcpy(val + clen * (size_t)i, ch, clen);
+        val[clen * (size_t)n] = 0;
+        rd.experiment_name = "lengths";
+        MLT_OK(mll_start_run(&run, st, &rd));
+        if (strcmp(kind, "param") == 0) r = mll_log_param(run, "p", val);
+        else if (strcmp(kind, "tag") == 0) r = mll_set_tag(run, "t", val);
+        else if (strcmp(kind, "exptag") == 0) {
+            char key[96];
+            snprintf(key, sizeof key, "e-%d-%s", n, hex); /* one tag per case */
+            r = mll_set_experiment_tag(st, mll_run_experiment_id(run), key, val);
+        }
+        else r = mll_log_param(run, val, "v");
+        printf("%s %d %s %d %s\n", kind, n, hex, (int)r, mll_run_id(run));
+        MLT_OK(mll_end_run(run, MLL_RUN_FINISHED));
+        free(val);
+        free(ch);
+        free(line);
+    }
+    fclose(in);
+    MLT_OK(mll_close(st));
+    return 0;
+}
+
 #define TRY(what, expr) printf("%d %s\n", (int)(expr), what)
 
 static int traversal(const char *root, const char *outside) {
@@ -59,7 +101,7 @@ static int traversal(const char *root, const char *outside) {
     mll_store *st = open_store(root);
     mll_run_desc rd = {0};
     mll_run *run = NULL, *r2;
-    char buf[512], abs_path[4096];
+    char buf[8192], abs_path[4096];
     size_t i;
     rd.experiment_name = "../../evil-name";   /* a valid experiment name: must not become a path */
     rd.run_name = "../../evil-run";
@@ -112,6 +154,7 @@ static int traversal(const char *root, const char *outside) {
 
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "keys") == 0) return keys(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "lengths") == 0) return lengths(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], "traversal") == 0) return traversal(argv[2], argv[3]);
     mlt_die("usage: keys_writer keys <root> <cases> | traversal <root> <outside-file>");
     return 1;

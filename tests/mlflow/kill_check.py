@@ -1,4 +1,4 @@
-"""mlflow_sigkill: kill_child is SIGKILLed at random moments (36 times, from right
+"""mlflow_sigkill: kill_child is SIGKILLed at random moments (42 times, from right
 after exec -- experiment/run creation -- to deep in the logging loop). After every
 kill MLflow 3.18.0 must read the whole folder without error and see every point the
 child reported flushed, each exactly once, in order, with no partial lines; a few
@@ -16,7 +16,13 @@ from mlt_common import Checker, check_judge, fresh_dir, migrate, parse_args, run
 
 from mlflow.tracking import MlflowClient
 
-ITERATIONS = 36
+ITERATIONS = 42
+
+
+def spin(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
 
 
 def read_all(root, ck, label):
@@ -82,13 +88,13 @@ def main():
         if mode == 0:
             pass  # kill at once: during exec / mll_open / experiment creation
         elif mode == 1:
-            time.sleep(rnd.uniform(0, 0.003))
+            spin(rnd.uniform(0, 0.0005))  # inside mll_open / experiment / run creation
         elif mode == 2:
-            time.sleep(rnd.uniform(0.003, 0.02))
+            spin(rnd.uniform(0.0005, 0.002))
         elif mode == 3:
-            time.sleep(rnd.uniform(0.02, 0.1))
+            time.sleep(rnd.uniform(0.002, 0.02))
         elif mode == 4:
-            time.sleep(rnd.uniform(0.1, 0.4))
+            time.sleep(rnd.uniform(0.02, 0.15))
         elif mode == 5:  # just after the run exists
             got_line.wait(2)
             time.sleep(rnd.uniform(0, 0.002))

@@ -17,7 +17,7 @@ int main(int argc, char **argv) {
     mll_run_desc rd = {0};
     mll_run *run = NULL;
     uint64_t rng;
-    long long i = 0, nk = 0, cap = 150000;
+    long long i = 0, nk = 0, cap = 60000;
     int complete = argc == 6 && strcmp(argv[4], "complete") == 0;
     if (argc != 4 && !complete) mlt_die("usage: kill_child <root> <experiment> <seed> [complete <n>]");
     rng = strtoull(argv[3], NULL, 10);

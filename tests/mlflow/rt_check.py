@@ -7,6 +7,8 @@ import os
 import pwd
 import sys
 
+import yaml
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mlt_common import (Checker, check_judge, dump, fresh_dir, from_bits, git_info, leftovers, migrate,
                         parse_args, run, writer_env)
@@ -163,8 +165,9 @@ def main():
         for sub in ("metrics", "params", "artifacts", "tags"):
             ck.true(os.path.isdir(os.path.join(d, sub)), f"run {rid}: {sub}/ missing")
         with open(os.path.join(d, "meta.yaml"), encoding="utf-8") as f:
-            meta = f.read()
-        ck.true(f"run_uuid: {rid}" in meta, f"run {rid}: meta.yaml lacks run_uuid (2.x readers need it)")
+            meta = yaml.safe_load(f)
+        ck.eq(meta.get("run_uuid"), rid, f"run {rid}: meta.yaml run_uuid (2.x readers need it)")
+        ck.eq(meta.get("run_id"), rid, f"run {rid}: meta.yaml run_id")
 
     got = dump(root)
     ck.eq(got["mlflow_version"], "3.18.0", "judge version")
