@@ -298,6 +298,7 @@ int s3i_do(s3_client *c, const s3_call *call, http_resp *resp, s3_err *err)
         snprintf(line, sizeof line, "content-md5: %s", call->content_md5);
         h = curl_slist_append(h, line);
     }
+    if (call->extra_header) h = curl_slist_append(h, call->extra_header);
     if (c->token_hdr) h = curl_slist_append(h, c->token_hdr);
 
     memset(&rq, 0, sizeof rq);
@@ -351,6 +352,16 @@ int s3_head(s3_client *c, const char *bucket, const char *key, long long *size, 
         if (size) *size = r.content_length;  /* Content-Length of a HEAD answer = object size */
     } else if (err->status == 404) {
         rc = 1;
+    } else if (err->status >= 400 && err->status < 500 && !r.body_len) {
+        /* A HEAD answer has no body, so no S3 error code: ask again with a
+           one-byte GET to learn it (SignatureDoesNotMatch, ...). */
+        http_resp r2;
+        s3_err e2;
+        call.method = "GET";
+        call.extra_header = "range: bytes=0-0";
+        if (s3i_do(c, &call, &r2, &e2) != 0 && e2.code[0]) *err = e2;
+        snprintf(err->op, sizeof err->op, "HeadObject");
+        http_resp_free(&r2);
     }
     http_resp_free(&r);
     return rc;

@@ -31,6 +31,7 @@ typedef struct s3_call {
     long long body_off, body_size;
     const char *content_type;
     const char *content_md5; /* base64 */
+    const char *extra_header; /* one more "name: value" line, or NULL */
 } s3_call;
 
 /* Performs one S3 call. Returns 0 for a 2xx, -1 otherwise with *err filled

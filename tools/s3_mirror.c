@@ -21,12 +21,17 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-enum { ACT_SKIP = 0, ACT_UPLOAD = 1, ACT_CHECK = 2 };
+enum { ACT_SKIP = 0, ACT_UPLOAD = 1, ACT_CHECK = 2, ACT_HEAD = 3 };
+
+/* Up to this many files whose record is missing or stale are checked with
+   one HEAD each; above it, one listing of the prefix is cheaper. */
+#define MIR_HEAD_MAX 64
 
 typedef struct mfile {
     char *rel, *key;
     long long size, mtime_ns;
-    const char *remote_etag;   /* points into the remote list, NULL if absent */
+    const char *remote_etag;   /* the bucket's ETag (listing or HEAD), NULL if absent */
+    char head_etag[80];        /* ETag from a HEAD (ACT_HEAD) */
     int action, done, failed, uploaded;
     char etag[80];             /* what the bucket holds now, for the record */
 } mfile;
@@ -178,7 +183,7 @@ static void mir_report(mirror *m, const char *what, const s3_err *e)
     s3_err_format(e, why, sizeof why);
     errorf(code, "%s: %s: %s", what, why, s3_err_hint(e));
     pthread_mutex_lock(&m->mu);
-    if (code == EXIT_AUTH || code == EXIT_CONNECT) m->stop = 1;
+    if (code == EXIT_AUTH || code == EXIT_CONNECT) __atomic_store_n(&m->stop, 1, __ATOMIC_RELAXED);
     if (m->exit_code == EXIT_OK || code == EXIT_AUTH) m->exit_code = code;
     pthread_mutex_unlock(&m->mu);
 }
@@ -207,6 +212,21 @@ static void mir_do_file(mirror *m, mfile *x)
     s3_err err;
 
     snprintf(path, sizeof path, "%s/%s", m->src, x->rel);
+    if (x->action == ACT_HEAD) {
+        long long rsize = -1;
+        int h = s3_head(m->c, m->bucket, x->key, &rsize, x->head_etag, &err);
+        if (h < 0) {
+            snprintf(what, sizeof what, "checking s3://%s/%s", m->bucket, x->key);
+            mir_report(m, what, &err);
+            x->failed = 1;
+            pthread_mutex_lock(&m->mu);
+            m->failed++;
+            pthread_mutex_unlock(&m->mu);
+            return;
+        }
+        x->action = (h == 0 && rsize == x->size) ? ACT_CHECK : ACT_UPLOAD;
+        x->remote_etag = h == 0 ? x->head_etag : NULL;
+    }
     if (x->action == ACT_CHECK) {
         char want[80];
         if (s3_expected_etag(m->c, path, x->size, want, sizeof want) == 0 && x->remote_etag &&
@@ -376,43 +396,91 @@ static void mir_free(mirror *m)
     pthread_mutex_destroy(&m->mu);
 }
 
+static void *mir_large_files(void *arg)
+{
+    mirror *m = arg;
+    size_t i;
+    for (i = 0; i < m->nf && !__atomic_load_n(&m->stop, __ATOMIC_RELAXED); i++) {
+        mfile *x = &m->f[i];
+        if (x->action == ACT_SKIP || s3_part_size_for(m->c, x->size, NULL) == 0) continue;
+        mir_do_file(m, x);
+    }
+    return NULL;
+}
+
 static int mir_plan_and_run(mirror *m)
 {
     s3_err err;
-    size_t i, nsmall = 0;
+    size_t i, nsmall = 0, nstale = 0;
+    int use_list, big_started;
+    pthread_t big;
     char what[512];
 
-    /* 1-2: local files, remote objects */
+    /* 1: local files; 3: which of them the record knows unchanged */
     if (mir_walk(m, "") != 0) return m->exit_code = EXIT_SOURCE;
-    if (s3_list(m->c, m->bucket, m->prefix, mir_list_cb, m, &err) != 0) {
-        snprintf(what, sizeof what, "listing s3://%s/%s", m->bucket, m->prefix);
-        mir_report(m, what, &err);
-        return m->exit_code;
-    }
-    qsort(m->r, m->nr, sizeof *m->r, mir_robj_cmp);
-    verbosef("%zu local files, %zu objects under s3://%s/%s", m->nf, m->nr, m->bucket, m->prefix);
-
-    /* 3-4: decide per file */
-    m->tasks = malloc((m->nf + m->nr + 1) * sizeof *m->tasks);
+    m->tasks = malloc((m->nf + 1) * sizeof *m->tasks);
     if (!m->tasks) {
         errorf(EXIT_FAILED, "out of memory planning the sync");
         return m->exit_code = EXIT_FAILED;
     }
     for (i = 0; i < m->nf; i++) {
+        const s3rec_entry *e = s3rec_find(&m->rec, m->f[i].rel);
+        if (!(e && e->size == m->f[i].size && e->mtime_ns == m->f[i].mtime_ns && e->etag[0])) nstale++;
+    }
+
+    /* 2: the bucket's view, by one listing unless few files need a look */
+    use_list = m->o->verify || m->o->delete_extra || nstale > MIR_HEAD_MAX;
+    if (use_list) {
+        if (s3_list(m->c, m->bucket, m->prefix, mir_list_cb, m, &err) != 0) {
+            snprintf(what, sizeof what, "listing s3://%s/%s", m->bucket, m->prefix);
+            mir_report(m, what, &err);
+            return m->exit_code;
+        }
+        qsort(m->r, m->nr, sizeof *m->r, mir_robj_cmp);
+        verbosef("%zu local files (%zu without a fresh record), %zu objects under s3://%s/%s", m->nf, nstale, m->nr,
+                 m->bucket, m->prefix);
+        if (m->o->delete_extra) {
+            size_t *t = realloc(m->tasks, (m->nf + m->nr + 1) * sizeof *t);
+            if (!t) {
+                errorf(EXIT_FAILED, "out of memory planning the sync");
+                return m->exit_code = EXIT_FAILED;
+            }
+            m->tasks = t;
+        }
+    } else {
+        verbosef("%zu local files, %zu without a fresh record: checked by HEAD, no listing", m->nf, nstale);
+    }
+
+    /* 4: decide per file */
+    for (i = 0; i < m->nf; i++) {
         mfile *x = &m->f[i];
-        robj *r = mir_remote_find(m, x->key);
         const s3rec_entry *e = s3rec_find(&m->rec, x->rel);
-        if (r) r->matched = 1;
-        if (!r || r->size != x->size) {
-            x->action = ACT_UPLOAD;
-        } else if (e && e->size == x->size && e->mtime_ns == x->mtime_ns && strcmp(e->etag, r->etag) == 0) {
-            x->action = ACT_SKIP;
-            snprintf(x->etag, sizeof x->etag, "%s", r->etag);
-            x->done = 1;
-            m->unchanged++;
-        } else {
-            x->action = ACT_CHECK;  /* no or stale record: compare the bytes' MD5 with the ETag */
-            x->remote_etag = r->etag;
+        int fresh = e && e->size == x->size && e->mtime_ns == x->mtime_ns && e->etag[0];
+        if (!use_list) {
+            if (fresh) {
+                x->action = ACT_SKIP;
+                snprintf(x->etag, sizeof x->etag, "%s", e->etag);
+                x->done = 1;
+                m->unchanged++;
+            } else {
+                x->action = ACT_HEAD;
+            }
+            continue;
+        }
+        {
+            robj *r = mir_remote_find(m, x->key);
+            if (r) r->matched = 1;
+            if (!r || r->size != x->size) {
+                x->action = ACT_UPLOAD;
+            } else if (fresh && strcmp(e->etag, r->etag) == 0) {
+                x->action = ACT_SKIP;
+                snprintf(x->etag, sizeof x->etag, "%s", r->etag);
+                x->done = 1;
+                m->unchanged++;
+            } else {
+                x->action = ACT_CHECK;  /* no or stale record: compare the bytes' MD5 with the ETag */
+                x->remote_etag = r->etag;
+            }
         }
     }
 
@@ -425,14 +493,12 @@ static int mir_plan_and_run(mirror *m)
         for (i = 0; i < m->nr; i++)
             if (!m->r[i].matched) m->tasks[m->ntasks++] = m->nf + i;
     verbosef("%zu small files to check or send, %zu objects to delete", nsmall, m->ntasks - nsmall);
+    /* 5b runs beside 5a: large files one at a time, parts in parallel
+       inside s3_put_file, while the pool sends the small ones */
+    big_started = pthread_create(&big, NULL, mir_large_files, m) == 0;
     mir_run_pool(m, m->o->jobs > 0 ? m->o->jobs : S3_DEFAULT_JOBS);
-
-    /* 5b: large files one at a time, parts in parallel inside s3_put_file */
-    for (i = 0; i < m->nf && !m->stop; i++) {
-        mfile *x = &m->f[i];
-        if (x->action == ACT_SKIP || s3_part_size_for(m->c, x->size, NULL) == 0) continue;
-        mir_do_file(m, x);
-    }
+    if (big_started) pthread_join(big, NULL);
+    else mir_large_files(m);
     if (m->failed && m->exit_code == EXIT_OK) m->exit_code = EXIT_PARTIAL;
     if (m->failed && m->exit_code == EXIT_REJECTED && m->uploaded) m->exit_code = EXIT_PARTIAL;
     return m->exit_code;

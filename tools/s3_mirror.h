@@ -9,21 +9,24 @@
  *   1. walk SRC (regular files; symlinked files are followed, symlinked
  *      folders are not; root files named .mlflow-lite-* — local sync state —
  *      are not mirrored);
- *   2. list the bucket under the prefix (ListObjectsV2: size and ETag of
- *      every object; about one request per 1,000 objects);
- *   3. read the local record of what was sent (size, mtime, ETag per file),
+ *   2. read the local record of what was sent (size, mtime, ETag per file),
  *      kept OUTSIDE SRC so MLflow never sees it: --state FILE, else
  *      $XDG_STATE_HOME/mlflow-lite/s3/<hash of SRC and DEST>.tsv, else
- *      ~/.local/state/mlflow-lite/s3/<hash>.tsv;
- *   4. a file is unchanged — nothing sent — when the bucket holds its key
- *      with the same size and the ETag in the record, and the record's size
- *      and mtime match the file. When the record is missing or stale the
- *      file's MD5 (or multipart ETag) is computed and compared with the
- *      bucket's ETag instead. Anything else (new, grown, rewritten, or
- *      missing from the bucket) is uploaded;
- *   5. small files go up in `jobs` parallel PUTs, then files above the
- *      multipart threshold one by one with their parts in parallel
- *      (s3_put_file: verified, resumable after a kill);
+ *      ~/.local/state/mlflow-lite/s3/<hash>.tsv. A file is "fresh" when the
+ *      record has it with the same size and mtime;
+ *   3. fresh files are unchanged: nothing is sent and nothing asked (a no-op
+ *      resync makes no request at all). Files without a fresh record are
+ *      verified against the bucket: with one HEAD each when there are at
+ *      most 64 of them, else with one listing of the prefix (ListObjectsV2,
+ *      one request per 1,000 keys). --reconcile (opts.verify) and --delete
+ *      always list, and then a fresh file whose object is missing or has
+ *      another size or ETag is sent again;
+ *   4. a file whose object has its size is compared by MD5 (or multipart
+ *      ETag) with the object's ETag; equal = unchanged, recorded. Anything
+ *      else (new, grown, rewritten, missing from the bucket) is uploaded;
+ *   5. small files go up in `jobs` parallel PUTs while, beside them, files
+ *      above the multipart threshold go up one by one with their parts in
+ *      parallel (s3_put_file: verified, resumable after a kill);
  *   6. with --delete, objects under the prefix with no local file are
  *      deleted; without it nothing in the bucket is ever deleted.
  * The record is appended after every upload (a kill loses nothing) and
@@ -49,6 +52,7 @@ struct s3_mirror_opts {
     int json;                 /* --json summary on stdout */
     int progress;             /* progress meter on stderr (only if a tty) */
     const char *state_path;   /* --state FILE, NULL = default location */
+    int verify;               /* --reconcile: list the bucket even when the record is fresh */
     const http_opts *http;    /* timeouts, retries, TLS; NULL = defaults */
 };
 

@@ -7,7 +7,7 @@ SigV4 checking ON and three test-only additions.
    `prefix` holding `/`) gets 403 even from boto3. We hand moto's
    authenticator the URI exactly as it arrived on the wire (RAW_URI), which is
    what every client signs.
-2. A request log: GET /_mll/log returns [[method, raw_uri, status], ...];
+2. A request log: GET /_mll/log returns [[method, raw_uri, status, seconds], ...];
    POST /_mll/log/reset clears it. Tests count PUTs with it.
 3. Fault injection: POST /_mll/fault with JSON
    {"method": "PUT", "match": "partNumber=", "count": 2, "status": 503,
@@ -120,9 +120,10 @@ class TestApp:
             seen["status"] = int(status.split()[0])
             return start_response(status, headers, exc_info)
 
+        t0 = time.time()
         out = self.inner(environ, sr)
         with self.lock:
-            self.log.append([method, raw, seen.get("status", 0)])
+            self.log.append([method, raw, seen.get("status", 0), round(time.time() - t0, 4)])
         return out
 
 
