@@ -262,6 +262,18 @@ def test_roundtrip(ctx):
 
 
 @case
+def test_roundtrip_mll(ctx):
+    """A store written by mlflow_lite.h (plus a run by Python MLflow in it),
+    mirrored and pulled back, reads the same in MLflow."""
+    src = os.path.join(ctx.work, "w", "mlruns")
+    p = subprocess.run([ctx.mll_fixture, src], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise Fail("mll_fixture failed: %s" % p.stderr)
+    make_fixture(src)  # Python MLflow adds its runs to the same store
+    mirror_and_pull_back(ctx, src, "from c/é+=:@")
+
+
+@case
 def test_noop_resync(ctx):
     """A second sync of an unchanged folder sends no PUT (request log)."""
     src = os.path.join(ctx.work, "mlruns")
@@ -511,6 +523,7 @@ def main():
     ap.add_argument("case", choices=sorted(CASES))
     ap.add_argument("--tool", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--mll-fixture", default="")
     a = ap.parse_args()
     if not os.access(a.tool, os.X_OK):
         print("FAIL: the tool %s is not built" % a.tool)
@@ -519,7 +532,7 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     ctx = Ctx()
-    ctx.tool, ctx.work = a.tool, work
+    ctx.tool, ctx.work, ctx.mll_fixture = a.tool, work, a.mll_fixture
     ctx.moto = Moto(work)
     try:
         ctx.env = Env(work, ctx.moto)
