@@ -357,18 +357,30 @@ static double mir_now(void)
     return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
+/* JSON string body of s (quotes, backslashes and control bytes escaped). */
+static void mir_json_str(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
+        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
+        else fputc(ch, f);
+    }
+}
+
 static void mir_summary(mirror *m, const char *dest_url, double secs)
 {
     long long reqs = http_total_requests();
     if (m->o->json) {
-        char *esrc = s3u_encode(m->src, 1), *edst = s3u_encode(dest_url, 1);
-        printf("{\"src\":\"%s\",\"dest\":\"%s\",\"dry_run\":%s,\"files\":%zu,\"uploaded\":%lld,\"unchanged\":%lld,"
-               "\"hashed\":%lld,\"deleted\":%lld,\"failed\":%lld,\"bytes_sent\":%lld,\"requests\":%lld,"
-               "\"seconds\":%.3f,\"exit_code\":%d}\n",
-               esrc ? esrc : "", edst ? edst : "", m->o->dry_run ? "true" : "false", m->nf, m->uploaded,
-               m->unchanged, m->checked, m->deleted, m->failed, m->bytes, reqs, secs, m->exit_code);
-        free(esrc);
-        free(edst);
+        fputs("{\"src\":\"", stdout);
+        mir_json_str(stdout, m->src);
+        fputs("\",\"dest\":\"", stdout);
+        mir_json_str(stdout, dest_url);
+        printf("\",\"dry_run\":%s,\"files\":%zu,\"uploaded\":%lld,\"unchanged\":%lld,\"hashed\":%lld,"
+               "\"deleted\":%lld,\"failed\":%lld,\"bytes_sent\":%lld,\"requests\":%lld,\"seconds\":%.3f,"
+               "\"exit_code\":%d}\n",
+               m->o->dry_run ? "true" : "false", m->nf, m->uploaded, m->unchanged, m->checked, m->deleted, m->failed,
+               m->bytes, reqs, secs, m->exit_code);
     } else {
         printf("%s %s to %s: %lld uploaded (%lld bytes), %lld unchanged, %lld deleted, %lld failed, "
                "%lld requests, %.2f s\n",

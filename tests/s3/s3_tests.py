@@ -279,6 +279,10 @@ def test_noop_resync(ctx):
     src = os.path.join(ctx.work, "mlruns")
     make_fixture(src)
     dest = "s3://%s/noop" % BUCKET
+    _, summ = run_tool(ctx.tool, ctx.env, src, dest, "--dry-run")
+    check(puts(ctx.moto.requests()) == [] and summ["dry_run"] and summ["uploaded"] == len(tree(src)),
+          "--dry-run reports %d uploads and sends no PUT" % summ["uploaded"])
+    check(not os.path.exists(os.path.join(ctx.work, "state")), "--dry-run writes no record")
     run_tool(ctx.tool, ctx.env, src, dest)
     ctx.moto.reset_log()
     _, summ = run_tool(ctx.tool, ctx.env, src, dest)
