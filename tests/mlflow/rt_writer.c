@@ -121,8 +121,11 @@ static void metric_at(mll_run *run, const char *key, double v, int64_t step, int
     MLT_OK(mll_log_metric_at(run, key, v, step, ts));
     metric_rec(run, key, v, step, ts, ts);
 }
+/* "now" comes from the kernel's coarse clock by default (header manual: exact to its
+   tick, 1-10 ms), which may lag CLOCK_REALTIME by up to one tick. */
+#define MLT_COARSE_MS 10
 static void metric_now(mll_run *run, const char *key, double v, int64_t step) {
-    int64_t t0 = mlt_now_ms();
+    int64_t t0 = mlt_now_ms() - MLT_COARSE_MS;
     MLT_OK(mll_log_metric(run, key, v, step));
     metric_rec(run, key, v, step, t0, mlt_now_ms());
 }
@@ -268,7 +271,7 @@ int main(int argc, char **argv) {
     metric_now(a, "now", 4.0, 2);
     {
         mll_metric batch[3];
-        int64_t t0 = mlt_now_ms();
+        int64_t t0 = mlt_now_ms() - MLT_COARSE_MS;
         memset(batch, 0, sizeof batch);
         batch[0].key = "batch/x"; batch[0].value = 1.25; batch[0].step = 1; batch[0].timestamp_ms = 1700000004000LL;
         batch[1].key = "batch/y"; batch[1].value = -1e300; batch[1].step = 1; batch[1].timestamp_ms = 1700000004001LL;
