@@ -21,6 +21,7 @@ static const opt opts[] = {
     {"cacert", 0, A_STR, "FILE", "CA bundle to verify the server (MLFLOW_TRACKING_SERVER_CERT_PATH)"},
     {"cert", 0, A_STR, "FILE", "client certificate, PEM (MLFLOW_TRACKING_CLIENT_CERT_PATH)"},
     {"connect-timeout", 0, A_NUM, "SECONDS", "time allowed to connect (default 10)"},
+    {"delete", 0, A_FLAG, NULL, "S3 mirror: delete objects under the prefix that have no local file"},
     {"dry-run", 'n', A_FLAG, NULL, "print the plan; send nothing, write no state"},
     {"experiment", 'e', A_LIST, "NAME", "sync only this experiment (name or local id; repeatable)"},
     {"help", 'h', A_FLAG, NULL, "this help"},
@@ -29,6 +30,7 @@ static const opt opts[] = {
     {"json", 0, A_FLAG, NULL, "print a JSON summary on stdout"},
     {"key", 0, A_STR, "FILE", "client private key, PEM"},
     {"no-progress", 0, A_FLAG, NULL, "no progress meter (it is shown only when stderr is a terminal)"},
+    {"reconcile", 0, A_FLAG, NULL, "ignore the sync state: check every run against the server (after a server reset)"},
     {"retries", 0, A_NUM, "N", "retries per request on connection errors, 408, 429, 5xx (default 7)"},
     {"retry-max-time", 0, A_NUM, "SECONDS", "total time one request may spend retrying (default 120)"},
     {"run", 'r', A_LIST, "ID", "sync only this local run id (repeatable)"},
@@ -126,7 +128,10 @@ static args_result apply(sync_cfg *c, const opt *o, const char *val)
         if (!strcmp(o->lname, "cacert")) c->cacert = val;
         else c->cert = val;
         break;
-    case 'd': c->dry_run = 1; break;
+    case 'd':
+        if (!strcmp(o->lname, "delete")) c->delete_extra = 1;
+        else c->dry_run = 1;
+        break;
     case 'e': return push(&c->experiments, &c->nexperiments, val) ? ARGS_NO_MEMORY : ARGS_OK;
     case 'h': return ARGS_HELP;
     case 'i': c->insecure = 1; break;
@@ -137,7 +142,8 @@ static args_result apply(sync_cfg *c, const opt *o, const char *val)
     case 'k': c->key = val; break;
     case 'n': c->no_progress = 1; break;
     case 'r':
-        if (!strcmp(o->lname, "retries")) c->retries = (int)d;
+        if (!strcmp(o->lname, "reconcile")) c->reconcile = 1;
+        else if (!strcmp(o->lname, "retries")) c->retries = (int)d;
         else if (!strcmp(o->lname, "retry-max-time")) c->retry_max_time_s = d;
         else return push(&c->runs, &c->nruns, val) ? ARGS_NO_MEMORY : ARGS_OK;
         break;

@@ -9,7 +9,8 @@
 typedef struct sync_cfg {
     /* from the command line */
     const char *src, *dest;
-    int jobs, dry_run, json, verbose, silent, show_error, insecure, no_progress;
+    int jobs, dry_run, json, verbose, silent, show_error, insecure, no_progress, reconcile;
+    int delete_extra;            /* --delete (S3 mirror only) */
     double watch_s;
     const char **experiments; size_t nexperiments;
     const char **runs; size_t nruns;

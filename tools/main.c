@@ -56,9 +56,9 @@ static int run_sync(sync_cfg *cfg)
                    sum.seconds);
         if (sum.nfail) {
             size_t i;
-            errorf(rc, "%zu run(s) failed (listed below); the others were synced: fix the cause and run the same "
-                       "command again, it resumes",
-                   sum.nfail);
+            errorf(rc, "%zu of %ld run(s) failed (listed below)%s: fix the cause and run the same command again, it "
+                       "resumes",
+                   sum.nfail, sum.runs_total, (long)sum.nfail < sum.runs_total ? "; the others are synced" : "");
             for (i = 0; i < sum.nfail && i < 20; i++) notef("  failed: run %s: %s", sum.fail_runs[i], sum.fail_msgs[i]);
         }
         fflush(stdout);
@@ -138,6 +138,8 @@ int main(int argc, char **argv)
         ho.verbose = cfg.verbose;
         so.jobs = cfg.jobs;
         so.dry_run = cfg.dry_run;
+        so.delete_extra = cfg.delete_extra;
+        so.verify = cfg.reconcile;
         so.verbose = cfg.verbose;
         so.json = cfg.json;
         so.progress = !cfg.silent && !cfg.no_progress;

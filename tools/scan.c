@@ -45,6 +45,12 @@ static char **scan_listdir(const char *dir, size_t *n)
     size_t cap = 0;
     *n = 0;
     if (!d) return NULL;
+    v = malloc(sizeof *v); /* non-NULL even for an empty directory */
+    if (!v) {
+        closedir(d);
+        return NULL;
+    }
+    cap = 1;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         if (*n == cap) {
@@ -80,7 +86,7 @@ static int scan_walk(const char *base, const char *rel, kvlist *out, int read_va
     if (!names) {
         int e = errno;
         free(dir);
-        return e == ENOENT || e == 0 ? 0 : -1;
+        return e == ENOENT || e == ENOTDIR ? 0 : -1;
     }
     for (i = 0; i < n && rc == 0; i++) {
         char *full = path_join(dir, names[i]);

@@ -37,6 +37,7 @@ typedef struct ctx {
     sync_summary *sum;
     long done;
     int first_fail_code, any_ok;
+    int server_down;             /* a run failed with "unreachable": attempt no more runs */
 } ctx;
 
 /* ---- counters and failures --------------------------------------------- */
@@ -44,7 +45,7 @@ typedef struct ctx {
 static void add_ll(long long *p, long long v) { __atomic_add_fetch(p, v, __ATOMIC_RELAXED); }
 static void add_l(long *p, long v) { __atomic_add_fetch(p, v, __ATOMIC_RELAXED); }
 
-static void fail_run(ctx *x, const scan_run *r, int code, const char *msg)
+static void fail_run(ctx *x, const scan_run *r, int code, const char *msg, int quiet)
 {
     pthread_mutex_lock(&x->lock);
     x->sum->runs_failed++;
@@ -60,8 +61,9 @@ static void fail_run(ctx *x, const scan_run *r, int code, const char *msg)
             x->sum->nfail++;
         }
     }
+    if (code == EXIT_CONNECT) x->server_down = 1;
     pthread_mutex_unlock(&x->lock);
-    errorf(code, "run %s (experiment '%s') failed: %s", r->id, r->exp->name, msg);
+    if (!quiet) errorf(code, "run %s (experiment '%s') failed: %s", r->id, r->exp->name, msg);
 }
 
 static char *hash_hex(const char *s)
@@ -107,7 +109,7 @@ static void jset_num(cJSON *o, const char *k, double v)
 static int sync_experiment(ctx *x, http_client *h, size_t i)
 {
     scan_exp *e = &x->store.exps[i];
-    cJSON *rec = state_get(x->st, "exp", e->id), *tags;
+    cJSON *rec = x->cfg->reconcile ? NULL : state_get(x->st, "exp", e->id), *tags;
     char *id = NULL, ebuf[700];
     rest_err re;
     size_t k;
@@ -645,8 +647,13 @@ static void sync_one(ctx *x, http_client *h, scan_run *r)
     char err[1024];
     int attempt, rc = 0;
     err[0] = '\0';
+    if (__atomic_load_n(&x->server_down, __ATOMIC_RELAXED)) {
+        fail_run(x, r, EXIT_CONNECT, "not attempted: the server became unreachable", 1);
+        __atomic_add_fetch(&x->done, 1, __ATOMIC_RELAXED);
+        return;
+    }
     for (attempt = 0; attempt < 2; attempt++) {
-        cJSON *rec = attempt == 0 ? state_get(x->st, "run", r->id) : NULL;
+        cJSON *rec = attempt == 0 && !x->cfg->reconcile ? state_get(x->st, "run", r->id) : NULL;
         run_plan p;
         rc = plan_run(x, r, rec, &p, err, sizeof err);
         if (rc == 0 && p.nothing) {
@@ -667,7 +674,7 @@ static void sync_one(ctx *x, http_client *h, scan_run *r)
         warnf("run %s: the remote run recorded in the sync state is gone; searching and re-creating", r->id);
         state_drop(x->st, "run", r->id);
     }
-    if (rc != 0) fail_run(x, r, rc, err);
+    if (rc != 0) fail_run(x, r, rc, err, 0);
     else {
         pthread_mutex_lock(&x->lock);
         x->any_ok = 1;

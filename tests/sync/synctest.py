@@ -252,3 +252,30 @@ def main(fn):
         print(f"FAIL: {e}", file=sys.stderr)
         sys.exit(1)
     print("PASS")
+
+
+def write_many_runs(root, n_runs=20, n_keys=4, n_steps=1000, exp_name="many", artifact_bytes=0):
+    """A larger Python-MLflow store for kill/restart tests."""
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric, Param
+
+    mlruns = os.path.join(root, "mlruns")
+    c = MlflowClient("file://" + mlruns)
+    e = c.create_experiment(exp_name)
+    blob = None
+    if artifact_bytes:
+        blob = os.path.join(root, "blob.bin")
+        with open(blob, "wb") as f:
+            f.write(os.urandom(artifact_bytes))
+    for i in range(n_runs):
+        r = c.create_run(e, run_name=f"r{i}", start_time=1700000000000 + i)
+        rid = r.info.run_id
+        c.log_batch(rid, params=[Param("i", str(i)), Param("seed", "42")])
+        pts = [Metric(f"m{k}", (s * 31 + k) % 997 / 7.0, 1700000000000 + s, s)
+               for k in range(n_keys) for s in range(n_steps)]
+        for j in range(0, len(pts), 1000):
+            c.log_batch(rid, metrics=pts[j:j + 1000])
+        if blob:
+            c.log_artifact(rid, blob)
+        c.set_terminated(rid, "FINISHED", end_time=1700000500000 + i)
+    return mlruns
