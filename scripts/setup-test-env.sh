@@ -58,6 +58,9 @@ if ! venv_ok "$repo/.venv" "$want"; then
   echo "$want" > "$repo/.venv/.mll-requirements"
 fi
 
+# the sync tests run `mlflow server --app-name basic-auth`, which needs MLflow's [auth] extra
+"$repo/.venv/bin/python" -c "import flask_wtf" 2>/dev/null || pip_q "$repo/.venv" "Flask-WTF<2"
+
 want2="mlflow-skinny==$MLFLOW2_VERSION"
 if ! venv_ok "$repo/.venv2" "$want2"; then
   echo "setup: creating .venv2 ($want2)"
