@@ -268,7 +268,7 @@ extern "C" {
     X(MLL_ERR_INVALID_NAME, 4, "invalid experiment name, run name or id") \
     X(MLL_ERR_INVALID_UTF8, 5, "string is not valid UTF-8") \
     X(MLL_ERR_PARAM_CHANGED, 6, "param already logged with a different value (MLflow params are immutable)") \
-    X(MLL_ERR_NOT_FOUND, 7, "experiment or run not found") \
+    X(MLL_ERR_NOT_FOUND, 7, "not found (experiment, run, tag or file)") \
     X(MLL_ERR_EXPERIMENT_DELETED, 8, "an experiment with that name is deleted (restore it or purge .trash)") \
     X(MLL_ERR_NO_MEMORY, 9, "out of memory") \
     X(MLL_ERR_IO, 10, "file-system error (see errno)") \
@@ -534,7 +534,12 @@ MLL_API size_t mll_format_double(double v, char *buf, size_t cap);
 #define MLL__PRIVATE static
 #endif
 #ifdef MLL_STATIC
+/* a private copy: the program may use only some functions of it */
+#if defined(__GNUC__) || defined(__clang__)
+#define MLL__PUBLIC static __attribute__((unused))
+#else
 #define MLL__PUBLIC static
+#endif
 #else
 #define MLL__PUBLIC
 #endif
@@ -1555,11 +1560,15 @@ MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
     }
     {
         /* scheme "xyz:" (letters, 2+ chars, so "C:" style never matters here) = not local */
+        /* RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), e.g. s3:, gs: */
         const char *q = uri;
-        while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || *q == '+' || *q == '-' ||
-               *q == '.')
+        if ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')) {
             q++;
-        if (*q == ':' && q - uri >= 2) return 0;
+            while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+                   *q == '+' || *q == '-' || *q == '.')
+                q++;
+            if (*q == ':' && q - uri >= 2) return 0;
+        }
         if (strcmp(uri, "databricks") == 0) return 0;
     }
     if (strlen(uri) + 1 > cap) return 0;
@@ -1783,6 +1792,9 @@ MLL__PRIVATE mll_result mll__fail(const mll_store_desc *d, mll_error *err, mll_r
                                   int sys_errno, const char *op, const char *subject, int line) {
     if (code == MLL_OK) return MLL_OK;
     if (err) {
+        /* the same failure again (a loop repeating one mistake) is recorded, not re-logged */
+        int repeat = err->code == code && err->operation == op &&
+                     strncmp(err->subject, subject ? subject : "", sizeof(err->subject) - 1) == 0;
         err->code = code;
         err->sys_errno = sys_errno;
         err->operation = op;
@@ -1793,7 +1805,7 @@ MLL__PRIVATE mll_result mll__fail(const mll_store_desc *d, mll_error *err, mll_r
         else
             mll__snprintf(err->message, sizeof(err->message), "%s '%s': %s", op, err->subject,
                           mll_strerror(code));
-        mll__log(d, MLL_LOG_ERROR, code, err->message, line);
+        if (!repeat) mll__log(d, MLL_LOG_ERROR, code, err->message, line);
     }
     return code;
 }
@@ -2847,9 +2859,15 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
     }
     rc = MLL__FS(s)->close(h, MLL__FS(s)->user_data);
     if (r == MLL_OK && rc != MLL_OK) {
-        r = rc; /* e.g. NFS reports the failed write here: the data may not be there */
-        keep = 0;
-        sl->file_ready = 0;
+        /* NFS reports a failed write at close: keep the points only if the file did not
+           grow by them (a blind retry would duplicate lines, which migrate-filestore rejects) */
+        mll_stat after;
+        r = rc;
+        if (MLL__FS(s)->stat(path, &after, MLL__FS(s)->user_data) != MLL_OK ||
+            after.size < (st.exists ? st.size : 0) + done) {
+            keep = 0;
+            sl->file_ready = 0;
+        }
     }
     if (keep) {
         memmove(sl->pending.data, sl->pending.data + keep, sl->pending.len - keep);
@@ -3025,6 +3043,7 @@ MLL__PRIVATE mll_result mll__resolve_root(mll_store *s, const char *root) {
         }
     }
     if (!src) src = "./mlruns";
+    if (strlen(src) >= sizeof(path)) return MLL_ERR_PATH_TOO_LONG;
     if (!mll__uri_to_path(src, path, sizeof(path))) return MLL_ERR_UNSUPPORTED;
     if (path[0] == '/') {
         mll__snprintf(s->root, sizeof(s->root), "%s", path);
