@@ -180,6 +180,8 @@ static void mir_report(mirror *m, const char *what, const s3_err *e)
 {
     char why[768];
     int code = mir_exit_for(e);
+    if ((code == EXIT_AUTH || code == EXIT_CONNECT) && __atomic_load_n(&m->stop, __ATOMIC_RELAXED))
+        return;  /* the same refusal from requests already in flight: said once */
     s3_err_format(e, why, sizeof why);
     errorf(code, "%s: %s: %s", what, why, s3_err_hint(e));
     pthread_mutex_lock(&m->mu);
