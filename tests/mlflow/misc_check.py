@@ -1,0 +1,92 @@
+"""Smaller interop checks, one per --mode:
+threads  (mlflow_threads_one_run): 4 threads log into one run; MLflow 3.18.0 reads
+         every point exactly once, each thread's points in its order.
+s3       (mlflow_artifact_location): a new experiment with an s3:// artifact
+         location; MLflow shows it and the runs' artifact_uri under it; the artifact
+         is kept locally in the run's artifacts/ folder for a later sync.
+nogit    (mlflow_no_git): a program outside any git work tree writes no
+         mlflow.source.git.commit tag, and source name / user default sensibly."""
+import os
+import pwd
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mlt_common import Checker, check_judge, fresh_dir, git_info, parse_args, run, writer_env
+
+from mlflow.tracking import MlflowClient
+
+N = 50000
+
+
+def threads(a, ck, work):
+    root = os.path.join(work, "mlruns")
+    p = run([a.bins["writer"], "threads", root, str(N)], env=writer_env())
+    rid, eid = p.stdout.decode().split()
+    c = MlflowClient(tracking_uri=root)
+    ck.eq(sorted(c.get_run(rid).data.metrics), ["shared", "t0", "t1", "t2", "t3"], "metric keys")
+    for k in range(4):
+        hist = [(m.value, m.step, m.timestamp) for m in c.get_metric_history(rid, f"t{k}")]
+        ck.eq(len(hist), N, f"t{k}: points")
+        ck.true(hist == [(float(i), i, 1700000000000 + i) for i in range(N)], f"t{k}: points not exactly once in order")
+    shared = [m.step for m in c.get_metric_history(rid, "shared")]
+    ck.eq(sorted(shared), list(range(4 * N)), "shared: every point exactly once")
+    for k in range(4):
+        mine = [s for s in shared if k * N <= s < (k + 1) * N]
+        ck.true(mine == sorted(mine), f"shared: thread {k}'s points out of order")
+    mdir = os.path.join(root, eid, rid, "metrics")
+    for f in os.listdir(mdir):
+        data = open(os.path.join(mdir, f), "rb").read()
+        ck.true(all(len(ln.split(b" ")) == 3 for ln in data.split(b"\n")[:-1]) and data.endswith(b"\n"),
+                f"metric file {f}: torn or interleaved lines")
+
+
+def s3(a, ck, work):
+    root = os.path.join(work, "mlruns")
+    p = run([a.bins["writer"], "s3", root], env=writer_env())
+    (rid2, eid2), (rid, eid) = [ln.split() for ln in p.stdout.decode().splitlines()]
+    ck.eq(eid2, eid, "second run reuses the experiment")
+    c = MlflowClient(tracking_uri=root)
+    ck.eq(c.get_experiment(eid).artifact_location, "s3://mll-test-bucket/prefix", "experiment artifact_location")
+    for r in (rid, rid2):
+        ck.eq(c.get_run(r).info.artifact_uri, f"s3://mll-test-bucket/prefix/{r}/artifacts", f"run {r} artifact_uri")
+    local = os.path.join(root, eid, rid, "artifacts", "out", "report.txt")
+    ck.true(os.path.isfile(local) and open(local).read() == "to be synced\n",
+            "artifact kept in the run's local artifacts/ folder")
+
+
+def nogit(a, ck, work):
+    outside = tempfile.mkdtemp(prefix="mll-nogit-")  # /tmp: not inside a git work tree
+    try:
+        ck.eq(git_info(outside)[0], None, f"{outside} must not be in a git work tree")
+        exe = os.path.join(outside, "writer")
+        shutil.copy2(a.bins["writer"], exe)
+        root = os.path.join(work, "mlruns")
+        user = pwd.getpwuid(os.getuid()).pw_name
+        p = run([exe, "plain", root], env=writer_env(USER=user, LOGNAME=user), cwd=outside)
+        rid, eid = p.stdout.decode().split()
+        r = MlflowClient(tracking_uri=root).get_run(rid)
+        ck.eq(eid, "0", "no experiment name: the Default experiment")
+        ck.true(not any(k.startswith("mlflow.source.git") for k in r.data.tags),
+                f"git tags written outside a git work tree: {r.data.tags}")
+        ck.eq(r.data.tags.get("mlflow.source.name"), exe, "mlflow.source.name = the program's path")
+        ck.eq(r.data.tags.get("mlflow.source.type"), "LOCAL", "mlflow.source.type")
+        ck.eq((r.data.tags.get("mlflow.user"), r.info.user_id), (user, user), "mlflow.user / user_id")
+        ck.true(bool(r.info.run_name) and r.data.tags.get("mlflow.runName") == r.info.run_name,
+                "random run name, equal to tag mlflow.runName")
+    finally:
+        shutil.rmtree(outside)
+
+
+def main():
+    a = parse_args(lambda p: p.add_argument("--mode", required=True))
+    check_judge()
+    ck = Checker(f"misc ({a.mode})")
+    work = fresh_dir(a.work, a.mode)
+    {"threads": threads, "s3": s3, "nogit": nogit}[a.mode](a, ck, work)
+    ck.finish()
+
+
+if __name__ == "__main__":
+    main()

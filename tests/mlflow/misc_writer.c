@@ -1,0 +1,79 @@
+/* misc_writer: the C side of mlflow_threads_one_run, mlflow_artifact_location and
+   mlflow_no_git. Prints "<run id> <experiment id>" lines for the checker.
+   threads <root> <n>: 4 threads log n points each into one run: key "t<k>" (value i,
+       step i) and key "shared" (value = step = k*n+i); all timestamps explicit.
+   s3 <root>: a new experiment with artifact_location s3://mll-test-bucket/prefix,
+       two runs, one text artifact (written locally, for a later sync).
+   plain <root>: one run with every default (used from outside a git work tree). */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#define MLFLOW_LITE_IMPLEMENTATION
+#include "mlflow_lite.h"
+#include "mlt.h"
+
+typedef struct worker {
+    mll_run *run;
+    int k;
+    long n;
+} worker;
+
+static void *work(void *arg) {
+    worker *w = (worker *)arg;
+    char key[8];
+    long i;
+    snprintf(key, sizeof key, "t%d", w->k);
+    for (i = 0; i < w->n; i++) {
+        long s = w->k * w->n + i;
+        MLT_OK(mll_log_metric_at(w->run, key, (double)i, i, 1700000000000LL + i));
+        MLT_OK(mll_log_metric_at(w->run, "shared", (double)s, s, 1700000000000LL + s));
+        if (i % 9973 == 0) MLT_OK(mll_flush(w->run));
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    mll_store_desc sd = {0};
+    mll_store *st = NULL;
+    mll_run_desc rd = {0};
+    mll_run *run = NULL;
+    if (argc < 3) mlt_die("usage: misc_writer threads|s3|plain <root> [n]");
+    sd.root = argv[2];
+    sd.ignore_env = 1;
+    if (strcmp(argv[1], "threads") == 0 && argc == 4) {
+        pthread_t th[4];
+        worker w[4];
+        int k;
+        sd.buffer_bytes = 8192; /* many inline flushes while other threads log */
+        sd.flush_interval_ms = 2;
+        MLT_OK(mll_open(&st, &sd));
+        rd.experiment_name = "threads";
+        MLT_OK(mll_start_run(&run, st, &rd));
+        for (k = 0; k < 4; k++) {
+            w[k].run = run;
+            w[k].k = k;
+            w[k].n = atol(argv[3]);
+            if (pthread_create(&th[k], NULL, work, &w[k]) != 0) mlt_die("pthread_create");
+        }
+        for (k = 0; k < 4; k++) pthread_join(th[k], NULL);
+    } else if (strcmp(argv[1], "s3") == 0) {
+        mll_run *second = NULL;
+        MLT_OK(mll_open(&st, &sd));
+        rd.experiment_name = "remote artifacts";
+        rd.artifact_location = "s3://mll-test-bucket/prefix";
+        MLT_OK(mll_start_run(&run, st, &rd));
+        MLT_OK(mll_log_text(run, "to be synced\n", "out/report.txt"));
+        rd.artifact_location = "s3://other-bucket/ignored"; /* existing experiment: ignored */
+        MLT_OK(mll_start_run(&second, st, &rd));
+        printf("%s %s\n", mll_run_id(second), mll_run_experiment_id(second));
+        MLT_OK(mll_end_run(second, MLL_RUN_FINISHED));
+    } else if (strcmp(argv[1], "plain") == 0) {
+        MLT_OK(mll_open(&st, &sd));
+        MLT_OK(mll_start_run(&run, st, &rd));
+    } else {
+        mlt_die("unknown mode %s", argv[1]);
+    }
+    printf("%s %s\n", mll_run_id(run), mll_run_experiment_id(run));
+    MLT_OK(mll_end_run(run, MLL_RUN_FINISHED));
+    MLT_OK(mll_close(st));
+    return 0;
+}
