@@ -623,6 +623,9 @@ const char *s3_err_hint(const s3_err *e)
     if (strcmp(e->code, "AccessDenied") == 0 || e->status == 403)
         return "check the IAM policy of these credentials for this bucket";
     if (strcmp(e->code, "NoSuchBucket") == 0) return "check the bucket name and the endpoint";
+    if (e->status == 0 && e->curl_code == CURLE_PEER_FAILED_VERIFICATION)
+        return "the store's TLS certificate is not trusted: pass --cacert FILE, or for a test store "
+               "MLFLOW_S3_IGNORE_TLS=true / --insecure";
     if (e->status == 0 && e->curl_code != CURLE_OK)
         return "check the endpoint URL (MLFLOW_S3_ENDPOINT_URL / AWS_ENDPOINT_URL) and the network";
     if (e->status >= 500) return "the store is failing; run the same command again later to resume";

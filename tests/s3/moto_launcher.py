@@ -132,18 +132,19 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--bucket", action="append", default=[])
     ap.add_argument("--info", default=None)
+    ap.add_argument("--tls", action="store_true", help="HTTPS with a self-signed certificate")
     args = ap.parse_args()
 
     app = TestApp(DomainDispatcherApplication(create_backend_app))
-    srv = make_server("127.0.0.1", args.port, app, threaded=True)
+    srv = make_server("127.0.0.1", args.port, app, threaded=True, ssl_context="adhoc" if args.tls else None)
     port = srv.server_port
-    endpoint = "http://127.0.0.1:%d" % port
+    endpoint = "%s://127.0.0.1:%d" % ("https" if args.tls else "http", port)
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
 
     import boto3
     import urllib.request
-    kw = dict(endpoint_url=endpoint, region_name="us-east-1",
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1", verify=False,
               aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
     iam = boto3.client("iam", **kw)
     iam.create_user(UserName="mll")
@@ -156,7 +157,11 @@ def main():
         s3.create_bucket(Bucket=b)
     req = urllib.request.Request(endpoint + "/moto-api/reset-auth", data=b"0",
                                  headers={"Content-Type": "text/plain"}, method="POST")
-    urllib.request.urlopen(req).read()
+    import ssl
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    urllib.request.urlopen(req, context=ctx).read()
     with app.lock:
         app.log.clear()
     info = {"port": port, "endpoint": endpoint,
