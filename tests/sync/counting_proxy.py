@@ -26,6 +26,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(n) if n else b""
         with srv.lock:
             srv.requests.append((self.command, self.path, len(body)))
+            srv.auth.append(self.headers.get("Authorization"))
             fail = srv.fail_next.pop(0) if srv.fail_next else None
         if fail:
             status, retry_after = fail
@@ -78,6 +79,7 @@ class CountingProxy:
         self.httpd.upstream = upstream.rstrip("/")
         self.httpd.requests = []
         self.httpd.fail_next = []
+        self.httpd.auth = []
         self.httpd.lock = threading.Lock()
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -102,6 +104,12 @@ class CountingProxy:
     def reset(self):
         with self.httpd.lock:
             self.httpd.requests.clear()
+            self.httpd.auth.clear()
+
+    @property
+    def auth(self):
+        with self.httpd.lock:
+            return list(self.httpd.auth)
 
     def writes(self):
         return [r for r in self.requests if r[0] != "GET" and not r[1].endswith("/runs/search")]
