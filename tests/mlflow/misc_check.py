@@ -4,13 +4,19 @@ threads  (mlflow_threads_one_run): 4 threads log into one run; MLflow 3.18.0 rea
 s3       (mlflow_artifact_location): a new experiment with an s3:// artifact
          location; MLflow shows it and the runs' artifact_uri under it; the artifact
          is kept locally in the run's artifacts/ folder for a later sync.
+interval (mlflow_flush_interval): points reach the file within the default flush
+         interval without mll_flush (MLflow reads them from the live run).
+env      (mlflow_env_launch): as launched by `mlflow run`: MLFLOW_TRACKING_URI +
+         MLFLOW_RUN_ID (or MLFLOW_EXPERIMENT_NAME) with NULL descs.
 nogit    (mlflow_no_git): a program outside any git work tree writes no
          mlflow.source.git.commit tag, and source name / user default sensibly."""
 import os
 import pwd
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mlt_common import Checker, check_judge, fresh_dir, git_info, parse_args, run, writer_env
@@ -79,12 +85,63 @@ def nogit(a, ck, work):
         shutil.rmtree(outside)
 
 
+def interval(a, ck, work):
+    """Points reach the file within the flush interval (default 1 s) without mll_flush."""
+    root = os.path.join(work, "mlruns")
+    p = subprocess.Popen([a.bins["writer"], "interval", root], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         env=writer_env())
+    line = p.stdout.readline().decode().split()
+    ck.eq(line[:1], ["logged"], "child logged")
+    time.sleep(1.5)  # > the default 1000 ms flush interval
+    c = MlflowClient(tracking_uri=root)
+    try:
+        hist = c.get_metric_history(line[1], "m")
+        ck.eq(len(hist), 1000, "points MLflow sees 1.5 s after logging, before any mll_flush/end")
+        ck.eq(c.get_run(line[1]).info.status, "RUNNING", "run status while logging")
+    except Exception as ex:  # noqa: BLE001
+        ck.fail(f"MLflow cannot read the live run: {type(ex).__name__}: {ex}")
+    p.communicate(b"go\n", timeout=30)
+    ck.eq(p.returncode, 0, "child exit status")
+    ck.eq(c.get_run(line[1]).info.status, "FINISHED", "run status after mll_end_run")
+    ck.eq(len(c.get_metric_history(line[1], "m")), 1000, "points after mll_end_run (no duplicates)")
+
+
+def env(a, ck, work):
+    """Like `mlflow run` launching a C program: Python MLflow creates the run and passes
+    MLFLOW_TRACKING_URI (file: URI) + MLFLOW_RUN_ID; the C program uses NULL descs."""
+    root = os.path.join(work, "mlruns")
+    c = MlflowClient(tracking_uri=root)
+    eid = c.create_experiment("launched")
+    rid = c.create_run(eid, run_name="python parent").info.run_id
+    uri = "file://" + os.path.abspath(root)
+    cwd = fresh_dir(work, "cwd")  # a wrong default (./mlruns) would land here
+    p = run([a.bins["writer"], "env", "-"], env=writer_env(MLFLOW_TRACKING_URI=uri, MLFLOW_RUN_ID=rid),
+            cwd=cwd)
+    ck.eq(p.stdout.decode().split(), [rid, eid], "C program logged into $MLFLOW_RUN_ID")
+    r = c.get_run(rid)
+    ck.eq([(m.value, m.step) for m in c.get_metric_history(rid, "from_c")], [(2.5, 7)], "metric from C")
+    ck.eq(r.data.params, {"c.param": "yes"}, "param from C")
+    ck.eq(r.info.run_name, "python parent", "run name kept")
+    ck.eq(r.info.status, "FINISHED", "status after the C program ended the run")
+    ck.eq(len(c.search_runs([eid])), 1, "no extra run created")
+    ck.eq(sorted(e.name for e in c.search_experiments()), ["Default", "launched"], "no extra experiment")
+    ck.eq(os.listdir(cwd), [], "nothing written to ./mlruns of the working directory")
+
+    # MLFLOW_EXPERIMENT_NAME + a plain-path MLFLOW_TRACKING_URI: a new run in that experiment
+    p = run([a.bins["writer"], "env", "-"], env=writer_env(MLFLOW_TRACKING_URI=os.path.abspath(root),
+                                                           MLFLOW_EXPERIMENT_NAME="launched"), cwd=cwd)
+    rid2, eid2 = p.stdout.decode().split()
+    ck.eq(eid2, eid, "MLFLOW_EXPERIMENT_NAME: existing experiment reused")
+    ck.eq(c.get_run(rid2).data.params, {"c.param": "yes"}, "second C run readable")
+    ck.eq(os.listdir(cwd), [], "nothing written to ./mlruns of the working directory")
+
+
 def main():
     a = parse_args(lambda p: p.add_argument("--mode", required=True))
     check_judge()
     ck = Checker(f"misc ({a.mode})")
     work = fresh_dir(a.work, a.mode)
-    {"threads": threads, "s3": s3, "nogit": nogit}[a.mode](a, ck, work)
+    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env}[a.mode](a, ck, work)
     ck.finish()
 
 

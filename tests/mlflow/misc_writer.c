@@ -4,7 +4,11 @@
        step i) and key "shared" (value = step = k*n+i); all timestamps explicit.
    s3 <root>: a new experiment with artifact_location s3://mll-test-bucket/prefix,
        two runs, one text artifact (written locally, for a later sync).
-   plain <root>: one run with every default (used from outside a git work tree). */
+   plain <root>: one run with every default (used from outside a git work tree).
+   interval <root>: logs 1000 points without mll_flush, prints "logged", then waits
+       for a line on stdin before ending the run (the flusher must have written them).
+   env -: NULL descs everywhere: root, experiment and run come from MLFLOW_* (as
+       when `mlflow run` launches a C program); logs into that run. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #define MLFLOW_LITE_IMPLEMENTATION
@@ -66,6 +70,21 @@ int main(int argc, char **argv) {
         MLT_OK(mll_start_run(&second, st, &rd));
         printf("%s %s\n", mll_run_id(second), mll_run_experiment_id(second));
         MLT_OK(mll_end_run(second, MLL_RUN_FINISHED));
+    } else if (strcmp(argv[1], "interval") == 0) {
+        int i;
+        char line[16];
+        MLT_OK(mll_open(&st, &sd)); /* default flush interval: 1000 ms */
+        rd.experiment_name = "interval";
+        MLT_OK(mll_start_run(&run, st, &rd));
+        for (i = 0; i < 1000; i++) MLT_OK(mll_log_metric_at(run, "m", (double)i, i, 1700000000000LL + i));
+        printf("logged %s %s\n", mll_run_id(run), mll_run_experiment_id(run));
+        fflush(stdout);
+        if (!fgets(line, sizeof line, stdin)) mlt_die("stdin closed");
+    } else if (strcmp(argv[1], "env") == 0) {
+        MLT_OK(mll_open(&st, NULL));
+        MLT_OK(mll_start_run(&run, st, NULL));
+        MLT_OK(mll_log_metric_at(run, "from_c", 2.5, 7, 1700000000000LL));
+        MLT_OK(mll_log_param(run, "c.param", "yes"));
     } else if (strcmp(argv[1], "plain") == 0) {
         MLT_OK(mll_open(&st, &sd));
         MLT_OK(mll_start_run(&run, st, &rd));
