@@ -537,6 +537,62 @@ def test_tls(ctx):
     check(got == b"name: Default\n", "the object arrived over HTTPS")
 
 
+@case
+def test_rest_artifacts(ctx):
+    """Tracking-server sync whose runs get s3:// artifact URIs (mlflow server
+    --default-artifact-root s3://…, --no-serve-artifacts): the artifacts go
+    to S3 through the same client, and MLflow downloads them from there."""
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "common"))
+    from mlflow_server import MlflowServer
+    src = os.path.join(ctx.work, "mlruns")
+    make_fixture(src)
+    aws_env = {k: v for k, v in ctx.env.env.items() if k.startswith("AWS_")}
+    aws_env["MLFLOW_S3_ENDPOINT_URL"] = ctx.moto.endpoint
+    srv = MlflowServer(os.path.join(ctx.work, "server"), env=aws_env,
+                       extra_args=["--no-serve-artifacts", "--default-artifact-root",
+                                   "s3://%s/server-root" % BUCKET])
+    srv.start()
+    try:
+        p = subprocess.run([ctx.tool, "sync", src, srv.url], env=ctx.env.env, capture_output=True, text=True,
+                           timeout=600)
+        sys.stdout.write("  $ sync %s %s -> %d\n%s" % (src, srv.url, p.returncode, p.stderr[-2000:]))
+        check(p.returncode == 0, "mlflow-lite sync to the server succeeded")
+        keys = [o["Key"] for o in ctx.moto.boto().list_objects_v2(Bucket=BUCKET, Prefix="server-root/")
+                .get("Contents", [])]
+        check(len(keys) > 0, "%d artifact objects landed under s3://%s/server-root/" % (len(keys), BUCKET))
+        os.environ.update(aws_env)
+        import mlflow
+        from mlflow.entities import ViewType
+        from mlflow.tracking import MlflowClient
+        local = MlflowClient("file://" + src)
+        remote = MlflowClient(srv.url)
+        n = 0
+        for e in local.search_experiments(view_type=ViewType.ACTIVE_ONLY):
+            for r in local.search_runs([e.experiment_id], run_view_type=ViewType.ACTIVE_ONLY):
+                found = remote.search_runs(
+                    [x.experiment_id for x in remote.search_experiments(view_type=ViewType.ALL)],
+                    filter_string="attributes.run_name = '%s'" % r.info.run_name.replace("'", "\\'"),
+                    run_view_type=ViewType.ALL)
+                found = [f for f in found if f.info.start_time == r.info.start_time]
+                if len(found) != 1:
+                    raise Fail("run %s not found once on the server (%d)" % (r.info.run_name, len(found)))
+                rr = found[0]
+                if not rr.info.artifact_uri.startswith("s3://%s/server-root/" % BUCKET):
+                    raise Fail("remote artifact_uri %s is not on S3" % rr.info.artifact_uri)
+                with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+                    la = mlflow.artifacts.download_artifacts(run_id=r.info.run_id, dst_path=a,
+                                                             tracking_uri="file://" + src)
+                    ra = mlflow.artifacts.download_artifacts(run_id=rr.info.run_id, dst_path=b,
+                                                             tracking_uri=srv.url)
+                    if tree(la) != tree(ra):
+                        raise Fail("artifacts of %s differ: %s vs %s" % (r.info.run_name, sorted(tree(la)),
+                                                                         sorted(tree(ra))))
+                n += 1
+        check(n >= 4, "MLflow (boto3 to the same moto) downloads the same artifacts for all %d runs" % n)
+    finally:
+        srv.stop()
+
+
 # ----------------------------------------------------------------- main ----
 
 class Ctx:
