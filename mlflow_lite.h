@@ -144,7 +144,7 @@ Validation follows MLflow 3.18 exactly: keys match ^[/\w.\- :]*$ with Python's
 Unicode \w (table generated from Python 3.11's `re`), are at most 250 characters,
 and must be normalised relative paths (no "", ".", "..", leading "/" or "..",
 "./", "//", trailing "/"). Param values <= 6000 characters, run tag values <= 8000,
-experiment tag values <= 5000, experiment names 1..500 characters. MLflow's client
+experiment tag values <= 20000, experiment names 1..500 characters. MLflow's client
 silently truncates long values; mlflow_lite returns MLL_ERR_VALUE_TOO_LONG instead.
 A param logged again with the same value is OK; another value is MLL_ERR_PARAM_CHANGED.
 
@@ -439,7 +439,7 @@ MLL_API mll_result mll_query_store_desc(const mll_store *store, mll_store_desc *
 MLL_API const char *mll_store_root(const mll_store *store);
 /* Copies the last store-level error (e.g. of a failed mll_start_run); returns its code. */
 MLL_API mll_result mll_store_last_error(mll_store *store, mll_error *out);
-/* Sets a tag on an experiment (key <= 250, value <= 5000 characters). */
+/* Sets a tag on an experiment (key <= 250, value <= 20000 characters, as MLflow 3.18). */
 MLL_API mll_result mll_set_experiment_tag(mll_store *store, const char *experiment_id,
                                           const char *key, const char *value);
 /* Finds an active experiment by name; writes its id (up to 64 bytes incl. NUL) to id_out. */
@@ -505,8 +505,8 @@ MLL_API mll_result mll_log_bytes(mll_run *run, const void *data, size_t size,
                                  const char *artifact_file);
 
 /* ---- formatting (exposed for tests and for callers who want MLflow's spelling) ---- */
-/* Shortest round-trip text of v as Python's repr(float); returns the length (< 32), or 0
-   if cap < 32. Locale-independent. */
+/* Python's repr(float) of v, exactly (shortest digits that read back as v, the closest of
+   them); returns the length (< 32), or 0 if cap < 32. Locale-independent. */
 MLL_API size_t mll_format_double(double v, char *buf, size_t cap);
 
 #ifdef __cplusplus
@@ -555,11 +555,16 @@ MLL_API size_t mll_format_double(double v, char *buf, size_t cap);
 #define MLL_USE_STB_SPRINTF 0
 #endif
 #if MLL_USE_STB_SPRINTF
-/* A private static copy: cannot clash with another stb_sprintf in the program. */
+#ifndef STB_SPRINTF_H_INCLUDE
+/* A private static copy: cannot clash with an stb_sprintf elsewhere in the program. */
 #define STB_SPRINTF_STATIC
 #define STB_SPRINTF_NOUNALIGNED /* UBSan-clean */
 #define STB_SPRINTF_IMPLEMENTATION
 #include <stb/stb_sprintf.h>
+#endif
+/* else: this file already included stb_sprintf.h (its implementation here or in another
+   file): use that one rather than defining it twice */
+#define MLL__STBSP_VSNPRINTF STB_SPRINTF_DECORATE(vsnprintf)
 #endif
 
 #include <string.h>
@@ -581,7 +586,7 @@ enum {
     MLL__MAX_KEY_CHARS = 250,
     MLL__MAX_PARAM_VALUE_CHARS = 6000,
     MLL__MAX_TAG_VALUE_CHARS = 8000,
-    MLL__MAX_EXPERIMENT_TAG_VALUE_CHARS = 5000,
+    MLL__MAX_EXPERIMENT_TAG_VALUE_CHARS = 20000, /* 3.18.0 validation.py (was 5000 in 3.11) */
     MLL__MAX_EXPERIMENT_NAME_CHARS = 500,
     MLL__MAX_ARTIFACT_LOCATION_CHARS = 2048,
     MLL__MAX_LINE = 96 /* "<ts> <value> <step>\n" is at most 20+1+24+1+20+1 bytes */
@@ -1088,6 +1093,190 @@ MLL__PRIVATE int mll__grisu2(double v, char *buf, int *k10) {
     return len;
 }
 
+/* Exact shortest digits (Burger & Dybvig, "Printing Floating-Point Numbers Quickly and
+   Accurately", PLDI 1996) with a fixed-size bignum: the shortest digit string that reads
+   back as v and, among those, the closest to v (ties to even), which is what Python's
+   repr(float) produces. ~20x slower than Grisu2; used where the text itself matters
+   (params, mll_format_double) and for metrics with MLL_EXACT_REPR. */
+enum { MLL__BIG_LIMBS = 40 }; /* 1280 bits: enough for 2^1077 * 10 and 2^53 * 10^324 */
+typedef struct mll__big {
+    uint32_t w[MLL__BIG_LIMBS];
+    int n; /* limbs in use */
+} mll__big;
+
+MLL__PRIVATE void mll__big_set(mll__big *b, uint64_t v) {
+    b->n = 0;
+    while (v) {
+        b->w[b->n++] = (uint32_t)v;
+        v >>= 32;
+    }
+}
+MLL__PRIVATE void mll__big_mul_small(mll__big *b, uint32_t m) {
+    uint64_t carry = 0;
+    int i;
+    for (i = 0; i < b->n; i++) {
+        uint64_t t = (uint64_t)b->w[i] * m + carry;
+        b->w[i] = (uint32_t)t;
+        carry = t >> 32;
+    }
+    if (carry) b->w[b->n++] = (uint32_t)carry;
+}
+MLL__PRIVATE void mll__big_shl(mll__big *b, int bits) {
+    int limbs = bits / 32, sh = bits % 32, i;
+    if (b->n == 0) return;
+    if (sh) {
+        uint32_t carry = 0;
+        for (i = 0; i < b->n; i++) {
+            uint32_t nw = (b->w[i] << sh) | carry;
+            carry = b->w[i] >> (32 - sh);
+            b->w[i] = nw;
+        }
+        if (carry) b->w[b->n++] = carry;
+    }
+    if (limbs) {
+        for (i = b->n - 1; i >= 0; i--) b->w[i + limbs] = b->w[i];
+        for (i = 0; i < limbs; i++) b->w[i] = 0;
+        b->n += limbs;
+    }
+}
+MLL__PRIVATE void mll__big_mul_pow10(mll__big *b, int k) {
+    while (k >= 9) {
+        mll__big_mul_small(b, 1000000000u);
+        k -= 9;
+    }
+    while (k-- > 0) mll__big_mul_small(b, 10);
+}
+MLL__PRIVATE int mll__big_cmp(const mll__big *a, const mll__big *b) {
+    int i;
+    if (a->n != b->n) return a->n < b->n ? -1 : 1;
+    for (i = a->n - 1; i >= 0; i--)
+        if (a->w[i] != b->w[i]) return a->w[i] < b->w[i] ? -1 : 1;
+    return 0;
+}
+MLL__PRIVATE void mll__big_add(mll__big *out, const mll__big *a, const mll__big *b) {
+    uint64_t carry = 0;
+    int i, n = a->n > b->n ? a->n : b->n;
+    for (i = 0; i < n; i++) {
+        uint64_t t = carry + (i < a->n ? a->w[i] : 0) + (i < b->n ? b->w[i] : 0);
+        out->w[i] = (uint32_t)t;
+        carry = t >> 32;
+    }
+    out->n = n;
+    if (carry) out->w[out->n++] = (uint32_t)carry;
+}
+MLL__PRIVATE void mll__big_sub(mll__big *a, const mll__big *b) { /* a -= b, a >= b */
+    int64_t borrow = 0;
+    int i;
+    for (i = 0; i < a->n; i++) {
+        int64_t t = (int64_t)a->w[i] - (i < b->n ? b->w[i] : 0) - borrow;
+        borrow = t < 0;
+        a->w[i] = (uint32_t)(t + (borrow ? ((int64_t)1 << 32) : 0));
+    }
+    while (a->n && a->w[a->n - 1] == 0) a->n--;
+}
+/* r/s as one decimal digit (r < 10 s); leaves the remainder in r. */
+MLL__PRIVATE int mll__big_divmod_digit(mll__big *r, const mll__big *s) {
+    int d = 0;
+    while (mll__big_cmp(r, s) >= 0) {
+        mll__big_sub(r, s);
+        d++;
+    }
+    return d;
+}
+
+/* Digits of v (> 0, finite) into buf; returns count, *decpt with v = 0.DIGITS * 10^decpt. */
+MLL__PRIVATE int mll__shortest_exact(double v, char *buf, int *decpt) {
+    uint64_t bits, frac, f;
+    int bexp, e, k, len = 0, even, bitlen = 0;
+    mll__big r, s, mp, mm, t;
+    memcpy(&bits, &v, 8);
+    frac = bits & ((1ULL << 52) - 1);
+    bexp = (int)((bits >> 52) & 0x7FF);
+    f = bexp ? frac | (1ULL << 52) : frac;
+    e = bexp ? bexp - 1075 : -1074;
+    even = (f & 1) == 0; /* round-half-even: the interval bounds belong to v */
+    mll__big_set(&r, f);
+    mll__big_set(&s, 1);
+    mll__big_set(&mp, 1);
+    mll__big_set(&mm, 1);
+    if (frac == 0 && bexp > 1) { /* the gap below v is half the gap above */
+        mll__big_shl(&r, e >= 0 ? e + 2 : 2);
+        mll__big_shl(&s, e >= 0 ? 2 : 2 - e);
+        mll__big_shl(&mp, e >= 0 ? e + 1 : 1);
+        if (e > 0) mll__big_shl(&mm, e);
+    } else {
+        mll__big_shl(&r, e >= 0 ? e + 1 : 1);
+        mll__big_shl(&s, e >= 0 ? 1 : 1 - e);
+        if (e > 0) {
+            mll__big_shl(&mp, e);
+            mll__big_shl(&mm, e);
+        }
+    }
+    {
+        uint64_t t2 = f;
+        while (t2) {
+            bitlen++;
+            t2 >>= 1;
+        }
+    }
+    /* k = ceil(log10 v), estimated from below (never more than one too small) */
+    {
+        double lg = (double)(e + bitlen - 1) * 0.30102999566398114;
+        k = (int)lg;
+        if ((double)k < lg) k++;
+    }
+    if (k >= 0)
+        mll__big_mul_pow10(&s, k);
+    else {
+        mll__big_mul_pow10(&r, -k);
+        mll__big_mul_pow10(&mp, -k);
+        mll__big_mul_pow10(&mm, -k);
+    }
+    mll__big_add(&t, &r, &mp);
+    if (even ? mll__big_cmp(&t, &s) >= 0 : mll__big_cmp(&t, &s) > 0) {
+        mll__big_mul_small(&s, 10);
+        k++;
+    }
+    *decpt = k;
+    for (;;) {
+        int d, low, high;
+        mll__big_mul_small(&r, 10);
+        mll__big_mul_small(&mp, 10);
+        mll__big_mul_small(&mm, 10);
+        d = mll__big_divmod_digit(&r, &s);
+        low = even ? mll__big_cmp(&r, &mm) <= 0 : mll__big_cmp(&r, &mm) < 0;
+        mll__big_add(&t, &r, &mp);
+        high = even ? mll__big_cmp(&t, &s) >= 0 : mll__big_cmp(&t, &s) > 0;
+        if (!low && !high) {
+            buf[len++] = (char)('0' + d);
+            if (len >= 17) return len; /* cannot happen for doubles; a guard */
+            continue;
+        }
+        if (low && high) { /* both neighbours round to v: take the closer, ties to even */
+            int c;
+            mll__big_add(&t, &r, &r);
+            c = mll__big_cmp(&t, &s);
+            if (c > 0 || (c == 0 && (d & 1))) d++;
+        } else if (high) {
+            d++;
+        }
+        buf[len++] = (char)('0' + d);
+        break;
+    }
+    /* a last digit of 10 carries into the previous ones (not expected; kept exact) */
+    while (len > 0 && buf[len - 1] > '9') {
+        buf[len - 1] = '0';
+        if (len == 1) {
+            buf[0] = '1';
+            (*decpt)++;
+            break;
+        }
+        buf[len - 2]++;
+        len--;
+    }
+    return len;
+}
+
 /* Unsigned decimal into buf; returns length. Digits are written from the end, two
    at a time. */
 MLL__PRIVATE size_t mll__fmt_u64(uint64_t v, char *buf) {
@@ -1125,8 +1314,10 @@ MLL__PRIVATE size_t mll__fmt_i64(int64_t v, char *buf) {
     return mll__fmt_u64((uint64_t)v, buf);
 }
 
-/* Python repr(float): fixed notation when -4 < decimal exponent <= 16, else d.ddde+XX. */
-MLL__PRIVATE size_t mll__fmt_double(double v, char *out) {
+/* Python repr(float) layout: fixed notation when -4 < decpt <= 16, else d.ddde+XX.
+   exact = 1: the digits are the shortest and closest (repr itself); 0: Grisu2 digits,
+   which always read back as v and equal repr's for ~99.9% of doubles. */
+MLL__PRIVATE size_t mll__fmt_double_with(double v, char *out, int exact) {
     uint64_t bits;
     char digits[24];
     int len, k, decpt, i;
@@ -1153,8 +1344,12 @@ MLL__PRIVATE size_t mll__fmt_double(double v, char *out) {
         memcpy(out + n, "0.0", 3);
         return n + 3;
     }
-    len = mll__grisu2(v, digits, &k);
-    decpt = len + k; /* v = 0.DIGITS * 10^decpt */
+    if (exact) {
+        len = mll__shortest_exact(v, digits, &decpt);
+    } else {
+        len = mll__grisu2(v, digits, &k);
+        decpt = len + k; /* v = 0.DIGITS * 10^decpt */
+    }
     if (decpt > -4 && decpt <= 16) {
         if (decpt <= 0) {
             out[n++] = '0';
@@ -1176,7 +1371,7 @@ MLL__PRIVATE size_t mll__fmt_double(double v, char *out) {
             out[n++] = '0';
         }
     } else {
-        int e = decpt - 1;
+        int ex = decpt - 1;
         out[n++] = digits[0];
         if (len > 1) {
             out[n++] = '.';
@@ -1184,19 +1379,29 @@ MLL__PRIVATE size_t mll__fmt_double(double v, char *out) {
             n += (size_t)(len - 1);
         }
         out[n++] = 'e';
-        out[n++] = e < 0 ? '-' : '+';
-        if (e < 0) e = -e;
-        if (e < 10) out[n++] = '0';
-        n += mll__fmt_u64((uint64_t)e, out + n);
+        out[n++] = ex < 0 ? '-' : '+';
+        if (ex < 0) ex = -ex;
+        if (ex < 10) out[n++] = '0';
+        n += mll__fmt_u64((uint64_t)ex, out + n);
     }
     return n;
+}
+
+/* The metric hot path's formatter. */
+#ifdef MLL_EXACT_REPR
+#define MLL__METRIC_EXACT 1
+#else
+#define MLL__METRIC_EXACT 0
+#endif
+MLL__PRIVATE size_t mll__fmt_double(double v, char *out) {
+    return mll__fmt_double_with(v, out, MLL__METRIC_EXACT);
 }
 
 /* Locale-proof vsnprintf: stb_sprintf when available, else libc with the locale's
    decimal point turned back into '.'. */
 MLL__PRIVATE int mll__vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap) {
 #if MLL_USE_STB_SPRINTF
-    return stbsp_vsnprintf(buf, (int)cap, fmt, ap);
+    return MLL__STBSP_VSNPRINTF(buf, (int)cap, fmt, ap);
 #else
     int n = vsnprintf(buf, cap, fmt, ap);
     const char *dp = localeconv()->decimal_point;
@@ -1438,6 +1643,25 @@ MLL__PRIVATE mll_result mll__validate_artifact_path(const char *p) {
         }
     }
     return MLL_OK;
+}
+
+/* Python's str.isspace() characters: MLflow rejects names that strip() to nothing. */
+MLL__PRIVATE int mll__is_py_space(uint32_t c) {
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
+           c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+           c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+/* Non-zero if s (valid UTF-8) is empty or only Python whitespace. */
+MLL__PRIVATE int mll__blank_name(const char *s) {
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = mll__utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        if (!l || !mll__is_py_space(cp)) return 0;
+        i += l;
+    }
+    return 1;
 }
 
 MLL__PRIVATE int mll__all_digits(const char *s) {
@@ -2996,7 +3220,7 @@ MLL__PUBLIC const char *mll_strerror(mll_result result) {
 MLL__PUBLIC size_t mll_format_double(double v, char *buf, size_t cap) {
     size_t n;
     if (!buf || cap < 32) return 0;
-    n = mll__fmt_double(v, buf);
+    n = mll__fmt_double_with(v, buf, 1);
     buf[n] = '\0';
     return n;
 }
@@ -3209,7 +3433,7 @@ MLL__PRIVATE mll_result mll__run_desc_check(const mll_run_desc *d, const char **
         size_t c = mll__utf8_chars(d->experiment_name, strlen(d->experiment_name));
         *bad = d->experiment_name;
         if (c == (size_t)-1) return MLL_ERR_INVALID_UTF8;
-        if (c == 0) return MLL_ERR_INVALID_NAME;
+        if (c == 0 || mll__blank_name(d->experiment_name)) return MLL_ERR_INVALID_NAME;
         if (c > MLL__MAX_EXPERIMENT_NAME_CHARS) return MLL_ERR_VALUE_TOO_LONG;
     }
     if (d->experiment_id && (*bad = d->experiment_id, r = mll__validate_id(d->experiment_id, 64)) != MLL_OK) return r;

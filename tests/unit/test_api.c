@@ -272,10 +272,15 @@ TEST(value_lengths_count_characters) {
     big[8000] = 't';
     big[8001] = '\0';
     CHECK_EQ(mll_set_tag(r, "t8001", big), MLL_ERR_VALUE_TOO_LONG);
-    big[5001] = '\0';
-    CHECK_EQ(mll_set_experiment_tag(s, mll_run_experiment_id(r), "e", big), MLL_ERR_VALUE_TOO_LONG);
-    big[5000] = '\0';
-    CHECK_EQ(mll_set_experiment_tag(s, mll_run_experiment_id(r), "e", big), MLL_OK);
+    {
+        /* MLflow 3.18.0: experiment tag values up to 20000 characters */
+        static char huge[20002];
+        memset(huge, 'e', 20001);
+        huge[20001] = '\0';
+        CHECK_EQ(mll_set_experiment_tag(s, mll_run_experiment_id(r), "e", huge), MLL_ERR_VALUE_TOO_LONG);
+        huge[20000] = '\0';
+        CHECK_EQ(mll_set_experiment_tag(s, mll_run_experiment_id(r), "e", huge), MLL_OK);
+    }
     mll_end_run(r, MLL_RUN_FINISHED);
     mll_close(s);
 }
@@ -299,6 +304,8 @@ TEST(experiment_names) {
     CHECK_EQ(mll_start_run(&r, s, &rd), MLL_ERR_VALUE_TOO_LONG);
     rd.experiment_name = "bad \xfe";
     CHECK_EQ(mll_start_run(&r, s, &rd), MLL_ERR_INVALID_UTF8);
+    rd.experiment_name = " \t\n\xe3\x80\x80"; /* whitespace only (Python strip()) */
+    CHECK_EQ(mll_start_run(&r, s, &rd), MLL_ERR_INVALID_NAME);
     CHECK_EQ(mll_test_count_tree(root), before);
     name[500] = '\0';
     rd.experiment_name = name;

@@ -9,18 +9,22 @@
 
 static long g_random_count = 2000000; /* argv[1] lowers it under valgrind */
 
-static int roundtrips(double v) {
+/* Both generators: the exact one (mll_format_double) and the metric path's Grisu2. */
+static int roundtrips_with(double v, int exact) {
     char buf[64];
     double back;
     uint64_t a, b;
-    size_t n = mll_format_double(v, buf, sizeof(buf));
-    if (n == 0 || n >= 32 || buf[n] != '\0') return 0;
+    size_t n = mll__fmt_double_with(v, buf, exact);
+    buf[n] = '\0';
+    if (n == 0 || n >= 32) return 0;
     back = strtod(buf, NULL);
     memcpy(&a, &v, 8);
     memcpy(&b, &back, 8);
     if (v != v) return back != back;
     return a == b;
 }
+
+static int roundtrips(double v) { return roundtrips_with(v, 0) && roundtrips_with(v, 1); }
 
 TEST(python_repr_spelling) {
     static const struct { double v; const char *text; } cases[] = {
@@ -29,7 +33,10 @@ TEST(python_repr_spelling) {
         {1e15, "1000000000000000.0"}, {123456789.123, "123456789.123"}, {1.0 / 3, "0.3333333333333333"},
         {2.0 / 3, "0.6666666666666666"}, {1e22, "1e+22"}, {1e-7, "1e-07"}, {1.5e300, "1.5e+300"},
         {5e-324, "5e-324"}, {DBL_MAX, "1.7976931348623157e+308"}, {DBL_MIN, "2.2250738585072014e-308"},
-        {100.0, "100.0"}, {0.5, "0.5"}, {123.456, "123.456"}, {-1e-300, "-1e-300"}};
+        {100.0, "100.0"}, {0.5, "0.5"}, {123.456, "123.456"}, {-1e-300, "-1e-300"},
+        /* where Grisu2 alone is longer or not the closest (FINDINGS.md F1) */
+        {1e23, "1e+23"}, {1e126, "1e+126"}, {13.54600000000005, "13.54600000000005"},
+        {0.000758479, "0.000758479"}, {0.00032994100000000005, "0.00032994100000000005"}};
     size_t i;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char buf[64];
