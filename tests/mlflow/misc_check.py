@@ -6,6 +6,8 @@ s3       (mlflow_artifact_location): a new experiment with an s3:// artifact
          is kept locally in the run's artifacts/ folder for a later sync.
 interval (mlflow_flush_interval): points reach the file within the default flush
          interval without mll_flush (MLflow reads them from the live run).
+churn    (mlflow_concurrent_reader): MLflow reads while the C side rewrites every
+         file it reads; no read may fail.
 env      (mlflow_env_launch): as launched by `mlflow run`: MLFLOW_TRACKING_URI +
          MLFLOW_RUN_ID (or MLFLOW_EXPERIMENT_NAME) with NULL descs.
 nogit    (mlflow_no_git): a program outside any git work tree writes no
@@ -106,6 +108,33 @@ def interval(a, ck, work):
     ck.eq(len(c.get_metric_history(line[1], "m")), 1000, "points after mll_end_run (no duplicates)")
 
 
+def churn(a, ck, work):
+    """MLflow reads continuously while the C side rewrites meta.yaml, tags, params and
+    experiment tags and appends metrics: no read may fail (temp file + rename)."""
+    root = os.path.join(work, "mlruns")
+    p = subprocess.Popen([a.bins["writer"], "churn", root, "6"], stdout=subprocess.PIPE, env=writer_env())
+    ck.eq(p.stdout.readline().strip(), b"started", "writer started")
+    c = MlflowClient(tracking_uri=root)
+    reads, errors = 0, []
+    while p.poll() is None:
+        try:
+            for e in c.search_experiments():
+                _ = c.get_experiment(e.experiment_id).tags
+                for r in c.search_runs([e.experiment_id], max_results=1000):
+                    full = c.get_run(r.info.run_id)
+                    for k in full.data.metrics:
+                        c.get_metric_history(r.info.run_id, k)
+                    reads += 1
+        except Exception as ex:  # noqa: BLE001
+            if p.poll() is None:
+                errors.append(f"{type(ex).__name__}: {ex}")
+    p.communicate()
+    ck.eq(p.returncode, 0, "writer exit status")
+    ck.true(reads > 50, f"only {reads} run reads happened during the churn")
+    ck.eq(errors[:5], [], f"MLflow read errors during concurrent writes ({len(errors)} in {reads} run reads)")
+    print(f"{reads} run reads during the writes, {len(errors)} errors")
+
+
 def env(a, ck, work):
     """Like `mlflow run` launching a C program: Python MLflow creates the run and passes
     MLFLOW_TRACKING_URI (file: URI) + MLFLOW_RUN_ID; the C program uses NULL descs."""
@@ -141,7 +170,7 @@ def main():
     check_judge()
     ck = Checker(f"misc ({a.mode})")
     work = fresh_dir(a.work, a.mode)
-    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env}[a.mode](a, ck, work)
+    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn}[a.mode](a, ck, work)
     ck.finish()
 
 

@@ -7,6 +7,9 @@
    plain <root>: one run with every default (used from outside a git work tree).
    interval <root>: logs 1000 points without mll_flush, prints "logged", then waits
        for a line on stdin before ending the run (the flusher must have written them).
+   churn <root> <seconds>: rewrites everything MLflow reads (run names, tags, params,
+       metrics, experiment tags, new runs, end/reopen) in a loop while the checker
+       reads concurrently; prints "started" once the first run exists.
    env -: NULL descs everywhere: root, experiment and run come from MLFLOW_* (as
        when `mlflow run` launches a C program); logs into that run. */
 #define _POSIX_C_SOURCE 200809L
@@ -80,6 +83,39 @@ int main(int argc, char **argv) {
         printf("logged %s %s\n", mll_run_id(run), mll_run_experiment_id(run));
         fflush(stdout);
         if (!fgets(line, sizeof line, stdin)) mlt_die("stdin closed");
+    } else if (strcmp(argv[1], "churn") == 0 && argc == 4) {
+        int64_t until = mlt_now_ms() + 1000LL * atoi(argv[3]);
+        long i = 0;
+        char buf[64];
+        sd.flush_interval_ms = 1;
+        MLT_OK(mll_open(&st, &sd));
+        rd.experiment_name = "churn";
+        MLT_OK(mll_start_run(&run, st, &rd));
+        printf("started\n");
+        fflush(stdout);
+        while (mlt_now_ms() < until) {
+            snprintf(buf, sizeof buf, "name %ld: with a colon and 'quotes'", i);
+            MLT_OK(mll_set_run_name(run, buf));
+            MLT_OK(mll_set_tagf(run, "counter", "%ld", i));
+            MLT_OK(mll_set_tagf(run, "nested/counter", "%ld", i));
+            snprintf(buf, sizeof buf, "p/%ld", i);
+            MLT_OK(mll_log_param_int(run, buf, i));
+            MLT_OK(mll_log_metric_at(run, "m", (double)i, i, 1700000000000LL + i));
+            MLT_OK(mll_set_experiment_tag(st, mll_run_experiment_id(run), "exp.counter", buf));
+            if (i % 50 == 49) { /* end, reopen, and start another run */
+                mll_run_desc again = {0};
+                mll_run *other = NULL;
+                char id[64];
+                snprintf(id, sizeof id, "%s", mll_run_id(run));
+                MLT_OK(mll_end_run(run, MLL_RUN_FINISHED));
+                again.run_id = id;
+                MLT_OK(mll_start_run(&run, st, &again));
+                MLT_OK(mll_start_run(&other, st, &rd));
+                MLT_OK(mll_log_metric_at(other, "m", 1.0, 0, 1700000000000LL));
+                MLT_OK(mll_end_run(other, MLL_RUN_KILLED));
+            }
+            i++;
+        }
     } else if (strcmp(argv[1], "env") == 0) {
         MLT_OK(mll_open(&st, NULL));
         MLT_OK(mll_start_run(&run, st, NULL));
