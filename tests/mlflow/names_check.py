@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mlt_common import Checker, check_judge, dump, fresh_dir, parse_args, run, tree, writer_env
+from mlt_common import Checker, check_judge, dump, fresh_dir, migrate, parse_args, run, tree, writer_env
 
 from mlflow.tracking import MlflowClient
 
@@ -91,6 +91,17 @@ def main():
                 ck.eq(d2["runs"].get(rid, {}).get("run_name"), name, f"2.x: run {rid} name")
         except RuntimeError as ex:
             ck.fail(f"2.x reader failed: {ex}")
+
+    # after `mlflow migrate-filestore` into SQLite
+    db = os.path.join(work, "names.db")
+    try:
+        migrate(root, db)
+        cs = MlflowClient(tracking_uri="sqlite:///" + db)
+        for name, (eid, rid) in made.items():
+            ck.eq(cs.get_experiment(eid).name, name, f"sqlite: experiment {eid} name")
+            ck.eq(cs.get_run(rid).info.run_name, name, f"sqlite: run {rid} name")
+    except RuntimeError as ex:
+        ck.fail(f"migrate-filestore failed: {ex}")
 
     # invalid names: refused with the right code, nothing created
     host_eid = made[HOST][0]

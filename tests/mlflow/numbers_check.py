@@ -1,14 +1,17 @@
 """mlflow_numbers: every double numbers_writer logged reads back through MLflow
 3.18.0 bit-identical (NaN as NaN, +-inf as such), params from
-mll_log_param_double equal Python's str(float); reports how often the metric text
+mll_log_param_double equal Python's str(float); the 2.x reader and SQLite after
+`mlflow migrate-filestore` read the same values; reports how often the metric text
 equals Python's repr(float) (informational: exact round trip is the requirement).
 """
+import json
 import math
 import os
+import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mlt_common import Checker, bits, check_judge, fresh_dir, from_bits, parse_args, run, writer_env
+from mlt_common import Checker, bits, check_judge, fresh_dir, from_bits, migrate, parse_args, run, writer_env
 
 from mlflow.tracking import MlflowClient
 
@@ -63,6 +66,50 @@ def main():
     params = client.get_run(run_id).data.params
     for k, h in want_params.items():
         ck.eq(params.get(k), str(from_bits(h)), f"param {k} (mll_log_param_double) vs Python str(float)")
+
+    # the 2.x reader: bit-identical too
+    if not a.python2:
+        ck.fail("MLL_PYTHON2 (the 2.x reader) is not configured")
+    else:
+        code = ("import os,sys,struct,json;os.environ['MLFLOW_ALLOW_FILE_STORE']='true';"
+                "from mlflow.tracking import MlflowClient;"
+                "h=MlflowClient(tracking_uri=sys.argv[1]).get_metric_history(sys.argv[2],'v');"
+                "print(json.dumps([[m.step,struct.pack('<d',m.value).hex()] for m in h]))")
+        try:
+            got2 = json.loads(run([a.python2, "-c", code, root, run_id]).stdout)
+            bad2 = 0
+            for step, h in got2:
+                v2 = struct.unpack("<d", bytes.fromhex(h))[0]
+                wv = from_bits(want_pts[step])
+                if not (math.isnan(v2) if math.isnan(wv) else bits(v2) == want_pts[step]):
+                    bad2 += 1
+            ck.eq((len(got2), bad2), (len(want_pts), 0), "2.x reader: (points, values not bit-identical)")
+        except RuntimeError as ex:
+            ck.fail(f"2.x reader failed: {ex}")
+
+    # after `mlflow migrate-filestore` into SQLite: NaN is stored as is_nan, +-inf as
+    # +-DBL_MAX (the tool's documented mapping), SQLite may turn -0.0 into 0
+    db = os.path.join(work, "numbers.db")
+    try:
+        migrate(root, db)
+        hs = MlflowClient(tracking_uri="sqlite:///" + db).get_metric_history(run_id, "v")
+        ck.eq(len(hs), len(want_pts), "sqlite: points")
+        bad3 = 0
+        for m in hs:
+            wv = from_bits(want_pts[m.step])
+            if math.isnan(wv):
+                ok = math.isnan(m.value)
+            elif math.isinf(wv):
+                ok = m.value == math.copysign(sys.float_info.max, wv)
+            else:
+                ok = m.value == wv
+            if not ok:
+                bad3 += 1
+                if bad3 <= 5:
+                    ck.fail(f"sqlite: step {m.step}: {m.value!r}, wrote {wv!r}")
+        ck.eq(bad3, 0, "sqlite: values differing from what was written")
+    except RuntimeError as ex:
+        ck.fail(f"migrate-filestore failed: {ex}")
 
     # metric text vs Python's repr(float): informational match rate
     mdir = os.path.join(root, client.get_run(run_id).info.experiment_id, run_id, "metrics")
