@@ -38,6 +38,15 @@ def main():
                 params=[Param("py.param", "from python")], tags=[RunTag("py.only", "p")])
     c.log_text(rid, "from python\n", "py.txt")
     c.set_terminated(rid, "FINISHED")
+    # experiments Python rewrote: renamed (meta.yaml rewritten with a tags: mapping),
+    # deleted (moved to .trash), and a deleted run
+    ren = c.create_experiment("to be renamed", tags={"created.with": "tags"})
+    c.rename_experiment(ren, "renamed: new name")
+    ids["renamed: new name"] = ren
+    gone = c.create_experiment("deleted experiment")
+    c.delete_experiment(gone)
+    dead = c.create_run(ids["py-simple"], run_name="deleted run").info.run_id
+    c.delete_run(dead)
     n_exps = len(c.search_experiments())
 
     cases = os.path.join(work, "cases.txt")
@@ -45,6 +54,9 @@ def main():
         for n, i in ids.items():
             f.write(f"E {n.encode().hex()} {i}\n")
         f.write(f"R {rid}\n")
+        f.write(f"D {'deleted experiment'.encode().hex()}\n")
+        f.write(f"N {'to be renamed'.encode().hex()}\n")
+        f.write(f"X {dead}\n")
     p = run([a.bins["writer"], root, cases], env=writer_env())
     out = p.stdout.decode().splitlines()
     c_runs = {}
@@ -54,6 +66,12 @@ def main():
             c_runs[bytes.fromhex(parts[1]).decode()] = parts[2]
     ck.eq(len(c_runs), len(ids), "C runs started")
     ck.true(f"R {rid} done" in out, "Python run reopened")
+    for kind in "DNX":
+        ck.true(f"{kind} ok" in out, f"case {kind} (deleted experiment / renamed / deleted run)")
+    ck.eq(c.get_experiment(gone).lifecycle_stage, "deleted", "deleted experiment stays deleted")
+    ck.true(os.path.isdir(os.path.join(root, ".trash", gone)), "deleted experiment still in .trash")
+    ck.eq(c.get_run(dead).info.lifecycle_stage, "deleted", "deleted run stays deleted")
+    ck.eq(c.get_experiment(ren).tags.get("created.with"), "tags", "renamed experiment keeps its tags")
 
     ck.eq(len(c.search_experiments()), n_exps, "number of experiments (no duplicates created)")
     for n, eid in ids.items():
@@ -74,7 +92,7 @@ def main():
               "C run artifact_uri derived from the Python experiment's artifact_location")
         local = c.download_artifacts(crid, "c.txt", fresh_dir(work, "dl"))
         ck.eq(open(local).read(), "from C\n", "C run artifact c.txt")
-        ck.eq(sorted(x.info.run_id for x in c.search_runs([eid])),
+        ck.eq(sorted(x.info.run_id for x in c.search_runs([eid])),  # active runs only
               sorted([crid] + ([rid] if eid == ids["py-simple"] else [])), f"runs of {n[:40]!r}")
 
     pr = c.get_run(rid)

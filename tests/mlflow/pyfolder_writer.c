@@ -2,7 +2,10 @@
    MLflow 3.18 wrote, finds each experiment by name, starts a run in it by name
    (must reuse, not duplicate), and reopens a Python-created run by id to append.
    cases file lines:  E <hex name> <expected id>   |   R <run id>
-   prints:            E <hex name> <new run id>     |   R <run id> done
+                      D <hex name>  (deleted by Python: MLL_ERR_EXPERIMENT_DELETED)
+                      N <hex name>  (renamed away by Python: not found)
+                      X <run id>    (deleted run: reopening is MLL_ERR_INVALID_STATE)
+   prints:            E <hex name> <new run id>     |   R <run id> done   |   <kind> ok
    usage: pyfolder_writer <root> <cases.txt> */
 #define _POSIX_C_SOURCE 200809L
 #define MLFLOW_LITE_IMPLEMENTATION
@@ -56,6 +59,28 @@ int main(int argc, char **argv) {
             MLT_OK(mll_log_text(run, "appended by C\n", "c/appended.txt"));
             MLT_OK(mll_end_run(run, MLL_RUN_KILLED));
             printf("R %s done\n", a);
+        } else if (line[0] == 'D' || line[0] == 'N') {
+            char *name = mlt_unhex(a, NULL), id[64];
+            mll_run_desc rd = {0};
+            mll_run *run = NULL;
+            mll_result r = mll_get_experiment_id(st, name, id, sizeof id);
+            /* "finds an active experiment": a deleted one may also say why */
+            if (!(r == MLL_ERR_NOT_FOUND || (line[0] == 'D' && r == MLL_ERR_EXPERIMENT_DELETED)))
+                mlt_die("mll_get_experiment_id(%s) gave %d (%s)", a, (int)r, mll_strerror(r));
+            if (line[0] == 'D') {
+                rd.experiment_name = name;
+                MLT_EXPECT(mll_start_run(&run, st, &rd), MLL_ERR_EXPERIMENT_DELETED);
+                if (run) mlt_die("run handle returned for a deleted experiment");
+            }
+            printf("%c ok\n", line[0]);
+            free(name);
+        } else if (line[0] == 'X') {
+            mll_run_desc rd = {0};
+            mll_run *run = NULL;
+            rd.run_id = a;
+            MLT_EXPECT(mll_start_run(&run, st, &rd), MLL_ERR_INVALID_STATE);
+            if (run) mlt_die("run handle returned for a deleted run");
+            printf("X ok\n");
         } else {
             mlt_die("bad line '%s'", line);
         }
