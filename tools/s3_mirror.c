@@ -450,7 +450,7 @@ static int mir_plan_and_run(mirror *m)
             mir_report(m, what, &err);
             return m->exit_code;
         }
-        qsort(m->r, m->nr, sizeof *m->r, mir_robj_cmp);
+        if (m->nr > 1) qsort(m->r, m->nr, sizeof *m->r, mir_robj_cmp);
         verbosef("%zu local files (%zu without a fresh record), %zu objects under s3://%s/%s", m->nf, nstale, m->nr,
                  m->bucket, m->prefix);
         if (m->o->delete_extra) {

@@ -86,7 +86,7 @@ int s3rec_load(s3rec *r, const char *path)
     free(line);
     fclose(f);
     /* equal paths sort by position in the file; the last one wins */
-    qsort(r->v, r->n, sizeof *r->v, s3rec_cmp_seq);
+    if (r->n > 1) qsort(r->v, r->n, sizeof *r->v, s3rec_cmp_seq);
     for (i = 0, w = 0; i < r->n; i++) {
         if (w > 0 && strcmp(r->v[w - 1].rel, r->v[i].rel) == 0) {
             free(r->v[w - 1].rel);
