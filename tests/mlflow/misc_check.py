@@ -8,6 +8,8 @@ interval (mlflow_flush_interval): points reach the file within the default flush
          interval without mll_flush (MLflow reads them from the live run).
 churn    (mlflow_concurrent_reader): MLflow reads while the C side rewrites every
          file it reads; no read may fail.
+diskfull (mlflow_disk_full): injected partial writes + ENOSPC; MLflow reads every
+         point once, in order; failed params are absent.
 env      (mlflow_env_launch): as launched by `mlflow run`: MLFLOW_TRACKING_URI +
          MLFLOW_RUN_ID (or MLFLOW_EXPERIMENT_NAME) with NULL descs.
 nogit    (mlflow_no_git): a program outside any git work tree writes no
@@ -21,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mlt_common import Checker, check_judge, fresh_dir, git_info, parse_args, run, writer_env
+from mlt_common import Checker, check_judge, fresh_dir, git_info, leftovers, parse_args, run, writer_env
 
 from mlflow.tracking import MlflowClient
 
@@ -135,6 +137,32 @@ def churn(a, ck, work):
     print(f"{reads} run reads during the writes, {len(errors)} errors")
 
 
+def diskfull(a, ck, work):
+    """Disk full (partial write + ENOSPC) on metric appends and on every write in some
+    rounds: MLflow reads every point exactly once, in order, no torn line; a param
+    whose write failed is absent (not empty, not partial); nothing is left behind."""
+    root = os.path.join(work, "mlruns")
+    p = run([a.bins["writer"], "diskfull", root], env=writer_env())
+    lines = [ln.split() for ln in p.stdout.decode().splitlines()]
+    params = {x[1] for x in lines if x[0] == "param"}
+    n = next(int(x[1]) for x in lines if x[0] == "points")
+    print(" ".join(lines[-1]))
+    c = MlflowClient(tracking_uri=root)
+    e = c.get_experiment_by_name("disk full")
+    (r,) = c.search_runs([e.experiment_id])
+    rid = r.info.run_id
+    for key, odd in (("m", 1), ("nested/m", 0)):
+        hist = [(m.value, m.step) for m in c.get_metric_history(rid, key)]
+        want = [(float(i), i) for i in range(n) if (i % 50) % 2 == odd]
+        ck.eq(len(hist), len(want), f"{key}: points")
+        ck.true(hist == want, f"{key}: points not exactly once and in order")
+    got = c.get_run(rid).data.params
+    ck.eq(set(got), params, "params: exactly the ones whose mll_log_param succeeded")
+    ck.true(all(v == "value" for v in got.values()), "params: no partial value")
+    ck.eq(r.info.status, "FINISHED", "run status")
+    ck.eq(leftovers(root), [], "temp files left behind")
+
+
 def env(a, ck, work):
     """Like `mlflow run` launching a C program: Python MLflow creates the run and passes
     MLFLOW_TRACKING_URI (file: URI) + MLFLOW_RUN_ID; the C program uses NULL descs."""
@@ -170,7 +198,7 @@ def main():
     check_judge()
     ck = Checker(f"misc ({a.mode})")
     work = fresh_dir(a.work, a.mode)
-    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn}[a.mode](a, ck, work)
+    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull}[a.mode](a, ck, work)
     ck.finish()
 
 

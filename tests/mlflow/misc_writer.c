@@ -10,10 +10,15 @@
    churn <root> <seconds>: rewrites everything MLflow reads (run names, tags, params,
        metrics, experiment tags, new runs, end/reopen) in a loop while the checker
        reads concurrently; prints "started" once the first run exists.
+   diskfull <root>: fs hooks inject "disk full" (a partial write, then ENOSPC) into
+       metric appends and into every other write in some rounds; prints the params
+       that were logged successfully ("param <key>") and "points <n>".
    env -: NULL descs everywhere: root, experiment and run come from MLFLOW_* (as
        when `mlflow run` launches a C program); logs into that run. */
 #define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 #define MLFLOW_LITE_IMPLEMENTATION
 #include "mlflow_lite.h"
 #include "mlt.h"
@@ -36,6 +41,55 @@ static void *work(void *arg) {
         if (i % 9973 == 0) MLT_OK(mll_flush(w->run));
     }
     return NULL;
+}
+
+/* ---- fault injection for diskfull ------------------------------------------- */
+enum { FAULT_NONE, FAULT_APPEND, FAULT_ALL };
+static int fault_mode;
+static uint64_t fault_rng = 7;
+static unsigned char append_fd[4096];
+static long injected;
+
+static mll_result fault_open(const char *path, mll_open_mode mode, intptr_t *h, void *ud) {
+    int flags = mode == MLL_OPEN_READ ? O_RDONLY
+              : mode == MLL_OPEN_APPEND ? O_WRONLY | O_APPEND | O_CREAT
+              : mode == MLL_OPEN_CREATE_EXCL ? O_WRONLY | O_CREAT | O_EXCL
+              : O_WRONLY | O_CREAT | O_TRUNC;
+    int fd = open(path, flags, 0666);
+    (void)ud;
+    if (fd < 0) return errno == EEXIST ? MLL_ERR_EXISTS : errno == ENOENT ? MLL_ERR_NOT_FOUND : MLL_ERR_IO;
+    if (fd < (int)sizeof append_fd) append_fd[fd] = mode == MLL_OPEN_APPEND;
+    *h = fd;
+    return MLL_OK;
+}
+
+static mll_result fault_write(intptr_t h, const void *buf, size_t n, size_t *written, void *ud) {
+    size_t done = 0;
+    int is_append = h >= 0 && h < (intptr_t)sizeof append_fd && append_fd[h];
+    (void)ud;
+    if (n > 0 && (fault_mode == FAULT_ALL || (fault_mode == FAULT_APPEND && is_append))) {
+        size_t part = (size_t)(mlt_rand(&fault_rng) % n); /* a partial write, then ENOSPC */
+        while (done < part) {
+            ssize_t r = write((int)h, (const char *)buf + done, part - done);
+            if (r <= 0) break;
+            done += (size_t)r;
+        }
+        *written = done;
+        injected++;
+        errno = ENOSPC;
+        return MLL_ERR_NO_SPACE;
+    }
+    while (done < n) {
+        ssize_t r = write((int)h, (const char *)buf + done, n - done);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            *written = done;
+            return MLL_ERR_IO;
+        }
+        done += (size_t)r;
+    }
+    *written = done;
+    return MLL_OK;
 }
 
 int main(int argc, char **argv) {
@@ -116,6 +170,34 @@ int main(int argc, char **argv) {
             }
             i++;
         }
+    } else if (strcmp(argv[1], "diskfull") == 0) {
+        long i = 0, r;
+        int k;
+        sd.fs.open = fault_open;
+        sd.fs.write = fault_write;
+        sd.no_flush_thread = 1;
+        sd.flush_interval_ms = 1000000;
+        MLT_OK(mll_open(&st, &sd));
+        rd.experiment_name = "disk full";
+        MLT_OK(mll_start_run(&run, st, &rd));
+        for (r = 0; r < 300; r++) {
+            char key[32];
+            mll_result res;
+            fault_mode = r % 3 == 1 ? FAULT_APPEND : r % 6 == 2 ? FAULT_ALL : FAULT_NONE;
+            for (k = 0; k < 50; k++, i++) {
+                res = mll_log_metric_at(run, k % 2 ? "m" : "nested/m", (double)i, i, 1700000000000LL + i);
+                if (res != MLL_OK) mlt_die("log_metric in round %ld: %s", r, mll_strerror(res));
+            }
+            snprintf(key, sizeof key, "p%ld", r);
+            res = mll_log_param(run, key, "value");
+            if (res == MLL_OK) printf("param %s\n", key);
+            else if (fault_mode != FAULT_ALL) mlt_die("log_param %s without an injected fault: %s", key, mll_strerror(res));
+            res = mll_flush(run);
+            if (fault_mode == FAULT_NONE && res != MLL_OK) mlt_die("flush after recovery (round %ld): %s", r, mll_strerror(res));
+            if (fault_mode != FAULT_NONE && res == MLL_OK) mlt_die("flush reported success during disk full (round %ld)", r);
+        }
+        fault_mode = FAULT_NONE;
+        printf("points %ld injected %ld\n", i, injected);
     } else if (strcmp(argv[1], "env") == 0) {
         MLT_OK(mll_open(&st, NULL));
         MLT_OK(mll_start_run(&run, st, NULL));
