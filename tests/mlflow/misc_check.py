@@ -146,7 +146,7 @@ def diskfull(a, ck, work):
     lines = [ln.split() for ln in p.stdout.decode().splitlines()]
     params = {x[1] for x in lines if x[0] == "param"}
     n = next(int(x[1]) for x in lines if x[0] == "points")
-    print(" ".join(lines[-1]))
+    print(next(" ".join(x) for x in lines if x[0] == "points"))
     c = MlflowClient(tracking_uri=root)
     e = c.get_experiment_by_name("disk full")
     (r,) = c.search_runs([e.experiment_id])
