@@ -128,6 +128,7 @@ int rest_call(http_client *h, const rest_ctx *c, const char *method, const char 
     rq.body_len = body ? strlen(body) : 0;
     rq.bearer = c->bearer;
     rq.userpwd = c->userpwd;
+    rq.no_retry = c->no_retry;
     rc = http_do(h, &rq, &rs);
     curl_slist_free_all(hdrs);
     sb_free(&url);

@@ -14,6 +14,7 @@ typedef struct rest_ctx {
     const char *bearer;          /* MLFLOW_TRACKING_TOKEN / Databricks PAT */
     const char *userpwd;         /* basic auth "user:pass" */
     int databricks;
+    int no_retry;                /* one attempt only (non-idempotent calls) */
 } rest_ctx;
 
 typedef struct rest_err {

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 enum { BATCH_MAX_ITEMS = 1000, BATCH_MAX_PARAMS = 100, BATCH_MAX_TAGS = 100, BATCH_MAX_BYTES = 900 * 1024 };
 
@@ -497,10 +498,32 @@ static int execute_run(ctx *x, http_client *h, const scan_run *r, size_t ei, cJS
             if (rest_restore_run(h, &x->rc, rid, &re) != 0) goto rest_fail;
         }
         if (f == 0) {
-            if (rest_create_run(h, &x->rc, x->remote_exp[ei], r->user_id, r->run_name, r->start_time, SYNC_TAG, r->id,
-                                &rid, &auri, &re) != 0)
-                goto rest_fail;
-            created = 1;
+            /* runs/create is not idempotent: never retry it blindly. After an ambiguous
+               failure (transport error, 408/429/5xx) search for the sync tag first. */
+            rest_ctx once = x->rc;
+            unsigned seed = (unsigned)(size_t)r;
+            int k;
+            once.no_retry = 1;
+            for (k = 0;; k++) {
+                if (rest_create_run(h, &once, x->remote_exp[ei], r->user_id, r->run_name, r->start_time, SYNC_TAG,
+                                    r->id, &rid, &auri, &re) == 0) {
+                    created = 1;
+                    break;
+                }
+                if (k >= 5 || !http_classify(re.status ? CURLE_OK : (CURLcode)re.curl_code, re.status)) goto rest_fail;
+                warnf("run %s: runs/create failed (%s); checking whether the run was created anyway", r->id,
+                      rest_errstr(&re, ebuf, sizeof ebuf));
+                {
+                    struct timespec ts;
+                    long ms = http_backoff_ms(k + 1, &seed);
+                    ts.tv_sec = ms / 1000;
+                    ts.tv_nsec = (ms % 1000) * 1000000L;
+                    nanosleep(&ts, NULL);
+                }
+                f = rest_find_run(h, &x->rc, x->remote_exp[ei], SYNC_TAG, r->id, &rid, &auri, &deleted, &re);
+                if (f < 0) goto rest_fail;
+                if (f == 1) break;
+            }
         }
     }
 

@@ -6,8 +6,9 @@ upstream (a real mlflow server) and records (method, path, body bytes).
 
 Threaded, HTTP/1.1 keep-alive on the client side (so the tool's connection
 reuse is exercised), 127.0.0.1 only. It also offers fault injection:
-p.fail_next = [(status, retry_after), ...] answers the next requests with
-those statuses without forwarding them."""
+p.fail_next = [(status, retry_after[, forward_first[, path_part]]), ...]
+answers the next (matching) requests with those statuses; with
+forward_first the request reaches the server and only the answer is lost."""
 import http.client
 import http.server
 import threading
@@ -27,18 +28,31 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         with srv.lock:
             srv.requests.append((self.command, self.path, len(body)))
             srv.auth.append(self.headers.get("Authorization"))
-            fail = srv.fail_next.pop(0) if srv.fail_next else None
+            fail = None
+            for i, rule in enumerate(srv.fail_next):
+                if len(rule) < 4 or rule[3] in self.path:
+                    fail = srv.fail_next.pop(i)
+                    break
+        if fail and len(fail) > 2 and fail[2]:
+            # forward first, then lose the answer: the "ambiguous failure" of a non-idempotent POST
+            self._forward(body, n, lost=fail)
+            return
         if fail:
-            status, retry_after = fail
+            status, retry_after = fail[0], fail[1]
             self.send_response(status)
             if retry_after is not None:
                 self.send_header("Retry-After", str(retry_after))
-            msg = b'{"error_code":"TEMPORARILY_UNAVAILABLE","message":"injected"}'
+            code = {400: "INVALID_PARAMETER_VALUE", 429: "REQUEST_LIMIT_EXCEEDED"}.get(status, "TEMPORARILY_UNAVAILABLE")
+            msg = ('{"error_code":"%s","message":"injected by the test proxy"}' % code).encode()
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(msg)))
             self.end_headers()
             self.wfile.write(msg)
             return
+        self._forward(body, n)
+
+    def _forward(self, body, n, lost=None):
+        srv = self.server
         u = urllib.parse.urlsplit(srv.upstream)
         conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "expect")}
@@ -56,6 +70,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         finally:
             conn.close()
+        if lost:
+            msg = b"bad gateway (injected after forwarding)"
+            self.send_response(lost[0])
+            self.send_header("Content-Length", str(len(msg)))
+            self.end_headers()
+            self.wfile.write(msg)
+            return
         self.send_response(r.status)
         for k, v in r.getheaders():
             if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
