@@ -63,6 +63,8 @@ STEP BY STEP
    tags validated together, all or nothing), mll_log_artifact (a file),
    mll_log_text / mll_log_bytes (memory to an artifact file),
    mll_set_experiment_tag, mll_set_run_name.
+   Model registry: mll_register_model (a run's artifact path as a new model version),
+   mll_set_model_alias, mll_transition_model_version_stage, tags and descriptions.
 4. mll_flush(run) forces buffered points to disk (they are also flushed by a
    background thread at least every flush interval, when the buffer fills, at
    mll_end_run and at mll_close).
@@ -177,6 +179,16 @@ ON-DISK LAYOUT (checked against MLflow 3.18.0)
     <root>/<exp_id>/<run_id>/tags/<key>     value, no trailing newline
     <root>/<exp_id>/<run_id>/artifacts/...  artifacts (when artifact_uri is local or
                                             not a file: URI, e.g. s3:// for a later sync)
+    <root>/models/<name>/meta.yaml          registered model (aliases: {}, creation_timestamp,
+                                            deployment_job_id, deployment_job_state,
+                                            description, last_updated_timestamp, name, workspace)
+    <root>/models/<name>/tags/<key>         registered-model tags
+    <root>/models/<name>/aliases/<alias>    version number, no newline
+    <root>/models/<name>/version-<N>/meta.yaml  creation_timestamp, current_stage, description,
+                                            last_updated_timestamp, model_id, name, run_id,
+                                            run_link, source, status: READY, storage_location,
+                                            version (int), workspace ...
+    <root>/models/<name>/version-<N>/tags/<key>
 Keys with '/' become sub-folders. Temporary files are named ".mll-tmp-*" and live
 only in run and experiment folders (never in metrics/, params/, tags/); a staging
 folder for a new experiment is "<root>/.mll-stage-*.trash", which MLflow skips.
@@ -503,6 +515,62 @@ MLL_API mll_result mll_log_artifact(mll_run *run, const char *local_path, const 
 MLL_API mll_result mll_log_text(mll_run *run, const char *text, const char *artifact_file);
 MLL_API mll_result mll_log_bytes(mll_run *run, const void *data, size_t size,
                                  const char *artifact_file);
+
+/* ---- model registry (<root>/models, read by MLflow's registry file store) --------------
+   Names follow MLflow: model names non-blank, without '/', ':' or '%', a normalised path;
+   aliases match ^[\w-]+$ (<= 255), not "latest" nor v<digits>; tag keys as run tags,
+   registered-model tag values <= 100000 characters. Versions created at once by several
+   processes get distinct, consecutive numbers. All functions are thread-safe. */
+typedef enum mll_model_stage {
+    MLL_STAGE_NONE = 0, /* "None" */
+    MLL_STAGE_STAGING = 1,
+    MLL_STAGE_PRODUCTION = 2,
+    MLL_STAGE_ARCHIVED = 3
+} mll_model_stage;
+
+typedef struct mll_model_version_desc {
+    uint32_t _start_canary;
+    const char *source;      /* required: where the model's files are (an artifact URI) */
+    const char *run_id;      /* run that produced it, or 0 */
+    const char *run_link;    /* or 0 */
+    const char *description; /* or 0 (null) */
+    const mll_tag *tags;     /* model-version tags */
+    size_t num_tags;
+    uint32_t _end_canary;
+} mll_model_version_desc;
+
+/* Registers `artifact_path` of the run (source = <run artifact_uri>/<artifact_path>) as a
+   new version of model_name, creating the registered model if needed. *version_out (may be
+   NULL) gets the version number. As mlflow.register_model("runs:/<id>/<path>", name). */
+MLL_API mll_result mll_register_model(mll_run *run, const char *artifact_path,
+                                      const char *model_name, int *version_out);
+/* The general form: a version from any source URI. */
+MLL_API mll_result mll_create_model_version(mll_store *store, const char *model_name,
+                                            const mll_model_version_desc *desc, int *version_out);
+/* Creates the registered model if it does not exist (MLL_OK either way). */
+MLL_API mll_result mll_create_registered_model(mll_store *store, const char *model_name);
+/* description NULL writes null. */
+MLL_API mll_result mll_set_registered_model_description(mll_store *store, const char *model_name,
+                                                        const char *description);
+MLL_API mll_result mll_set_model_version_description(mll_store *store, const char *model_name,
+                                                     int version, const char *description);
+MLL_API mll_result mll_set_registered_model_tag(mll_store *store, const char *model_name,
+                                                const char *key, const char *value);
+MLL_API mll_result mll_delete_registered_model_tag(mll_store *store, const char *model_name,
+                                                   const char *key);
+MLL_API mll_result mll_set_model_version_tag(mll_store *store, const char *model_name, int version,
+                                             const char *key, const char *value);
+MLL_API mll_result mll_delete_model_version_tag(mll_store *store, const char *model_name,
+                                                int version, const char *key);
+/* Points alias (e.g. "champion") at a version; MLL_ERR_NOT_FOUND if the version is missing. */
+MLL_API mll_result mll_set_model_alias(mll_store *store, const char *model_name, const char *alias,
+                                       int version);
+MLL_API mll_result mll_delete_model_alias(mll_store *store, const char *model_name, const char *alias);
+/* Moves a version to a stage; archive_existing (only for Staging/Production) moves the other
+   versions in that stage to Archived, as MLflow does. */
+MLL_API mll_result mll_transition_model_version_stage(mll_store *store, const char *model_name,
+                                                      int version, mll_model_stage stage,
+                                                      int archive_existing);
 
 /* ---- formatting (exposed for tests and for callers who want MLflow's spelling) ---- */
 /* Python's repr(float) of v, exactly (shortest digits that read back as v, the closest of
@@ -4061,6 +4129,514 @@ fail:
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log artifact", local_path);
     mll__unlock(&run->lock);
     return r;
+}
+
+/* >>registry ------------------------------------------------------------------- */
+/* Replaces the top-level entry `key` of a YAML mapping (with its continuation lines) by
+   `line` ("key: value\n"), or inserts it in sorted position: the other entries, whoever
+   wrote them, are kept byte for byte. */
+MLL__PRIVATE mll_result mll__yaml_set_entry(const mll_allocator *a, const char *doc, const char *key,
+                                            const char *line, mll__buf *out) {
+    const char *p = doc;
+    size_t kl = strlen(key);
+    int done = 0;
+    mll_result r = MLL_OK;
+    out->len = 0;
+    r = mll__buf_reserve(a, out, strlen(doc) + strlen(line) + 1);
+    if (r != MLL_OK) return r;
+    out->data[0] = '\0';
+    while (*p && r == MLL_OK) {
+        const char *start = p, *end = p;
+        int is_key = 0, cmp = 1;
+        /* one entry: its first line and the indented or empty lines after it */
+        while (*end && *end != '\n') end++;
+        if (*end) end++;
+        while (*end == ' ' || *end == '\t' || *end == '\n') {
+            const char *q = end;
+            while (*q && *q != '\n') q++;
+            if (*q) q++;
+            end = q;
+        }
+        if (*start != ' ' && *start != '#' && *start != '\n') {
+            is_key = strncmp(start, key, kl) == 0 && start[kl] == ':';
+            if (!is_key) {
+                const char *colon = strchr(start, ':');
+                size_t n = colon ? (size_t)(colon - start) : 0;
+                cmp = strncmp(start, key, n < kl ? n : kl);
+                if (cmp == 0) cmp = n < kl ? -1 : 1;
+            }
+        }
+        if (!done && (is_key || cmp > 0)) {
+            r = mll__buf_puts(a, out, line);
+            done = 1;
+        }
+        if (!is_key && r == MLL_OK) r = mll__buf_append(a, out, start, (size_t)(end - start));
+        p = end;
+    }
+    if (!done && r == MLL_OK) r = mll__buf_puts(a, out, line);
+    return r;
+}
+
+/* Rewrites entries of <dir>/meta.yaml (pairs key, yaml line; NULL-terminated) atomically. */
+MLL__PRIVATE mll_result mll__meta_update(mll_store *s, const char *dir, const char *const *kv) {
+    char meta[MLL_MAX_PATH];
+    mll__buf doc = {NULL, 0, 0}, out = {NULL, 0, 0};
+    mll_result r = mll__path(meta, dir, "meta.yaml", NULL);
+    if (r == MLL_OK) r = mll__read_file(s, meta, &doc);
+    for (; r == MLL_OK && kv[0]; kv += 2) {
+        r = mll__yaml_set_entry(mll__A(s), doc.data, kv[0], kv[1], &out);
+        if (r == MLL_OK) {
+            mll__buf t = doc;
+            doc = out;
+            out = t;
+        }
+    }
+    if (r == MLL_OK) r = mll__write_atomic(s, dir, meta, doc.data, doc.len, MLL__REPLACE);
+    mll__buf_free(mll__A(s), &doc);
+    mll__buf_free(mll__A(s), &out);
+    return r;
+}
+
+/* "key: <int>\n" or "key: \"str\"\n" / "key: null\n" into buf. */
+MLL__PRIVATE mll_result mll__yaml_line_int(const mll_allocator *a, mll__buf *b, const char *key, int64_t v) {
+    b->len = 0;
+    return mll__yaml_put_int(a, b, key, v);
+}
+MLL__PRIVATE mll_result mll__yaml_line_str(const mll_allocator *a, mll__buf *b, const char *key, const char *v) {
+    b->len = 0;
+    return v ? mll__yaml_put_str(a, b, key, v) : mll__yaml_put_raw(a, b, key, "null");
+}
+
+MLL__PRIVATE mll_result mll__validate_model_name(const char *name) {
+    size_t n, chars;
+    if (!name) return MLL_ERR_INVALID_ARGUMENT;
+    n = strlen(name);
+    chars = mll__utf8_chars(name, n);
+    if (chars == (size_t)-1) return MLL_ERR_INVALID_UTF8;
+    if (chars == 0 || mll__blank_name(name) || strchr(name, '/') || strchr(name, ':') ||
+        strchr(name, '%') || strchr(name, '\\') || strcmp(name, ".") == 0 || strncmp(name, "..", 2) == 0)
+        return MLL_ERR_INVALID_NAME;
+    return MLL_OK;
+}
+
+/* Aliases: ^[\w\-]+$, <= 255 characters, not "latest" (any case) nor v<digits>. */
+MLL__PRIVATE mll_result mll__validate_alias(const char *alias) {
+    size_t n, i = 0, chars = 0;
+    if (!alias) return MLL_ERR_INVALID_ARGUMENT;
+    n = strlen(alias);
+    if (n == 0) return MLL_ERR_INVALID_NAME;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = mll__utf8_decode((const unsigned char *)alias + i, n - i, &cp);
+        if (!l) return MLL_ERR_INVALID_UTF8;
+        if (!mll__is_word_codepoint(cp) && cp != '-') return MLL_ERR_INVALID_NAME;
+        i += l;
+        chars++;
+    }
+    if (chars > 255) return MLL_ERR_VALUE_TOO_LONG;
+    if (n == 6 && (alias[0] | 32) == 'l' && (alias[1] | 32) == 'a' && (alias[2] | 32) == 't' &&
+        (alias[3] | 32) == 'e' && (alias[4] | 32) == 's' && (alias[5] | 32) == 't')
+        return MLL_ERR_INVALID_NAME;
+    if ((alias[0] == 'v' || alias[0] == 'V') && n > 1 && mll__all_digits(alias + 1)) return MLL_ERR_INVALID_NAME;
+    return MLL_OK;
+}
+
+MLL__PRIVATE mll_result mll__model_dir(mll_store *s, const char *name, char *dir) {
+    char models[MLL_MAX_PATH];
+    mll_result r = mll__validate_model_name(name);
+    if (r == MLL_OK) r = mll__path(models, s->root, "models", NULL);
+    if (r == MLL_OK) r = mll__path(dir, models, name, NULL);
+    return r;
+}
+
+MLL__PRIVATE mll_result mll__version_dir(mll_store *s, const char *name, int version, char *dir) {
+    char model[MLL_MAX_PATH], vname[32];
+    mll_result r = mll__model_dir(s, name, model);
+    if (r != MLL_OK) return r;
+    if (version < 1) return MLL_ERR_INVALID_VALUE;
+    mll__snprintf(vname, sizeof(vname), "version-%d", version);
+    r = mll__path(dir, model, vname, "meta.yaml");
+    if (r == MLL_OK && !mll__exists(s, dir, NULL)) r = MLL_ERR_NOT_FOUND;
+    if (r == MLL_OK) *strrchr(dir, '/') = '\0';
+    return r;
+}
+
+/* Builds a folder holding one meta.yaml under "<root>/.mll-stage-*.trash" (a name both of
+   MLflow's stores skip) and renames it to target: the target appears complete or not at
+   all, and the rename fails with MLL_ERR_EXISTS when someone else got there first. */
+MLL__PRIVATE mll_result mll__publish_dir(mll_store *s, const char *target, const mll__buf *meta) {
+    char stage[MLL_MAX_PATH], file[MLL_MAX_PATH], sname[64];
+    uint64_t rnd;
+    intptr_t h;
+    mll_result r, rc;
+    mll__os_random(&rnd, sizeof(rnd));
+    mll__snprintf(sname, sizeof(sname), ".mll-stage-%ld-%016llx.trash", mll__os_pid(), (unsigned long long)rnd);
+    r = mll__path(stage, s->root, sname, NULL);
+    if (r == MLL_OK) r = mll__path(file, stage, "meta.yaml", NULL);
+    if (r == MLL_OK) r = MLL__FS(s)->mkdir(stage, MLL__FS(s)->user_data);
+    if (r != MLL_OK) return r;
+    r = MLL__FS(s)->open(file, MLL_OPEN_CREATE_EXCL, &h, MLL__FS(s)->user_data);
+    if (r == MLL_OK) {
+        r = mll__write_all(s, h, meta->data, meta->len);
+        if (r == MLL_OK && s->desc.durability == MLL_DURABILITY_FSYNC) r = MLL__FS(s)->sync(h, MLL__FS(s)->user_data);
+        rc = MLL__FS(s)->close(h, MLL__FS(s)->user_data);
+        if (r == MLL_OK) r = rc;
+    }
+    if (r == MLL_OK) r = MLL__FS(s)->rename(stage, target, MLL__FS(s)->user_data);
+    if (r != MLL_OK) {
+        MLL__FS(s)->remove(file, MLL__FS(s)->user_data);
+        MLL__FS(s)->remove(stage, MLL__FS(s)->user_data);
+    }
+    return r;
+}
+
+MLL__PRIVATE mll_result mll__model_get_or_create(mll_store *s, const char *name, char *dir) {
+    char models[MLL_MAX_PATH], meta[MLL_MAX_PATH];
+    mll__buf doc = {NULL, 0, 0};
+    const mll_allocator *a = mll__A(s);
+    int64_t now = mll__os_now_ms();
+    mll_result r = mll__model_dir(s, name, dir);
+    if (r == MLL_OK) r = mll__path(meta, dir, "meta.yaml", NULL);
+    if (r != MLL_OK) return r;
+    if (mll__exists(s, meta, NULL)) return MLL_OK;
+    r = mll__path(models, s->root, "models", NULL);
+    if (r == MLL_OK) r = mll__mkdir(s, models);
+    if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "aliases", "{}");
+    if (r == MLL_OK) r = mll__yaml_put_int(a, &doc, "creation_timestamp", now);
+    if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "deployment_job_id", "null");
+    if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "deployment_job_state", "null");
+    if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "description", "null");
+    if (r == MLL_OK) r = mll__yaml_put_int(a, &doc, "last_updated_timestamp", now);
+    if (r == MLL_OK) r = mll__yaml_put_str(a, &doc, "name", name);
+    if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "workspace", "default");
+    if (r == MLL_OK) {
+        r = mll__publish_dir(s, dir, &doc);
+        if (r == MLL_ERR_EXISTS && mll__exists(s, meta, NULL)) r = MLL_OK; /* created meanwhile */
+    }
+    mll__buf_free(a, &doc);
+    return r;
+}
+
+MLL__PRIVATE mll_result mll__model_touch(mll_store *s, const char *model_dir, int64_t now) {
+    mll__buf line = {NULL, 0, 0};
+    const char *kv[3];
+    mll_result r = mll__yaml_line_int(mll__A(s), &line, "last_updated_timestamp", now);
+    kv[0] = "last_updated_timestamp";
+    kv[1] = line.data;
+    kv[2] = NULL;
+    if (r == MLL_OK) r = mll__meta_update(s, model_dir, kv);
+    mll__buf_free(mll__A(s), &line);
+    return r;
+}
+
+typedef struct mll__max_version_ctx {
+    int max;
+} mll__max_version_ctx;
+MLL__PRIVATE int mll__max_version_cb(const char *entry, int is_dir, void *vctx) {
+    mll__max_version_ctx *c = (mll__max_version_ctx *)vctx;
+    if (is_dir && strncmp(entry, "version-", 8) == 0 && mll__all_digits(entry + 8) && strlen(entry + 8) < 9) {
+        int v = atoi(entry + 8);
+        if (v > c->max) c->max = v;
+    }
+    return 0;
+}
+
+MLL__PUBLIC mll_result mll_create_registered_model(mll_store *store, const char *model_name) {
+    char dir[MLL_MAX_PATH];
+    mll_result r;
+    if (!store || !model_name) return MLL_ERR_INVALID_ARGUMENT;
+    r = mll__model_get_or_create(store, model_name, dir);
+    return r == MLL_OK ? r : mll__store_fail(store, r, "create registered model", model_name);
+}
+
+MLL__PUBLIC mll_result mll_create_model_version(mll_store *store, const char *model_name,
+                                                const mll_model_version_desc *desc, int *version_out) {
+    const mll_allocator *a;
+    char dir[MLL_MAX_PATH], target[MLL_MAX_PATH];
+    mll__max_version_ctx mx;
+    mll__buf doc = {NULL, 0, 0};
+    int64_t now;
+    int version, attempt;
+    size_t i;
+    mll_result r;
+    if (version_out) *version_out = 0;
+    if (!store || !model_name || !desc || !desc->source) return MLL_ERR_INVALID_ARGUMENT;
+    a = mll__A(store);
+    r = mll__validate_model_name(model_name);
+    if (r == MLL_OK) r = mll__validate_value(desc->source, 65535);
+    if (r == MLL_OK && desc->run_id) r = mll__validate_id(desc->run_id, 256);
+    if (r == MLL_OK && desc->run_link) r = mll__validate_value(desc->run_link, 65535);
+    if (r == MLL_OK && desc->description) r = mll__validate_value(desc->description, 65535);
+    if (r == MLL_OK && desc->num_tags && !desc->tags) r = MLL_ERR_INVALID_ARGUMENT;
+    for (i = 0; r == MLL_OK && i < desc->num_tags; i++) {
+        r = desc->tags[i].key && desc->tags[i].value ? mll__validate_key(desc->tags[i].key) : MLL_ERR_INVALID_ARGUMENT;
+        if (r == MLL_OK) r = mll__validate_value(desc->tags[i].value, (size_t)-2);
+    }
+    if (r == MLL_OK) r = mll__model_get_or_create(store, model_name, dir);
+    if (r != MLL_OK) return mll__store_fail(store, r, "create model version", model_name);
+    mx.max = 0;
+    r = MLL__FS(store)->list(dir, mll__max_version_cb, &mx, MLL__FS(store)->user_data);
+    version = mx.max + 1;
+    for (attempt = 0; r == MLL_OK && attempt < 10000; attempt++, version++, r = MLL_OK) {
+        char vname[32];
+        now = mll__os_now_ms();
+        doc.len = 0;
+        r = mll__yaml_put_int(a, &doc, "creation_timestamp", now);
+        if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "current_stage", "None");
+        if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "deployment_job_state", "null");
+        if (r == MLL_OK) r = desc->description ? mll__yaml_put_str(a, &doc, "description", desc->description)
+                                             : mll__yaml_put_raw(a, &doc, "description", "null");
+        if (r == MLL_OK) r = mll__yaml_put_int(a, &doc, "last_updated_timestamp", now);
+        if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "model_id", "null");
+        if (r == MLL_OK) r = mll__yaml_put_str(a, &doc, "name", model_name);
+        if (r == MLL_OK) r = desc->run_id ? mll__yaml_put_str(a, &doc, "run_id", desc->run_id)
+                                        : mll__yaml_put_raw(a, &doc, "run_id", "null");
+        if (r == MLL_OK) r = desc->run_link ? mll__yaml_put_str(a, &doc, "run_link", desc->run_link)
+                                          : mll__yaml_put_raw(a, &doc, "run_link", "null");
+        if (r == MLL_OK) r = mll__yaml_put_str(a, &doc, "source", desc->source);
+        if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "status", "READY");
+        if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "status_message", "null");
+        if (r == MLL_OK) r = mll__yaml_put_str(a, &doc, "storage_location", desc->source);
+        if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "user_id", "null");
+        if (r == MLL_OK) r = mll__yaml_put_int(a, &doc, "version", version);
+        if (r == MLL_OK) r = mll__yaml_put_raw(a, &doc, "workspace", "default");
+        mll__snprintf(vname, sizeof(vname), "version-%d", version);
+        if (r == MLL_OK) r = mll__path(target, dir, vname, NULL);
+        if (r == MLL_OK) r = mll__publish_dir(store, target, &doc);
+        if (r != MLL_ERR_EXISTS) break; /* claimed (or a real error); else try the next number */
+    }
+    if (r == MLL_ERR_EXISTS) r = MLL_ERR_IO; /* 10000 numbers taken under our feet */
+    mll__buf_free(a, &doc);
+    for (i = 0; r == MLL_OK && i < desc->num_tags; i++) {
+        char base[MLL_MAX_PATH], path[MLL_MAX_PATH], parent[MLL_MAX_PATH];
+        r = mll__path(base, target, "tags", NULL);
+        if (r == MLL_OK) r = mll__path(path, base, desc->tags[i].key, NULL);
+        if (r == MLL_OK) {
+            memcpy(parent, path, strlen(path) + 1);
+            *strrchr(parent, '/') = '\0';
+            r = mll__mkdirs_below(store, target, parent);
+        }
+        if (r == MLL_OK) r = mll__write_atomic(store, target, path, desc->tags[i].value, strlen(desc->tags[i].value), MLL__REPLACE);
+    }
+    if (r == MLL_OK) r = mll__model_touch(store, dir, mll__os_now_ms());
+    if (r != MLL_OK) return mll__store_fail(store, r, "create model version", model_name);
+    if (version_out) *version_out = version;
+    return MLL_OK;
+}
+
+MLL__PUBLIC mll_result mll_register_model(mll_run *run, const char *artifact_path, const char *model_name,
+                                          int *version_out) {
+    mll_model_version_desc d;
+    char *source;
+    size_t n;
+    mll_result r;
+    if (version_out) *version_out = 0;
+    if (!run || !artifact_path || !model_name) return MLL_ERR_INVALID_ARGUMENT;
+    r = mll__validate_artifact_path(artifact_path);
+    if (r != MLL_OK) return mll__store_fail(run->store, r, "register model", artifact_path);
+    n = strlen(run->artifact_uri) + strlen(artifact_path) + 2;
+    source = (char *)mll__alloc(mll__A(run->store), n);
+    if (!source) return MLL_ERR_NO_MEMORY;
+    mll__snprintf(source, n, "%s/%s", run->artifact_uri, artifact_path);
+    memset(&d, 0, sizeof(d));
+    d.source = source;
+    d.run_id = run->run_id;
+    r = mll_create_model_version(run->store, model_name, &d, version_out);
+    mll__free(mll__A(run->store), source);
+    return r;
+}
+
+/* Sets (value != NULL) or deletes a file under <dir>/<folder>/<key>, then bumps the model's
+   last_updated_timestamp as MLflow does. */
+MLL__PRIVATE mll_result mll__registry_file(mll_store *s, const char *model_dir, const char *dir,
+                                           const char *folder, const char *key, const char *value) {
+    char base[MLL_MAX_PATH], path[MLL_MAX_PATH], parent[MLL_MAX_PATH];
+    mll_result r = mll__path(base, dir, folder, NULL);
+    if (r == MLL_OK) r = mll__path(path, base, key, NULL);
+    if (r != MLL_OK) return r;
+    if (value) {
+        memcpy(parent, path, strlen(path) + 1);
+        *strrchr(parent, '/') = '\0';
+        r = mll__mkdirs_below(s, dir, parent);
+        if (r == MLL_OK) r = mll__write_atomic(s, dir, path, value, strlen(value), MLL__REPLACE);
+    } else {
+        r = MLL__FS(s)->remove(path, MLL__FS(s)->user_data);
+    }
+    if (r == MLL_OK) r = mll__model_touch(s, model_dir, mll__os_now_ms());
+    return r;
+}
+
+MLL__PRIVATE mll_result mll__model_existing(mll_store *s, const char *name, char *dir) {
+    char meta[MLL_MAX_PATH];
+    mll_result r = mll__model_dir(s, name, dir);
+    if (r == MLL_OK) r = mll__path(meta, dir, "meta.yaml", NULL);
+    if (r == MLL_OK && !mll__exists(s, meta, NULL)) r = MLL_ERR_NOT_FOUND;
+    return r;
+}
+
+MLL__PRIVATE mll_result mll__model_tag(mll_store *store, const char *name, int version, const char *key,
+                                       const char *value, const char *op) {
+    char mdir[MLL_MAX_PATH], vdir[MLL_MAX_PATH];
+    mll_result r;
+    if (!store || !name || !key) return MLL_ERR_INVALID_ARGUMENT;
+    r = mll__validate_key(key);
+    if (r == MLL_OK && value) r = mll__validate_value(value, version ? (size_t)-2 : 100000);
+    if (r == MLL_OK) r = mll__model_existing(store, name, mdir);
+    if (r == MLL_OK && version) r = mll__version_dir(store, name, version, vdir);
+    if (r == MLL_OK) r = mll__registry_file(store, mdir, version ? vdir : mdir, "tags", key, value);
+    return r == MLL_OK ? r : mll__store_fail(store, r, op, key);
+}
+
+MLL__PUBLIC mll_result mll_set_registered_model_tag(mll_store *store, const char *model_name, const char *key,
+                                                    const char *value) {
+    if (!value) return MLL_ERR_INVALID_ARGUMENT;
+    return mll__model_tag(store, model_name, 0, key, value, "set registered model tag");
+}
+MLL__PUBLIC mll_result mll_delete_registered_model_tag(mll_store *store, const char *model_name, const char *key) {
+    return mll__model_tag(store, model_name, 0, key, NULL, "delete registered model tag");
+}
+MLL__PUBLIC mll_result mll_set_model_version_tag(mll_store *store, const char *model_name, int version,
+                                                 const char *key, const char *value) {
+    if (!value || version < 1) return MLL_ERR_INVALID_ARGUMENT;
+    return mll__model_tag(store, model_name, version, key, value, "set model version tag");
+}
+MLL__PUBLIC mll_result mll_delete_model_version_tag(mll_store *store, const char *model_name, int version,
+                                                    const char *key) {
+    if (version < 1) return MLL_ERR_INVALID_ARGUMENT;
+    return mll__model_tag(store, model_name, version, key, NULL, "delete model version tag");
+}
+
+MLL__PUBLIC mll_result mll_set_model_alias(mll_store *store, const char *model_name, const char *alias,
+                                           int version) {
+    char mdir[MLL_MAX_PATH], vdir[MLL_MAX_PATH], num[16];
+    mll_result r;
+    if (!store || !model_name || !alias) return MLL_ERR_INVALID_ARGUMENT;
+    r = mll__validate_alias(alias);
+    if (r == MLL_OK) r = mll__model_existing(store, model_name, mdir);
+    if (r == MLL_OK) r = mll__version_dir(store, model_name, version, vdir);
+    num[mll__fmt_i64(version, num)] = '\0';
+    if (r == MLL_OK) r = mll__registry_file(store, mdir, mdir, "aliases", alias, num);
+    return r == MLL_OK ? r : mll__store_fail(store, r, "set model alias", alias);
+}
+
+MLL__PUBLIC mll_result mll_delete_model_alias(mll_store *store, const char *model_name, const char *alias) {
+    char mdir[MLL_MAX_PATH];
+    mll_result r;
+    if (!store || !model_name || !alias) return MLL_ERR_INVALID_ARGUMENT;
+    r = mll__validate_alias(alias);
+    if (r == MLL_OK) r = mll__model_existing(store, model_name, mdir);
+    if (r == MLL_OK) r = mll__registry_file(store, mdir, mdir, "aliases", alias, NULL);
+    return r == MLL_OK ? r : mll__store_fail(store, r, "delete model alias", alias);
+}
+
+MLL__PRIVATE mll_result mll__set_description(mll_store *s, const char *name, int version, const char *description) {
+    char mdir[MLL_MAX_PATH], vdir[MLL_MAX_PATH];
+    mll__buf l1 = {NULL, 0, 0}, l2 = {NULL, 0, 0};
+    const char *kv[5];
+    int64_t now = mll__os_now_ms();
+    mll_result r = description ? mll__validate_value(description, 65535) : MLL_OK;
+    if (r == MLL_OK) r = mll__model_existing(s, name, mdir);
+    if (r == MLL_OK && version) r = mll__version_dir(s, name, version, vdir);
+    if (r == MLL_OK) r = mll__yaml_line_str(mll__A(s), &l1, "description", description);
+    if (r == MLL_OK) r = mll__yaml_line_int(mll__A(s), &l2, "last_updated_timestamp", now);
+    kv[0] = "description";
+    kv[1] = l1.data;
+    kv[2] = "last_updated_timestamp";
+    kv[3] = l2.data;
+    kv[4] = NULL;
+    if (r == MLL_OK) r = mll__meta_update(s, version ? vdir : mdir, kv);
+    if (r == MLL_OK && version) r = mll__model_touch(s, mdir, now);
+    mll__buf_free(mll__A(s), &l1);
+    mll__buf_free(mll__A(s), &l2);
+    return r == MLL_OK ? r : mll__store_fail(s, r, "set description", name);
+}
+
+MLL__PUBLIC mll_result mll_set_registered_model_description(mll_store *store, const char *model_name,
+                                                            const char *description) {
+    if (!store || !model_name) return MLL_ERR_INVALID_ARGUMENT;
+    return mll__set_description(store, model_name, 0, description);
+}
+MLL__PUBLIC mll_result mll_set_model_version_description(mll_store *store, const char *model_name, int version,
+                                                         const char *description) {
+    if (!store || !model_name || version < 1) return MLL_ERR_INVALID_ARGUMENT;
+    return mll__set_description(store, model_name, version, description);
+}
+
+typedef struct mll__archive_ctx {
+    mll_store *s;
+    const char *model_dir;
+    const char *stage_line; /* the stage to archive */
+    int keep_version;
+    const char *kv[5];
+    mll_result r;
+} mll__archive_ctx;
+
+MLL__PRIVATE int mll__archive_cb(const char *entry, int is_dir, void *vctx) {
+    mll__archive_ctx *c = (mll__archive_ctx *)vctx;
+    char vdir[MLL_MAX_PATH], meta[MLL_MAX_PATH];
+    mll__buf doc = {NULL, 0, 0}, v = {NULL, 0, 0};
+    int is_null = 0;
+    if (!is_dir || strncmp(entry, "version-", 8) != 0 || !mll__all_digits(entry + 8) || atoi(entry + 8) == c->keep_version)
+        return 0;
+    if (mll__path(vdir, c->model_dir, entry, NULL) != MLL_OK || mll__path(meta, vdir, "meta.yaml", NULL) != MLL_OK)
+        return 0;
+    if (mll__read_file(c->s, meta, &doc) == MLL_OK &&
+        mll__yaml_get(mll__A(c->s), doc.data, "current_stage", &v, &is_null) == MLL_OK && !is_null &&
+        strcmp(v.data, c->stage_line) == 0) {
+        mll_result r = mll__meta_update(c->s, vdir, c->kv);
+        if (r != MLL_OK) c->r = r;
+    }
+    mll__buf_free(mll__A(c->s), &doc);
+    mll__buf_free(mll__A(c->s), &v);
+    return 0;
+}
+
+MLL__PUBLIC mll_result mll_transition_model_version_stage(mll_store *store, const char *model_name, int version,
+                                                          mll_model_stage stage, int archive_existing) {
+    static const char *const names[] = {"None", "Staging", "Production", "Archived"};
+    char mdir[MLL_MAX_PATH], vdir[MLL_MAX_PATH];
+    mll__buf l1 = {NULL, 0, 0}, l2 = {NULL, 0, 0}, l3 = {NULL, 0, 0};
+    const char *kv[5];
+    int64_t now = mll__os_now_ms();
+    mll_result r;
+    if (!store || !model_name) return MLL_ERR_INVALID_ARGUMENT;
+    if ((int)stage < 0 || (int)stage > 3) return mll__store_fail(store, MLL_ERR_INVALID_VALUE, "transition stage", model_name);
+    if (archive_existing && stage != MLL_STAGE_STAGING && stage != MLL_STAGE_PRODUCTION)
+        return mll__store_fail(store, MLL_ERR_INVALID_VALUE, "transition stage", model_name);
+    r = mll__model_existing(store, model_name, mdir);
+    if (r == MLL_OK) r = mll__version_dir(store, model_name, version, vdir);
+    if (r == MLL_OK) {
+        l1.len = 0;
+        r = mll__yaml_put_raw(mll__A(store), &l1, "current_stage", names[stage]);
+    }
+    if (r == MLL_OK) r = mll__yaml_line_int(mll__A(store), &l2, "last_updated_timestamp", now);
+    kv[0] = "current_stage";
+    kv[1] = l1.data;
+    kv[2] = "last_updated_timestamp";
+    kv[3] = l2.data;
+    kv[4] = NULL;
+    if (r == MLL_OK && archive_existing) {
+        mll__archive_ctx c;
+        memset(&c, 0, sizeof(c));
+        c.s = store;
+        c.model_dir = mdir;
+        c.stage_line = names[stage];
+        c.keep_version = version;
+        r = mll__yaml_put_raw(mll__A(store), &l3, "current_stage", "Archived");
+        c.kv[0] = "current_stage";
+        c.kv[1] = l3.data;
+        c.kv[2] = "last_updated_timestamp";
+        c.kv[3] = l2.data;
+        c.kv[4] = NULL;
+        if (r == MLL_OK) r = MLL__FS(store)->list(mdir, mll__archive_cb, &c, MLL__FS(store)->user_data);
+        if (r == MLL_OK) r = c.r;
+    }
+    if (r == MLL_OK) r = mll__meta_update(store, vdir, kv);
+    if (r == MLL_OK) r = mll__model_touch(store, mdir, now);
+    mll__buf_free(mll__A(store), &l1);
+    mll__buf_free(mll__A(store), &l2);
+    mll__buf_free(mll__A(store), &l3);
+    return r == MLL_OK ? r : mll__store_fail(store, r, "transition stage", model_name);
 }
 
 /* clean up */
