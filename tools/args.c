@@ -24,6 +24,7 @@ static const opt opts[] = {
     {"delete", 0, A_FLAG, NULL, "S3 mirror: delete objects under the prefix that have no local file"},
     {"dry-run", 'n', A_FLAG, NULL, "print the plan; send nothing, write no state"},
     {"experiment", 'e', A_LIST, "NAME", "sync only this experiment (name or local id; repeatable)"},
+    {"experiment-prefix", 0, A_STR, "PATH", "prepend PATH to remote experiment names (Databricks: /Users/<you>/)"},
     {"help", 'h', A_FLAG, NULL, "this help"},
     {"insecure", 'k', A_FLAG, NULL, "skip TLS verification (MLFLOW_TRACKING_INSECURE_TLS=true); test servers only"},
     {"jobs", 'j', A_NUM, "N", "runs synced in parallel, one connection each (default 4)"},
@@ -132,7 +133,12 @@ static args_result apply(sync_cfg *c, const opt *o, const char *val)
         if (!strcmp(o->lname, "delete")) c->delete_extra = 1;
         else c->dry_run = 1;
         break;
-    case 'e': return push(&c->experiments, &c->nexperiments, val) ? ARGS_NO_MEMORY : ARGS_OK;
+    case 'e':
+        if (!strcmp(o->lname, "experiment-prefix")) {
+            c->experiment_prefix = val;
+            break;
+        }
+        return push(&c->experiments, &c->nexperiments, val) ? ARGS_NO_MEMORY : ARGS_OK;
     case 'h': return ARGS_HELP;
     case 'i': c->insecure = 1; break;
     case 'j':

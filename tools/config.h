@@ -15,6 +15,7 @@ typedef struct sync_cfg {
     const char **experiments; size_t nexperiments;
     const char **runs; size_t nruns;
     const char *state_path;
+    const char *experiment_prefix; /* prepended to remote experiment names (Databricks: /Users/me/) */
     double timeout_s, connect_timeout_s, retry_max_time_s;
     int retries;                 /* -1 = default */
     const char *cacert, *cert, *key;

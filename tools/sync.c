@@ -107,7 +107,7 @@ static void jset_num(cJSON *o, const char *k, double v)
 
 /* ---- experiments --------------------------------------------------------- */
 
-static int sync_experiment(ctx *x, http_client *h, size_t i)
+static int sync_experiment_named(ctx *x, http_client *h, size_t i, const char *name)
 {
     scan_exp *e = &x->store.exps[i];
     cJSON *rec = x->cfg->reconcile ? NULL : state_get(x->st, "exp", e->id), *tags;
@@ -133,29 +133,29 @@ static int sync_experiment(ctx *x, http_client *h, size_t i)
     }
     cJSON_Delete(rec);
     if (x->cfg->dry_run) {
-        helpf("%s experiment '%s'%s\n", id ? "update" : "create-or-reuse", e->name, changed ? " (tags changed)" : "");
+        helpf("%s experiment '%s'%s\n", id ? "update" : "create-or-reuse", name, changed ? " (tags changed)" : "");
         x->remote_exp[i] = id ? id : xstrdup("?");
         return 0;
     }
     if (!id) {
         int deleted = 0;
-        rc = rest_get_experiment_by_name(h, &x->rc, e->name, &id, &deleted, &re);
+        rc = rest_get_experiment_by_name(h, &x->rc, name, &id, &deleted, &re);
         if (rc == 1 && deleted) {
-            notef("experiment '%s' is deleted on the server; restoring it", e->name);
+            notef("experiment '%s' is deleted on the server; restoring it", name);
             if (rest_restore_experiment(h, &x->rc, id, &re) != 0) goto fail;
         } else if (rc == 0) {
-            if (rest_create_experiment(h, &x->rc, e->name, &e->tags, &id, &re) != 0) {
+            if (rest_create_experiment(h, &x->rc, name, &e->tags, &id, &re) != 0) {
                 /* a concurrent creator (400 or 409 RESOURCE_ALREADY_EXISTS): look it up again */
                 if (strcmp(re.code, "RESOURCE_ALREADY_EXISTS") != 0 && strcmp(re.code, "ALREADY_EXISTS") != 0)
                     goto fail;
-                if (rest_get_experiment_by_name(h, &x->rc, e->name, &id, &deleted, &re) != 1) goto fail;
+                if (rest_get_experiment_by_name(h, &x->rc, name, &id, &deleted, &re) != 1) goto fail;
             }
         } else if (rc < 0)
             goto fail;
     }
     rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "remote", id);
-    cJSON_AddStringToObject(rec, "name", e->name);
+    cJSON_AddStringToObject(rec, "name", name);
     tags = cJSON_AddObjectToObject(rec, "tags");
     for (k = 0; k < e->tags.n; k++) {
         char *hh = hash_hex(e->tags.v[k].value);
@@ -175,12 +175,25 @@ static int sync_experiment(ctx *x, http_client *h, size_t i)
 fail:
     free(id);
     rc = rest_err_exit(&re);
-    errorf(rc, "experiment '%s' could not be created or found on %s: %s: %s", e->name, x->cfg->dest,
+    errorf(rc, "experiment '%s' could not be created or found on %s: %s: %s", name, x->cfg->dest,
            rest_errstr(&re, ebuf, sizeof ebuf),
            rc == EXIT_AUTH     ? "check MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN"
            : rc == EXIT_CONNECT ? "is the server running? check DEST and --connect-timeout/--retry-max-time"
                                : "check the server log");
     return rc;
+}
+
+static int sync_experiment(ctx *x, http_client *h, size_t i)
+{
+    scan_exp *e = &x->store.exps[i];
+    sbuf full = {0};
+    int rc0;
+    sb_puts(&full, x->cfg->experiment_prefix ? x->cfg->experiment_prefix : "");
+    sb_puts(&full, e->name);
+    if (full.oom) return EXIT_FAILED;
+    rc0 = sync_experiment_named(x, h, i, full.s);
+    sb_free(&full);
+    return rc0;
 }
 
 /* ---- log-batch builder --------------------------------------------------- */

@@ -167,7 +167,8 @@ def _list_files(client, run_id, path=None):
     return out
 
 
-def compare_stores(src_mlruns, server_url, experiments=None, expect_runs=None, check_artifacts=True):
+def compare_stores(src_mlruns, server_url, experiments=None, expect_runs=None, check_artifacts=True, name_prefix="",
+                   pairs_out=None):
     """Every field of every local run against its remote copy, through
     MlflowClient on both sides. Returns the number of runs compared."""
     from mlflow import MlflowClient
@@ -181,7 +182,7 @@ def compare_stores(src_mlruns, server_url, experiments=None, expect_runs=None, c
     for le in lc.search_experiments(view_type=ViewType.ACTIVE_ONLY):
         if experiments and le.name not in experiments:
             continue
-        re_ = rc.get_experiment_by_name(le.name)
+        re_ = rc.get_experiment_by_name(name_prefix + le.name)
         check(re_ is not None, f"experiment {le.name!r} missing on the server")
         check(re_.lifecycle_stage == "active", f"experiment {le.name!r} not active remotely")
         for k, v in le.tags.items():
@@ -239,6 +240,8 @@ def compare_stores(src_mlruns, server_url, experiments=None, expect_runs=None, c
                     shutil.rmtree(ltmp, ignore_errors=True)
                     shutil.rmtree(rtmp, ignore_errors=True)
         n += 1
+    if pairs_out is not None:
+        pairs_out.extend((lr.info.run_id, rr.info.run_id) for lr, rr in pairs)
     if expect_runs is not None:
         check(n == expect_runs, f"compared {n} runs, expected {expect_runs}")
     return n
