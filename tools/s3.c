@@ -16,14 +16,6 @@
 
 #define S3_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-static char *s3_strdup(const char *s)
-{
-    size_t n = strlen(s);
-    char *d = malloc(n + 1);
-    if (d) memcpy(d, s, n + 1);
-    return d;
-}
-
 static long long s3_env_size(const char *name)
 {
     const char *v = getenv(name);
@@ -61,12 +53,12 @@ s3_client *s3_client_new(const aws_config *cfg, const http_opts *http, const s3_
     }
     c = calloc(1, sizeof *c);
     if (!c) goto oom;
-    c->cfg.access_key_id = s3_strdup(cfg->access_key_id);
-    c->cfg.secret_access_key = s3_strdup(cfg->secret_access_key);
-    c->cfg.session_token = cfg->session_token ? s3_strdup(cfg->session_token) : NULL;
-    c->cfg.region = s3_strdup(cfg->region ? cfg->region : "us-east-1");
-    c->cfg.endpoint_url = cfg->endpoint_url ? s3_strdup(cfg->endpoint_url) : NULL;
-    c->cfg.profile = cfg->profile ? s3_strdup(cfg->profile) : NULL;
+    c->cfg.access_key_id = strdup(cfg->access_key_id);
+    c->cfg.secret_access_key = strdup(cfg->secret_access_key);
+    c->cfg.session_token = cfg->session_token ? strdup(cfg->session_token) : NULL;
+    c->cfg.region = strdup(cfg->region ? cfg->region : "us-east-1");
+    c->cfg.endpoint_url = cfg->endpoint_url ? strdup(cfg->endpoint_url) : NULL;
+    c->cfg.profile = cfg->profile ? strdup(cfg->profile) : NULL;
     c->cfg.addressing = cfg->addressing;
     c->cfg.ignore_tls = cfg->ignore_tls;
     c->cfg.cred_source = cfg->cred_source;
@@ -175,9 +167,9 @@ int s3_parse_url(const char *url, char **bucket, char **prefix)
     b = strstr(url, "://") + 3;
     slash = strchr(b, '/');
     if (slash == b || *b == '\0') return -1;
-    *bucket = slash ? strndup(b, (size_t)(slash - b)) : s3_strdup(b);
+    *bucket = slash ? strndup(b, (size_t)(slash - b)) : strdup(b);
     while (slash && *slash == '/') slash++;
-    *prefix = s3_strdup(slash ? slash : "");
+    *prefix = strdup(slash ? slash : "");
     if (!*bucket || !*prefix) {
         free(*bucket);
         free(*prefix);

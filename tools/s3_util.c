@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 #include "s3_util.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,23 +13,14 @@
 
 char *s3u_encode(const char *s, int keep_slash)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = strlen(s), i, o = 0;
-    char *out = malloc(3 * n + 1);
-    if (!out) return NULL;
-    for (i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-            ch == '_' || ch == '.' || ch == '~' || (keep_slash && ch == '/')) {
-            out[o++] = (char)ch;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[ch >> 4];
-            out[o++] = hex[ch & 15];
-        }
+    sbuf b;
+    memset(&b, 0, sizeof b);
+    url_encode(&b, s, keep_slash);  /* the tool's one %-encoder: the AWS set */
+    if (b.oom) {
+        sb_free(&b);
+        return NULL;
     }
-    out[o] = '\0';
-    return out;
+    return b.s ? b.s : strdup("");
 }
 
 struct s3u_kv { char *k, *v; };

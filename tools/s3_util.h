@@ -10,8 +10,8 @@
 extern "C" {
 #endif
 
-/* Appends s %-encoded the AWS way to out (keeps A-Za-z0-9-_.~, and '/' when
-   keep_slash). Returns a malloc'd string. */
+/* s %-encoded the AWS way (keeps A-Za-z0-9-_.~, and '/' when keep_slash),
+   via util.h's url_encode. Returns a malloc'd string, NULL when out of memory. */
 char *s3u_encode(const char *s, int keep_slash);
 
 /* Canonical query: pairs k[i]=v[i] (v may be NULL for "k="), sorted by the
