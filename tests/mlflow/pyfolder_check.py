@@ -8,7 +8,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mlt_common import Checker, check_judge, fresh_dir, parse_args, run, writer_env
 
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.tracking import MlflowClient
 
 NAMES = [
@@ -108,6 +108,30 @@ def main():
     for path, want in (("py.txt", "from python\n"), ("c/appended.txt", "appended by C\n")):
         local = c.download_artifacts(rid, path, fresh_dir(work, "dl"))
         ck.eq(open(local).read(), want, f"Python run artifact {path}")
+
+    # C creates an experiment, Python renames it, C asks for the old name again: a new
+    # experiment (not the renamed one: name-derived ids must probe past the taken id)
+    def c_case(name):
+        with open(cases, "w") as f:
+            f.write(f"C {name.encode().hex()}\n")
+        line = run([a.bins["writer"], root, cases], env=writer_env()).stdout.decode().split()
+        return line[2], line[3]
+    e1, r1 = c_case("c-made")
+    c.rename_experiment(e1, "c-renamed")
+    e2, r2 = c_case("c-made")
+    ck.true(e2 != e1, f"C reused the renamed experiment {e1} for the old name")
+    ck.eq((c.get_experiment(e1).name, c.get_experiment(e2).name), ("c-renamed", "c-made"), "names after rename")
+    ck.eq((c.get_run(r1).info.experiment_id, c.get_run(r2).info.experiment_id), (e1, e2), "runs stay put")
+    e3, _ = c_case("c-renamed")
+    ck.eq(e3, e1, "C finds the renamed experiment by its new name")
+    # Python deletes a C-made experiment; C may not silently recreate it
+    c.delete_experiment(e2)
+    with open(cases, "w") as f:
+        f.write(f"D {'c-made'.encode().hex()}\n")
+    ck.eq(run([a.bins["writer"], root, cases], env=writer_env()).stdout.decode().split(), ["D", "ok"],
+          "C-made experiment deleted by Python: MLL_ERR_EXPERIMENT_DELETED")
+    ck.eq(sum(1 for e in c.search_experiments(view_type=ViewType.ALL) if e.name == "c-made"), 1,
+          "exactly one experiment named c-made (deleted)")
     ck.finish()
 
 

@@ -5,7 +5,9 @@
                       D <hex name>  (deleted by Python: MLL_ERR_EXPERIMENT_DELETED)
                       N <hex name>  (renamed away by Python: not found)
                       X <run id>    (deleted run: reopening is MLL_ERR_INVALID_STATE)
+                      C <hex name>  (start a run by name, creating the experiment if needed)
    prints:            E <hex name> <new run id>     |   R <run id> done   |   <kind> ok
+                      C <hex name> <experiment id> <run id>
    usage: pyfolder_writer <root> <cases.txt> */
 #define _POSIX_C_SOURCE 200809L
 #define MLFLOW_LITE_IMPLEMENTATION
@@ -73,6 +75,16 @@ int main(int argc, char **argv) {
                 if (run) mlt_die("run handle returned for a deleted experiment");
             }
             printf("%c ok\n", line[0]);
+            free(name);
+        } else if (line[0] == 'C') {
+            char *name = mlt_unhex(a, NULL);
+            mll_run_desc rd = {0};
+            mll_run *run = NULL;
+            rd.experiment_name = name;
+            MLT_OK(mll_start_run(&run, st, &rd));
+            MLT_OK(mll_log_metric_at(run, "c", 1.0, 0, 1700000000000LL));
+            printf("C %s %s %s\n", a, mll_run_experiment_id(run), mll_run_id(run));
+            MLT_OK(mll_end_run(run, MLL_RUN_FINISHED));
             free(name);
         } else if (line[0] == 'X') {
             mll_run_desc rd = {0};
