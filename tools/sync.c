@@ -621,7 +621,8 @@ static int execute_run(ctx *x, http_client *h, const scan_run *r, size_t ei, cJS
     }
 
     /* 5. status, end time, name */
-    if (p->meta_changed && (created || r->status != 1 || r->has_end || rec)) {
+    if (p->meta_changed && (r->status != 1 || r->has_end ||
+                            (rec && (!jget_str(rec, "name") || strcmp(jget_str(rec, "name"), r->run_name) != 0)))) {
         if (rest_update_run(h, &x->rc, rid, scan_status_name(r->status), r->has_end ? r->end_time : -1, r->run_name,
                             &re) != 0)
             goto rest_fail;
