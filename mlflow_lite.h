@@ -92,9 +92,9 @@ CONFIGURATION MACROS
     MLL_MAX_PATH              4096                   longest path built (bytes)
 
 Numbers: metric values and mll_log_param_double() use the built-in shortest
-round-trip formatter in every build (Grisu-class, ~30 ns): the output parses back
-to the identical double, never depends on the locale, and spells values as Python's
-repr(float) does ("0.1", "1e-05", "1e+16", "5.0", "-0.0", "nan", "inf", "-inf").
+round-trip formatter in every build (Grisu3 with an exact fallback): the output parses
+back to the identical double, never depends on the locale, and is byte for byte
+Python's repr(float) ("0.1", "1e-05", "1e+16", "5.0", "-0.0", "nan", "inf", "-inf").
 It is faster than any printf, stb_sprintf included, which is why the metric path
 does not use printf at all. printf-style helpers use stb_sprintf when available,
 else vsnprintf with the locale's decimal point replaced by '.'.
@@ -1024,11 +1024,10 @@ static const uint32_t mll__word_ranges[730][2] = {
 };
 
 /* >>format ------------------------------------------------------------------
-   Shortest round-trip double -> text, Grisu2 (Loitsch, "Printing Floating-Point
-   Numbers Quickly and Accurately with Integers", PLDI 2010). The digits always lie
-   strictly inside the rounding interval of v, so strtod/float() give back v exactly;
-   in ~0.1% of cases one digit more than the shortest is produced. Spelling follows
-   Python's repr(float), which MLflow itself writes. */
+   Shortest round-trip double -> text, exactly as Python's repr(float) (which MLflow itself
+   writes): Grisu3 (Loitsch, "Printing Floating-Point Numbers Quickly and Accurately with
+   Integers", PLDI 2010) with 64-bit integers for ~99.5% of doubles, and an exact bignum
+   algorithm for the cases Grisu3 cannot decide. */
 typedef struct mll__fp {
     uint64_t f;
     int e;
@@ -1060,23 +1059,36 @@ MLL__PRIVATE mll__fp mll__fp_normalize(mll__fp x) {
     return x;
 }
 
-MLL__PRIVATE void mll__grisu_round(char *buf, int len, uint64_t dist, uint64_t delta,
-                                   uint64_t rest, uint64_t ten_k) {
-    /* Move the last digit down while that brings the result closer to v and stays
-       inside the (safe) interval. */
-    while (rest < dist && delta - rest >= ten_k &&
-           (rest + ten_k < dist || dist - rest > rest + ten_k - dist)) {
+/* Grisu3's last step: moves the last digit down while that brings it closer to v, then
+   decides whether the result is provably the shortest and closest (0 = undecided). */
+MLL__PRIVATE int mll__grisu_weed(char *buf, int len, uint64_t dist_high_w, uint64_t unsafe,
+                                 uint64_t rest, uint64_t ten_kappa, uint64_t unit) {
+    uint64_t small_d = dist_high_w - unit, big_d = dist_high_w + unit;
+    while (rest < small_d && unsafe - rest >= ten_kappa &&
+           (rest + ten_kappa < small_d || small_d - rest >= rest + ten_kappa - small_d)) {
         buf[len - 1]--;
-        rest += ten_k;
+        rest += ten_kappa;
     }
+    if (rest < big_d && unsafe - rest >= ten_kappa &&
+        (rest + ten_kappa < big_d || big_d - rest > rest + ten_kappa - big_d))
+        return 0;
+    return 2 * unit <= rest && rest <= unsafe - 4 * unit;
 }
 
-/* Digits of v (> 0, finite) into buf (at least 17 bytes); returns count, *k10 such that
-   v ~= digits * 10^k10. */
-MLL__PRIVATE int mll__grisu2(double v, char *buf, int *k10) {
+/* Grisu3 (Loitsch, PLDI 2010): digits of v (> 0, finite) into buf; returns their count
+   and *k10 with v = digits * 10^k10, or 0 when it cannot prove the digits are the
+   shortest and closest (~0.5% of doubles): the caller then uses the exact algorithm.
+   Its answers are exactly Python's repr(float) digits. */
+MLL__PRIVATE int mll__grisu3(double v, char *buf, int *k10) {
+    static const uint32_t p10[10] = {1u,      10u,      100u,      1000u,      10000u,
+                                     100000u, 1000000u, 10000000u, 100000000u, 1000000000u};
     uint64_t bits, frac;
-    int bexp, len = 0;
-    mll__fp w, m_plus, m_minus, c;
+    int bexp, len = 0, kappa, n, i;
+    mll__fp w, m_plus, m_minus, c, too_low, too_high;
+    uint64_t unit = 1, unsafe, one, mask, fractionals, dist_high_w;
+    uint32_t integrals;
+    int shift;
+    char idig[10];
     memcpy(&bits, &v, 8);
     frac = bits & ((1ULL << 52) - 1);
     bexp = (int)((bits >> 52) & 0x7FF);
@@ -1087,7 +1099,6 @@ MLL__PRIVATE int mll__grisu2(double v, char *buf, int *k10) {
         w.f = frac;
         w.e = -1074;
     }
-    /* boundaries m-, m+ of the rounding interval */
     m_plus.f = (w.f << 1) + 1;
     m_plus.e = w.e - 1;
     m_plus = mll__fp_normalize(m_plus);
@@ -1113,59 +1124,60 @@ MLL__PRIVATE int mll__grisu2(double v, char *buf, int *k10) {
     w = mll__fp_mul(w, c);
     m_plus = mll__fp_mul(m_plus, c);
     m_minus = mll__fp_mul(m_minus, c);
-    m_minus.f += 1; /* safe interval: shrink by one unit on both sides */
-    m_plus.f -= 1;
+    /* each product is off by at most one unit: widen to the unsafe interval */
+    too_low.f = m_minus.f - unit;
+    too_high.f = m_plus.f + unit;
+    unsafe = too_high.f - too_low.f;
+    shift = -w.e;
+    one = 1ULL << shift;
+    mask = one - 1;
+    integrals = (uint32_t)(too_high.f >> shift);
+    fractionals = too_high.f & mask;
+    dist_high_w = too_high.f - w.f;
+    /* integral digits: all at once, then stop at the first prefix inside the interval */
+    n = 1;
+    while (n < 10 && integrals >= p10[n]) n++;
     {
-        int shift = -m_plus.e;
-        uint64_t one = 1ULL << shift, mask = one - 1;
-        uint64_t delta = m_plus.f - m_minus.f, dist = m_plus.f - w.f;
-        uint32_t p1 = (uint32_t)(m_plus.f >> shift);
-        uint64_t p2 = m_plus.f & mask;
-        static const uint32_t p10[10] = {1u,      10u,      100u,      1000u,      10000u,
-                                         100000u, 1000000u, 10000000u, 100000000u, 1000000000u};
-        char idig[10];
-        int n = 1, i;
-        /* integral part: all digits of p1 at once (no division per digit), then stop at
-           the first prefix that is inside the interval */
-        while (n < 10 && p1 >= p10[n]) n++;
-        {
-            uint32_t v = p1;
-            for (i = n - 1; i >= 0; i--) {
-                idig[i] = (char)('0' + v % 10);
-                v /= 10;
-            }
+        uint32_t t = integrals;
+        for (i = n - 1; i >= 0; i--) {
+            idig[i] = (char)('0' + t % 10);
+            t /= 10;
         }
-        for (i = 0; i < n; i++) {
-            uint64_t rest;
-            int left = n - 1 - i;
-            buf[len++] = idig[i];
-            p1 -= (uint32_t)(idig[i] - '0') * p10[left];
-            rest = ((uint64_t)p1 << shift) + p2;
-            if (rest <= delta) {
-                *k10 += left;
-                mll__grisu_round(buf, len, dist, delta, rest, (uint64_t)p10[left] << shift);
-                return len;
-            }
-        }
-        for (;;) {
-            p2 *= 10;
-            buf[len++] = (char)('0' + (p2 >> shift));
-            p2 &= mask;
-            delta *= 10;
-            dist *= 10;
-            (*k10)--;
-            if (p2 <= delta) break;
-        }
-        mll__grisu_round(buf, len, dist, delta, p2, one);
     }
-    return len;
+    kappa = n;
+    for (i = 0; i < n; i++) {
+        uint64_t rest;
+        buf[len++] = idig[i];
+        integrals -= (uint32_t)(idig[i] - '0') * p10[kappa - 1];
+        kappa--;
+        rest = ((uint64_t)integrals << shift) + fractionals;
+        if (rest < unsafe) {
+            *k10 += kappa;
+            return mll__grisu_weed(buf, len, dist_high_w, unsafe, rest, (uint64_t)p10[kappa] << shift, unit)
+                       ? len
+                       : 0;
+        }
+    }
+    for (;;) {
+        fractionals *= 10;
+        unit *= 10;
+        unsafe *= 10;
+        buf[len++] = (char)('0' + (fractionals >> shift));
+        fractionals &= mask;
+        kappa--;
+        if (fractionals < unsafe) {
+            *k10 += kappa;
+            return mll__grisu_weed(buf, len, dist_high_w * unit, unsafe, fractionals, one, unit) ? len : 0;
+        }
+        if (len >= 18) return 0; /* cannot happen; a guard */
+    }
 }
 
 /* Exact shortest digits (Burger & Dybvig, "Printing Floating-Point Numbers Quickly and
    Accurately", PLDI 1996) with a fixed-size bignum: the shortest digit string that reads
    back as v and, among those, the closest to v (ties to even), which is what Python's
-   repr(float) produces. ~20x slower than Grisu2; used where the text itself matters
-   (params, mll_format_double) and for metrics with MLL_EXACT_REPR. */
+   repr(float) produces. ~30x slower than Grisu3: the fallback for what Grisu3 leaves
+   undecided. */
 enum { MLL__BIG_LIMBS = 40 }; /* 1280 bits: enough for 2^1077 * 10 and 2^53 * 10^324 */
 typedef struct mll__big {
     uint32_t w[MLL__BIG_LIMBS];
@@ -1383,8 +1395,8 @@ MLL__PRIVATE size_t mll__fmt_i64(int64_t v, char *buf) {
 }
 
 /* Python repr(float) layout: fixed notation when -4 < decpt <= 16, else d.ddde+XX.
-   exact = 1: the digits are the shortest and closest (repr itself); 0: Grisu2 digits,
-   which always read back as v and equal repr's for ~99.9% of doubles. */
+   The digits are always repr's own (shortest, closest, ties to even): from Grisu3 when it
+   can prove them, else from the exact algorithm. exact = 1 skips Grisu3 (for tests). */
 MLL__PRIVATE size_t mll__fmt_double_with(double v, char *out, int exact) {
     uint64_t bits;
     char digits[24];
@@ -1412,12 +1424,11 @@ MLL__PRIVATE size_t mll__fmt_double_with(double v, char *out, int exact) {
         memcpy(out + n, "0.0", 3);
         return n + 3;
     }
-    if (exact) {
-        len = mll__shortest_exact(v, digits, &decpt);
-    } else {
-        len = mll__grisu2(v, digits, &k);
+    len = exact ? 0 : mll__grisu3(v, digits, &k);
+    if (len > 0)
         decpt = len + k; /* v = 0.DIGITS * 10^decpt */
-    }
+    else
+        len = mll__shortest_exact(v, digits, &decpt); /* Grisu3 undecided (~0.5%) */
     if (decpt > -4 && decpt <= 16) {
         if (decpt <= 0) {
             out[n++] = '0';
@@ -1455,15 +1466,7 @@ MLL__PRIVATE size_t mll__fmt_double_with(double v, char *out, int exact) {
     return n;
 }
 
-/* The metric hot path's formatter. */
-#ifdef MLL_EXACT_REPR
-#define MLL__METRIC_EXACT 1
-#else
-#define MLL__METRIC_EXACT 0
-#endif
-MLL__PRIVATE size_t mll__fmt_double(double v, char *out) {
-    return mll__fmt_double_with(v, out, MLL__METRIC_EXACT);
-}
+MLL__PRIVATE size_t mll__fmt_double(double v, char *out) { return mll__fmt_double_with(v, out, 0); }
 
 /* Locale-proof vsnprintf: stb_sprintf when available, else libc with the locale's
    decimal point turned back into '.'. */
@@ -3288,7 +3291,7 @@ MLL__PUBLIC const char *mll_strerror(mll_result result) {
 MLL__PUBLIC size_t mll_format_double(double v, char *buf, size_t cap) {
     size_t n;
     if (!buf || cap < 32) return 0;
-    n = mll__fmt_double_with(v, buf, 1);
+    n = mll__fmt_double(v, buf);
     buf[n] = '\0';
     return n;
 }

@@ -98,6 +98,34 @@ TEST(random_bit_patterns_roundtrip) {
     CHECK_EQ(bad, 0);
 }
 
+/* The hot path (Grisu3 + fallback) spells every value exactly like the exact algorithm,
+   which is Python's repr(float) (checked against Python in tests/mlflow). */
+TEST(fast_path_equals_exact_repr) {
+    uint64_t s = 0xC0FFEE;
+    long i, bad = 0, fallbacks = 0;
+    for (i = 0; i < g_random_count; i++) {
+        char fast[64], exact[64];
+        uint64_t bits;
+        double v;
+        int k;
+        char dig[24];
+        s = mll__mix64(s);
+        bits = s;
+        if (i & 1) /* everyday magnitudes too, not only the extremes random bits favour */
+            bits = (bits & 0x800FFFFFFFFFFFFFULL) | ((uint64_t)(1023 + (int)((s >> 40) % 60) - 30) << 52);
+        memcpy(&v, &bits, 8);
+        fast[mll__fmt_double_with(v, fast, 0)] = '\0';
+        exact[mll__fmt_double_with(v, exact, 1)] = '\0';
+        if (strcmp(fast, exact) != 0 && bad++ < 5) fprintf(stderr, "%s vs %s\n", fast, exact);
+        if (v == v && v != 0 && (bits & 0x7FF0000000000000ULL) != 0x7FF0000000000000ULL) {
+            double av = v < 0 ? -v : v;
+            fallbacks += mll__grisu3(av, dig, &k) == 0;
+        }
+    }
+    CHECK_EQ(bad, 0);
+    CHECK(fallbacks < g_random_count / 50); /* Grisu3 decides the vast majority (~0.5% fall back) */
+}
+
 TEST(integers) {
     char buf[32];
     buf[mll__fmt_i64(0, buf)] = 0;
@@ -186,6 +214,7 @@ int main(int argc, char **argv) {
     RUN(special_values);
     RUN(extremes_and_subnormals_roundtrip);
     RUN(random_bit_patterns_roundtrip);
+    RUN(fast_path_equals_exact_repr);
     RUN(integers);
     RUN(yaml_reader_pyyaml_shapes);
     RUN(yaml_writer_escapes_and_reads_back);
