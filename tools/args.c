@@ -31,6 +31,7 @@ static const opt opts[] = {
     {"json", 0, A_FLAG, NULL, "print a JSON summary on stdout"},
     {"key", 0, A_STR, "FILE", "client private key, PEM"},
     {"no-progress", 0, A_FLAG, NULL, "no progress meter (it is shown only when stderr is a terminal)"},
+    {"no-registry", 0, A_FLAG, NULL, "do not sync the model registry (SRC/models)"},
     {"reconcile", 0, A_FLAG, NULL, "ignore the sync state: check every run against the server (after a server reset)"},
     {"retries", 0, A_NUM, "N", "retries per request on connection errors, 408, 429, 5xx (default 7)"},
     {"retry-max-time", 0, A_NUM, "SECONDS", "total time one request may spend retrying (default 120)"},
@@ -146,7 +147,10 @@ static args_result apply(sync_cfg *c, const opt *o, const char *val)
         else c->json = 1;
         break;
     case 'k': c->key = val; break;
-    case 'n': c->no_progress = 1; break;
+    case 'n':
+        if (!strcmp(o->lname, "no-registry")) c->no_registry = 1;
+        else c->no_progress = 1;
+        break;
     case 'r':
         if (!strcmp(o->lname, "reconcile")) c->reconcile = 1;
         else if (!strcmp(o->lname, "retries")) c->retries = (int)d;

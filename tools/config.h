@@ -11,6 +11,7 @@ typedef struct sync_cfg {
     const char *src, *dest;
     int jobs, dry_run, json, verbose, silent, show_error, insecure, no_progress, reconcile;
     int delete_extra;            /* --delete (S3 mirror only) */
+    int no_registry;             /* --no-registry: runs only, not SRC/models */
     double watch_s;
     const char **experiments; size_t nexperiments;
     const char **runs; size_t nruns;

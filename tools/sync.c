@@ -6,6 +6,7 @@
 #include "http.h"
 #include "msgs.h"
 #include "progress.h"
+#include "registry_sync.h"
 #include "rest.h"
 #include "scan.h"
 #include "state.h"
@@ -846,6 +847,11 @@ int sync_pass(const sync_cfg *c, volatile int *stop, sync_summary *sum)
     progress_end();
     if (*stop) rc = EXIT_INTERRUPTED;
     else if (sum->runs_failed) rc = x.any_ok ? EXIT_PARTIAL : x.first_fail_code;
+    if ((rc == EXIT_OK || rc == EXIT_PARTIAL) && !c->no_registry && !x.server_down) { /* registry_sync.h */
+        registry_summary rs;
+        int rr = registry_sync(c, x.st, &x.rc, &x.ho, stop, &rs);
+        if (rr != EXIT_OK && rc == EXIT_OK) rc = rr;
+    }
 
 done:
     if (state_close(x.st, err, sizeof err) != 0) {

@@ -1,0 +1,1079 @@
+/* tools/registry_sync.c — see registry_sync.h */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+#include "registry_sync.h"
+#include "exitcodes.h"
+#include "msgs.h"
+#include "scan.h"
+#include "util.h"
+#include "yaml.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* The sync state keeps registry records next to the runs' (state.c files every
+   kind other than "exp" in one table); the prefixes keep them apart from run ids. */
+#define REG_KIND "reg"
+#define REG_MODEL_KEY "registry:model:"
+#define REG_VERSION_KEY "registry:version:"
+
+typedef struct lver {
+    int num;
+    char *source, *run_id, *description, *stage, *marker;
+    long long ctime;
+    kvlist tags;
+    char *remote;                /* the remote version number, once known */
+} lver;
+
+typedef struct lmodel {
+    char *name, *description;
+    kvlist tags, aliases;        /* aliases: alias -> local version number (text) */
+    lver *v;
+    size_t nv;
+} lmodel;
+
+typedef struct rctx {
+    const sync_cfg *cfg;
+    state *st;
+    rest_ctx rc;
+    http_client *h;
+    registry_summary *sum;
+    volatile int *stop;
+    int first_fail, any_ok, down;
+} rctx;
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static void hash_hex(char out[17], const char *s)
+{
+    if (!s) s = "";
+    snprintf(out, 17, "%016llx", (unsigned long long)fnv1a64(s, strlen(s), FNV_SEED));
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int str_eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+
+static void jput(cJSON *o, const char *k, const char *v)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+    cJSON_AddStringToObject(o, k, v ? v : "");
+}
+
+static cJSON *jsub(cJSON *o, const char *k)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsObject(v)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+        v = cJSON_AddObjectToObject(o, k);
+    }
+    return v;
+}
+
+static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* sorted entry names of dir; NULL with *n = 0 when dir cannot be opened */
+static char **list_names(const char *dir, size_t *n)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char **v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    if (!d) return NULL;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if (*n == cap) {
+            char **nv;
+            cap = cap ? cap * 2 : 16;
+            nv = realloc(v, cap * sizeof *nv);
+            if (!nv) break;
+            v = nv;
+        }
+        v[*n] = xstrdup(e->d_name);
+        if (v[*n]) (*n)++;
+    }
+    closedir(d);
+    if (*n) qsort(v, *n, sizeof *v, name_cmp);
+    return v;
+}
+
+static void free_names(char **v, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+static void trim_value(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = '\0';
+}
+
+/* ---- reading SRC/models ------------------------------------------------------ */
+
+static void lmodel_free(lmodel *m)
+{
+    size_t i;
+    for (i = 0; i < m->nv; i++) {
+        lver *v = &m->v[i];
+        free(v->source);
+        free(v->run_id);
+        free(v->description);
+        free(v->stage);
+        free(v->marker);
+        free(v->remote);
+        kv_free(&v->tags);
+    }
+    free(m->v);
+    free(m->name);
+    free(m->description);
+    kv_free(&m->tags);
+    kv_free(&m->aliases);
+    memset(m, 0, sizeof *m);
+}
+
+static int ver_cmp(const void *a, const void *b)
+{
+    const lver *x = a, *y = b;
+    return (x->num > y->num) - (x->num < y->num);
+}
+
+/* 0 read, 1 not a model folder (no meta.yaml), -1 error (err set) */
+static int read_model(const char *mdir, const char *dname, lmodel *m, char *err, size_t errn)
+{
+    char *p = path_join(mdir, "meta.yaml"), **names = NULL;
+    ymap *y = NULL;
+    size_t i, nn = 0;
+    struct stat st;
+    memset(m, 0, sizeof *m);
+    if (!p) goto oom;
+    if (stat(p, &st) != 0) {
+        free(p);
+        return 1;
+    }
+    if (ymap_load(p, &y, err, errn) != 0) {
+        free(p);
+        return -1;
+    }
+    free(p);
+    m->name = xstrdup(ymap_get(y, "name") ? ymap_get(y, "name") : dname);
+    m->description = ymap_get(y, "description") ? xstrdup(ymap_get(y, "description")) : NULL;
+    ymap_free(y);
+    y = NULL;
+    if (!m->name) goto oom;
+    p = path_join(mdir, "tags");
+    if (!p || scan_read_kv_dir(p, &m->tags) != 0) goto ioerr;
+    free(p);
+    p = path_join(mdir, "aliases");
+    if (!p || scan_read_kv_dir(p, &m->aliases) != 0) goto ioerr;
+    free(p);
+    p = NULL;
+    for (i = 0; i < m->aliases.n; i++) trim_value(m->aliases.v[i].value);
+    names = list_names(mdir, &nn);
+    for (i = 0; i < nn; i++) {
+        char *vdir, *meta;
+        lver v, *nv;
+        const char *stage, *num;
+        if (strncmp(names[i], "version-", 8) != 0) continue;
+        vdir = path_join(mdir, names[i]);
+        meta = vdir ? path_join(vdir, "meta.yaml") : NULL;
+        if (!meta || stat(meta, &st) != 0) {
+            if (meta) warnf("registry: %s has no meta.yaml; skipped", vdir);
+            free(vdir);
+            free(meta);
+            continue;
+        }
+        if (ymap_load(meta, &y, err, errn) != 0) {
+            free(vdir);
+            free(meta);
+            goto fail;
+        }
+        free(meta);
+        stage = ymap_get(y, "current_stage");
+        num = ymap_get(y, "version");
+        if (str_eq(stage, "Deleted_Internal") || !num || atoi(num) <= 0) { /* deleted (MLflow keeps the folder) */
+            ymap_free(y);
+            y = NULL;
+            free(vdir);
+            continue;
+        }
+        memset(&v, 0, sizeof v);
+        v.num = atoi(num);
+        v.source = xstrdup(ymap_get(y, "source") ? ymap_get(y, "source") : "");
+        v.run_id = ymap_get(y, "run_id") && ymap_get(y, "run_id")[0] ? xstrdup(ymap_get(y, "run_id")) : NULL;
+        v.description = ymap_get(y, "description") ? xstrdup(ymap_get(y, "description")) : NULL;
+        v.stage = xstrdup(stage ? stage : "None");
+        v.ctime = ymap_get(y, "creation_timestamp") ? strtoll(ymap_get(y, "creation_timestamp"), NULL, 10) : 0;
+        ymap_free(y);
+        y = NULL;
+        {
+            sbuf mk = {0};
+            sb_printf(&mk, "%s/%d@%lld", m->name, v.num, v.ctime);
+            v.marker = mk.s;
+        }
+        meta = path_join(vdir, "tags");
+        free(vdir);
+        nv = realloc(m->v, (m->nv + 1) * sizeof *nv);
+        if (!nv || !meta || !v.source || !v.stage || !v.marker || scan_read_kv_dir(meta, &v.tags) != 0) {
+            int e0 = errno;
+            free(meta);
+            if (nv) m->v = nv;
+            free(v.source);
+            free(v.run_id);
+            free(v.description);
+            free(v.stage);
+            free(v.marker);
+            kv_free(&v.tags);
+            errno = e0 ? e0 : ENOMEM;
+            goto ioerr;
+        }
+        free(meta);
+        m->v = nv;
+        m->v[m->nv++] = v;
+    }
+    free_names(names, nn);
+    if (m->nv) qsort(m->v, m->nv, sizeof *m->v, ver_cmp);
+    return 0;
+oom:
+    errno = ENOMEM;
+ioerr:
+    snprintf(err, errn, "cannot read %s: %s", p ? p : mdir, strerror(errno ? errno : ENOMEM));
+    free(p);
+fail:
+    ymap_free(y);
+    free_names(names, nn);
+    lmodel_free(m);
+    return -1;
+}
+
+/* ---- runs: local artifact_uri and the remote copy ----------------------------- */
+
+/* artifact_uri of a local run, from <src>/<exp>/<run_id>/meta.yaml; malloc'd or NULL */
+static char *local_run_artifact_uri(const char *src, const char *run_id)
+{
+    size_t i, n = 0;
+    char **names = list_names(src, &n), *out = NULL;
+    if (strchr(run_id, '/') || run_id[0] == '.') {
+        free_names(names, n);
+        return NULL;
+    }
+    for (i = 0; i < n && !out; i++) {
+        sbuf p = {0};
+        ymap *y = NULL;
+        char err[256];
+        struct stat st;
+        if (names[i][0] == '.' || strcmp(names[i], "models") == 0) continue;
+        sb_printf(&p, "%s/%s/%s/meta.yaml", src, names[i], run_id);
+        if (p.s && stat(p.s, &st) == 0 && ymap_load(p.s, &y, err, sizeof err) == 0) {
+            if (ymap_get(y, "artifact_uri")) out = xstrdup(ymap_get(y, "artifact_uri"));
+            ymap_free(y);
+        }
+        sb_free(&p);
+    }
+    free_names(names, n);
+    return out;
+}
+
+/* the path of a file: URI or an absolute path; NULL for other schemes */
+static const char *file_path_of(const char *u)
+{
+    if (u[0] == '/') return u;
+    if (strncmp(u, "file://", 7) == 0) {
+        const char *p = strchr(u + 7, '/');     /* skips an authority (file://localhost/...) */
+        return p;
+    }
+    if (strncmp(u, "file:/", 6) == 0) return u + 5;
+    return NULL;
+}
+
+/* rest of s below base ("" or "/x/y"), or NULL when s is not base or below it */
+static const char *below(const char *s, const char *base)
+{
+    size_t n = strlen(base);
+    while (n > 1 && base[n - 1] == '/') n--;
+    if (strncmp(s, base, n) != 0) return NULL;
+    if (s[n] == '\0' || s[n] == '/') return s + n;
+    return NULL;
+}
+
+/* The remote source of a version: malloc'd, or NULL with why set. */
+static char *map_source(const lver *v, const char *local_art, const char *remote_art, const char *remote_run,
+                        const char **why)
+{
+    const char *rest = NULL;
+    sbuf out = {0};
+    *why = NULL;
+    if (v->run_id && remote_run) {
+        sbuf runs = {0};
+        sb_printf(&runs, "runs:/%s", v->run_id);
+        if (runs.s && (rest = below(v->source, runs.s)) != NULL) {
+            sb_printf(&out, "runs:/%s%s", remote_run, rest);
+            sb_free(&runs);
+            return out.s;
+        }
+        sb_free(&runs);
+        if (local_art && remote_art && remote_art[0]) {
+            rest = below(v->source, local_art);
+            if (!rest && file_path_of(v->source) && file_path_of(local_art))
+                rest = below(file_path_of(v->source), file_path_of(local_art));
+            if (rest) {
+                size_t n = strlen(remote_art);
+                while (n > 1 && remote_art[n - 1] == '/') n--;
+                sb_add(&out, remote_art, n);
+                sb_puts(&out, rest);
+                return out.s;
+            }
+        }
+    }
+    if (file_path_of(v->source)) {
+        *why = v->run_id ? "its source is a local path outside the artifacts of its run, which the server cannot reach"
+                         : "its source is a local path and it names no run, so the server cannot reach it";
+        return NULL;
+    }
+    if (strncmp(v->source, "models:/", 8) == 0) {
+        *why = "its source is a LoggedModel (models:/…), which mlflow-lite sync does not carry yet";
+        return NULL;
+    }
+    return xstrdup(v->source); /* s3://, gs://, http(s)://, mlflow-artifacts:… : reachable as is */
+}
+
+/* ---- REST -------------------------------------------------------------------- */
+
+static int call(rctx *x, const char *method, const char *path, cJSON *body, cJSON **out, rest_err *e, int once)
+{
+    char *txt = NULL;
+    rest_ctx rc = x->rc;
+    int r;
+    if (out) *out = NULL;
+    if (body) {
+        txt = cJSON_PrintUnformatted(body);
+        cJSON_Delete(body);
+        if (!txt) {
+            memset(e, 0, sizeof *e);
+            e->status = 0;
+            snprintf(e->msg, sizeof e->msg, "out of memory");
+            return -1;
+        }
+    }
+    if (once) rc.no_retry = 1;
+    if (strcmp(method, "GET") != 0) x->sum->writes++;
+    r = rest_call(x->h, &rc, method, path, txt, out, e);
+    free(txt);
+    return r;
+}
+
+static int is_not_found(const rest_err *e)
+{
+    return e->status == 404 || strcmp(e->code, "RESOURCE_DOES_NOT_EXIST") == 0;
+}
+
+static int is_exists(const rest_err *e)
+{
+    return strcmp(e->code, "RESOURCE_ALREADY_EXISTS") == 0 || strcmp(e->code, "ALREADY_EXISTS") == 0;
+}
+
+static cJSON *body_name(const char *name)
+{
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "name", name);
+    return b;
+}
+
+static cJSON *body_version(const char *name, const char *version)
+{
+    cJSON *b = body_name(name);
+    cJSON_AddStringToObject(b, "version", version);
+    return b;
+}
+
+static cJSON *tags_array(const kvlist *tags, const char *k2, const char *v2)
+{
+    cJSON *a = cJSON_CreateArray(), *t;
+    size_t i;
+    for (i = 0; tags && i <= tags->n; i++) {
+        const char *k = i < tags->n ? tags->v[i].key : k2, *v = i < tags->n ? tags->v[i].value : v2;
+        if (!k) continue;
+        t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "key", k);
+        cJSON_AddStringToObject(t, "value", v);
+        cJSON_AddItemToArray(a, t);
+    }
+    return a;
+}
+
+/* 1 found (*out = registered_model), 0 not found, -1 error */
+static int get_model(rctx *x, const char *name, cJSON **out, rest_err *e)
+{
+    sbuf p = {0};
+    cJSON *j = NULL;
+    int rc;
+    *out = NULL;
+    sb_puts(&p, "/api/2.0/mlflow/registered-models/get?name=");
+    url_encode(&p, name, 0);
+    rc = call(x, "GET", p.s, NULL, &j, e, 0);
+    sb_free(&p);
+    if (rc != 0) return is_not_found(e) ? 0 : -1;
+    *out = cJSON_DetachItemFromObjectCaseSensitive(j, "registered_model");
+    cJSON_Delete(j);
+    return *out ? 1 : -1;
+}
+
+/* every remote version of a model (an array), or NULL on error */
+static cJSON *search_versions(rctx *x, const char *name, rest_err *e)
+{
+    cJSON *all = cJSON_CreateArray();
+    char *token = NULL;
+    sbuf f = {0};
+    if (strchr(name, '\'') && strchr(name, '"')) {
+        memset(e, 0, sizeof *e);
+        snprintf(e->msg, sizeof e->msg, "a model name with both ' and \" cannot be searched for");
+        cJSON_Delete(all);
+        return NULL;
+    }
+    if (strchr(name, '\'')) sb_printf(&f, "name = \"%s\"", name);
+    else sb_printf(&f, "name = '%s'", name);
+    for (;;) {
+        sbuf p = {0};
+        cJSON *j = NULL, *it;
+        const cJSON *mv;
+        sb_puts(&p, "/api/2.0/mlflow/model-versions/search?filter=");
+        url_encode(&p, f.s ? f.s : "", 0);
+        sb_puts(&p, "&max_results=1000");
+        if (token) {
+            sb_puts(&p, "&page_token=");
+            url_encode(&p, token, 0);
+        }
+        free(token);
+        token = NULL;
+        if (p.oom || call(x, "GET", p.s, NULL, &j, e, 0) != 0) {
+            if (p.oom) {
+                memset(e, 0, sizeof *e);
+                snprintf(e->msg, sizeof e->msg, "out of memory");
+            }
+            sb_free(&p);
+            sb_free(&f);
+            cJSON_Delete(all);
+            return NULL;
+        }
+        sb_free(&p);
+        mv = cJSON_GetObjectItemCaseSensitive(j, "model_versions");
+        cJSON_ArrayForEach(it, mv)
+        {
+            if (str_eq(jstr(it, "name"), name)) cJSON_AddItemToArray(all, cJSON_Duplicate(it, 1));
+        }
+        if (jstr(j, "next_page_token") && jstr(j, "next_page_token")[0]) token = xstrdup(jstr(j, "next_page_token"));
+        cJSON_Delete(j);
+        if (!token) break;
+    }
+    sb_free(&f);
+    return all;
+}
+
+static const cJSON *find_marker(const cJSON *versions, const char *marker)
+{
+    const cJSON *v, *t;
+    cJSON_ArrayForEach(v, versions)
+    {
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(v, "tags"))
+        {
+            if (str_eq(jstr(t, "key"), REGISTRY_SYNC_TAG) && str_eq(jstr(t, "value"), marker)) return v;
+        }
+    }
+    return NULL;
+}
+
+/* tags [{key,value}] of a remote object as {key: hash}, without the marker */
+static cJSON *remote_tag_hashes(const cJSON *obj)
+{
+    cJSON *o = cJSON_CreateObject();
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(obj, "tags"))
+    {
+        char hh[17];
+        const char *k = jstr(t, "key");
+        if (!k || strcmp(k, REGISTRY_SYNC_TAG) == 0) continue;
+        hash_hex(hh, jstr(t, "value"));
+        jput(o, k, hh);
+    }
+    return o;
+}
+
+/* ---- failures ---------------------------------------------------------------- */
+
+static void item_failed(rctx *x, int code, const char *what, const char *why)
+{
+    x->sum->failed++;
+    if (!x->first_fail) x->first_fail = code;
+    if (code == EXIT_CONNECT) x->down = 1;
+    errorf(code, "registry: %s: %s", what, why);
+}
+
+static void rest_failed(rctx *x, const rest_err *e, const char *what)
+{
+    char ebuf[700], msg[900];
+    int code = rest_err_exit(e);
+    snprintf(msg, sizeof msg, "%s: %s", rest_errstr(e, ebuf, sizeof ebuf),
+             code == EXIT_AUTH      ? "check the credentials (MLFLOW_TRACKING_USERNAME/PASSWORD, MLFLOW_TRACKING_TOKEN)"
+             : code == EXIT_CONNECT ? "is the server up? run the sync again; it resumes where it stopped"
+                                    : "see the server log");
+    item_failed(x, code, what, msg);
+}
+
+/* ---- tags and descriptions against a baseline ---------------------------------- */
+
+/* Sends the tags of `local` that differ from base ({key: hash}); deletes keys of base
+   missing locally when may_delete. Records what the server acknowledged in out.
+   Returns 0, 1 = the object is gone (404), -1 = failed (reported). */
+static int sync_tags(rctx *x, const char *what, const char *name, const char *version, const kvlist *local,
+                     const cJSON *base, int may_delete, cJSON *out)
+{
+    const char *set_path = version ? "/api/2.0/mlflow/model-versions/set-tag"
+                                   : "/api/2.0/mlflow/registered-models/set-tag";
+    const char *del_path = version ? "/api/2.0/mlflow/model-versions/delete-tag"
+                                   : "/api/2.0/mlflow/registered-models/delete-tag";
+    const cJSON *b;
+    size_t i;
+    rest_err e;
+    for (i = 0; i < local->n; i++) {
+        char hh[17];
+        const char *k = local->v[i].key;
+        cJSON *body;
+        if (strcmp(k, REGISTRY_SYNC_TAG) == 0) continue;
+        hash_hex(hh, local->v[i].value);
+        if (str_eq(jstr(base, k), hh)) {
+            jput(out, k, hh);
+            continue;
+        }
+        body = version ? body_version(name, version) : body_name(name);
+        cJSON_AddStringToObject(body, "key", k);
+        cJSON_AddStringToObject(body, "value", local->v[i].value);
+        if (call(x, "POST", set_path, body, NULL, &e, 0) != 0) {
+            char w[600];
+            if (is_not_found(&e)) return 1;
+            snprintf(w, sizeof w, "%s: tag '%s'", what, k);
+            rest_failed(x, &e, w);
+            return -1;
+        }
+        jput(out, k, hh);
+    }
+    if (!may_delete) return 0;
+    cJSON_ArrayForEach(b, base)
+    {
+        cJSON *body;
+        if (kv_get(local, b->string)) continue;
+        body = version ? body_version(name, version) : body_name(name);
+        cJSON_AddStringToObject(body, "key", b->string);
+        if (call(x, "DELETE", del_path, body, NULL, &e, 0) != 0 && !is_not_found(&e)) {
+            char w[600];
+            snprintf(w, sizeof w, "%s: deleting tag '%s'", what, b->string);
+            rest_failed(x, &e, w);
+            jput(out, b->string, jstr(base, b->string));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* 0 sent or unchanged, 1 gone, -1 failed */
+static int sync_description(rctx *x, const char *what, const char *name, const char *version, const char *desc,
+                            const char *base_hash, cJSON *out)
+{
+    char hh[17];
+    cJSON *body;
+    rest_err e;
+    hash_hex(hh, desc);
+    if (str_eq(base_hash, hh)) {
+        jput(out, "d", hh);
+        return 0;
+    }
+    body = version ? body_version(name, version) : body_name(name);
+    cJSON_AddStringToObject(body, "description", desc ? desc : "");
+    if (call(x, "PATCH", version ? "/api/2.0/mlflow/model-versions/update" : "/api/2.0/mlflow/registered-models/update",
+             body, NULL, &e, 0) != 0) {
+        char w[600];
+        if (is_not_found(&e)) return 1;
+        snprintf(w, sizeof w, "%s: description", what);
+        rest_failed(x, &e, w);
+        if (base_hash) jput(out, "d", base_hash);
+        return -1;
+    }
+    jput(out, "d", hh);
+    return 0;
+}
+
+/* ---- one version ---------------------------------------------------------------- */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+/* Creates the remote version once. 0 (*remote set), 2 = waits for its run, -1 failed (reported). */
+static int create_version(rctx *x, const lmodel *m, const lver *v, const char *what, cJSON **remote_versions,
+                          char **remote)
+{
+    cJSON *run = NULL, *body;
+    char *local_art = NULL, *source = NULL;
+    const char *remote_run = NULL, *remote_art = NULL, *why = NULL;
+    rest_err e;
+    unsigned seed = (unsigned)v->num * 2654435761u;
+    int k, rc = -1;
+
+    if (v->run_id) {
+        run = state_get(x->st, "run", v->run_id);
+        remote_run = jstr(run, "remote");
+        remote_art = jstr(run, "art");
+        if (!remote_run) {
+            warnf("registry: %s waits: its run %s is not synced yet", what, v->run_id);
+            x->sum->versions_waiting++;
+            cJSON_Delete(run);
+            return 2;
+        }
+        local_art = local_run_artifact_uri(x->cfg->src, v->run_id);
+    }
+    source = map_source(v, local_art, remote_art, remote_run, &why);
+    if (!source) {
+        item_failed(x, why ? EXIT_UNSUPPORTED : EXIT_FAILED, what, why ? why : "out of memory");
+        goto out;
+    }
+    for (k = 0;; k++) {
+        cJSON *j = NULL;
+        const cJSON *found;
+        body = body_name(m->name);
+        cJSON_AddStringToObject(body, "source", source);
+        if (remote_run) cJSON_AddStringToObject(body, "run_id", remote_run);
+        cJSON_AddItemToObject(body, "tags", tags_array(&v->tags, REGISTRY_SYNC_TAG, v->marker));
+        if (v->description) cJSON_AddStringToObject(body, "description", v->description);
+        /* not idempotent: one attempt, then look for the marker before another */
+        if (call(x, "POST", "/api/2.0/mlflow/model-versions/create", body, &j, &e, 1) == 0) {
+            const cJSON *mv = cJSON_GetObjectItemCaseSensitive(j, "model_version");
+            const char *num = jstr(mv, "version");
+            *remote = num ? xstrdup(num) : NULL;
+            cJSON_Delete(j);
+            if (!*remote) {
+                memset(&e, 0, sizeof e);
+                e.status = 200;
+                snprintf(e.msg, sizeof e.msg, "model-versions/create answered without a version number");
+                rest_failed(x, &e, what);
+                goto out;
+            }
+            /* keep the listing current for later versions of this pass */
+            if (*remote_versions) cJSON_AddItemToArray(*remote_versions, cJSON_Duplicate(mv, 1));
+            x->sum->versions_created++;
+            rc = 0;
+            goto out;
+        }
+        if (k >= 5 || !http_classify(e.status ? CURLE_OK : (CURLcode)e.curl_code, e.status)) {
+            rest_failed(x, &e, what);
+            goto out;
+        }
+        {
+            char ebuf[700];
+            warnf("registry: %s: model-versions/create failed (%s); checking whether it was created anyway", what,
+                  rest_errstr(&e, ebuf, sizeof ebuf));
+        }
+        sleep_ms(http_backoff_ms(k + 1, &seed));
+        cJSON_Delete(*remote_versions);
+        *remote_versions = search_versions(x, m->name, &e);
+        if (!*remote_versions) {
+            rest_failed(x, &e, what);
+            goto out;
+        }
+        found = find_marker(*remote_versions, v->marker);
+        if (found && jstr(found, "version")) {
+            *remote = xstrdup(jstr(found, "version"));
+            x->sum->versions_created++;
+            rc = 0;
+            goto out;
+        }
+    }
+out:
+    free(source);
+    free(local_art);
+    cJSON_Delete(run);
+    return rc;
+}
+
+/* 0 synced (v->remote set), 2 waits, -1 failed. */
+static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
+{
+    sbuf key = {0};
+    char what[600];
+    int attempt, rc = -1;
+    snprintf(what, sizeof what, "model '%s' version %d", m->name, v->num);
+    sb_printf(&key, REG_VERSION_KEY "%s/%d", m->name, v->num);
+    if (key.oom) {
+        item_failed(x, EXIT_FAILED, what, "out of memory");
+        return -1;
+    }
+    for (attempt = 0; attempt < 2; attempt++) {
+        cJSON *rec = attempt == 0 && !x->cfg->reconcile ? state_get(x->st, REG_KIND, key.s) : NULL;
+        cJSON *base = NULL, *nrec = NULL;
+        char *remote = NULL;
+        int from_server = 0, r;
+        const char *stage;
+        rest_err e;
+
+        if (rec && str_eq(jstr(rec, "m"), v->marker) && jstr(rec, "remote")) {
+            base = rec;
+            remote = xstrdup(jstr(rec, "remote"));
+            rec = NULL;
+        } else {
+            const cJSON *found;
+            cJSON_Delete(rec);
+            rec = NULL;
+            if (!*remote_versions) *remote_versions = search_versions(x, m->name, &e);
+            if (!*remote_versions) {
+                rest_failed(x, &e, what);
+                break;
+            }
+            found = find_marker(*remote_versions, v->marker);
+            if (found && jstr(found, "version")) {
+                char hh[17];
+                from_server = 1;
+                remote = xstrdup(jstr(found, "version"));
+                base = cJSON_CreateObject();
+                cJSON_AddItemToObject(base, "t", remote_tag_hashes(found));
+                hash_hex(hh, jstr(found, "description"));
+                jput(base, "d", hh);
+                jput(base, "s", jstr(found, "current_stage") ? jstr(found, "current_stage") : "None");
+            } else {
+                char hh[17];
+                size_t i;
+                cJSON *t;
+                r = create_version(x, m, v, what, remote_versions, &remote);
+                if (r != 0) {
+                    rc = r;
+                    break;
+                }
+                base = cJSON_CreateObject();
+                t = cJSON_AddObjectToObject(base, "t");
+                for (i = 0; i < v->tags.n; i++) {
+                    hash_hex(hh, v->tags.v[i].value);
+                    jput(t, v->tags.v[i].key, hh);
+                }
+                hash_hex(hh, v->description);
+                jput(base, "d", hh);
+                jput(base, "s", "None");
+            }
+        }
+        if (!remote) {
+            cJSON_Delete(base);
+            item_failed(x, EXIT_FAILED, what, "out of memory");
+            break;
+        }
+        if (x->cfg->verbose) verbosef("registry: %s is remote version %s", what, remote);
+        nrec = cJSON_CreateObject();
+        jput(nrec, "remote", remote);
+        jput(nrec, "m", v->marker);
+        r = sync_tags(x, what, m->name, remote, &v->tags, cJSON_GetObjectItemCaseSensitive(base, "t"), !from_server,
+                      jsub(nrec, "t"));
+        if (r == 0) r = sync_description(x, what, m->name, remote, v->description, jstr(base, "d"), nrec);
+        stage = v->stage && v->stage[0] ? v->stage : "None";
+        if (r == 0 && !str_eq(jstr(base, "s"), stage)) {
+            cJSON *body = body_version(m->name, remote);
+            cJSON_AddStringToObject(body, "stage", stage);
+            cJSON_AddBoolToObject(body, "archive_existing_versions", 0);
+            if (call(x, "POST", "/api/2.0/mlflow/model-versions/transition-stage", body, NULL, &e, 0) != 0) {
+                char w[700];
+                if (is_not_found(&e)) r = 1;
+                else {
+                    snprintf(w, sizeof w, "%s: stage %s", what, stage);
+                    rest_failed(x, &e, w);
+                    r = -1;
+                }
+            }
+        }
+        if (r == 0) jput(nrec, "s", stage);
+        else if (jstr(base, "s")) jput(nrec, "s", jstr(base, "s"));
+        cJSON_Delete(base);
+        if (r == 1 && !from_server && attempt == 0) { /* the remote version is gone: look again, re-create */
+            warnf("registry: %s: remote version %s recorded in the sync state is gone; searching and re-creating",
+                  what, remote);
+            free(remote);
+            cJSON_Delete(nrec);
+            state_drop(x->st, REG_KIND, key.s);
+            cJSON_Delete(*remote_versions);
+            *remote_versions = NULL;
+            continue;
+        }
+        if (r == 1) {
+            memset(&e, 0, sizeof e);
+            item_failed(x, EXIT_REJECTED, what, "the remote version vanished while it was being updated");
+        }
+        if (state_put(x->st, REG_KIND, key.s, nrec) != 0)
+            warnf("cannot append to the sync state %s: %s (the next sync compares with the server)",
+                  state_path(x->st), strerror(errno));
+        if (r == 0) {
+            free(v->remote);
+            v->remote = remote;
+            remote = NULL;
+            rc = 0;
+        } else
+            rc = -1;
+        free(remote);
+        break;
+    }
+    sb_free(&key);
+    return rc;
+}
+
+/* ---- one registered model --------------------------------------------------------- */
+
+static int sync_aliases(rctx *x, const lmodel *m, const cJSON *base, int may_delete, cJSON *out)
+{
+    size_t i;
+    const cJSON *b;
+    rest_err e;
+    int rc = 0;
+    for (i = 0; i < m->aliases.n && !x->down; i++) {
+        const char *alias = m->aliases.v[i].key;
+        int num = atoi(m->aliases.v[i].value);
+        const char *remote = NULL;
+        char what[700];
+        size_t k;
+        cJSON *body;
+        for (k = 0; k < m->nv; k++)
+            if (m->v[k].num == num) remote = m->v[k].remote;
+        snprintf(what, sizeof what, "model '%s' alias '%s'", m->name, alias);
+        if (!remote) {
+            warnf("registry: %s waits: version %s is not synced", what, m->aliases.v[i].value);
+            if (jstr(base, alias)) jput(out, alias, jstr(base, alias));
+            continue;
+        }
+        if (str_eq(jstr(base, alias), remote)) {
+            jput(out, alias, remote);
+            continue;
+        }
+        body = body_name(m->name);
+        cJSON_AddStringToObject(body, "alias", alias);
+        cJSON_AddStringToObject(body, "version", remote);
+        if (call(x, "POST", "/api/2.0/mlflow/registered-models/alias", body, NULL, &e, 0) != 0) {
+            rest_failed(x, &e, what);
+            if (jstr(base, alias)) jput(out, alias, jstr(base, alias));
+            rc = -1;
+            continue;
+        }
+        jput(out, alias, remote);
+    }
+    if (!may_delete) return rc;
+    cJSON_ArrayForEach(b, base)
+    {
+        cJSON *body;
+        if (kv_get(&m->aliases, b->string)) continue;
+        body = body_name(m->name);
+        cJSON_AddStringToObject(body, "alias", b->string);
+        if (call(x, "DELETE", "/api/2.0/mlflow/registered-models/alias", body, NULL, &e, 0) != 0 && !is_not_found(&e)) {
+            char what[700];
+            snprintf(what, sizeof what, "model '%s': deleting alias '%s'", m->name, b->string);
+            rest_failed(x, &e, what);
+            jput(out, b->string, jstr(base, b->string));
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+/* the model's baseline from the server: {"d","t","a"} */
+static cJSON *model_base_from_server(const cJSON *rm)
+{
+    cJSON *base = cJSON_CreateObject(), *a;
+    const cJSON *it;
+    char hh[17];
+    hash_hex(hh, jstr(rm, "description"));
+    jput(base, "d", hh);
+    cJSON_AddItemToObject(base, "t", remote_tag_hashes(rm));
+    a = cJSON_AddObjectToObject(base, "a");
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rm, "aliases"))
+    {
+        if (jstr(it, "alias") && jstr(it, "version")) jput(a, jstr(it, "alias"), jstr(it, "version"));
+    }
+    return base;
+}
+
+static void sync_model(rctx *x, lmodel *m)
+{
+    sbuf key = {0};
+    char what[600];
+    int attempt;
+    size_t i;
+    snprintf(what, sizeof what, "model '%s'", m->name);
+    sb_printf(&key, REG_MODEL_KEY "%s", m->name);
+    if (key.oom) {
+        item_failed(x, EXIT_FAILED, what, "out of memory");
+        return;
+    }
+    for (attempt = 0; attempt < 2; attempt++) {
+        cJSON *rec = attempt == 0 && !x->cfg->reconcile ? state_get(x->st, REG_KIND, key.s) : NULL;
+        cJSON *base = rec, *nrec, *remote_versions = NULL;
+        int from_server = 0, r, failed_before = (int)x->sum->failed;
+        rest_err e;
+
+        if (x->cfg->dry_run) {
+            size_t fresh = 0;
+            for (i = 0; i < m->nv; i++) {
+                sbuf vk = {0};
+                cJSON *vr;
+                sb_printf(&vk, REG_VERSION_KEY "%s/%d", m->name, m->v[i].num);
+                vr = vk.s ? state_get(x->st, REG_KIND, vk.s) : NULL;
+                if (!vr || !str_eq(jstr(vr, "m"), m->v[i].marker)) fresh++;
+                cJSON_Delete(vr);
+                sb_free(&vk);
+            }
+            helpf("%s registered model '%s': %zu versions (%zu not synced yet), %zu aliases\n",
+                  rec ? "update" : "create-or-reconcile", m->name, m->nv, fresh, m->aliases.n);
+            cJSON_Delete(rec);
+            break;
+        }
+        if (!base) {
+            cJSON *rm = NULL;
+            r = get_model(x, m->name, &rm, &e);
+            if (r == 0) {
+                cJSON *body = body_name(m->name);
+                cJSON_AddItemToObject(body, "tags", tags_array(&m->tags, NULL, NULL));
+                if (m->description) cJSON_AddStringToObject(body, "description", m->description);
+                if (call(x, "POST", "/api/2.0/mlflow/registered-models/create", body, NULL, &e, 0) == 0) {
+                    char hh[17];
+                    cJSON *t;
+                    x->sum->models_created++;
+                    base = cJSON_CreateObject();
+                    t = cJSON_AddObjectToObject(base, "t");
+                    for (i = 0; i < m->tags.n; i++) {
+                        hash_hex(hh, m->tags.v[i].value);
+                        jput(t, m->tags.v[i].key, hh);
+                    }
+                    hash_hex(hh, m->description);
+                    jput(base, "d", hh);
+                    cJSON_AddObjectToObject(base, "a");
+                    remote_versions = cJSON_CreateArray(); /* a new model has no versions */
+                } else if (is_exists(&e)) { /* created meanwhile (a retried create, a concurrent sync) */
+                    r = get_model(x, m->name, &rm, &e);
+                } else
+                    r = -1;
+            }
+            if (r < 0 || (!base && !rm)) {
+                if (r >= 0) {
+                    memset(&e, 0, sizeof e);
+                    snprintf(e.msg, sizeof e.msg, "the registered model was neither found nor created");
+                }
+                rest_failed(x, &e, what);
+                break;
+            }
+            if (!base) {
+                base = model_base_from_server(rm);
+                from_server = 1;
+            }
+            cJSON_Delete(rm);
+        }
+        nrec = cJSON_CreateObject();
+        r = sync_tags(x, what, m->name, NULL, &m->tags, cJSON_GetObjectItemCaseSensitive(base, "t"), !from_server,
+                      jsub(nrec, "t"));
+        if (r == 0) r = sync_description(x, what, m->name, NULL, m->description, jstr(base, "d"), nrec);
+        else if (jstr(base, "d")) jput(nrec, "d", jstr(base, "d"));
+        if (r == 1 && !from_server && attempt == 0) { /* the remote model is gone: compare with the server */
+            warnf("registry: %s recorded in the sync state is gone on the server; re-creating it", what);
+            cJSON_Delete(base);
+            cJSON_Delete(nrec);
+            state_drop(x->st, REG_KIND, key.s);
+            continue;
+        }
+        if (r == 1) item_failed(x, EXIT_REJECTED, what, "the registered model vanished while it was being updated");
+        if (r == 0) {
+            for (i = 0; i < m->nv && !x->down && !*x->stop; i++) {
+                sync_version(x, m, &m->v[i], &remote_versions);
+                x->sum->versions++;
+            }
+            if (!x->down && !*x->stop)
+                sync_aliases(x, m, cJSON_GetObjectItemCaseSensitive(base, "a"), !from_server, jsub(nrec, "a"));
+            else
+                cJSON_ReplaceItemInObjectCaseSensitive(nrec, "a",
+                                                       cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(base, "a"), 1));
+        } else
+            cJSON_AddItemToObject(nrec, "a", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(base, "a"), 1));
+        if (!cJSON_GetObjectItemCaseSensitive(nrec, "a")) cJSON_AddObjectToObject(nrec, "a");
+        if (state_put(x->st, REG_KIND, key.s, nrec) != 0)
+            warnf("cannot append to the sync state %s: %s (the next sync compares with the server)",
+                  state_path(x->st), strerror(errno));
+        if ((int)x->sum->failed == failed_before) x->any_ok = 1;
+        cJSON_Delete(base);
+        cJSON_Delete(remote_versions);
+        break;
+    }
+    sb_free(&key);
+}
+
+/* ---- the pass ----------------------------------------------------------------------- */
+
+int registry_sync(const sync_cfg *c, state *st, const rest_ctx *rc, const http_opts *ho, volatile int *stop,
+                  registry_summary *sum)
+{
+    rctx x;
+    char *root = path_join(c->src, "models"), **names = NULL, err[1024];
+    size_t n = 0, i;
+    memset(sum, 0, sizeof *sum);
+    memset(&x, 0, sizeof x);
+    if (!root) return EXIT_FAILED;
+    if (!is_dir(root)) { /* no registry: nothing to do, no request */
+        free(root);
+        return EXIT_OK;
+    }
+    names = list_names(root, &n);
+    x.cfg = c;
+    x.st = st;
+    x.rc = *rc;
+    x.sum = sum;
+    x.stop = stop;
+    if (n && !c->dry_run) {
+        x.h = http_client_new(ho);
+        if (!x.h) {
+            free_names(names, n);
+            free(root);
+            return EXIT_FAILED;
+        }
+    }
+    for (i = 0; i < n && !x.down && !*stop; i++) {
+        char *mdir = path_join(root, names[i]);
+        lmodel m;
+        int r;
+        if (!mdir || !is_dir(mdir)) {
+            free(mdir);
+            continue;
+        }
+        r = read_model(mdir, names[i], &m, err, sizeof err);
+        free(mdir);
+        if (r == 1) continue;
+        if (r < 0) {
+            item_failed(&x, EXIT_SOURCE, names[i], err);
+            continue;
+        }
+        sum->models++;
+        sync_model(&x, &m);
+        lmodel_free(&m);
+    }
+    if (x.h) http_client_free(x.h);
+    free_names(names, n);
+    free(root);
+    if (sum->writes || sum->failed || sum->versions_waiting)
+        notef("registry: %ld models (%ld created), %ld versions (%ld created, %ld waiting for their run), %ld "
+              "failed, %lld write requests",
+              sum->models, sum->models_created, sum->versions, sum->versions_created, sum->versions_waiting,
+              sum->failed, sum->writes);
+    if (*stop) return EXIT_INTERRUPTED;
+    if (!sum->failed) return EXIT_OK;
+    return x.any_ok ? EXIT_PARTIAL : (x.first_fail ? x.first_fail : EXIT_FAILED);
+}
