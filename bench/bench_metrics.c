@@ -11,17 +11,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#define MLFLOW_LITE_IMPLEMENTATION
-#include "mlflow_lite.h"
-/* With MLL_USE_STB_SPRINTF=1 the header already compiled a private static copy of
-   stb_sprintf into this translation unit (including it again with
-   STB_SPRINTF_IMPLEMENTATION would redefine it: tests/mlflow/FINDINGS.md F4). */
-#if !MLL_USE_STB_SPRINTF
+/* stb_sprintf for the "%.17g" comparison, included first as a program of its own would;
+   the header then reuses this copy instead of compiling a second one. */
 #define STB_SPRINTF_IMPLEMENTATION
 #define STB_SPRINTF_STATIC
 #define STB_SPRINTF_NOUNALIGNED
 #include <stb/stb_sprintf.h>
-#endif
+#define MLFLOW_LITE_IMPLEMENTATION
+#include "mlflow_lite.h"
 
 static double now_s(void) {
     struct timespec ts;
