@@ -5,6 +5,7 @@
 #include "s3.h"
 #include "s3_int.h"
 #include "s3_util.h"
+#include "msgs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -526,12 +527,10 @@ static int s3_put_single(s3_client *c, const char *bucket, const char *key, cons
     fclose(f);
     if (rc == 0) {
         s3u_etag_clean(r.etag, got, sizeof got);
-        if (strcmp(got, hex) != 0) {
-            s3i_err_set(err, "PutObject", 1, "integrity check failed: ETag %s, local MD5 %s", got[0] ? got : "(none)",
-                        hex);
+        if (!s3i_etag_ok(c, "PutObject", got, hex, err)) {
             rc = -1;
         } else if (res) {
-            snprintf(res->etag, sizeof res->etag, "%s", hex);
+            snprintf(res->etag, sizeof res->etag, "%s", got);
             res->parts_total = 1;
             res->parts_sent = 1;
             res->bytes_sent = size;
@@ -585,15 +584,34 @@ int s3_put_mem(s3_client *c, const char *bucket, const char *key, const void *da
     rc = s3i_do(c, &call, &r, err);
     if (rc == 0) {
         s3u_etag_clean(r.etag, got, sizeof got);
-        if (strcmp(got, hex) != 0) {
-            s3i_err_set(err, "PutObject", 1, "integrity check failed: ETag %s, local MD5 %s", got, hex);
+        if (!s3i_etag_ok(c, "PutObject", got, hex, err)) {
             rc = -1;
         } else if (etag_out) {
-            snprintf(etag_out, 80, "%s", hex);
+            snprintf(etag_out, 80, "%s", got);
         }
     }
     http_resp_free(&r);
     return rc;
+}
+
+int s3i_etag_ok(s3_client *c, const char *op, const char *got, const char *want, s3_err *err)
+{
+    int first;
+    if (strcmp(got, want) == 0) return 1;
+    if (!got[0]) {
+        s3i_err_set(err, op, 1, "integrity check failed: the answer has no ETag (local MD5 %s)", want);
+        return 0;
+    }
+    pthread_mutex_lock(&c->mu);
+    first = !c->etag_warned;
+    c->etag_warned = 1;
+    pthread_mutex_unlock(&c->mu);
+    if (first)
+        warnf("%s: the store answered ETag %s for bytes whose MD5 is %s: it encrypts with SSE-KMS or SSE-C, "
+              "so integrity rests on the Content-MD5 it verified; unchanged files are then recognised by the "
+              "record only",
+              op, got, want);
+    return 1;
 }
 
 void s3_err_format(const s3_err *e, char *buf, size_t n)
@@ -615,6 +633,8 @@ const char *s3_err_hint(const s3_err *e)
     if (strcmp(e->code, "AccessDenied") == 0 || e->status == 403)
         return "check the IAM policy of these credentials for this bucket";
     if (strcmp(e->code, "NoSuchBucket") == 0) return "check the bucket name and the endpoint";
+    if (strcmp(e->code, "BadDigest") == 0 || strcmp(e->code, "InvalidDigest") == 0)
+        return "the bytes were damaged on the way (or the file changed while it was sent): sync again";
     if (e->status == 0 && e->curl_code == CURLE_PEER_FAILED_VERIFICATION)
         return "the store's TLS certificate is not trusted: pass --cacert FILE, or for a test store "
                "MLFLOW_S3_IGNORE_TLS=true / --insecure";

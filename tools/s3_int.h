@@ -17,6 +17,7 @@ struct s3_client {
     pthread_mutex_t mu;      /* guards the pool */
     http_client **pool;
     int npool, cap;
+    int etag_warned;         /* the "ETag is not an MD5" note was given */
 };
 
 typedef struct s3_call {
@@ -38,6 +39,13 @@ typedef struct s3_call {
    (S3 <Code>/<Message> parsed from the body). *resp is always valid and must
    be freed with http_resp_free(). */
 int s3i_do(s3_client *c, const s3_call *call, http_resp *resp, s3_err *err);
+
+/* Integrity check of a 2xx answer: 1 when the returned ETag equals the MD5
+   (or multipart ETag) we computed. A different non-empty ETag is accepted
+   with one warning per client: buckets with SSE-KMS or SSE-C encryption
+   answer ETags that are not MD5s, and S3 has then already verified the
+   Content-MD5 we sent. 0 (err set) when the answer has no ETag. */
+int s3i_etag_ok(s3_client *c, const char *op, const char *got, const char *want, s3_err *err);
 
 void s3i_err_set(s3_err *e, const char *op, int definite, const char *fmt, ...)
 #if defined(__GNUC__)

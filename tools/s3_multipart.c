@@ -31,6 +31,7 @@ typedef struct mp_part {
     unsigned char md5[16];
     char remote_etag[80];
     long long remote_size;    /* -1: the resumed upload has no such part */
+    char etag[80];            /* the part's ETag in the upload, for Complete */
 } mp_part;
 
 typedef struct mp_job {
@@ -237,6 +238,7 @@ static int mp_upload_part(mp_job *j, FILE *f, int idx, s3_err *err)
     }
     s3u_hex(pt->md5, 16, hex);
     if (pt->remote_size == pt->len && strcmp(pt->remote_etag, hex) == 0) {
+        memcpy(pt->etag, pt->remote_etag, sizeof pt->etag);
         pthread_mutex_lock(&j->mu);
         j->reused++;
         pthread_mutex_unlock(&j->mu);
@@ -265,11 +267,10 @@ static int mp_upload_part(mp_job *j, FILE *f, int idx, s3_err *err)
     free(q);
     if (rc == 0) {
         s3u_etag_clean(r.etag, got, sizeof got);
-        if (strcmp(got, hex) != 0) {
-            s3i_err_set(err, "UploadPart", 1, "integrity check failed for part %d: ETag %s, local MD5 %s", idx + 1,
-                        got[0] ? got : "(none)", hex);
+        if (!s3i_etag_ok(j->c, "UploadPart", got, hex, err)) {
             rc = -1;
         } else {
+            memcpy(pt->etag, got, sizeof pt->etag);
             pthread_mutex_lock(&j->mu);
             j->sent++;
             j->bytes_sent += pt->len;
@@ -354,9 +355,9 @@ static int mp_complete(s3_client *c, const char *bucket, const char *key, const 
 {
     const char *keys[1] = {"uploadId"};
     const char *vals[1];
-    size_t cap = 64 + (size_t)nparts * 96, len = 0;
+    size_t cap = 64 + (size_t)nparts * (64 + 6 * 80), len = 0;  /* an ETag escapes to <= 6x */
     char *xml = malloc(cap), *q, *code;
-    char hex[33], got[80];
+    char got[80];
     s3_call call;
     http_resp r;
     const char *p;
@@ -372,9 +373,16 @@ static int mp_complete(s3_client *c, const char *bucket, const char *key, const 
     }
     len += (size_t)snprintf(xml + len, cap - len, "<CompleteMultipartUpload>");
     for (i = 0; i < nparts; i++) {
-        s3u_hex(parts[i].md5, 16, hex);
+        char *et = s3u_xml_escape(parts[i].etag);
+        if (!et) {
+            free(xml);
+            free(q);
+            s3i_err_set(err, "CompleteMultipartUpload", 1, "out of memory");
+            return -1;
+        }
         len += (size_t)snprintf(xml + len, cap - len, "<Part><PartNumber>%d</PartNumber><ETag>\"%s\"</ETag></Part>",
-                                i + 1, hex);
+                                i + 1, et);
+        free(et);
     }
     len += (size_t)snprintf(xml + len, cap - len, "</CompleteMultipartUpload>");
     memset(&call, 0, sizeof call);
@@ -407,9 +415,7 @@ static int mp_complete(s3_client *c, const char *bucket, const char *key, const 
             et = s3u_xml_next(&p, r.body + r.body_len, "ETag");
             s3u_etag_clean(et, got, sizeof got);
             free(et);
-            if (strcmp(got, want_etag) != 0) {
-                s3i_err_set(err, "CompleteMultipartUpload", 1, "integrity check failed: ETag %s, expected %s",
-                            got[0] ? got : "(none)", want_etag);
+            if (!s3i_etag_ok(c, "CompleteMultipartUpload", got, want_etag, err)) {
                 rc = -1;
             } else {
                 snprintf(etag_out, 80, "%s", got);

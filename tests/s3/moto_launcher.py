@@ -14,6 +14,9 @@ SigV4 checking ON and three test-only additions.
     "code": "SlowDown", "delay": 0} answers the next `count` matching
    requests with that S3 error instead of passing them to moto, after
    sleeping `delay` seconds; with "status": 0 the request is only delayed.
+   "mode": "corrupt" flips the first body byte on the way in; "mode": "etag"
+   answers a random ETag (as buckets with SSE-KMS encryption do).
+4. Content-MD5 is checked as S3 does (400 BadDigest); moto does not check it.
 
 Setup: creates IAM user `mll` with an s3:* policy, an access key, and the
 buckets given with --bucket, all before auth is turned on (reset-auth 0).
@@ -21,6 +24,9 @@ Prints one JSON line {"port", "endpoint", "access_key_id", "secret_access_key"}
 to stdout (and to --info FILE), then serves until killed.
 """
 import argparse
+import base64
+import hashlib
+import io
 import json
 import os
 import sys
@@ -100,7 +106,8 @@ class TestApp:
             time.sleep(float(fault["delay"]))
             if not fault.get("status"):
                 fault = None  # a slow request that then goes through
-        if fault is not None:
+        mode = fault.get("mode", "error") if fault is not None else None
+        if mode == "error":
             n = int(environ.get("CONTENT_LENGTH") or 0)
             if n:
                 environ["wsgi.input"].read(n)
@@ -114,10 +121,32 @@ class TestApp:
                            [("Content-Type", "application/xml"),
                             ("Content-Length", str(len(body)))])
             return [body]
+        # S3 checks Content-MD5 against the bytes received; moto does not.
+        md5_hdr = environ.get("HTTP_CONTENT_MD5")
+        streaming = "aws-chunked" in environ.get("HTTP_CONTENT_ENCODING", "") or \
+            environ.get("HTTP_X_AMZ_CONTENT_SHA256", "").startswith("STREAMING")
+        if (md5_hdr is not None and not streaming) or mode == "corrupt":
+            n = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(n) if n else b""
+            if mode == "corrupt" and body:  # a byte flipped on the way
+                body = bytes([body[0] ^ 0xFF]) + body[1:]
+            environ["wsgi.input"] = io.BytesIO(body)
+            if md5_hdr is not None and not streaming and \
+                    base64.b64encode(hashlib.md5(body).digest()).decode() != md5_hdr.strip():
+                err = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>BadDigest</Code><Message>"
+                       b"The Content-MD5 you specified did not match what we received.</Message></Error>")
+                with self.lock:
+                    self.log.append([method, raw, 400])
+                start_response("400 Bad Request", [("Content-Type", "application/xml"),
+                                                   ("Content-Length", str(len(err)))])
+                return [err]
         seen = {}
 
         def sr(status, headers, exc_info=None):
             seen["status"] = int(status.split()[0])
+            if mode == "etag":  # as a bucket with SSE-KMS answers: an ETag that is not the MD5
+                headers = [(k, '"%s"' % hashlib.md5(os.urandom(8)).hexdigest()) if k.lower() == "etag" else (k, v)
+                           for k, v in headers]
             return start_response(status, headers, exc_info)
 
         t0 = time.time()

@@ -549,6 +549,48 @@ def test_slowdown_retry(ctx):
 
 
 @case
+def test_integrity(ctx):
+    """Bytes damaged on the way: the store's Content-MD5 check refuses them
+    (400 BadDigest), the file fails, a broken multipart upload is aborted,
+    the next sync sends good copies. An ETag that is not the MD5 (SSE-KMS
+    buckets) is accepted with one warning and recorded."""
+    src = os.path.join(ctx.work, "mlruns")
+    os.makedirs(os.path.join(src, "0"))
+    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
+        f.write("name: Default\n")
+    with open(os.path.join(src, "0", "other.txt"), "w") as f:
+        f.write("fine\n")
+    big = os.path.join(src, "0", "big.bin")
+    with open(big, "wb") as f:
+        f.write(os.urandom(20 << 20))
+    ctx.moto.fault(method="PUT", match="meta.yaml", count=1, mode="corrupt")
+    ctx.moto.fault(method="PUT", match="partNumber=2&", count=1, mode="corrupt")
+    dest = "s3://%s/integ" % BUCKET
+    p, summ = run_tool(ctx.tool, ctx.env, src, dest, expect=6)
+    check(p.stderr.count("BadDigest") == 2 and summ["failed"] == 2 and summ["uploaded"] == 1,
+          "both damaged uploads were refused (BadDigest), the good file went through, exit 6")
+    s3 = ctx.moto.boto()
+    check(s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == [],
+          "the multipart upload with a damaged part was aborted")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="integ/").get("Contents", [])]
+    check(keys == ["integ/0/other.txt"], "no damaged object exists in the bucket")
+    _, summ = run_tool(ctx.tool, ctx.env, src, dest)
+    check(summ["uploaded"] == 2, "the next sync sends the two files")
+    check(s3.get_object(Bucket=BUCKET, Key="integ/0/meta.yaml")["Body"].read() == b"name: Default\n" and
+          hashlib.sha256(s3.get_object(Bucket=BUCKET, Key="integ/0/big.bin")["Body"].read()).hexdigest() ==
+          tree(src)["0/big.bin"], "GET of both equals the files")
+
+    with open(os.path.join(src, "0", "kms.txt"), "w") as f:
+        f.write("encrypted at rest\n")
+    ctx.moto.fault(method="PUT", match="kms.txt", count=1, mode="etag")
+    p, summ = run_tool(ctx.tool, ctx.env, src, dest)
+    check(summ["uploaded"] == 1 and "SSE-KMS" in p.stderr, "a non-MD5 ETag is accepted with a warning")
+    ctx.moto.reset_log()
+    _, summ = run_tool(ctx.tool, ctx.env, src, dest)
+    check(ctx.moto.requests() == [] and summ["unchanged"] == 4, "the resync after it is a no-op")
+
+
+@case
 def test_tls(ctx):
     """HTTPS store with a self-signed certificate: verified by default (the
     sync fails), MLFLOW_S3_IGNORE_TLS=true and --insecure turn checks off."""
