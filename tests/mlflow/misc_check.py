@@ -10,6 +10,8 @@ churn    (mlflow_concurrent_reader): MLflow reads while the C side rewrites ever
          file it reads; no read may fail.
 diskfull (mlflow_disk_full): injected partial writes + ENOSPC; MLflow reads every
          point once, in order; failed params are absent.
+git      (mlflow_git_commit): mlflow.source.git.commit in git layouts, judged by
+         MLflow's own get_git_commit.
 env      (mlflow_env_launch): as launched by `mlflow run`: MLFLOW_TRACKING_URI +
          MLFLOW_RUN_ID (or MLFLOW_EXPERIMENT_NAME) with NULL descs.
 nogit    (mlflow_no_git): a program outside any git work tree writes no
@@ -163,6 +165,74 @@ def diskfull(a, ck, work):
     ck.eq(leftovers(root), [], "temp files left behind")
 
 
+def gitlayouts(a, ck, work):
+    """mlflow.source.git.commit for the git layouts users have (loose and packed refs,
+    detached HEAD, a linked worktree, a submodule, a program in a sub-folder, an unborn
+    branch), judged by MLflow's own mlflow.utils.git_utils.get_git_commit (GitPython)
+    on the program's path, as Python MLflow's git context does for its main file."""
+    from mlflow.utils.git_utils import get_git_commit
+
+    outside = tempfile.mkdtemp(prefix="mll-git-")  # not inside the project's work tree
+    g = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main",
+         "-c", "protocol.file.allow=always", "-c", "advice.detachedHead=false"]
+
+    def git(cwd, *args):
+        return run(g + list(args), cwd=cwd).stdout.decode().strip()
+
+    def repo(name, commits=2):
+        d = os.path.join(outside, name)
+        os.makedirs(d)
+        git(d, "init", "-q")
+        for i in range(commits):
+            with open(os.path.join(d, "f.txt"), "w") as f:
+                f.write(str(i))
+            git(d, "add", "f.txt")
+            git(d, "commit", "-q", "-m", f"c{i}")
+        return d
+
+    try:
+        layouts = {}
+        d = repo("loose")
+        layouts["loose ref"] = (d, d)
+        d = repo("packed")
+        git(d, "pack-refs", "--all", "--prune")
+        ck.true(not os.path.exists(os.path.join(d, ".git", "refs", "heads", "main")), "packed: loose ref gone")
+        layouts["packed-refs"] = (d, d)
+        d = repo("detached")
+        git(d, "checkout", "-q", "HEAD~1")
+        layouts["detached HEAD"] = (d, d)
+        d = repo("main-for-wt")
+        git(d, "branch", "wt-branch", "HEAD~1")
+        git(d, "worktree", "add", "-q", os.path.join(outside, "wt"), "wt-branch")
+        git(d, "pack-refs", "--all", "--prune")
+        layouts["linked worktree (packed)"] = (os.path.join(outside, "wt"), os.path.join(outside, "wt"))
+        sub_src = repo("sub-src", 3)
+        d = repo("super")
+        git(d, "submodule", "add", "-q", sub_src, "sub")
+        layouts["submodule"] = (os.path.join(d, "sub"), os.path.join(d, "sub"))
+        d = repo("deep")
+        os.makedirs(os.path.join(d, "a", "b", "c"))
+        layouts["program in a sub-folder"] = (os.path.join(d, "a", "b", "c"), os.path.join(d, "a"))
+        d = repo("unborn", commits=0)
+        layouts["unborn branch"] = (d, d)
+
+        root = os.path.join(work, "mlruns")
+        c = MlflowClient(tracking_uri=root)
+        for name, (exe_dir, cwd) in layouts.items():
+            exe = os.path.join(exe_dir, "prog")
+            shutil.copy2(a.bins["writer"], exe)
+            want = get_git_commit(exe)
+            p = run([exe, "plain", root], env=writer_env(), cwd=cwd, check=False)
+            if not ck.eq(p.returncode, 0, f"{name}: writer ({p.stderr.decode(errors='replace')[-300:]})"):
+                continue
+            rid = p.stdout.decode().split()[0]
+            print(f"{name:26} MLflow get_git_commit: {want}")
+            ck.eq(c.get_run(rid).data.tags.get("mlflow.source.git.commit"), want,
+                  f"{name}: mlflow.source.git.commit (MLflow's get_git_commit says {want})")
+    finally:
+        shutil.rmtree(outside)
+
+
 def env(a, ck, work):
     """Like `mlflow run` launching a C program: Python MLflow creates the run and passes
     MLFLOW_TRACKING_URI (file: URI) + MLFLOW_RUN_ID; the C program uses NULL descs."""
@@ -198,7 +268,7 @@ def main():
     check_judge()
     ck = Checker(f"misc ({a.mode})")
     work = fresh_dir(a.work, a.mode)
-    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull}[a.mode](a, ck, work)
+    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts}[a.mode](a, ck, work)
     ck.finish()
 
 
