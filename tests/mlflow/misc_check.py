@@ -185,7 +185,7 @@ def gitlayouts(a, ck, work):
         git(d, "init", "-q")
         for i in range(commits):
             with open(os.path.join(d, "f.txt"), "w") as f:
-                f.write(str(i))
+                f.write(f"{name} {i}")  # distinct commits in every repo
             git(d, "add", "f.txt")
             git(d, "commit", "-q", "-m", f"c{i}")
         return d
