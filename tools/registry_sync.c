@@ -664,6 +664,8 @@ static int create_version(rctx *x, const lmodel *m, const lver *v, const char *w
             const cJSON *mv = cJSON_GetObjectItemCaseSensitive(j, "model_version");
             const char *num = jstr(mv, "version");
             *remote = num ? xstrdup(num) : NULL;
+            /* keep the listing current for later versions of this pass */
+            if (*remote_versions && mv) cJSON_AddItemToArray(*remote_versions, cJSON_Duplicate(mv, 1));
             cJSON_Delete(j);
             if (!*remote) {
                 memset(&e, 0, sizeof e);
@@ -672,8 +674,6 @@ static int create_version(rctx *x, const lmodel *m, const lver *v, const char *w
                 rest_failed(x, &e, what);
                 goto out;
             }
-            /* keep the listing current for later versions of this pass */
-            if (*remote_versions) cJSON_AddItemToArray(*remote_versions, cJSON_Duplicate(mv, 1));
             x->sum->versions_created++;
             rc = 0;
             goto out;
