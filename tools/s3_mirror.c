@@ -576,8 +576,12 @@ int s3_mirror_run(const char *src_dir, const char *dest_url, const struct s3_mir
     verbosef("mirror record: %s (%zu entries)", state, m.rec.n);
     free(state);
     if (!m.o->dry_run && s3rec_open_journal(&m.rec) != 0) {
-        errorf(EXIT_STATE, "cannot write the mirror record %s: %s: check the folder or pass --state FILE",
-               m.rec.path, strerror(errno));
+        if (errno == EBUSY)
+            errorf(EXIT_STATE, "another mlflow-lite sync of %s to %s is running (it holds %s): wait for it to end",
+                   src_dir, dest_url, m.rec.path);
+        else
+            errorf(EXIT_STATE, "cannot write the mirror record %s: %s: check the folder or pass --state FILE",
+                   m.rec.path, strerror(errno));
         mir_free(&m);
         return EXIT_STATE;
     }

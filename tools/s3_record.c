@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -128,7 +129,17 @@ int s3rec_open_journal(s3rec *r)
 {
     if (s3rec_mkdir_parent(r->path) != 0) return -1;
     r->journal = fopen(r->path, "a");
-    return r->journal ? 0 : -1;
+    if (!r->journal) return -1;
+    /* one mirror per SRC and DEST at a time: a second one would interleave
+       its lines and race the compaction */
+    if (flock(fileno(r->journal), LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        fclose(r->journal);
+        r->journal = NULL;
+        errno = e == EWOULDBLOCK ? EBUSY : e;
+        return -1;
+    }
+    return 0;
 }
 
 static int s3rec_write_line(FILE *f, const char *rel, long long size, long long mtime_ns, const char *etag)

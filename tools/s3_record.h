@@ -26,7 +26,8 @@ typedef struct s3rec {
 /* Loads path (a missing file is an empty record). 0 or -1 (errno). */
 int s3rec_load(s3rec *r, const char *path);
 const s3rec_entry *s3rec_find(const s3rec *r, const char *rel);
-/* Opens the journal for appending (creating parent folders). 0 or -1. */
+/* Opens the journal for appending (creating parent folders) and locks it.
+   0, or -1 with errno (EBUSY: another process holds the lock). */
 int s3rec_open_journal(s3rec *r);
 /* Appends one line (thread-safe). 0 or -1. */
 int s3rec_append(s3rec *r, const char *rel, long long size, long long mtime_ns, const char *etag);

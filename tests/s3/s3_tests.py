@@ -432,6 +432,8 @@ def test_resume_after_kill(ctx):
                 break
         time.sleep(0.1)
     check(nparts == 4, "4 of 8 parts uploaded while parts 5-8 hang")
+    p2, _ = run_tool(ctx.tool, ctx.env, src, "s3://%s/kill" % BUCKET, expect=8)
+    check("another mlflow-lite sync" in p2.stderr, "a second sync of the same SRC and DEST meanwhile is refused")
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
     check(p.returncode == -signal.SIGKILL, "mlflow-lite killed with SIGKILL mid-upload")

@@ -4,6 +4,7 @@
  * layout and expected ETags. No network. */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,6 +323,12 @@ static void test_record(const char *dir)
     snprintf(path, sizeof path, "%s/state/sub/rec.tsv", dir);
     CHECK(s3rec_load(&r, path) == 0 && r.n == 0); /* missing = empty */
     CHECK(s3rec_open_journal(&r) == 0);
+    {
+        s3rec r2; /* a second mirror of the same SRC and DEST is locked out */
+        CHECK(s3rec_load(&r2, path) == 0);
+        CHECK(s3rec_open_journal(&r2) == -1 && errno == EBUSY);
+        s3rec_free(&r2);
+    }
     CHECK(s3rec_append(&r, "a b/c\td", 10, 111, "e1") == 0);
     CHECK(s3rec_append(&r, "x", 5, 222, "e2") == 0);
     CHECK(s3rec_append(&r, "a b/c\td", 11, 100, "e3") == 0); /* later line wins */
