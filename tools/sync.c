@@ -289,10 +289,11 @@ static int parse_metric_line(char *line, long long *ts, double *v, long long *st
     errno = 0;
     *ts = strtoll(f[0], &end, 10);
     if (*end || errno) return -1;
-    *v = strtod(f[1], &end);
-    if (*end) return -1;
+    *v = strtod(f[1], &end); /* ERANGE (subnormal, 1e400) is fine: Python's float() agrees */
+    if (*end || end == f[1]) return -1;
     *step = 0;
     if (n >= 3) {
+        errno = 0;
         *step = strtoll(f[2], &end, 10);
         if (*end || errno) return -1;
     }

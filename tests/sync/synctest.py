@@ -123,6 +123,7 @@ def write_python_store(root, n_runs=3, n_steps=50, seed=1, big_artifact=0, runni
         metrics.append(Metric("weird", 1e-300, ts + 3, 3))
         metrics.append(Metric("weird", -0.0, ts + 4, -5))
         metrics.append(Metric("weird", 123456789.123456789, ts + 5, 2**40))
+        metrics.append(Metric("weird", 5e-324, ts + 6, 6))  # subnormal: strtod sets ERANGE
         for k in range(0, len(metrics), 1000):
             c.log_batch(rid, metrics=metrics[k:k + 1000])
         c.log_artifacts(rid, art_src)
