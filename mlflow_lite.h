@@ -1028,11 +1028,53 @@ static const uint32_t mll__word_ranges[730][2] = {
    writes): Grisu3 (Loitsch, "Printing Floating-Point Numbers Quickly and Accurately with
    Integers", PLDI 2010) with 64-bit integers for ~99.5% of doubles, and an exact bignum
    algorithm for the cases Grisu3 cannot decide. */
+/* Unsigned decimal into buf; returns length. Digits are written from the end, two
+   at a time. */
+MLL__PRIVATE size_t mll__fmt_u64(uint64_t v, char *buf) {
+    static const char pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    static const uint64_t p10[19] = {10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+                                     10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+                                     100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+                                     100000000000000ULL, 1000000000000000ULL,
+                                     10000000000000000ULL, 100000000000000000ULL,
+                                     1000000000000000000ULL, 10000000000000000000ULL};
+    size_t n = 1, pos;
+    while (n < 20 && v >= p10[n - 1]) n++; /* digit count by comparison, not division */
+    pos = n;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        buf[--pos] = pairs[2 * r + 1];
+        buf[--pos] = pairs[2 * r];
+    }
+    if (v >= 10) {
+        buf[--pos] = pairs[2 * v + 1];
+        buf[--pos] = pairs[2 * v];
+    } else {
+        buf[--pos] = (char)('0' + v);
+    }
+    return n;
+}
+
 typedef struct mll__fp {
     uint64_t f;
     int e;
 } mll__fp;
 
+#if defined(__SIZEOF_INT128__) && (defined(__GNUC__) || defined(__clang__))
+__extension__ typedef unsigned __int128 mll__u128; /* __extension__: no -Wpedantic warning */
+MLL__PRIVATE mll__fp mll__fp_mul(mll__fp x, mll__fp y) {
+    /* 64x64 -> upper 64 bits, rounded: one multiply instruction on 64-bit targets */
+    mll__u128 p = (mll__u128)x.f * y.f + ((mll__u128)1 << 63);
+    mll__fp r;
+    r.f = (uint64_t)(p >> 64);
+    r.e = x.e + y.e + 64;
+    return r;
+}
+#else
 MLL__PRIVATE mll__fp mll__fp_mul(mll__fp x, mll__fp y) {
     /* 64x64 -> upper 64 bits, rounded */
     const uint64_t lo = 0xFFFFFFFFu;
@@ -1044,6 +1086,7 @@ MLL__PRIVATE mll__fp mll__fp_mul(mll__fp x, mll__fp y) {
     r.e = x.e + y.e + 64;
     return r;
 }
+#endif
 
 MLL__PRIVATE mll__fp mll__fp_normalize(mll__fp x) {
 #if defined(__GNUC__) || defined(__clang__)
@@ -1135,15 +1178,7 @@ MLL__PRIVATE int mll__grisu3(double v, char *buf, int *k10) {
     fractionals = too_high.f & mask;
     dist_high_w = too_high.f - w.f;
     /* integral digits: all at once, then stop at the first prefix inside the interval */
-    n = 1;
-    while (n < 10 && integrals >= p10[n]) n++;
-    {
-        uint32_t t = integrals;
-        for (i = n - 1; i >= 0; i--) {
-            idig[i] = (char)('0' + t % 10);
-            t /= 10;
-        }
-    }
+    n = (int)mll__fmt_u64(integrals, idig); /* all integral digits, two at a time */
     kappa = n;
     for (i = 0; i < n; i++) {
         uint64_t rest;
@@ -1355,35 +1390,6 @@ MLL__PRIVATE int mll__shortest_exact(double v, char *buf, int *decpt) {
         len--;
     }
     return len;
-}
-
-/* Unsigned decimal into buf; returns length. Digits are written from the end, two
-   at a time. */
-MLL__PRIVATE size_t mll__fmt_u64(uint64_t v, char *buf) {
-    static const char pairs[] =
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-        "8081828384858687888990919293949596979899";
-    size_t n = 1, pos;
-    uint64_t t = v;
-    while (t >= 10) {
-        t /= 10;
-        n++;
-    }
-    pos = n;
-    while (v >= 100) {
-        unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        buf[--pos] = pairs[2 * r + 1];
-        buf[--pos] = pairs[2 * r];
-    }
-    if (v >= 10) {
-        buf[--pos] = pairs[2 * v + 1];
-        buf[--pos] = pairs[2 * v];
-    } else {
-        buf[--pos] = (char)('0' + v);
-    }
-    return n;
 }
 
 MLL__PRIVATE size_t mll__fmt_i64(int64_t v, char *buf) {
