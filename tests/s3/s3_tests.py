@@ -479,7 +479,7 @@ def test_auth_errors(ctx):
 def test_aws_profile(ctx):
     """Credentials from AWS_PROFILE + ~/.aws/credentials, region and a nested
     s3 endpoint_url/addressing_style from ~/.aws/config; MLFLOW_S3_ENDPOINT_URL
-    wins over AWS_ENDPOINT_URL; a session token is sent and accepted."""
+    wins over AWS_ENDPOINT_URL(_S3); virtual-hosted addressing."""
     src = os.path.join(ctx.work, "mlruns")
     os.makedirs(os.path.join(src, "0"))
     with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
@@ -512,6 +512,16 @@ def test_aws_profile(ctx):
     p, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/ep2" % BUCKET, extra_env={
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ENDPOINT_URL_S3": ctx.moto.endpoint})
     check(summ["uploaded"] == 1, "AWS_ENDPOINT_URL_S3 overrides AWS_ENDPOINT_URL")
+    # virtual-hosted addressing: curl resolves BUCKET.localhost to 127.0.0.1
+    ctx.moto.reset_log()
+    _, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/virt é+" % BUCKET, extra_env={
+        "AWS_ENDPOINT_URL": "http://localhost:%d" % ctx.moto.info["port"],
+        "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE": "virtual"})
+    paths = [r[1] for r in ctx.moto.requests()]
+    check(summ["uploaded"] == 1 and paths and not any(x.startswith("/" + BUCKET) for x in paths),
+          "virtual-hosted requests (%s) are signed and accepted" % paths[-1])
+    got = ctx.moto.boto().get_object(Bucket=BUCKET, Key="virt é+/0/meta.yaml")["Body"].read()
+    check(got == b"name: Default\n", "the virtual-hosted upload is where path-style clients find it")
 
 
 @case
