@@ -1,0 +1,169 @@
+/* tests/sync/test_tool_unit.c — unit tests of the tool's policy functions:
+ * the retry classification, backoff bounds, Retry-After parsing, URL
+ * redaction (no secrets in --verbose), JSON number/string encoding, the
+ * libyaml meta.yaml reader (PyYAML quoting, nulls) and the INI reader.
+ * Built with the tool's sources; runs under ASan+UBSan in the sanitizer build. */
+#define _POSIX_C_SOURCE 200809L
+#include "../../tools/config.h"
+#include "../../tools/http.h"
+#include "../../tools/msgs.h"
+#include "../../tools/rest.h"
+#include "../../tools/util.h"
+#include "../../tools/yaml.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int failures;
+#define CHECK(c)                                                                                                       \
+    do {                                                                                                               \
+        if (!(c)) {                                                                                                    \
+            fprintf(stdout, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c);                                               \
+            failures++;                                                                                                \
+        }                                                                                                              \
+    } while (0)
+
+static void test_classify(void)
+{
+    long retry[] = {408, 429, 500, 502, 503, 504};
+    long final[] = {200, 201, 204, 301, 400, 401, 403, 404, 409, 413, 422, 501, 505};
+    size_t i;
+    for (i = 0; i < sizeof retry / sizeof retry[0]; i++) CHECK(http_classify(CURLE_OK, retry[i]) == 1);
+    for (i = 0; i < sizeof final / sizeof final[0]; i++) CHECK(http_classify(CURLE_OK, final[i]) == 0);
+    CHECK(http_classify(CURLE_COULDNT_CONNECT, 0) == 1);
+    CHECK(http_classify(CURLE_OPERATION_TIMEDOUT, 0) == 1);
+    CHECK(http_classify(CURLE_COULDNT_RESOLVE_HOST, 0) == 1);
+    CHECK(http_classify(CURLE_RECV_ERROR, 0) == 1);
+    CHECK(http_classify(CURLE_PEER_FAILED_VERIFICATION, 0) == 0); /* TLS verification: never */
+    CHECK(http_classify(CURLE_URL_MALFORMAT, 0) == 0);
+    CHECK(http_classify(CURLE_READ_ERROR, 0) == 0);
+}
+
+static void test_backoff(void)
+{
+    unsigned seed = 1;
+    int n, k;
+    for (k = 0; k < 200; k++)
+        for (n = 1; n <= 12; n++) {
+            long base = 1000L << (n - 1 < 5 ? n - 1 : 5), d = http_backoff_ms(n, &seed);
+            if (base > HTTP_RETRY_SLEEP_MAX_MS) base = HTTP_RETRY_SLEEP_MAX_MS;
+            CHECK(d >= base && d <= base + base / 2);
+        }
+}
+
+static void test_retry_after(void)
+{
+    char date[64];
+    time_t t = time(NULL) + 30;
+    struct tm tm;
+    long ms;
+    CHECK(http_parse_retry_after("5") == 5000);
+    CHECK(http_parse_retry_after(" 0\r\n") == 0);
+    CHECK(http_parse_retry_after("abc") == -1);
+    CHECK(http_parse_retry_after("5x") == -1);
+    gmtime_r(&t, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    ms = http_parse_retry_after(date);
+    CHECK(ms >= 28000 && ms <= 31000);
+    CHECK(http_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT") == 0); /* in the past */
+}
+
+static void test_redact(void)
+{
+    char b[256];
+    http_redact_url("https://user:pw@host:8080/a/b?X-Amz-Signature=secret#f", b, sizeof b);
+    CHECK(strstr(b, "pw") == NULL && strstr(b, "secret") == NULL && strstr(b, "user") == NULL);
+    CHECK(strncmp(b, "https://host:8080/a/b", 21) == 0);
+    http_redact_url("http://h/p", b, sizeof b);
+    CHECK(strcmp(b, "http://h/p") == 0);
+}
+
+static void test_json(void)
+{
+    sbuf b = {0};
+    json_double(&b, NAN);
+    sb_puts(&b, " ");
+    json_double(&b, INFINITY);
+    sb_puts(&b, " ");
+    json_double(&b, -INFINITY);
+    sb_puts(&b, " ");
+    json_double(&b, -0.0);
+    sb_puts(&b, " ");
+    json_double(&b, 0.1);
+    sb_puts(&b, " ");
+    json_double(&b, 5e-324);
+    CHECK(strcmp(b.s, "\"NaN\" \"Infinity\" \"-Infinity\" -0.0 0.1 4.94065645841247e-324") == 0);
+    if (strcmp(b.s, "\"NaN\" \"Infinity\" \"-Infinity\" -0.0 0.1 4.94065645841247e-324") != 0) printf("%s\n", b.s);
+    b.len = 0;
+    json_str(&b, "a\"b\\c\n\x01\xc3\xa9");
+    CHECK(strcmp(b.s, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"") == 0);
+    sb_free(&b);
+}
+
+static void test_yaml(const char *dir)
+{
+    char *p = path_join(dir, "meta.yaml"), err[256];
+    FILE *f = fopen(p, "w");
+    ymap *m = NULL;
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs("artifact_uri: file:///x\nend_time: null\nexperiment_id: '0123'\nrun_name: 'yes'\nstatus: 3\n"
+          "tags: []\nuser_id: ''\nnested:\n  mlflow.data.context: training\nlong: \"a\\\n  b\"\n",
+          f);
+    fclose(f);
+    CHECK(ymap_load(p, &m, err, sizeof err) == 0);
+    if (m) {
+        CHECK(ymap_get(m, "end_time") == NULL && ymap_has(m, "end_time"));
+        CHECK(strcmp(ymap_get(m, "experiment_id"), "0123") == 0);
+        CHECK(strcmp(ymap_get(m, "run_name"), "yes") == 0);
+        CHECK(strcmp(ymap_get(m, "user_id"), "") == 0); /* quoted empty string is not null */
+        CHECK(strcmp(ymap_get(m, "status"), "3") == 0);
+        CHECK(ymap_sub(m, "nested") && strcmp(ymap_get(ymap_sub(m, "nested"), "mlflow.data.context"), "training") == 0);
+        CHECK(strcmp(ymap_get(m, "long"), "ab") == 0);
+    }
+    ymap_free(m);
+    f = fopen(p, "w");
+    fputs("a: [unclosed\n", f);
+    fclose(f);
+    CHECK(ymap_load(p, &m, err, sizeof err) == -1 && strstr(err, "meta.yaml") != NULL);
+    free(p);
+}
+
+static void test_ini(const char *dir)
+{
+    char *p = path_join(dir, "cfg");
+    FILE *f = fopen(p, "w");
+    char *v;
+    fputs("[DEFAULT]\nhost = https://a\ntoken = t1\n\n[prof]\n  host=https://b  \n# c\ntoken = t2\n", f);
+    fclose(f);
+    v = config_ini_get(p, "prof", "host");
+    CHECK(v && strcmp(v, "https://b") == 0);
+    free(v);
+    v = config_ini_get(p, "DEFAULT", "token");
+    CHECK(v && strcmp(v, "t1") == 0);
+    free(v);
+    CHECK(config_ini_get(p, "nope", "host") == NULL);
+    free(p);
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : ".";
+    msgs_init(stderr);
+    test_classify();
+    test_backoff();
+    test_retry_after();
+    test_redact();
+    test_json();
+    test_yaml(dir);
+    test_ini(dir);
+    if (failures) {
+        printf("%d failure(s)\n", failures);
+        return 1;
+    }
+    printf("PASS\n");
+    return 0;
+}
