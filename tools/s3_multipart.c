@@ -8,8 +8,9 @@
  *   3. Up to `jobs` threads take parts in order: MD5 of the local bytes; a
  *      remote part of the same size and ETag is kept, otherwise UploadPart
  *      with Content-MD5, and the returned ETag must equal the MD5.
- *   4. CompleteMultipartUpload; a 200 answer may still carry <Error>. The
- *      final ETag must be md5(concatenated part MD5s)-N.
+ *   4. CompleteMultipartUpload; a 200 answer may still carry <Error>
+ *      (InternalError/SlowDown there are retried up to 3 times). The final
+ *      ETag must be md5(concatenated part MD5s)-N.
  *   5. After success, other in-progress uploads of the key are aborted. On a
  *      definite failure (4xx, local read error, integrity mismatch) the
  *      upload is aborted; on a transient one it is kept for the next run.
@@ -24,7 +25,21 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "msgs.h"
+
+#define MP_COMPLETE_RETRIES 3
+
+static void mp_sleep_ms(long ms)
+{
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
 
 typedef struct mp_part {
     long long off, len;
@@ -521,7 +536,18 @@ int s3i_put_multipart(s3_client *c, const char *bucket, const char *key, const c
     s3u_md5(all, (size_t)nparts * 16, raw);
     s3u_hex(raw, 16, hex);
     snprintf(want, sizeof want, "%s-%d", hex, nparts);
-    if (mp_complete(c, bucket, key, upload_id, j.parts, nparts, want, res->etag, err) != 0) goto out;
+    /* A 200 answer carrying InternalError/SlowDown is S3 asking for a retry,
+       which http_do cannot see: retried here with the same backoff. */
+    for (i = 1;; i++) {
+        unsigned seed = (unsigned)i * 2654435761u;
+        long delay;
+        if (mp_complete(c, bucket, key, upload_id, j.parts, nparts, want, res->etag, err) == 0) break;
+        if (err->definite || err->status != 200 || i > MP_COMPLETE_RETRIES || c->http.max_retries < 0) goto out;
+        delay = http_backoff_ms(i, &seed);
+        warnf("CompleteMultipartUpload of %s answered 200 with %s; retry %d/%d in %.1f s", key, err->code, i,
+              MP_COMPLETE_RETRIES, (double)delay / 1000.0);
+        mp_sleep_ms(delay);
+    }
     rc = 0;
 
     /* 5. no other upload of this key stays behind */

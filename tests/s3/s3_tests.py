@@ -558,6 +558,27 @@ def test_slowdown_retry(ctx):
     run_tool(ctx.tool, ctx.env, src, "s3://%s/slow" % BUCKET)
     check(s3.head_object(Bucket=BUCKET, Key="slow/0/big.bin")["ContentLength"] == (20 << 20) + 5,
           "the next sync sends the grown file")
+    # CompleteMultipartUpload answering 200 with an <Error> body (rule 6)
+    with open(os.path.join(src, "0", "big.bin"), "ab") as f:
+        f.write(b"more")
+    ctx.moto.fault(method="POST", match="uploadId=", count=1, status=200, code="InternalError")
+    p, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/slow" % BUCKET)
+    check("answered 200 with InternalError; retry 1/3" in p.stderr and summ["uploaded"] == 1,
+          "a 200 Complete answer carrying <Error>InternalError is retried and the upload completes")
+    with open(os.path.join(src, "0", "big.bin"), "ab") as f:
+        f.write(b"more")
+    ctx.moto.fault(method="POST", match="uploadId=", count=4, status=200, code="InternalError")
+    p, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/slow" % BUCKET, expect=None)
+    check(p.returncode != 0 and "InternalError" in p.stderr, "when the retries run out the file fails")
+    check(len(s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])) == 1,
+          "a transient error keeps the upload for the next run")
+    ctx.moto.reset_log()
+    run_tool(ctx.tool, ctx.env, src, "s3://%s/slow" % BUCKET)
+    reqs = ctx.moto.requests()
+    check(not any("partNumber=" in r[1] for r in reqs) and s3.list_multipart_uploads(Bucket=BUCKET)
+          .get("Uploads", []) == [], "the next sync completes it without sending a part again")
+    check(s3.head_object(Bucket=BUCKET, Key="slow/0/big.bin")["ContentLength"] == (20 << 20) + 13,
+          "the object has the new size")
 
 
 @case
