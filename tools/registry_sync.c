@@ -623,22 +623,20 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Creates the remote version once. 0 (*remote set), 2 = waits for its run, -1 failed (reported). */
-static int create_version(rctx *x, const lmodel *m, const lver *v, const char *what, cJSON **remote_versions,
-                          char **remote)
+/* Where the remote version will point: the remote run and the mapped source.
+   0 ok (*source malloc'd, *remote_run malloc'd or NULL), 2 = waits for its run,
+   -1 = cannot be carried (reported). Sends nothing. */
+static int prepare_source(rctx *x, const lver *v, const char *what, char **remote_run, char **source)
 {
-    cJSON *run = NULL, *body;
-    char *local_art = NULL, *source = NULL;
-    const char *remote_run = NULL, *remote_art = NULL, *why = NULL;
-    rest_err e;
-    unsigned seed = (unsigned)v->num * 2654435761u;
-    int k, rc = -1;
-
+    cJSON *run = NULL;
+    char *local_art = NULL;
+    const char *rr = NULL, *ra = NULL, *why = NULL;
+    *remote_run = *source = NULL;
     if (v->run_id) {
         run = state_get(x->st, "run", v->run_id);
-        remote_run = jstr(run, "remote");
-        remote_art = jstr(run, "art");
-        if (!remote_run) {
+        rr = jstr(run, "remote");
+        ra = jstr(run, "art");
+        if (!rr) {
             warnf("registry: %s waits: its run %s is not synced yet", what, v->run_id);
             x->sum->versions_waiting++;
             cJSON_Delete(run);
@@ -646,11 +644,28 @@ static int create_version(rctx *x, const lmodel *m, const lver *v, const char *w
         }
         local_art = local_run_artifact_uri(x->cfg->src, v->run_id);
     }
-    source = map_source(v, local_art, remote_art, remote_run, &why);
-    if (!source) {
+    *source = map_source(v, local_art, ra, rr, &why);
+    free(local_art);
+    if (*source && rr) *remote_run = xstrdup(rr);
+    cJSON_Delete(run);
+    if (!*source || (rr && !*remote_run)) {
+        free(*source);
+        *source = NULL;
         item_failed(x, why ? EXIT_UNSUPPORTED : EXIT_FAILED, what, why ? why : "out of memory");
-        goto out;
+        return -1;
     }
+    return 0;
+}
+
+/* Creates the remote version once. 0 (*remote set) or -1 failed (reported). */
+static int create_version(rctx *x, const lmodel *m, const lver *v, const char *what, const char *source,
+                          const char *remote_run, cJSON **remote_versions, char **remote)
+{
+    cJSON *body;
+    rest_err e;
+    unsigned seed = (unsigned)v->num * 2654435761u;
+    int k;
+
     for (k = 0;; k++) {
         cJSON *j = NULL;
         const cJSON *found;
@@ -672,15 +687,14 @@ static int create_version(rctx *x, const lmodel *m, const lver *v, const char *w
                 e.status = 200;
                 snprintf(e.msg, sizeof e.msg, "model-versions/create answered without a version number");
                 rest_failed(x, &e, what);
-                goto out;
+                return -1;
             }
             x->sum->versions_created++;
-            rc = 0;
-            goto out;
+            return 0;
         }
         if (k >= 5 || !http_classify(e.status ? CURLE_OK : (CURLcode)e.curl_code, e.status)) {
             rest_failed(x, &e, what);
-            goto out;
+            return -1;
         }
         {
             char ebuf[700];
@@ -692,21 +706,15 @@ static int create_version(rctx *x, const lmodel *m, const lver *v, const char *w
         *remote_versions = search_versions(x, m->name, &e);
         if (!*remote_versions) {
             rest_failed(x, &e, what);
-            goto out;
+            return -1;
         }
         found = find_marker(*remote_versions, v->marker);
         if (found && jstr(found, "version")) {
             *remote = xstrdup(jstr(found, "version"));
             x->sum->versions_created++;
-            rc = 0;
-            goto out;
+            return 0;
         }
     }
-out:
-    free(source);
-    free(local_art);
-    cJSON_Delete(run);
-    return rc;
 }
 
 /* 0 synced (v->remote set), 2 waits, -1 failed. */
@@ -735,16 +743,27 @@ static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
             rec = NULL;
         } else {
             const cJSON *found;
+            char *src0 = NULL, *rr0 = NULL;
             cJSON_Delete(rec);
             rec = NULL;
+            /* a version that cannot be carried (or waits for its run) costs no request */
+            r = prepare_source(x, v, what, &rr0, &src0);
+            if (r != 0) {
+                rc = r;
+                break;
+            }
             if (!*remote_versions) *remote_versions = search_versions(x, m->name, &e);
             if (!*remote_versions) {
                 rest_failed(x, &e, what);
+                free(src0);
+                free(rr0);
                 break;
             }
             found = find_marker(*remote_versions, v->marker);
             if (found && jstr(found, "version")) {
                 char hh[17];
+                free(src0);
+                free(rr0);
                 from_server = 1;
                 remote = xstrdup(jstr(found, "version"));
                 base = cJSON_CreateObject();
@@ -756,7 +775,9 @@ static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
                 char hh[17];
                 size_t i;
                 cJSON *t;
-                r = create_version(x, m, v, what, remote_versions, &remote);
+                r = create_version(x, m, v, what, src0, rr0, remote_versions, &remote);
+                free(src0);
+                free(rr0);
                 if (r != 0) {
                     rc = r;
                     break;

@@ -1,0 +1,280 @@
+"""`mlflow-lite sync` carries the model registry to a real mlflow server 3.18.0.
+
+Two sources, each synced to the same server through a counting proxy:
+  * C: tests/registry/registry_writer (two models with aliases moved and deleted,
+    tags, descriptions, stages with archive_existing, an s3:// source, and a
+    model whose 16 versions have local sources outside any run, which no server
+    can reach: each must be reported, the rest synced, exit code 6) plus
+    examples/train_register (train, register, promote on a threshold);
+  * Python MLflow's registry file store: mlflow.register_model from runs:/,
+    a runs:/ source kept as is, an s3:// source, a deleted version, stages,
+    aliases, tags, descriptions.
+Judged through MlflowClient on both sides: models, versions (exactly one remote
+version per local one), sources pointing at the synced remote runs' artifacts,
+remote run ids, aliases (mapped to remote version numbers), tags, descriptions,
+stages. Then: a second sync sends no request at all; a new local version and a
+moved alias / changed tag / deleted alias are sent once (exact list of registry
+writes), also when the answer to model-versions/create is lost after the server
+acted (no duplicate); with the sync state deleted the resync sends no registry
+write and creates no duplicate; --no-registry leaves the registry alone."""
+import glob
+import os
+import subprocess
+import sys
+
+from counting_proxy import CountingProxy
+from synctest import SYNC_TAG, MlflowServer, check, main, run_tool, workdir
+
+REG_TAG = "mlflow_lite.source_version"
+
+
+def tools():
+    if len(sys.argv) < 4:
+        raise SystemExit("usage: test_registry_sync.py mlflow-lite registry_writer train_register")
+    return os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
+
+
+def train_register(mlruns):
+    _, tr = tools()
+    env = dict(os.environ, MLFLOW_TRACKING_URI=mlruns)
+    p = subprocess.run([tr, "0.8"], capture_output=True, text=True, env=env, timeout=120)
+    check(p.returncode == 0, f"train_register failed: {p.stderr}")
+    return p.stdout
+
+
+def write_c_source(root):
+    rw, _ = tools()
+    mlruns = os.path.join(root, "mlruns")
+    p = subprocess.run([rw, mlruns], capture_output=True, text=True, timeout=300)
+    check(p.returncode == 0, f"registry_writer failed: {p.stderr}")
+    train_register(mlruns)
+    return mlruns
+
+
+def write_python_source(root):
+    import mlflow
+    from mlflow import MlflowClient
+
+    mlruns = os.path.join(root, "mlruns")
+    uri = "file://" + mlruns
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    c = MlflowClient(uri, uri)
+    exp = c.create_experiment("py-registry")
+    runs = []
+    for i in range(2):
+        d = os.path.join(root, f"model{i}")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "MLmodel"), "w") as f:
+            f.write(f"artifact_path: model\nflavors:\n  custom:\n    i: {i}\n")
+        with mlflow.start_run(experiment_id=exp, run_name=f"fit-{i}") as r:
+            mlflow.log_metric("r2", 0.8 + i * 0.05)
+            mlflow.log_artifacts(d, "model")
+        runs.append(r.info.run_id)
+    mlflow.register_model(f"runs:/{runs[0]}/model", "Py Model")
+    mlflow.register_model(f"runs:/{runs[1]}/model", "Py Model")
+    c.update_registered_model("Py Model", description="from python")
+    c.set_registered_model_tag("Py Model", "owner", "py")
+    c.set_model_version_tag("Py Model", "1", "quality", "ok")
+    c.update_model_version("Py Model", "2", description="second")
+    c.transition_model_version_stage("Py Model", "1", "Staging")
+    c.transition_model_version_stage("Py Model", "2", "Production")
+    c.set_registered_model_alias("Py Model", "champion", "2")
+    c.set_registered_model_alias("Py Model", "baseline", "1")
+    c.create_model_version("Py Model", f"runs:/{runs[0]}/model", run_id=runs[0])  # v3: runs:/ kept as runs:/
+    c.create_registered_model("py-external", tags={"k": "v"}, description="external copies")
+    c.create_model_version("py-external", "s3://bucket/py/model", description="s3 copy", tags={"fmt": "onnx"})
+    c.create_model_version("py-external", "s3://bucket/py/old")
+    c.delete_model_version("py-external", "2")  # deleted: never carried
+    mlflow.set_tracking_uri(None)
+    mlflow.set_registry_uri(None)
+    return mlruns, runs
+
+
+def nd(s):
+    return s or ""
+
+
+def remote_run(rc, local_id, cache={}):
+    if local_id not in cache:
+        exps = [e.experiment_id for e in rc.search_experiments()]
+        rs = rc.search_runs(exps, f"tags.`{SYNC_TAG}` = '{local_id}'")
+        check(len(rs) == 1, f"local run {local_id}: {len(rs)} remote runs")
+        cache[local_id] = rs[0]
+    return cache[local_id]
+
+
+def marker(v):
+    return f"{v.name}/{v.version}@{v.creation_timestamp}"
+
+
+def compare_registry(src, server_url, skip=(), expect_models=None):
+    """Every local registered model and version against the server. Returns
+    {model: {local version: remote version}}."""
+    from mlflow import MlflowClient
+
+    uri = "file://" + src
+    lc = MlflowClient(uri, uri)
+    rc = MlflowClient(server_url, server_url)
+    out = {}
+    names = sorted(m.name for m in lc.search_registered_models())
+    if expect_models is not None:
+        check(names == sorted(expect_models), f"local models {names}")
+    for name in names:
+        if name in skip:
+            continue
+        lm = lc.get_registered_model(name)
+        rm = rc.get_registered_model(name)
+        check(nd(rm.description) == nd(lm.description), f"{name}: description {rm.description!r} != {lm.description!r}")
+        check(rm.tags == lm.tags, f"{name}: tags {rm.tags} != {lm.tags}")
+        lvs = lc.search_model_versions(f"name='{name}'")
+        rvs = rc.search_model_versions(f"name='{name}'")
+        check(len(rvs) == len(lvs), f"{name}: {len(rvs)} remote versions for {len(lvs)} local ones")
+        by_marker = {}
+        for rv in rvs:
+            mk = rv.tags.get(REG_TAG)
+            check(mk and mk not in by_marker, f"{name} v{rv.version}: marker {mk!r} missing or duplicated")
+            by_marker[mk] = rv
+        vmap = {}
+        for lv in lvs:
+            rv = by_marker.get(marker(lv))
+            check(rv is not None, f"{name} v{lv.version}: no remote version with marker {marker(lv)}")
+            vmap[str(lv.version)] = str(rv.version)
+            want_tags = dict(lv.tags, **{REG_TAG: marker(lv)})
+            check(rv.tags == want_tags, f"{name} v{lv.version}: tags {rv.tags} != {want_tags}")
+            check(nd(rv.description) == nd(lv.description),
+                  f"{name} v{lv.version}: description {rv.description!r} != {lv.description!r}")
+            check(rv.current_stage == lv.current_stage,
+                  f"{name} v{lv.version}: stage {rv.current_stage} != {lv.current_stage}")
+            if lv.run_id:
+                rr = remote_run(rc, lv.run_id)
+                lr = lc.get_run(lv.run_id)
+                check(rv.run_id == rr.info.run_id, f"{name} v{lv.version}: run_id {rv.run_id} != {rr.info.run_id}")
+                la, ra = lr.info.artifact_uri, rr.info.artifact_uri
+                if lv.source.startswith(la + "/"):
+                    want = ra + lv.source[len(la):]
+                elif lv.source.startswith(f"runs:/{lv.run_id}/"):
+                    want = f"runs:/{rr.info.run_id}/" + lv.source[len(f"runs:/{lv.run_id}/"):]
+                else:
+                    want = lv.source
+                check(ra.startswith("mlflow-artifacts:"), f"remote artifact_uri {ra}")
+            else:
+                check(not rv.run_id, f"{name} v{lv.version}: remote run_id {rv.run_id} for a version without run")
+                want = lv.source
+            check(rv.source == want, f"{name} v{lv.version}: source {rv.source} != {want}")
+        want_aliases = {a: vmap[str(v)] for a, v in lm.aliases.items()}
+        check(rm.aliases == want_aliases, f"{name}: aliases {rm.aliases} != {want_aliases}")
+        out[name] = vmap
+    return out
+
+
+def reg_requests(px):
+    return [(m, p.split("?")[0]) for m, p, _ in px.requests if "/registered-models/" in p or "/model-versions/" in p]
+
+
+def reg_writes(px):
+    return sorted((m, p) for m, p in reg_requests(px) if m != "GET")
+
+
+def count_versions(server_url, name):
+    from mlflow import MlflowClient
+    return len(MlflowClient(server_url, server_url).search_model_versions(f"name='{name}'"))
+
+
+def sync_c(src, url, args=()):
+    p = run_tool(["sync", *args, src, url])
+    check(p.returncode == 6, f"C source: exit {p.returncode}, expected 6 (the 'concurrent' model cannot be carried)")
+    errs = [l for l in p.stderr.splitlines() if "registry: model 'concurrent' version" in l]
+    check(len(errs) == 16 and all("local path" in l for l in errs),
+          f"expected 16 'concurrent' versions reported as unreachable, got {len(errs)}: {errs[:3]}")
+    return p
+
+
+def test():
+    wd = workdir("registry")
+    csrc = write_c_source(os.path.join(wd, "c"))
+    psrc, pruns = write_python_source(os.path.join(wd, "py"))
+    c_models = ["Churn Model é", "external", "concurrent", "wine-quality"]
+    p_models = ["Py Model", "py-external"]
+    with MlflowServer(os.path.join(wd, "server")) as srv, CountingProxy(srv.url) as px:
+        # 1. full sync of both sources
+        sync_c(csrc, px.url)
+        run_tool(["sync", psrc, px.url], check_rc=0)
+        compare_registry(csrc, srv.url, skip=("concurrent",), expect_models=c_models)
+        check(count_versions(srv.url, "concurrent") == 0, "unreachable versions must not be created")
+        vm = compare_registry(psrc, srv.url, expect_models=p_models)
+        check(vm["py-external"] == {"1": "1"}, f"deleted local version carried: {vm['py-external']}")
+
+        # 2. nothing new: not a single request
+        px.reset()
+        sync_c(csrc, px.url)
+        run_tool(["sync", psrc, px.url], check_rc=0)
+        check(px.requests == [], f"no-op resync sent {len(px.requests)} requests: {px.requests[:6]}")
+
+        # 3. C: train again -> a new run and version 2, promoted (v1 archived), @champion moves
+        train_register(csrc)
+        px.reset()
+        sync_c(csrc, px.url)
+        want = sorted([("POST", "/api/2.0/mlflow/model-versions/create"),
+                       ("POST", "/api/2.0/mlflow/model-versions/transition-stage"),   # v1 -> Archived
+                       ("POST", "/api/2.0/mlflow/model-versions/transition-stage"),   # v2 -> Production
+                       ("POST", "/api/2.0/mlflow/registered-models/alias")])          # champion -> v2
+        check(reg_writes(px) == want, f"C delta: registry writes {reg_writes(px)} != {want}")
+        vm = compare_registry(csrc, srv.url, skip=("concurrent",))
+        check(vm["wine-quality"] == {"1": "1", "2": "2"}, f"wine-quality versions {vm['wine-quality']}")
+
+        # 4. Python: a new version, @champion moved, a tag changed, an alias deleted; the answer
+        #    to model-versions/create is lost after the server acted: no duplicate version
+        from mlflow import MlflowClient
+        import mlflow
+        uri = "file://" + psrc
+        lc = MlflowClient(uri, uri)
+        mlflow.set_tracking_uri(uri)
+        mlflow.set_registry_uri(uri)
+        mv = mlflow.register_model(f"runs:/{pruns[1]}/model", "Py Model")
+        mlflow.set_tracking_uri(None)
+        mlflow.set_registry_uri(None)
+        check(str(mv.version) == "4", f"local version {mv.version}")
+        lc.set_registered_model_alias("Py Model", "champion", "4")
+        lc.delete_registered_model_alias("Py Model", "baseline")
+        lc.set_registered_model_tag("Py Model", "owner", "py2")
+        px.reset()
+        px.fail_next = [(502, None, True, "/model-versions/create")]
+        run_tool(["sync", psrc, px.url], check_rc=0)
+        want = sorted([("POST", "/api/2.0/mlflow/model-versions/create"),       # once: its answer was lost
+                       ("POST", "/api/2.0/mlflow/registered-models/set-tag"),
+                       ("POST", "/api/2.0/mlflow/registered-models/alias"),
+                       ("DELETE", "/api/2.0/mlflow/registered-models/alias")])
+        check(reg_writes(px) == want, f"Python delta: registry writes {reg_writes(px)} != {want}")
+        check(not [r for r in px.requests if "/registered-models/" not in r[1] and "/model-versions/" not in r[1]],
+              f"Python delta touched runs: {px.requests}")
+        check(count_versions(srv.url, "Py Model") == 4, "a lost create answer produced a duplicate version")
+        vm = compare_registry(psrc, srv.url)
+        check(vm["Py Model"] == {"1": "1", "2": "2", "3": "3", "4": "4"}, f"Py Model versions {vm['Py Model']}")
+
+        # 5. the sync state is lost: no registry write, no duplicate, still equal
+        before = {n: count_versions(srv.url, n) for n in c_models + p_models}
+        for s in glob.glob(os.path.join(csrc, ".mlflow-lite-sync-*.jsonl")) + \
+                glob.glob(os.path.join(psrc, ".mlflow-lite-sync-*.jsonl")):
+            os.unlink(s)
+        px.reset()
+        sync_c(csrc, px.url)
+        run_tool(["sync", psrc, px.url], check_rc=0)
+        check(reg_writes(px) == [], f"state lost: registry writes {reg_writes(px)}")
+        after = {n: count_versions(srv.url, n) for n in c_models + p_models}
+        check(after == before, f"state lost: versions {before} -> {after}")
+        compare_registry(csrc, srv.url, skip=("concurrent",))
+        compare_registry(psrc, srv.url)
+
+        # 6. --no-registry: a local change stays local; the next plain sync sends it once
+        lc.update_model_version("Py Model", "3", description="third")
+        px.reset()
+        run_tool(["sync", "--no-registry", psrc, px.url], check_rc=0)
+        check(reg_requests(px) == [], f"--no-registry sent {reg_requests(px)}")
+        run_tool(["sync", psrc, px.url], check_rc=0)
+        check(reg_writes(px) == [("PATCH", "/api/2.0/mlflow/model-versions/update")],
+              f"description change: {reg_writes(px)}")
+        compare_registry(psrc, srv.url)
+
+
+main(test)
