@@ -253,6 +253,12 @@ static void mir_do_file(mirror *m, mfile *x)
         return;
     }
     if (s3_put_file(m->c, m->bucket, x->key, path, x->size, mir_content_type(x->rel), &res, &err) != 0) {
+        struct stat st;
+        if (err.definite && stat(path, &st) != 0 && errno == ENOENT) {
+            /* removed since the walk (a writer's temporary file): nothing to mirror */
+            verbosef("%s vanished before it was sent; skipped", x->rel);
+            return;
+        }
         snprintf(what, sizeof what, "uploading %s", x->rel);
         mir_report(m, what, &err);
         x->failed = 1;
