@@ -101,14 +101,15 @@ static int traversal(const char *root, const char *outside) {
     mll_store *st = open_store(root);
     mll_run_desc rd = {0};
     mll_run *run = NULL, *r2;
-    char buf[8192], abs_path[4096];
+    char buf[8300], abs_path[4096];
     size_t i;
     rd.experiment_name = "../../evil-name";   /* a valid experiment name: must not become a path */
     rd.run_name = "../../evil-run";
     rd.source_name = "../../evil-source";
     MLT_OK(mll_start_run(&run, st, &rd));
     for (i = 0; i < sizeof bad_keys / sizeof bad_keys[0]; i++) {
-        const char *k = bad_keys[i];
+        char k[64]; /* a local copy: keeps gcc -O3's -Wformat-truncation from guessing NULL */
+        snprintf(k, sizeof k, "%s", bad_keys[i]);
         snprintf(buf, sizeof buf, "param %s", k); TRY(buf, mll_log_param(run, k, "x"));
         snprintf(buf, sizeof buf, "tag %s", k); TRY(buf, mll_set_tag(run, k, "x"));
         snprintf(buf, sizeof buf, "delete_tag %s", k); TRY(buf, mll_delete_tag(run, k));
@@ -119,7 +120,8 @@ static int traversal(const char *root, const char *outside) {
     MLT_OK(mll_flush(run));
     snprintf(abs_path, sizeof abs_path, "%s/../abs-escape.txt", root);
     for (i = 0; i <= sizeof bad_paths / sizeof bad_paths[0]; i++) {
-        const char *p = i < sizeof bad_paths / sizeof bad_paths[0] ? bad_paths[i] : abs_path;
+        char p[4096];
+        snprintf(p, sizeof p, "%s", i < sizeof bad_paths / sizeof bad_paths[0] ? bad_paths[i] : abs_path);
         snprintf(buf, sizeof buf, "log_text %s", p); TRY(buf, mll_log_text(run, "x", p));
         snprintf(buf, sizeof buf, "log_bytes %s", p); TRY(buf, mll_log_bytes(run, "x", 1, p));
         if (p[0]) { /* "" is a valid artifact_dir (the root) for mll_log_artifact */

@@ -159,7 +159,7 @@ int main(int argc, char **argv) {
             if (i % 50 == 49) { /* end, reopen, and start another run */
                 mll_run_desc again = {0};
                 mll_run *other = NULL;
-                char id[64];
+                char id[300];
                 snprintf(id, sizeof id, "%s", mll_run_id(run));
                 MLT_OK(mll_end_run(run, MLL_RUN_FINISHED));
                 again.run_id = id;

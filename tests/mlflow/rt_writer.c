@@ -72,7 +72,7 @@ static mll_run *start(mll_store *st, const mll_run_desc *rd, const char *user_ex
 }
 
 static void end(mll_run *run, mll_run_status status) {
-    char id[128];
+    char id[300];
     snprintf(id, sizeof id, "%s", mll_run_id(run));
     int64_t t0 = mlt_now_ms();
     MLT_OK(mll_end_run(run, status));
@@ -174,7 +174,7 @@ int main(int argc, char **argv) {
     mll_store_desc sd = {0};
     mll_store *st = NULL;
     mll_run *a, *b, *c, *d;
-    char alpha_id[64], path[4096], run_a_id[64];
+    char alpha_id[300], path[4096], run_a_id[300];
     unsigned char bin[256];
     const char *cfg = "lr: 0.01\nlayers: [64, 64]\n";
     int i;
