@@ -2628,39 +2628,43 @@ MLL__PRIVATE mll_result mll__exp_meta(mll_store *s, const char *id, const char *
     return r;
 }
 
-/* Publishes experiment `id` atomically: a complete folder is built under a name MLflow
-   skips (".mll-stage-*.trash") and renamed into place; rename fails if the id exists. */
-MLL__PRIVATE mll_result mll__exp_publish(mll_store *s, const char *id, const char *name,
-                                         const char *artifact_location) {
-    char stage[MLL_MAX_PATH], target[MLL_MAX_PATH], meta[MLL_MAX_PATH], sname[64];
-    mll__buf doc = {NULL, 0, 0};
+/* Builds a folder holding one meta.yaml under "<root>/.mll-stage-*.trash" (a name both of
+   MLflow's stores skip) and renames it to target: the target appears complete or not at
+   all, and the rename fails with MLL_ERR_EXISTS when someone else got there first. */
+MLL__PRIVATE mll_result mll__publish_dir(mll_store *s, const char *target, const mll__buf *meta) {
+    char stage[MLL_MAX_PATH], file[MLL_MAX_PATH], sname[64];
     uint64_t rnd;
     intptr_t h;
     mll_result r, rc;
     mll__os_random(&rnd, sizeof(rnd));
-    mll__snprintf(sname, sizeof(sname), ".mll-stage-%ld-%016llx.trash", mll__os_pid(),
-                  (unsigned long long)rnd);
+    mll__snprintf(sname, sizeof(sname), ".mll-stage-%ld-%016llx.trash", mll__os_pid(), (unsigned long long)rnd);
     r = mll__path(stage, s->root, sname, NULL);
-    if (r == MLL_OK) r = mll__path(target, s->root, id, NULL);
-    if (r == MLL_OK) r = mll__path(meta, stage, "meta.yaml", NULL);
-    if (r == MLL_OK) r = mll__exp_meta(s, id, name, artifact_location, &doc);
-    if (r != MLL_OK) goto done;
-    r = MLL__FS(s)->mkdir(stage, MLL__FS(s)->user_data);
-    if (r != MLL_OK) goto done;
-    r = MLL__FS(s)->open(meta, MLL_OPEN_CREATE_EXCL, &h, MLL__FS(s)->user_data);
+    if (r == MLL_OK) r = mll__path(file, stage, "meta.yaml", NULL);
+    if (r == MLL_OK) r = MLL__FS(s)->mkdir(stage, MLL__FS(s)->user_data);
+    if (r != MLL_OK) return r;
+    r = MLL__FS(s)->open(file, MLL_OPEN_CREATE_EXCL, &h, MLL__FS(s)->user_data);
     if (r == MLL_OK) {
-        r = mll__write_all(s, h, doc.data, doc.len);
-        if (r == MLL_OK && s->desc.durability == MLL_DURABILITY_FSYNC)
-            r = MLL__FS(s)->sync(h, MLL__FS(s)->user_data);
+        r = mll__write_all(s, h, meta->data, meta->len);
+        if (r == MLL_OK && s->desc.durability == MLL_DURABILITY_FSYNC) r = MLL__FS(s)->sync(h, MLL__FS(s)->user_data);
         rc = MLL__FS(s)->close(h, MLL__FS(s)->user_data);
         if (r == MLL_OK) r = rc;
     }
     if (r == MLL_OK) r = MLL__FS(s)->rename(stage, target, MLL__FS(s)->user_data);
     if (r != MLL_OK) {
-        MLL__FS(s)->remove(meta, MLL__FS(s)->user_data);
+        MLL__FS(s)->remove(file, MLL__FS(s)->user_data);
         MLL__FS(s)->remove(stage, MLL__FS(s)->user_data);
     }
-done:
+    return r;
+}
+
+/* Publishes experiment `id` atomically (see mll__publish_dir). */
+MLL__PRIVATE mll_result mll__exp_publish(mll_store *s, const char *id, const char *name,
+                                         const char *artifact_location) {
+    char target[MLL_MAX_PATH];
+    mll__buf doc = {NULL, 0, 0};
+    mll_result r = mll__path(target, s->root, id, NULL);
+    if (r == MLL_OK) r = mll__exp_meta(s, id, name, artifact_location, &doc);
+    if (r == MLL_OK) r = mll__publish_dir(s, target, &doc);
     mll__buf_free(mll__A(s), &doc);
     return r;
 }
@@ -3941,17 +3945,26 @@ MLL__PRIVATE char *mll__vformat(const mll_allocator *a, const char *fmt, va_list
     return out;
 }
 
-MLL__PUBLIC mll_result mll_log_paramf(mll_run *run, const char *key, const char *fmt, ...) {
-    va_list ap;
+/* printf-style value, then setter(run, key, value): shared by mll_log_paramf/mll_set_tagf. */
+MLL__PRIVATE mll_result mll__set_formatted(mll_run *run, const char *key,
+                                           mll_result (*setter)(mll_run *, const char *, const char *),
+                                           const char *fmt, va_list ap) {
     char *v;
     mll_result r;
     if (!run || !fmt) return MLL_ERR_INVALID_ARGUMENT;
-    va_start(ap, fmt);
     v = mll__vformat(mll__A(run->store), fmt, ap);
-    va_end(ap);
     if (!v) return MLL_ERR_NO_MEMORY;
-    r = mll_log_param(run, key, v);
+    r = setter(run, key, v);
     mll__free(mll__A(run->store), v);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_log_paramf(mll_run *run, const char *key, const char *fmt, ...) {
+    va_list ap;
+    mll_result r;
+    va_start(ap, fmt);
+    r = mll__set_formatted(run, key, mll_log_param, fmt, ap);
+    va_end(ap);
     return r;
 }
 
@@ -3989,15 +4002,10 @@ MLL__PUBLIC mll_result mll_set_tag(mll_run *run, const char *key, const char *va
 
 MLL__PUBLIC mll_result mll_set_tagf(mll_run *run, const char *key, const char *fmt, ...) {
     va_list ap;
-    char *v;
     mll_result r;
-    if (!run || !fmt) return MLL_ERR_INVALID_ARGUMENT;
     va_start(ap, fmt);
-    v = mll__vformat(mll__A(run->store), fmt, ap);
+    r = mll__set_formatted(run, key, mll_set_tag, fmt, ap);
     va_end(ap);
-    if (!v) return MLL_ERR_NO_MEMORY;
-    r = mll_set_tag(run, key, v);
-    mll__free(mll__A(run->store), v);
     return r;
 }
 
@@ -4267,35 +4275,6 @@ MLL__PRIVATE mll_result mll__version_dir(mll_store *s, const char *name, int ver
     r = mll__path(dir, model, vname, "meta.yaml");
     if (r == MLL_OK && !mll__exists(s, dir, NULL)) r = MLL_ERR_NOT_FOUND;
     if (r == MLL_OK) *strrchr(dir, '/') = '\0';
-    return r;
-}
-
-/* Builds a folder holding one meta.yaml under "<root>/.mll-stage-*.trash" (a name both of
-   MLflow's stores skip) and renames it to target: the target appears complete or not at
-   all, and the rename fails with MLL_ERR_EXISTS when someone else got there first. */
-MLL__PRIVATE mll_result mll__publish_dir(mll_store *s, const char *target, const mll__buf *meta) {
-    char stage[MLL_MAX_PATH], file[MLL_MAX_PATH], sname[64];
-    uint64_t rnd;
-    intptr_t h;
-    mll_result r, rc;
-    mll__os_random(&rnd, sizeof(rnd));
-    mll__snprintf(sname, sizeof(sname), ".mll-stage-%ld-%016llx.trash", mll__os_pid(), (unsigned long long)rnd);
-    r = mll__path(stage, s->root, sname, NULL);
-    if (r == MLL_OK) r = mll__path(file, stage, "meta.yaml", NULL);
-    if (r == MLL_OK) r = MLL__FS(s)->mkdir(stage, MLL__FS(s)->user_data);
-    if (r != MLL_OK) return r;
-    r = MLL__FS(s)->open(file, MLL_OPEN_CREATE_EXCL, &h, MLL__FS(s)->user_data);
-    if (r == MLL_OK) {
-        r = mll__write_all(s, h, meta->data, meta->len);
-        if (r == MLL_OK && s->desc.durability == MLL_DURABILITY_FSYNC) r = MLL__FS(s)->sync(h, MLL__FS(s)->user_data);
-        rc = MLL__FS(s)->close(h, MLL__FS(s)->user_data);
-        if (r == MLL_OK) r = rc;
-    }
-    if (r == MLL_OK) r = MLL__FS(s)->rename(stage, target, MLL__FS(s)->user_data);
-    if (r != MLL_OK) {
-        MLL__FS(s)->remove(file, MLL__FS(s)->user_data);
-        MLL__FS(s)->remove(stage, MLL__FS(s)->user_data);
-    }
     return r;
 }
 
