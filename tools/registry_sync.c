@@ -659,7 +659,7 @@ static int prepare_source(rctx *x, const lver *v, const char *what, char **remot
 
 /* Creates the remote version once. 0 (*remote set) or -1 failed (reported). */
 static int create_version(rctx *x, const lmodel *m, const lver *v, const char *what, const char *source,
-                          const char *remote_run, cJSON **remote_versions, char **remote)
+                          const char *remote_run, cJSON **remote_versions, char **remote, int *retried)
 {
     cJSON *body;
     rest_err e;
@@ -669,6 +669,7 @@ static int create_version(rctx *x, const lmodel *m, const lver *v, const char *w
     for (k = 0;; k++) {
         cJSON *j = NULL;
         const cJSON *found;
+        *retried = k > 0;
         body = body_name(m->name);
         cJSON_AddStringToObject(body, "source", source);
         if (remote_run) cJSON_AddStringToObject(body, "run_id", remote_run);
@@ -717,6 +718,39 @@ static int create_version(rctx *x, const lmodel *m, const lver *v, const char *w
     }
 }
 
+/* After a create that followed an interrupted or ambiguous one: an earlier request may
+   have landed after our search. Deletes every other remote version with our marker
+   (they never received anything but their creation). */
+static void delete_duplicates(rctx *x, const lmodel *m, const lver *v, const char *what, const char *keep)
+{
+    rest_err e;
+    cJSON *all = search_versions(x, m->name, &e);
+    const cJSON *it, *t;
+    if (!all) {
+        char ebuf[700];
+        warnf("registry: %s: cannot check for duplicates: %s", what, rest_errstr(&e, ebuf, sizeof ebuf));
+        return;
+    }
+    cJSON_ArrayForEach(it, all)
+    {
+        const char *num = jstr(it, "version");
+        int mine = 0;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(it, "tags"))
+        {
+            if (str_eq(jstr(t, "key"), REGISTRY_SYNC_TAG) && str_eq(jstr(t, "value"), v->marker)) mine = 1;
+        }
+        if (!mine || !num || str_eq(num, keep)) continue;
+        if (call(x, "DELETE", "/api/2.0/mlflow/model-versions/delete", body_version(m->name, num), NULL, &e, 0) == 0)
+            warnf("registry: %s: deleted remote version %s, a duplicate left by an interrupted sync", what, num);
+        else if (!is_not_found(&e)) {
+            char ebuf[700];
+            warnf("registry: %s: duplicate remote version %s could not be deleted: %s", what, num,
+                  rest_errstr(&e, ebuf, sizeof ebuf));
+        }
+    }
+    cJSON_Delete(all);
+}
+
 /* 0 synced (v->remote set), 2 waits, -1 failed. */
 static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
 {
@@ -744,6 +778,9 @@ static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
         } else {
             const cJSON *found;
             char *src0 = NULL, *rr0 = NULL;
+            /* an earlier sync stopped between sending model-versions/create and its answer */
+            int intent = rec && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "creating")) &&
+                         str_eq(jstr(rec, "m"), v->marker);
             cJSON_Delete(rec);
             rec = NULL;
             /* a version that cannot be carried (or waits for its run) costs no request */
@@ -760,6 +797,19 @@ static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
                 break;
             }
             found = find_marker(*remote_versions, v->marker);
+            if (!found && intent) { /* that create may still be in flight: let it land, look again */
+                verbosef("registry: %s: an interrupted create may be in flight; searching again in 2 s", what);
+                sleep_ms(2000);
+                cJSON_Delete(*remote_versions);
+                *remote_versions = search_versions(x, m->name, &e);
+                if (!*remote_versions) {
+                    rest_failed(x, &e, what);
+                    free(src0);
+                    free(rr0);
+                    break;
+                }
+                found = find_marker(*remote_versions, v->marker);
+            }
             if (found && jstr(found, "version")) {
                 char hh[17];
                 free(src0);
@@ -774,13 +824,23 @@ static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
             } else {
                 char hh[17];
                 size_t i;
-                cJSON *t;
-                r = create_version(x, m, v, what, src0, rr0, remote_versions, &remote);
+                int retried = 0;
+                cJSON *t = cJSON_CreateObject();
+                cJSON_AddNumberToObject(t, "creating", (double)now_ms()); /* the intent, before the call */
+                cJSON_AddStringToObject(t, "m", v->marker);
+                if (state_put(x->st, REG_KIND, key.s, t) != 0)
+                    warnf("cannot append to the sync state %s: %s", state_path(x->st), strerror(errno));
+                r = create_version(x, m, v, what, src0, rr0, remote_versions, &remote, &retried);
                 free(src0);
                 free(rr0);
                 if (r != 0) {
                     rc = r;
                     break;
+                }
+                if (intent || retried) {
+                    delete_duplicates(x, m, v, what, remote);
+                    cJSON_Delete(*remote_versions);
+                    *remote_versions = NULL;
                 }
                 base = cJSON_CreateObject();
                 t = cJSON_AddObjectToObject(base, "t");
@@ -952,7 +1012,7 @@ static void sync_model(rctx *x, lmodel *m)
                 cJSON *vr;
                 sb_printf(&vk, REG_VERSION_KEY "%s/%d", m->name, m->v[i].num);
                 vr = vk.s ? state_get(x->st, REG_KIND, vk.s) : NULL;
-                if (!vr || !str_eq(jstr(vr, "m"), m->v[i].marker)) fresh++;
+                if (!vr || !str_eq(jstr(vr, "m"), m->v[i].marker) || !jstr(vr, "remote")) fresh++;
                 cJSON_Delete(vr);
                 sb_free(&vk);
             }

@@ -13,17 +13,21 @@ Judged through MlflowClient on both sides: models, versions (exactly one remote
 version per local one), sources pointing at the synced remote runs' artifacts,
 remote run ids, aliases (mapped to remote version numbers), tags, descriptions,
 stages. Then: a second sync sends no request at all; a new local version and a
-moved alias / changed tag / deleted alias are sent once (exact list of registry
-writes), also when the answer to model-versions/create is lost after the server
+moved alias / changed tag / deleted alias / deleted version tag / changed stage
+are sent once (exact list of registry writes), also when the answer to model-versions/create is lost after the server
 acted (no duplicate); with the sync state deleted the resync sends no registry
-write and creates no duplicate; --no-registry leaves the registry alone."""
+write and creates no duplicate; --dry-run and --no-registry leave the registry
+alone; syncs SIGKILLed while 40 versions are being created leave exactly one
+remote version per local one."""
 import glob
 import os
+import signal
 import subprocess
 import sys
+import time
 
 from counting_proxy import CountingProxy
-from synctest import SYNC_TAG, MlflowServer, check, main, run_tool, workdir
+from synctest import SYNC_TAG, MlflowServer, check, main, run_tool, tool, workdir
 
 REG_TAG = "mlflow_lite.source_version"
 
@@ -238,13 +242,17 @@ def test():
         lc.set_registered_model_alias("Py Model", "champion", "4")
         lc.delete_registered_model_alias("Py Model", "baseline")
         lc.set_registered_model_tag("Py Model", "owner", "py2")
+        lc.delete_model_version_tag("Py Model", "1", "quality")
+        lc.transition_model_version_stage("Py Model", "1", "Archived")
         px.reset()
         px.fail_next = [(502, None, True, "/model-versions/create")]
         run_tool(["sync", psrc, px.url], check_rc=0)
         want = sorted([("POST", "/api/2.0/mlflow/model-versions/create"),       # once: its answer was lost
                        ("POST", "/api/2.0/mlflow/registered-models/set-tag"),
                        ("POST", "/api/2.0/mlflow/registered-models/alias"),
-                       ("DELETE", "/api/2.0/mlflow/registered-models/alias")])
+                       ("DELETE", "/api/2.0/mlflow/registered-models/alias"),
+                       ("DELETE", "/api/2.0/mlflow/model-versions/delete-tag"),
+                       ("POST", "/api/2.0/mlflow/model-versions/transition-stage")])
         check(reg_writes(px) == want, f"Python delta: registry writes {reg_writes(px)} != {want}")
         check(not [r for r in px.requests if "/registered-models/" not in r[1] and "/model-versions/" not in r[1]],
               f"Python delta touched runs: {px.requests}")
@@ -266,15 +274,40 @@ def test():
         compare_registry(csrc, srv.url, skip=("concurrent",))
         compare_registry(psrc, srv.url)
 
-        # 6. --no-registry: a local change stays local; the next plain sync sends it once
+        # 6. --dry-run and --no-registry: a local change stays local; the next plain sync sends it once
         lc.update_model_version("Py Model", "3", description="third")
         px.reset()
+        p = run_tool(["sync", "--dry-run", psrc, px.url], check_rc=0)
+        check(px.requests == [], f"--dry-run sent {px.requests}")
+        check("registered model 'Py Model'" in p.stdout, f"--dry-run plan: {p.stdout!r}")
         run_tool(["sync", "--no-registry", psrc, px.url], check_rc=0)
         check(reg_requests(px) == [], f"--no-registry sent {reg_requests(px)}")
         run_tool(["sync", psrc, px.url], check_rc=0)
         check(reg_writes(px) == [("PATCH", "/api/2.0/mlflow/model-versions/update")],
               f"description change: {reg_writes(px)}")
         compare_registry(psrc, srv.url)
+
+        # 7. SIGKILL while versions are being created, again and again: each exactly once
+        lc.create_registered_model("py-many")
+        for i in range(40):
+            lc.create_model_version("py-many", f"s3://bucket/many/{i}", tags={"i": str(i)})
+        lc.set_registered_model_alias("py-many", "last", "40")
+        killed = 0
+        for delay in (0.05, 0.15, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3):
+            n0 = count_versions(srv.url, "py-many")
+            if n0 >= 40:
+                break
+            pr = subprocess.Popen([tool(), "sync", "--silent", psrc, srv.url])
+            time.sleep(delay)
+            pr.send_signal(signal.SIGKILL)
+            pr.wait()
+            killed += pr.returncode == -signal.SIGKILL
+            sys.stderr.write(f"SIGKILL after {delay} s: {n0} -> {count_versions(srv.url, 'py-many')} remote versions\n")
+        check(killed >= 2, f"only {killed} syncs were killed mid-way: the test did not exercise anything")
+        run_tool(["sync", psrc, srv.url], check_rc=0)
+        vm = compare_registry(psrc, srv.url)
+        check(len(set(vm["py-many"].values())) == 40 and count_versions(srv.url, "py-many") == 40,
+              f"py-many after SIGKILLs: {vm['py-many']}")
 
 
 main(test)
