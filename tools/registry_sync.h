@@ -13,8 +13,12 @@
  *      local run's artifact_uri (runs:/<local id>/p -> runs:/<remote id>/p; other
  *      sources, e.g. s3://, unchanged), run_id = the remote run, the local tags
  *      plus the marker and the description. model-versions/create is not
- *      idempotent: it is sent once, and after an ambiguous failure the marker is
- *      searched before any new attempt. Then changed tags, description, stage
+ *      idempotent: an intent record goes to the state before it is sent once;
+ *      after an ambiguous failure the marker is searched before any new attempt;
+ *      a pass that finds the intent of a killed pass waits 2 s for that create
+ *      to land before searching again, and after such a create (or a retried
+ *      one) other remote versions carrying the same marker are deleted (they
+ *      can only be bare duplicates). Then changed tags, description, stage
  *      (transition-stage, archive_existing_versions=false: every version gets
  *      its local stage);
  *   3. aliases, pointed at the mapped remote version numbers.
