@@ -268,8 +268,20 @@ int rest_find_run(http_client *h, const rest_ctx *c, const char *exp_id, const c
         cJSON_Delete(j);
         return 0;
     }
-    if (n > 1) warnf("%d remote runs carry %s = %s; using the first", n, tag, value);
-    r0 = cJSON_GetArrayItem(runs, 0);
+    /* prefer an active run; an interrupted sync may have left a (deleted) duplicate */
+    r0 = NULL;
+    {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, runs)
+        {
+            const char *ls = jstr(cJSON_GetObjectItemCaseSensitive(it, "info"), "lifecycle_stage");
+            if (!ls || strcmp(ls, "deleted") != 0) {
+                r0 = it;
+                break;
+            }
+        }
+    }
+    if (!r0) r0 = cJSON_GetArrayItem(runs, 0);
     info = cJSON_GetObjectItemCaseSensitive(r0, "info");
     *run_id = xstrdup(jstr(info, "run_id"));
     *artifact_uri = xstrdup(jstr(info, "artifact_uri") ? jstr(info, "artifact_uri") : "");
@@ -341,4 +353,43 @@ int rest_restore_run(http_client *h, const rest_ctx *c, const char *run_id, rest
     rc = rest_call(h, c, "POST", "/api/2.0/mlflow/runs/restore", b.s, NULL, e);
     sb_free(&b);
     return rc;
+}
+
+int rest_delete_duplicates(http_client *h, const rest_ctx *c, const char *exp_id, const char *tag, const char *value,
+                           const char *keep, int *ndeleted, rest_err *e)
+{
+    sbuf b = {0}, f = {0};
+    cJSON *j = NULL;
+    const cJSON *it;
+    int rc;
+    *ndeleted = 0;
+    if (strpbrk(value, "'\\`")) return 0;
+    sb_printf(&f, "tags.`%s` = '%s'", tag, value);
+    sb_puts(&b, "{\"experiment_ids\":[");
+    json_str(&b, exp_id);
+    sb_puts(&b, "],\"filter\":");
+    json_str(&b, f.s);
+    sb_puts(&b, ",\"run_view_type\":\"ACTIVE_ONLY\",\"max_results\":100}");
+    sb_free(&f);
+    rc = rest_call(h, c, "POST", "/api/2.0/mlflow/runs/search", b.s, &j, e);
+    sb_free(&b);
+    if (rc != 0) return -1;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "runs"))
+    {
+        const char *id = jstr(cJSON_GetObjectItemCaseSensitive(it, "info"), "run_id");
+        sbuf d = {0};
+        if (!id || strcmp(id, keep) == 0) continue;
+        sb_puts(&d, "{\"run_id\":");
+        json_str(&d, id);
+        sb_puts(&d, "}");
+        rc = rest_call(h, c, "POST", "/api/2.0/mlflow/runs/delete", d.s, NULL, e);
+        sb_free(&d);
+        if (rc != 0) {
+            cJSON_Delete(j);
+            return -1;
+        }
+        (*ndeleted)++;
+    }
+    cJSON_Delete(j);
+    return 0;
 }

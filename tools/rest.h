@@ -53,5 +53,10 @@ int rest_create_run(http_client *h, const rest_ctx *c, const char *exp_id, const
                     rest_err *e);
 int rest_update_run(http_client *h, const rest_ctx *c, const char *run_id, const char *status, long long end_time,
                     const char *name, rest_err *e);
+/* Soft-deletes every ACTIVE run of exp_id carrying tag=value except `keep`
+   (a duplicate left by a runs/create that was still in flight when an earlier
+   sync was killed: such a run never received data). */
+int rest_delete_duplicates(http_client *h, const rest_ctx *c, const char *exp_id, const char *tag, const char *value,
+                           const char *keep, int *ndeleted, rest_err *e);
 int rest_restore_run(http_client *h, const rest_ctx *c, const char *run_id, rest_err *e);
 #endif

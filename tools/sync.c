@@ -508,6 +508,21 @@ static int execute_run(ctx *x, http_client *h, const scan_run *r, size_t ei, cJS
     } else {
         int deleted = 0, f = rest_find_run(h, &x->rc, x->remote_exp[ei], SYNC_TAG, r->id, &rid, &auri, &deleted, &re);
         if (f < 0) goto rest_fail;
+        if (f == 0 && rec && cJSON_GetObjectItemCaseSensitive(rec, "creating")) {
+            /* an earlier sync died while creating this run: its runs/create may still be in
+               flight (proxies, a busy server). Give it a moment to land, then look again. */
+            struct timespec ts = {2, 0};
+            verbosef("run %s: an interrupted create may be in flight; waiting 2 s before searching again", r->id);
+            nanosleep(&ts, NULL);
+            f = rest_find_run(h, &x->rc, x->remote_exp[ei], SYNC_TAG, r->id, &rid, &auri, &deleted, &re);
+            if (f < 0) goto rest_fail;
+        }
+        if (f == 0 && !rec) { /* remember the intent before the non-idempotent call */
+            cJSON *mark = cJSON_CreateObject();
+            cJSON_AddNumberToObject(mark, "creating", (double)now_ms());
+            if (state_put(x->st, "run", r->id, mark) != 0)
+                warnf("cannot append to the sync state %s: %s", state_path(x->st), strerror(errno));
+        }
         if (f == 1 && deleted) {
             notef("run %s: its remote copy %s is deleted; restoring it", r->id, rid);
             if (rest_restore_run(h, &x->rc, rid, &re) != 0) goto rest_fail;
@@ -630,8 +645,16 @@ static int execute_run(ctx *x, http_client *h, const scan_run *r, size_t ei, cJS
             goto rest_fail;
     }
 
-    /* 6. the new state record */
-    nrec = rec ? cJSON_Duplicate(rec, 1) : cJSON_CreateObject();
+    /* 6. a run created now: remove duplicates an interrupted earlier create may have left */
+    if (created) {
+        int nd = 0;
+        if (rest_delete_duplicates(h, &x->rc, x->remote_exp[ei], SYNC_TAG, r->id, rid, &nd, &re) != 0) goto rest_fail;
+        if (nd)
+            warnf("run %s: deleted %d empty duplicate remote run(s) left by an interrupted sync", r->id, nd);
+    }
+
+    /* 7. the new state record */
+    nrec = rec && jget_str(rec, "remote") ? cJSON_Duplicate(rec, 1) : cJSON_CreateObject();
     jset_str(nrec, "remote", rid);
     jset_str(nrec, "art", auri);
     jset_str(nrec, "exp", x->remote_exp[ei]);

@@ -33,6 +33,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 if len(rule) < 4 or rule[3] in self.path:
                     fail = srv.fail_next.pop(i)
                     break
+        for part, secs in list(srv.delays.items()):
+            if part in self.path:
+                import time
+                time.sleep(secs)  # the request stays "in flight" (already read, not yet forwarded)
         if fail and len(fail) > 2 and fail[2]:
             # forward first, then lose the answer: the "ambiguous failure" of a non-idempotent POST
             self._forward(body, n, lost=fail)
@@ -101,6 +105,7 @@ class CountingProxy:
         self.httpd.requests = []
         self.httpd.fail_next = []
         self.httpd.auth = []
+        self.httpd.delays = {}  # path part -> seconds to hold a request before forwarding it
         self.httpd.lock = threading.Lock()
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -126,6 +131,10 @@ class CountingProxy:
         with self.httpd.lock:
             self.httpd.requests.clear()
             self.httpd.auth.clear()
+
+    @property
+    def delays(self):
+        return self.httpd.delays
 
     @property
     def auth(self):
