@@ -12,6 +12,8 @@ static pthread_mutex_t msgs_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void msgs_init(FILE *err) { msgs_err = err; }
 
+FILE *msgs_stream(void) { return msgs_err ? msgs_err : stderr; }
+
 void msgs_set(int silent, int show_error, int verbose)
 {
     msgs_silent = silent;
@@ -28,7 +30,7 @@ static void msgs_emit(const char *kind, int code, const char *fmt, va_list ap)
     char line[4096];
     size_t n = 0;
     int k;
-    FILE *out = msgs_err ? msgs_err : stderr;
+    FILE *out = msgs_stream();
 
     k = snprintf(line, sizeof line, "mlflow-lite: %s", kind);
     n = k > 0 ? (size_t)k : 0;

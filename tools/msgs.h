@@ -32,6 +32,9 @@ void verbosef(const char *fmt, ...) MSGS_PRINTF(1, 2);
 /* help text: no prefix, to stdout */
 void helpf(const char *fmt, ...) MSGS_PRINTF(1, 2);
 
+/* The diagnostics stream (stderr unless msgs_init said otherwise): the progress meter draws there. */
+FILE *msgs_stream(void);
+
 /* Called by the progress meter so that messages start on a clean line. */
 void msgs_set_clear_hook(void (*hook)(void));
 

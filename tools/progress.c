@@ -16,14 +16,14 @@ static pthread_mutex_t pg_lock = PTHREAD_MUTEX_INITIALIZER;
 static void pg_clear(void) /* called by msgs with its lock held */
 {
     if (pg_drawn) {
-        fputs("\r\033[K", stderr);
+        fputs("\r\033[K", msgs_stream());
         pg_drawn = 0;
     }
 }
 
 void progress_start(int enabled, long total)
 {
-    pg_on = enabled && isatty(STDERR_FILENO) && total > 0;
+    pg_on = enabled && isatty(fileno(msgs_stream())) && total > 0;
     pg_total = total;
     pg_last = 0;
     if (pg_on) msgs_set_clear_hook(pg_clear);
@@ -44,9 +44,9 @@ void progress_step(long done, long failed, long long bytes)
     fill = (int)(30 * done / (pg_total ? pg_total : 1));
     for (i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '-';
     bar[30] = '\0';
-    fprintf(stderr, "\r\033[K[%s] %ld/%ld runs%s%.0ld%s %.1f MB", bar, done, pg_total, failed ? ", " : "",
+    fprintf(msgs_stream(), "\r\033[K[%s] %ld/%ld runs%s%.0ld%s %.1f MB", bar, done, pg_total, failed ? ", " : "",
             failed, failed ? " failed," : ",", (double)bytes / 1e6);
-    fflush(stderr);
+    fflush(msgs_stream());
     pg_drawn = 1;
     pthread_mutex_unlock(&pg_lock);
 }
@@ -56,7 +56,7 @@ void progress_end(void)
     if (!pg_on) return;
     pthread_mutex_lock(&pg_lock);
     pg_clear();
-    fflush(stderr);
+    fflush(msgs_stream());
     pthread_mutex_unlock(&pg_lock);
     msgs_set_clear_hook(NULL);
     pg_on = 0;
