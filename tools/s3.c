@@ -6,6 +6,7 @@
 #include "s3_int.h"
 #include "s3_util.h"
 #include "msgs.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -441,6 +442,92 @@ int s3_delete(s3_client *c, const char *bucket, const char *key, s3_err *err)
     if (rc != 0 && err->status == 404) rc = 0;
     http_resp_free(&r);
     return rc;
+}
+
+static int s3_xml_safe(const char *k)
+{
+    for (; *k; k++)
+        if ((unsigned char)*k < 0x20 && *k != '\t' && *k != '\n' && *k != '\r') return 0;
+    return 1;
+}
+
+int s3_delete_many(s3_client *c, const char *bucket, const char *const *keys, size_t n,
+                   void (*fail_cb)(void *ud, const char *key, const char *code, const char *msg), void *ud,
+                   s3_err *err)
+{
+    size_t i = 0;
+    while (i < n) {
+        sbuf x;
+        size_t batch = 0;
+        unsigned char raw[16];
+        char b64[32];
+        s3_call call;
+        http_resp r;
+        const char *p, *b, *e;
+        memset(&x, 0, sizeof x);
+        sb_puts(&x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Delete xmlns=\"http://s3.amazonaws.com/doc/"
+                    "2006-03-01/\"><Quiet>true</Quiet>");
+        for (; i < n && batch < 1000; i++) {
+            char *ek;
+            if (!s3_xml_safe(keys[i])) {
+                s3_err e1;
+                if (s3_delete(c, bucket, keys[i], &e1) != 0) fail_cb(ud, keys[i], e1.code, e1.msg);
+                continue;
+            }
+            ek = s3u_xml_escape(keys[i]);
+            if (!ek) {
+                x.oom = 1;
+                break;
+            }
+            sb_puts(&x, "<Object><Key>");
+            sb_puts(&x, ek);
+            sb_puts(&x, "</Key></Object>");
+            free(ek);
+            batch++;
+        }
+        sb_puts(&x, "</Delete>");
+        if (x.oom) {
+            sb_free(&x);
+            s3i_err_set(err, "DeleteObjects", 1, "out of memory");
+            return -1;
+        }
+        if (!batch) {
+            sb_free(&x);
+            continue;
+        }
+        s3u_md5(x.s, x.len, raw);
+        s3u_base64(raw, 16, b64);
+        memset(&call, 0, sizeof call);
+        call.op = "DeleteObjects";
+        call.method = "POST";
+        call.bucket = bucket;
+        call.query = "delete=";
+        call.body = x.s;
+        call.body_len = x.len;
+        call.content_type = "application/xml";
+        call.content_md5 = b64;
+        if (s3i_do(c, &call, &r, err) != 0) {
+            http_resp_free(&r);
+            sb_free(&x);
+            return -1;
+        }
+        p = r.body;
+        while (s3u_xml_elem(&p, r.body + r.body_len, "Error", &b, &e)) {
+            const char *q = b;
+            char *k = s3u_xml_next(&q, e, "Key"), *code, *msg;
+            q = b;
+            code = s3u_xml_next(&q, e, "Code");
+            q = b;
+            msg = s3u_xml_next(&q, e, "Message");
+            if (k) fail_cb(ud, k, code ? code : "", msg ? msg : "");
+            free(k);
+            free(code);
+            free(msg);
+        }
+        http_resp_free(&r);
+        sb_free(&x);
+    }
+    return 0;
 }
 
 long long s3_part_size_for(const s3_client *c, long long size, int *parts)

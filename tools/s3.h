@@ -124,6 +124,14 @@ int s3_list(s3_client *c, const char *bucket, const char *prefix,
 /* DELETE one object (a missing object is success, as in S3). */
 int s3_delete(s3_client *c, const char *bucket, const char *key, s3_err *err);
 
+/* DeleteObjects, 1,000 keys per request (with Content-MD5, as S3 requires);
+   keys XML cannot carry (control bytes) go by single DELETE. For each key
+   the store could not delete, fail_cb(ud, key, code, message). Returns 0
+   when every request was answered, -1 (err set) when one was not. */
+int s3_delete_many(s3_client *c, const char *bucket, const char *const *keys, size_t n,
+                   void (*fail_cb)(void *ud, const char *key, const char *code, const char *msg), void *ud,
+                   s3_err *err);
+
 /* Uploads the first `size` bytes of the file at path (size < 0: the whole
    file) to bucket/key, single PUT or multipart (see above). content_type may
    be NULL (application/octet-stream). */

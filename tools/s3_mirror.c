@@ -282,28 +282,45 @@ static void mir_do_file(mirror *m, mfile *x)
     pthread_mutex_unlock(&m->mu);
 }
 
-static void mir_do_delete(mirror *m, robj *r)
+static void mir_delete_failed(void *ud, const char *key, const char *code, const char *msg)
 {
-    s3_err err;
-    char what[PATH_MAX + 64];
-    if (m->o->dry_run) {
-        notef("would delete s3://%s/%s", m->bucket, r->key);
-    } else if (s3_delete(m->c, m->bucket, r->key, &err) != 0) {
-        snprintf(what, sizeof what, "deleting s3://%s/%s", m->bucket, r->key);
-        mir_report(m, what, &err);
-        pthread_mutex_lock(&m->mu);
-        m->failed++;
-        pthread_mutex_unlock(&m->mu);
-        return;
-    } else {
-        verbosef("deleted s3://%s/%s", m->bucket, r->key);
-    }
+    mirror *m = ud;
+    errorf(EXIT_REJECTED, "deleting s3://%s/%s: %s%s%s: run again with --verbose", m->bucket, key,
+           code[0] ? code : "refused", msg[0] ? ": " : "", msg);
     pthread_mutex_lock(&m->mu);
-    m->deleted++;
+    m->failed++;
+    m->deleted--;
+    if (m->exit_code == EXIT_OK) m->exit_code = EXIT_REJECTED;
     pthread_mutex_unlock(&m->mu);
 }
 
-/* tasks[i] < nf: a file; >= nf: remote object (tasks[i] - nf) to delete */
+/* --delete: the listed objects no local file matched, by DeleteObjects */
+static void mir_delete_extra(mirror *m)
+{
+    const char **keys = malloc((m->nr + 1) * sizeof *keys);
+    size_t i, n = 0;
+    s3_err err;
+    char what[512];
+    if (!keys) {
+        errorf(EXIT_FAILED, "out of memory planning the deletions");
+        m->exit_code = EXIT_FAILED;
+        return;
+    }
+    for (i = 0; i < m->nr; i++)
+        if (!m->r[i].matched) keys[n++] = m->r[i].key;
+    verbosef("%zu objects under the prefix have no local file", n);
+    for (i = 0; m->o->dry_run && i < n; i++) notef("would delete s3://%s/%s", m->bucket, keys[i]);
+    m->deleted += (long long)n;
+    if (n && !m->o->dry_run && s3_delete_many(m->c, m->bucket, keys, n, mir_delete_failed, m, &err) != 0) {
+        snprintf(what, sizeof what, "deleting extra objects under s3://%s/%s", m->bucket, m->prefix);
+        mir_report(m, what, &err);
+        m->deleted = 0;
+        m->failed += (long long)n;
+    }
+    free(keys);
+}
+
+/* tasks[i]: index of a file to check or send */
 static void *mir_worker(void *arg)
 {
     mirror *m = arg;
@@ -316,8 +333,7 @@ static void *mir_worker(void *arg)
         }
         t = m->tasks[m->next++];
         pthread_mutex_unlock(&m->mu);
-        if (t < m->nf) mir_do_file(m, &m->f[t]);
-        else mir_do_delete(m, &m->r[t - m->nf]);
+        mir_do_file(m, &m->f[t]);
     }
 }
 
@@ -431,7 +447,7 @@ static void *mir_large_files(void *arg)
 static int mir_plan_and_run(mirror *m)
 {
     s3_err err;
-    size_t i, nsmall = 0, nstale = 0;
+    size_t i, nstale = 0;
     int use_list, big_started;
     pthread_t big;
     char what[512];
@@ -459,14 +475,6 @@ static int mir_plan_and_run(mirror *m)
         if (m->nr > 1) qsort(m->r, m->nr, sizeof *m->r, mir_robj_cmp);
         verbosef("%zu local files (%zu without a fresh record), %zu objects under s3://%s/%s", m->nf, nstale, m->nr,
                  m->bucket, m->prefix);
-        if (m->o->delete_extra) {
-            size_t *t = realloc(m->tasks, (m->nf + m->nr + 1) * sizeof *t);
-            if (!t) {
-                errorf(EXIT_FAILED, "out of memory planning the sync");
-                return m->exit_code = EXIT_FAILED;
-            }
-            m->tasks = t;
-        }
     } else {
         verbosef("%zu local files, %zu without a fresh record: checked by HEAD, no listing", m->nf, nstale);
     }
@@ -504,21 +512,19 @@ static int mir_plan_and_run(mirror *m)
         }
     }
 
-    /* 5a: small files (single PUT) and deletions in the pool */
+    /* 5a: small files (single PUT) in the pool */
     m->ntasks = 0;
     for (i = 0; i < m->nf; i++)
         if (m->f[i].action != ACT_SKIP && s3_part_size_for(m->c, m->f[i].size, NULL) == 0) m->tasks[m->ntasks++] = i;
-    nsmall = m->ntasks;
-    if (m->o->delete_extra)
-        for (i = 0; i < m->nr; i++)
-            if (!m->r[i].matched) m->tasks[m->ntasks++] = m->nf + i;
-    verbosef("%zu small files to check or send, %zu objects to delete", nsmall, m->ntasks - nsmall);
+    verbosef("%zu small files to check or send", m->ntasks);
     /* 5b runs beside 5a: large files one at a time, parts in parallel
        inside s3_put_file, while the pool sends the small ones */
     big_started = pthread_create(&big, NULL, mir_large_files, m) == 0;
     mir_run_pool(m, m->o->jobs > 0 ? m->o->jobs : S3_DEFAULT_JOBS);
     if (big_started) pthread_join(big, NULL);
     else mir_large_files(m);
+    /* 6: only after every upload, so a failed run never deletes first */
+    if (m->o->delete_extra && !m->stop) mir_delete_extra(m);
     if (m->failed && m->exit_code == EXIT_OK) m->exit_code = EXIT_PARTIAL;
     if (m->failed && m->exit_code == EXIT_REJECTED && m->uploaded) m->exit_code = EXIT_PARTIAL;
     return m->exit_code;

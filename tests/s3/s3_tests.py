@@ -377,7 +377,11 @@ def test_many_files(ctx):
     check(puts(ctx.moto.requests()) == [] and summ["hashed"] == 1100,
           "lost record: 1,100 files verified by MD5 against two listing pages, none sent")
     shutil.rmtree(os.path.join(src, "0", "run00"))
+    ctx.moto.reset_log()
     _, summ = run_tool(ctx.tool, ctx.env, src, dest, "--delete")
+    reqs = ctx.moto.requests()
+    check([r[0] for r in reqs if "delete=" in r[1]] == ["POST"] and not any(r[0] == "DELETE" for r in reqs),
+          "the deletions went in one DeleteObjects request")
     left = len(aws(ctx.env, "s3", "ls", "--recursive", "s3://%s/many/" % BUCKET).stdout.splitlines())
     check(summ["deleted"] == 30 and left == 1070, "--delete removed the 30 objects of a removed run")
 
