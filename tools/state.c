@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@ struct state {
     char *dest;
     cJSON *runs, *exps;          /* objects keyed by local id */
     FILE *journal;
+    int lockfd;                  /* flock()ed <path>.lock: one sync per SRC and DEST at a time */
     int readonly, dirty;
     pthread_mutex_t lock;
 };
@@ -168,6 +170,24 @@ int state_open(state **out, const char *path, const char *src, const char *dest,
         snprintf(err, errn, "cannot set up the sync state: %s", strerror(errno ? errno : ENOMEM));
         goto fail;
     }
+    s->lockfd = -1;
+    if (!readonly) {
+        sbuf lk = {0};
+        sb_printf(&lk, "%s.lock", s->path);
+        s->lockfd = lk.s ? open(lk.s, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+        if (s->lockfd < 0) {
+            snprintf(err, errn, "cannot create the lock file %s: %s", lk.s ? lk.s : s->path, strerror(errno));
+            sb_free(&lk);
+            goto fail;
+        }
+        if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
+            snprintf(err, errn, "another mlflow-lite sync of this folder to this destination is running (%s is locked)",
+                     lk.s);
+            sb_free(&lk);
+            goto fail;
+        }
+        sb_free(&lk);
+    }
     if (state_load(s, err, errn) != 0) goto fail;
     if (!readonly) {
         struct stat st;
@@ -186,6 +206,7 @@ int state_open(state **out, const char *path, const char *src, const char *dest,
     return 0;
 fail:
     if (s->journal) fclose(s->journal);
+    if (s->lockfd >= 0) close(s->lockfd);
     cJSON_Delete(s->runs);
     cJSON_Delete(s->exps);
     free(s->path);
@@ -253,6 +274,7 @@ int state_close(state *s, char *err, size_t errn)
         if (rc != 0) snprintf(err, errn, "cannot compact the sync state %s: %s", s->path, strerror(errno));
         sb_free(&tmp);
     }
+    if (s->lockfd >= 0) close(s->lockfd); /* releases the flock */
     cJSON_Delete(s->runs);
     cJSON_Delete(s->exps);
     free(s->path);

@@ -79,6 +79,15 @@ def test():
         s = json.loads(p.stdout.strip().splitlines()[-1])
         check(s["runs_total"] == 1 and s["runs_created"] == 1, f"--run filter: {s}")
 
+        # a second sync of the same folder to the same destination while one runs: exit 8
+        import fcntl
+        st = glob.glob(os.path.join(src, ".mlflow-lite-sync-*.jsonl"))
+        check(len(st) == 1, f"state files: {st}")
+        with open(st[0] + ".lock", "a") as lk:
+            fcntl.flock(lk, fcntl.LOCK_EX)
+            p = run_tool(["sync", src, px.url], check_rc=8)
+            check("another mlflow-lite sync" in p.stderr, "the lock conflict is not explained")
+
         # then everything; compare all
         run_tool(["sync", "-j", "4", src, px.url], check_rc=0)
         compare_stores(src, srv.url, expect_runs=4)
