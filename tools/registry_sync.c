@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 #include "registry_sync.h"
+#include "artifacts.h"
 #include "exitcodes.h"
 #include "msgs.h"
 #include "scan.h"
@@ -22,6 +23,8 @@
 #define REG_KIND "reg"
 #define REG_MODEL_KEY "registry:model:"
 #define REG_VERSION_KEY "registry:version:"
+#define REG_LM_KEY "registry:logged-model:"
+#define LM_SYNC_TAG "mlflow_lite.source_model_id"
 
 typedef struct lver {
     int num;
@@ -343,7 +346,7 @@ static char *map_source(const lver *v, const char *local_art, const char *remote
         return NULL;
     }
     if (strncmp(v->source, "models:/", 8) == 0) {
-        *why = "its source is a LoggedModel (models:/…), which mlflow-lite sync does not carry yet";
+        *why = "its source is models:/<name>/<version> (another registered model version), which is not carried";
         return NULL;
     }
     return xstrdup(v->source); /* s3://, gs://, http(s)://, mlflow-artifacts:… : reachable as is */
@@ -623,15 +626,246 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* ---- MLflow 3 LoggedModels used as version sources (models:/m-…) ------------------ */
+
+/* "models:/m-abc" -> "m-abc"; NULL for other sources (models:/name/1, …) */
+static const char *logged_model_id(const char *source)
+{
+    const char *id = source + 8;
+    if (strncmp(source, "models:/", 8) != 0 || strncmp(id, "m-", 2) != 0 || strchr(id, '/')) return NULL;
+    return id[2] ? id : NULL;
+}
+
+/* <src>/<exp>/models/<id>: malloc'd folder, *exp_id set (malloc'd); NULL if absent */
+static char *local_logged_model_dir(const char *src, const char *id, char **exp_id)
+{
+    size_t i, n = 0;
+    char **names = list_names(src, &n), *out = NULL;
+    *exp_id = NULL;
+    for (i = 0; i < n && !out; i++) {
+        sbuf p = {0};
+        struct stat st;
+        if (names[i][0] == '.' || strcmp(names[i], "models") == 0) continue;
+        sb_printf(&p, "%s/%s/models/%s", src, names[i], id);
+        if (p.s && stat(p.s, &st) == 0 && S_ISDIR(st.st_mode)) {
+            out = p.s;
+            *exp_id = xstrdup(names[i]);
+        } else
+            sb_free(&p);
+    }
+    free_names(names, n);
+    return out;
+}
+
+static cJSON *kv_array(const kvlist *l, const char *k2, const char *v2)
+{
+    return tags_array(l, k2, v2);
+}
+
+/* The remote copy of a local LoggedModel: created once (found again by the tag
+   mlflow_lite.source_model_id = <local id> in the remote experiment), its params
+   and tags, its artifacts uploaded, then finalized READY. 0 (*remote_id set),
+   2 = waits (its experiment or run is not synced), -1 failed (reported). */
+static int ensure_logged_model(rctx *x, const char *id, const char *what, char **remote_id)
+{
+    sbuf key = {0}, f = {0}, b = {0};
+    char *dir = NULL, *exp = NULL, *p = NULL, *rid = NULL, *art = NULL, *artdir = NULL, err[1024];
+    const char *remote_exp, *remote_run = NULL;
+    cJSON *rec = NULL, *erec = NULL, *rrec = NULL, *j = NULL, *nrec = NULL;
+    const cJSON *models, *info;
+    ymap *y = NULL;
+    kvlist params = {0}, tags = {0}, files = {0};
+    rest_err e;
+    size_t i;
+    int rc = -1;
+
+    *remote_id = NULL;
+    sb_printf(&key, REG_LM_KEY "%s", id);
+    rec = key.s && !x->cfg->reconcile ? state_get(x->st, REG_KIND, key.s) : NULL;
+    if (rec && jstr(rec, "remote") && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "ready"))) {
+        *remote_id = xstrdup(jstr(rec, "remote"));
+        rc = *remote_id ? 0 : -1;
+        goto out;
+    }
+    dir = local_logged_model_dir(x->cfg->src, id, &exp);
+    if (!dir) {
+        item_failed(x, EXIT_SOURCE, what, "its source LoggedModel is not in SRC (<experiment>/models/<id>)");
+        goto out;
+    }
+    p = path_join(dir, "meta.yaml");
+    if (!p || ymap_load(p, &y, err, sizeof err) != 0) {
+        item_failed(x, EXIT_SOURCE, what, p ? err : "out of memory");
+        goto out;
+    }
+    erec = state_get(x->st, "exp", exp);
+    remote_exp = jstr(erec, "remote");
+    if (ymap_get(y, "source_run_id")) {
+        rrec = state_get(x->st, "run", ymap_get(y, "source_run_id"));
+        remote_run = jstr(rrec, "remote");
+    }
+    if (!remote_exp || (ymap_get(y, "source_run_id") && !remote_run)) {
+        warnf("registry: %s waits: the experiment or run of its LoggedModel %s is not synced yet", what, id);
+        x->sum->versions_waiting++;
+        rc = 2;
+        goto out;
+    }
+    /* 1. find or create */
+    sb_printf(&f, "tags.`%s` = '%s'", LM_SYNC_TAG, id);
+    b.len = 0;
+    {
+        cJSON *body = cJSON_CreateObject(), *ids = cJSON_AddArrayToObject(body, "experiment_ids");
+        cJSON_AddItemToArray(ids, cJSON_CreateString(remote_exp));
+        cJSON_AddStringToObject(body, "filter", f.s ? f.s : "");
+        cJSON_AddNumberToObject(body, "max_results", 10);
+        if (strpbrk(id, "'\\`") || call(x, "POST", "/api/2.0/mlflow/logged-models/search", body, &j, &e, 0) != 0) {
+            if (strpbrk(id, "'\\`")) {
+                memset(&e, 0, sizeof e);
+                snprintf(e.msg, sizeof e.msg, "LoggedModel id '%s' cannot be searched for", id);
+            }
+            x->sum->writes--; /* a search, not a write */
+            rest_failed(x, &e, what);
+            goto out;
+        }
+        x->sum->writes--;
+    }
+    models = cJSON_GetObjectItemCaseSensitive(j, "models");
+    info = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(models, 0), "info");
+    if (info && jstr(info, "model_id")) {
+        rid = xstrdup(jstr(info, "model_id"));
+        art = xstrdup(jstr(info, "artifact_uri") ? jstr(info, "artifact_uri") : "");
+        if (str_eq(jstr(info, "status"), "LOGGED_MODEL_READY") && rid) { /* complete already (state lost) */
+            cJSON_Delete(j);
+            j = NULL;
+            nrec = cJSON_CreateObject();
+            jput(nrec, "remote", rid);
+            jput(nrec, "art", art);
+            goto ready;
+        }
+    }
+    cJSON_Delete(j);
+    j = NULL;
+    free(p);
+    p = path_join(dir, "params");
+    if (!p || scan_read_kv_dir(p, &params) != 0) goto ioerr;
+    free(p);
+    p = path_join(dir, "tags");
+    if (!p || scan_read_kv_dir(p, &tags) != 0) goto ioerr;
+    if (!rid) {
+        cJSON *body = cJSON_CreateObject();
+        const cJSON *mi;
+        cJSON_AddStringToObject(body, "experiment_id", remote_exp);
+        cJSON_AddStringToObject(body, "name", ymap_get(y, "name") ? ymap_get(y, "name") : "model");
+        if (ymap_get(y, "model_type")) cJSON_AddStringToObject(body, "model_type", ymap_get(y, "model_type"));
+        if (remote_run) cJSON_AddStringToObject(body, "source_run_id", remote_run);
+        cJSON_AddItemToObject(body, "params", kv_array(&params, NULL, NULL));
+        cJSON_AddItemToObject(body, "tags", kv_array(&tags, LM_SYNC_TAG, id));
+        /* not idempotent: one attempt; after a failure the next pass searches first */
+        if (call(x, "POST", "/api/2.0/mlflow/logged-models", body, &j, &e, 1) != 0) {
+            rest_failed(x, &e, what);
+            goto out;
+        }
+        mi = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "model"), "info");
+        rid = jstr(mi, "model_id") ? xstrdup(jstr(mi, "model_id")) : NULL;
+        art = xstrdup(jstr(mi, "artifact_uri") ? jstr(mi, "artifact_uri") : "");
+        cJSON_Delete(j);
+        j = NULL;
+        if (!rid) {
+            item_failed(x, EXIT_REJECTED, what, "logged-models create answered without a model_id");
+            goto out;
+        }
+    }
+    nrec = cJSON_CreateObject();
+    jput(nrec, "remote", rid);
+    jput(nrec, "art", art);
+    if (state_put(x->st, REG_KIND, key.s, cJSON_Duplicate(nrec, 1)) != 0)
+        warnf("cannot append to the sync state %s: %s", state_path(x->st), strerror(errno));
+    /* 2. artifacts (PUTs overwrite: safe to repeat) */
+    artdir = ymap_get(y, "artifact_location") && file_path_of(ymap_get(y, "artifact_location"))
+                 ? xstrdup(file_path_of(ymap_get(y, "artifact_location")))
+                 : path_join(dir, "artifacts");
+    if (!artdir || scan_list_files(artdir, &files) != 0) goto ioerr;
+    for (i = 0; i < files.n; i++) {
+        art_target t;
+        char *lp = path_join(artdir, files.v[i].key);
+        struct stat st;
+        int r;
+        t.h = x->h;
+        t.rc = &x->rc;
+        t.artifact_uri = art;
+        t.run_id = remote_run ? remote_run : "";
+        if (!lp || stat(lp, &st) != 0) {
+            free(lp);
+            goto ioerr;
+        }
+        x->sum->writes++;
+        r = art_upload(&t, lp, files.v[i].key, (long long)st.st_size, err, sizeof err);
+        free(lp);
+        if (r != 0) {
+            item_failed(x, r, what, err);
+            goto out;
+        }
+    }
+    /* 3. READY */
+    {
+        sbuf path = {0};
+        cJSON *body = cJSON_CreateObject();
+        int r;
+        cJSON_AddStringToObject(body, "model_id", rid);
+        cJSON_AddStringToObject(body, "status", "LOGGED_MODEL_READY");
+        sb_puts(&path, "/api/2.0/mlflow/logged-models/");
+        url_encode(&path, rid, 0);
+        r = path.s ? call(x, "PATCH", path.s, body, NULL, &e, 0) : -1;
+        sb_free(&path);
+        if (r != 0) {
+            rest_failed(x, &e, what);
+            goto out;
+        }
+    }
+ready:
+    cJSON_AddBoolToObject(nrec, "ready", 1);
+    if (state_put(x->st, REG_KIND, key.s, nrec) != 0)
+        warnf("cannot append to the sync state %s: %s", state_path(x->st), strerror(errno));
+    nrec = NULL;
+    verbosef("registry: LoggedModel %s is remote %s", id, rid);
+    *remote_id = rid;
+    rid = NULL;
+    rc = 0;
+    goto out;
+ioerr:
+    snprintf(err, sizeof err, "cannot read %s: %s", dir ? dir : id, strerror(errno ? errno : ENOMEM));
+    item_failed(x, EXIT_SOURCE, what, err);
+out:
+    sb_free(&key);
+    sb_free(&f);
+    sb_free(&b);
+    free(dir);
+    free(exp);
+    free(p);
+    free(rid);
+    free(art);
+    free(artdir);
+    cJSON_Delete(rec);
+    cJSON_Delete(erec);
+    cJSON_Delete(rrec);
+    cJSON_Delete(j);
+    cJSON_Delete(nrec);
+    ymap_free(y);
+    kv_free(&params);
+    kv_free(&tags);
+    kv_free(&files);
+    return rc;
+}
+
 /* Where the remote version will point: the remote run and the mapped source.
    0 ok (*source malloc'd, *remote_run malloc'd or NULL), 2 = waits for its run,
    -1 = cannot be carried (reported). Sends nothing. */
-static int prepare_source(rctx *x, const lver *v, const char *what, char **remote_run, char **source)
+static int prepare_source(rctx *x, const lver *v, const char *what, char **remote_run, char **source,
+                          char **model_id)
 {
     cJSON *run = NULL;
     char *local_art = NULL;
-    const char *rr = NULL, *ra = NULL, *why = NULL;
-    *remote_run = *source = NULL;
+    const char *rr = NULL, *ra = NULL, *why = NULL, *lm = logged_model_id(v->source);
+    *remote_run = *source = *model_id = NULL;
     if (v->run_id) {
         run = state_get(x->st, "run", v->run_id);
         rr = jstr(run, "remote");
@@ -643,6 +877,30 @@ static int prepare_source(rctx *x, const lver *v, const char *what, char **remot
             return 2;
         }
         local_art = local_run_artifact_uri(x->cfg->src, v->run_id);
+    }
+    if (lm && x->cfg->dry_run) {
+        cJSON_Delete(run);
+        free(local_art);
+        return 2;
+    }
+    if (lm) { /* an MLflow 3 LoggedModel: carry it, point at its remote copy */
+        int r = ensure_logged_model(x, lm, what, model_id);
+        if (r == 0) {
+            sbuf src = {0};
+            sb_printf(&src, "models:/%s", *model_id);
+            *source = src.s;
+            if (rr) *remote_run = xstrdup(rr);
+        }
+        cJSON_Delete(run);
+        free(local_art);
+        if (r != 0 || !*source || (rr && !*remote_run)) {
+            free(*source);
+            free(*model_id);
+            *source = *model_id = NULL;
+            if (r == 0) item_failed(x, EXIT_FAILED, what, "out of memory");
+            return r == 2 ? 2 : -1;
+        }
+        return 0;
     }
     *source = map_source(v, local_art, ra, rr, &why);
     free(local_art);
@@ -659,7 +917,8 @@ static int prepare_source(rctx *x, const lver *v, const char *what, char **remot
 
 /* Creates the remote version once. 0 (*remote set) or -1 failed (reported). */
 static int create_version(rctx *x, const lmodel *m, const lver *v, const char *what, const char *source,
-                          const char *remote_run, cJSON **remote_versions, char **remote, int *retried)
+                          const char *remote_run, const char *model_id, cJSON **remote_versions, char **remote,
+                          int *retried)
 {
     cJSON *body;
     rest_err e;
@@ -673,6 +932,7 @@ static int create_version(rctx *x, const lmodel *m, const lver *v, const char *w
         body = body_name(m->name);
         cJSON_AddStringToObject(body, "source", source);
         if (remote_run) cJSON_AddStringToObject(body, "run_id", remote_run);
+        if (model_id) cJSON_AddStringToObject(body, "model_id", model_id);
         cJSON_AddItemToObject(body, "tags", tags_array(&v->tags, REGISTRY_SYNC_TAG, v->marker));
         if (v->description) cJSON_AddStringToObject(body, "description", v->description);
         /* not idempotent: one attempt, then look for the marker before another */
@@ -777,14 +1037,14 @@ static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
             rec = NULL;
         } else {
             const cJSON *found;
-            char *src0 = NULL, *rr0 = NULL;
+            char *src0 = NULL, *rr0 = NULL, *mid0 = NULL;
             /* an earlier sync stopped between sending model-versions/create and its answer */
             int intent = rec && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "creating")) &&
                          str_eq(jstr(rec, "m"), v->marker);
             cJSON_Delete(rec);
             rec = NULL;
             /* a version that cannot be carried (or waits for its run) costs no request */
-            r = prepare_source(x, v, what, &rr0, &src0);
+            r = prepare_source(x, v, what, &rr0, &src0, &mid0);
             if (r != 0) {
                 rc = r;
                 break;
@@ -794,6 +1054,7 @@ static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
                 rest_failed(x, &e, what);
                 free(src0);
                 free(rr0);
+                free(mid0);
                 break;
             }
             found = find_marker(*remote_versions, v->marker);
@@ -806,6 +1067,7 @@ static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
                     rest_failed(x, &e, what);
                     free(src0);
                     free(rr0);
+                    free(mid0);
                     break;
                 }
                 found = find_marker(*remote_versions, v->marker);
@@ -814,6 +1076,7 @@ static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
                 char hh[17];
                 free(src0);
                 free(rr0);
+                free(mid0);
                 from_server = 1;
                 remote = xstrdup(jstr(found, "version"));
                 base = cJSON_CreateObject();
@@ -830,9 +1093,10 @@ static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
                 cJSON_AddStringToObject(t, "m", v->marker);
                 if (state_put(x->st, REG_KIND, key.s, t) != 0)
                     warnf("cannot append to the sync state %s: %s", state_path(x->st), strerror(errno));
-                r = create_version(x, m, v, what, src0, rr0, remote_versions, &remote, &retried);
+                r = create_version(x, m, v, what, src0, rr0, mid0, remote_versions, &remote, &retried);
                 free(src0);
                 free(rr0);
+                free(mid0);
                 if (r != 0) {
                     rc = r;
                     break;

@@ -8,7 +8,8 @@ Two sources, each synced to the same server through a counting proxy:
     examples/train_register (train, register, promote on a threshold);
   * Python MLflow's registry file store: mlflow.register_model from runs:/,
     a runs:/ source kept as is, an s3:// source, a deleted version, stages,
-    aliases, tags, descriptions.
+    aliases, tags, descriptions, and an MLflow 3 LoggedModel source
+    (models:/m-…: the LoggedModel is carried with its artifacts and params).
 Judged through MlflowClient on both sides: models, versions (exactly one remote
 version per local one), sources pointing at the synced remote runs' artifacts,
 remote run ids, aliases (mapped to remote version numbers), tags, descriptions,
@@ -90,6 +91,18 @@ def write_python_source(root):
     c.create_model_version("py-external", "s3://bucket/py/model", description="s3 copy", tags={"fmt": "onnx"})
     c.create_model_version("py-external", "s3://bucket/py/old")
     c.delete_model_version("py-external", "2")  # deleted: never carried
+    # MLflow 3: log_model makes a LoggedModel; register_model("runs:/…") then records models:/m-…
+    from mlflow.pyfunc import PythonModel
+
+    class Echo(PythonModel):
+        def predict(self, context, model_input, params=None):
+            return model_input
+
+    with mlflow.start_run(experiment_id=exp, run_name="logged-model") as r:
+        mlflow.pyfunc.log_model(name="model", python_model=Echo(), pip_requirements=["mlflow"])
+    lmv = mlflow.register_model(f"runs:/{r.info.run_id}/model", "LM Model")
+    check(lmv.source.startswith("models:/m-"), f"expected a LoggedModel source, got {lmv.source}")
+    c.set_registered_model_alias("LM Model", "prod", lmv.version)
     mlflow.set_tracking_uri(None)
     mlflow.set_registry_uri(None)
     return mlruns, runs
@@ -155,7 +168,23 @@ def compare_registry(src, server_url, skip=(), expect_models=None):
                 lr = lc.get_run(lv.run_id)
                 check(rv.run_id == rr.info.run_id, f"{name} v{lv.version}: run_id {rv.run_id} != {rr.info.run_id}")
                 la, ra = lr.info.artifact_uri, rr.info.artifact_uri
-                if lv.source.startswith(la + "/"):
+                if lv.source.startswith("models:/m-"):  # a LoggedModel: its remote copy, artifacts and all
+                    lid = lv.source[len("models:/"):]
+                    rms = rc.search_logged_models(experiment_ids=[rr.info.experiment_id],
+                                                  filter_string=f"tags.`mlflow_lite.source_model_id` = '{lid}'")
+                    check(len(rms) == 1, f"{name} v{lv.version}: {len(rms)} remote copies of LoggedModel {lid}")
+                    rlm, llm = rms[0], lc.get_logged_model(lid)
+                    check(str(rlm.status) == str(llm.status) and "READY" in str(rlm.status),
+                          f"LoggedModel status {rlm.status} != {llm.status}")
+                    check(rlm.name == llm.name and rlm.source_run_id == rr.info.run_id and rlm.params == llm.params,
+                          f"LoggedModel {rlm} != {llm}")
+                    check(sorted(a.path for a in rc.list_logged_model_artifacts(rlm.model_id)) ==
+                          sorted(a.path for a in lc.list_logged_model_artifacts(lid)), "LoggedModel artifacts differ")
+                    # (3.18's REST answer carries no model_id for versions; the download URI shows the link)
+                    du = rc.get_model_version_download_uri(name, rv.version)
+                    check(du == rlm.artifact_location, f"{name} v{lv.version}: download URI {du}")
+                    want = f"models:/{rlm.model_id}"
+                elif lv.source.startswith(la + "/"):
                     want = ra + lv.source[len(la):]
                 elif lv.source.startswith(f"runs:/{lv.run_id}/"):
                     want = f"runs:/{rr.info.run_id}/" + lv.source[len(f"runs:/{lv.run_id}/"):]
@@ -199,7 +228,7 @@ def test():
     csrc = write_c_source(os.path.join(wd, "c"))
     psrc, pruns = write_python_source(os.path.join(wd, "py"))
     c_models = ["Churn Model é", "external", "concurrent", "wine-quality"]
-    p_models = ["Py Model", "py-external"]
+    p_models = ["Py Model", "py-external", "LM Model"]
     with MlflowServer(os.path.join(wd, "server")) as srv, CountingProxy(srv.url) as px:
         # 1. full sync of both sources
         sync_c(csrc, px.url)
@@ -208,6 +237,13 @@ def test():
         check(count_versions(srv.url, "concurrent") == 0, "unreachable versions must not be created")
         vm = compare_registry(psrc, srv.url, expect_models=p_models)
         check(vm["py-external"] == {"1": "1"}, f"deleted local version carried: {vm['py-external']}")
+        import mlflow
+        mlflow.set_tracking_uri(srv.url)
+        mlflow.set_registry_uri(srv.url)
+        out = mlflow.pyfunc.load_model("models:/LM Model@prod").predict([1, 2, 3])
+        mlflow.set_tracking_uri(None)
+        mlflow.set_registry_uri(None)
+        check(list(out) == [1, 2, 3], f"the synced LoggedModel version does not load and predict: {out}")
 
         # 2. nothing new: not a single request
         px.reset()
