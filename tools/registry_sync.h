@@ -25,9 +25,14 @@
  * What was acknowledged is appended to the sync state (records "registry:model:<name>"
  * and "registry:version:<name>/<N>"), so an unchanged registry costs no request; with
  * no state (lost, --reconcile) the server is compared instead and only differences
- * are sent. Versions whose run is not synced yet wait for a later pass; versions
- * whose source cannot be reached from the server (a local path outside the run's
- * artifacts, a models:/ LoggedModel source) fail with a message. */
+ * are sent. A version whose source is an MLflow 3 LoggedModel (models:/m-…) gets
+ * that LoggedModel carried first, once (logged-models create with its params and
+ * tags plus mlflow_lite.source_model_id = <local id>, found again by that tag;
+ * artifacts uploaded; finalized READY; record "registry:logged-model:<id>"), and
+ * then points at models:/<remote id> with model_id set. Versions whose run is
+ * not synced yet wait for a later pass; versions whose source cannot be reached
+ * from the server (a local path outside the run's artifacts or without a run,
+ * models:/<name>/<version>) fail with a message and cost no request. */
 #ifndef MLL_TOOLS_REGISTRY_SYNC_H
 #define MLL_TOOLS_REGISTRY_SYNC_H
 #include "config.h"
