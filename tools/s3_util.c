@@ -220,6 +220,7 @@ static void s3u_digest(const char *name, const void *data, size_t len, unsigned 
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned int outl = 0;
+    memset(raw, 0, strcmp(name, "md5") == 0 ? 16 : 32);  /* defined even if OpenSSL fails */
     if (!ctx) return;
     EVP_DigestInit_ex(ctx, strcmp(name, "md5") == 0 ? EVP_md5() : EVP_sha256(), NULL);
     EVP_DigestUpdate(ctx, data, len);
