@@ -92,5 +92,25 @@ def test():
         run_tool(["sync", "-j", "4", src, px.url], check_rc=0)
         compare_stores(src, srv.url, expect_runs=4)
 
+        # on a terminal the progress meter is drawn on stderr (and stdout stays clean)
+        import pty
+        import subprocess
+        from synctest import tool
+        master, slave = pty.openpty()
+        q = subprocess.run([tool(), "sync", src, px.url], stderr=slave, stdout=subprocess.PIPE, text=True)
+        os.close(slave)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        os.close(master)
+        check(q.returncode == 0 and b"\r" in drawn and b"4/4 runs" in drawn, f"no progress meter on a tty: {drawn!r}")
+        check("\r" not in q.stdout, "progress leaked to stdout")
+
 
 main(test)
