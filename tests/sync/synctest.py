@@ -288,3 +288,24 @@ def write_many_runs(root, n_runs=20, n_keys=4, n_steps=1000, exp_name="many", ar
             c.log_artifact(rid, blob)
         c.set_terminated(rid, "FINISHED", end_time=1700000500000 + i)
     return mlruns
+
+
+def start_moto(wd):
+    """moto's S3 server on 127.0.0.1 (from .venv). Returns (process, url); stop with os.killpg."""
+    import time
+    import urllib.request
+    port = free_port()
+    exe = os.path.join(os.path.dirname(sys.executable), "moto_server")
+    log = open(os.path.join(wd, "moto.log"), "wb")
+    p = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
+            return p, f"http://127.0.0.1:{port}"
+        except Exception:
+            if p.poll() is not None:
+                raise TestFailure("moto_server did not start")
+            time.sleep(0.1)
+    p.kill()
+    raise TestFailure("moto_server did not answer")

@@ -6,31 +6,9 @@ storage, without the MLflow credentials) -> mpu/complete; smaller ones by a
 single PUT. A server whose artifact store cannot do multipart (local disk)
 answers 501 and the tool falls back to a single PUT. Bytes compared."""
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 
 from counting_proxy import CountingProxy
-from synctest import MlflowServer, check, compare_stores, free_port, main, run_tool, workdir
-
-
-def start_moto(wd):
-    port = free_port()
-    exe = os.path.join(os.path.dirname(sys.executable), "moto_server")
-    log = open(os.path.join(wd, "moto.log"), "wb")
-    p = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                         start_new_session=True)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
-            return p, f"http://127.0.0.1:{port}"
-        except Exception:
-            if p.poll() is not None:
-                raise AssertionError("moto_server did not start")
-            time.sleep(0.1)
-    p.kill()
-    raise AssertionError("moto_server did not answer")
+from synctest import MlflowServer, check, compare_stores, main, run_tool, start_moto, workdir
 
 
 def test():
