@@ -52,7 +52,7 @@ class Moto:
         self.p = subprocess.Popen([PY, os.path.join(HERE, "moto_launcher.py"), "--bucket", BUCKET,
                                    "--info", self.info_path] + (["--tls"] if tls else []),
                                   stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.time() + 60
+        deadline = time.time() + 180
         while not os.path.exists(self.info_path):
             if self.p.poll() is not None or time.time() > deadline:
                 self.stop()
@@ -418,14 +418,14 @@ def test_resume_after_kill(ctx):
     big = os.path.join(src, "0", "big.bin")
     with open(big, "wb") as f:
         f.write(os.urandom(64 << 20))
-    # parts 5-8 hang for a minute and then fail, so parts 1-4 land first
+    # parts 5-8 hang (10 minutes, longer than the test) so parts 1-4 land first
     for n in (5, 6, 7, 8):
-        ctx.moto.fault(method="PUT", match="partNumber=%d&" % n, count=1, status=503, code="SlowDown", delay=60)
+        ctx.moto.fault(method="PUT", match="partNumber=%d&" % n, count=1, status=503, code="SlowDown", delay=600)
     e = dict(ctx.env.env)
     p = subprocess.Popen([ctx.tool, "sync", src, "s3://%s/kill" % BUCKET, "--json"], env=e,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     s3 = ctx.moto.boto()
-    deadline = time.time() + 60
+    deadline = time.time() + 300  # generous: CI machines can be very busy
     nparts = 0
     while time.time() < deadline:
         ups = s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
