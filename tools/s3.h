@@ -22,8 +22,13 @@
  * UPLOADS (s3_put_file): one PUT with Content-MD5 up to the multipart
  * threshold (default 8 MiB), else multipart with parts of the default part
  * size (8 MiB, grown so a file needs at most 10,000 parts) sent by up to
- * `jobs` threads, each part with Content-MD5. Integrity: every returned ETag
- * must equal the MD5 we computed (the multipart ETag md5(part md5s)-N).
+ * `jobs` threads, each part with Content-MD5 (the store refuses damaged
+ * bytes: 400 BadDigest). Every returned ETag is compared with the MD5 we
+ * computed (the multipart ETag with md5(part md5s)-N); an ETag that differs
+ * is accepted with one warning, as buckets with SSE-KMS/SSE-C encryption
+ * answer ETags that are not MD5s (the verified Content-MD5 then vouches).
+ * A 200 CompleteMultipartUpload answer carrying <Error> InternalError or
+ * SlowDown is retried up to 3 times.
  * Resumable: before creating an upload, the in-progress uploads of the key
  * are listed (ListMultipartUploads + ListParts); parts whose size and ETag
  * match the local bytes are kept, the rest re-sent, and the upload is
@@ -113,7 +118,8 @@ int s3_parse_url(const char *url, char **bucket, char **prefix);
 char *s3_object_url(const s3_client *c, const char *bucket, const char *key, const char *query);
 
 /* HEAD: 0 and *size/etag filled (etag buffer >= 80 bytes) when the object
-   exists, 1 when it does not (404), -1 on error. */
+   exists, 1 when it does not (404), -1 on error. A refused HEAD (no body, so
+   no S3 error code) is asked again as a 1-byte GET to learn the code. */
 int s3_head(s3_client *c, const char *bucket, const char *key, long long *size, char *etag, s3_err *err);
 
 /* ListObjectsV2 over every key starting with prefix, all pages. cb returns
