@@ -875,6 +875,11 @@ int sync_pass(const sync_cfg *c, volatile int *stop, sync_summary *sum)
         registry_summary rs;
         int rr = registry_sync(c, x.st, &x.rc, &x.ho, stop, &rs);
         if (rr != EXIT_OK && rc == EXIT_OK) rc = rr;
+        sum->reg_models = rs.models;
+        sum->reg_versions = rs.versions;
+        sum->reg_versions_created = rs.versions_created;
+        sum->reg_failed = rs.failed;
+        sum->reg_writes = rs.writes;
     }
 
 done:
@@ -928,6 +933,11 @@ void sync_print_json(const sync_cfg *c, const sync_summary *s, int code)
     cJSON_AddNumberToObject(o, "http_requests", (double)s->requests);
     cJSON_AddNumberToObject(o, "bytes_sent", (double)s->bytes_sent);
     cJSON_AddNumberToObject(o, "seconds", s->seconds);
+    cJSON_AddNumberToObject(o, "registry_models", (double)s->reg_models);
+    cJSON_AddNumberToObject(o, "registry_versions", (double)s->reg_versions);
+    cJSON_AddNumberToObject(o, "registry_versions_created", (double)s->reg_versions_created);
+    cJSON_AddNumberToObject(o, "registry_failed", (double)s->reg_failed);
+    cJSON_AddNumberToObject(o, "registry_writes", (double)s->reg_writes);
     fl = cJSON_AddArrayToObject(o, "failures");
     for (i = 0; i < s->nfail; i++) {
         cJSON *e = cJSON_CreateObject();

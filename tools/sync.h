@@ -24,6 +24,8 @@ typedef struct sync_summary {
     long long metrics, params, tags, artifacts, artifact_bytes, requests, bytes_sent;
     double seconds;
     char **fail_runs, **fail_msgs; size_t nfail;
+    long reg_models, reg_versions, reg_versions_created, reg_failed; /* registry_sync.h */
+    long long reg_writes;
 } sync_summary;
 
 /* One pass. Returns an exit code (exitcodes.h). */

@@ -28,7 +28,7 @@ import sys
 import time
 
 from counting_proxy import CountingProxy
-from synctest import SYNC_TAG, MlflowServer, check, main, run_tool, tool, workdir
+from synctest import SYNC_TAG, MlflowServer, check, main, run_tool, summary, tool, workdir
 
 REG_TAG = "mlflow_lite.source_version"
 
@@ -232,7 +232,9 @@ def test():
     with MlflowServer(os.path.join(wd, "server")) as srv, CountingProxy(srv.url) as px:
         # 1. full sync of both sources
         sync_c(csrc, px.url)
-        run_tool(["sync", psrc, px.url], check_rc=0)
+        s = summary(run_tool(["sync", "--json", psrc, px.url], check_rc=0))
+        check(s["registry_models"] == 3 and s["registry_versions"] == 5 and s["registry_versions_created"] == 5
+              and s["registry_failed"] == 0 and s["registry_writes"] > 0, f"--json registry counters: {s}")
         compare_registry(csrc, srv.url, skip=("concurrent",), expect_models=c_models)
         check(count_versions(srv.url, "concurrent") == 0, "unreachable versions must not be created")
         vm = compare_registry(psrc, srv.url, expect_models=p_models)
@@ -248,8 +250,9 @@ def test():
         # 2. nothing new: not a single request
         px.reset()
         sync_c(csrc, px.url)
-        run_tool(["sync", psrc, px.url], check_rc=0)
+        s = summary(run_tool(["sync", "--json", psrc, px.url], check_rc=0))
         check(px.requests == [], f"no-op resync sent {len(px.requests)} requests: {px.requests[:6]}")
+        check(s["registry_versions_created"] == 0 and s["registry_writes"] == 0, f"no-op --json: {s}")
 
         # 3. C: train again -> a new run and version 2, promoted (v1 archived), @champion moves
         train_register(csrc)
