@@ -12,6 +12,7 @@ diskfull (mlflow_disk_full): injected partial writes + ENOSPC; MLflow reads ever
          point once, in order; failed params are absent.
 git      (mlflow_git_commit): mlflow.source.git.commit in git layouts, judged by
          MLflow's own get_git_commit.
+closeonly (mlflow_close_ends_runs): mll_close without mll_end_run: FINISHED, all points.
 env      (mlflow_env_launch): as launched by `mlflow run`: MLFLOW_TRACKING_URI +
          MLFLOW_RUN_ID (or MLFLOW_EXPERIMENT_NAME) with NULL descs.
 nogit    (mlflow_no_git): a program outside any git work tree writes no
@@ -233,6 +234,23 @@ def gitlayouts(a, ck, work):
         shutil.rmtree(outside)
 
 
+def closeonly(a, ck, work):
+    """mll_close ends runs still open as FINISHED (like Python's atexit hook) and
+    flushes every point."""
+    root = os.path.join(work, "mlruns")
+    t0 = int(time.time() * 1000)
+    p = run([a.bins["writer"], "closeonly", root], env=writer_env())
+    t1 = int(time.time() * 1000)
+    c = MlflowClient(tracking_uri=root)
+    for sign, line in zip((1, -1), p.stdout.decode().splitlines()):
+        rid = line.split()[0]
+        r = c.get_run(rid)
+        ck.eq(r.info.status, "FINISHED", f"run {rid} status after mll_close")
+        ck.true(r.info.end_time is not None and t0 <= r.info.end_time <= t1, f"run {rid} end_time {r.info.end_time}")
+        ck.eq([(m.value, m.step) for m in c.get_metric_history(rid, "m")],
+              [(float(sign * i), i) for i in range(5000)], f"run {rid}: every point flushed by mll_close")
+
+
 def env(a, ck, work):
     """Like `mlflow run` launching a C program: Python MLflow creates the run and passes
     MLFLOW_TRACKING_URI (file: URI) + MLFLOW_RUN_ID; the C program uses NULL descs."""
@@ -268,7 +286,7 @@ def main():
     check_judge()
     ck = Checker(f"misc ({a.mode})")
     work = fresh_dir(a.work, a.mode)
-    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts}[a.mode](a, ck, work)
+    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts, "closeonly": closeonly}[a.mode](a, ck, work)
     ck.finish()
 
 

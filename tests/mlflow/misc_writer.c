@@ -13,6 +13,7 @@
    diskfull <root>: fs hooks inject "disk full" (a partial write, then ENOSPC) into
        metric appends and into every other write in some rounds; prints the params
        that were logged successfully ("param <key>") and "points <n>".
+   closeonly <root>: two runs, never ended: mll_close must end them FINISHED with all points.
    env -: NULL descs everywhere: root, experiment and run come from MLFLOW_* (as
        when `mlflow run` launches a C program); logs into that run. */
 #define _POSIX_C_SOURCE 200809L
@@ -198,6 +199,21 @@ int main(int argc, char **argv) {
         }
         fault_mode = FAULT_NONE;
         printf("points %ld injected %ld\n", i, injected);
+    } else if (strcmp(argv[1], "closeonly") == 0) {
+        mll_run *other = NULL;
+        int i;
+        MLT_OK(mll_open(&st, &sd));
+        rd.experiment_name = "close only";
+        MLT_OK(mll_start_run(&run, st, &rd));
+        MLT_OK(mll_start_run(&other, st, &rd));
+        for (i = 0; i < 5000; i++) {
+            MLT_OK(mll_log_metric_at(run, "m", (double)i, i, 1700000000000LL + i));
+            MLT_OK(mll_log_metric_at(other, "m", (double)-i, i, 1700000000000LL + i));
+        }
+        printf("%s %s\n%s %s\n", mll_run_id(run), mll_run_experiment_id(run), mll_run_id(other),
+               mll_run_experiment_id(other));
+        MLT_OK(mll_close(st)); /* no mll_end_run */
+        return 0;
     } else if (strcmp(argv[1], "env") == 0) {
         MLT_OK(mll_open(&st, NULL));
         MLT_OK(mll_start_run(&run, st, NULL));
