@@ -5,6 +5,8 @@ them, reopens a Python run by id and appends; MLflow reads it all back."""
 import os
 import sys
 
+import yaml
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mlt_common import Checker, check_judge, fresh_dir, parse_args, run, writer_env
 
@@ -132,6 +134,28 @@ def main():
           "C-made experiment deleted by Python: MLL_ERR_EXPERIMENT_DELETED")
     ck.eq(sum(1 for e in c.search_experiments(view_type=ViewType.ALL) if e.name == "c-made"), 1,
           "exactly one experiment named c-made (deleted)")
+
+    # the id C would derive for a name is already taken by another (Python) experiment
+    other_root = os.path.join(work, "other")
+    with open(cases, "w") as f:
+        f.write(f"C {'wanted'.encode().hex()}\n")
+    taken = run([a.bins["writer"], other_root, cases], env=writer_env()).stdout.decode().split()[2]
+    occ = c.create_experiment("occupant")
+    os.rename(os.path.join(root, occ), os.path.join(root, taken))
+    meta_path = os.path.join(root, taken, "meta.yaml")
+    meta = yaml.safe_load(open(meta_path, encoding="utf-8"))
+    meta["experiment_id"] = taken
+    meta["artifact_location"] = meta["artifact_location"].rsplit("/", 1)[0] + "/" + taken
+    with open(meta_path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(meta, f, sort_keys=True)
+    ck.eq(c.get_experiment(taken).name, "occupant", "occupant moved to the id C derives for 'wanted'")
+    with open(cases, "w") as f:
+        f.write(f"C {'wanted'.encode().hex()}\n")
+    got = run([a.bins["writer"], root, cases], env=writer_env()).stdout.decode().split()
+    ck.true(got[2] != taken, f"C put 'wanted' into the occupied id {taken}")
+    ck.eq((c.get_experiment(taken).name, c.get_experiment(got[2]).name), ("occupant", "wanted"),
+          "both experiments after the id collision")
+    ck.eq([r.info.run_id for r in c.search_runs([taken])], [], "no C run in the occupant")
     ck.finish()
 
 
