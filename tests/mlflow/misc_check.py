@@ -13,6 +13,7 @@ diskfull (mlflow_disk_full): injected partial writes + ENOSPC; MLflow reads ever
 git      (mlflow_git_commit): mlflow.source.git.commit in git layouts, judged by
          MLflow's own get_git_commit.
 closeonly (mlflow_close_ends_runs): mll_close without mll_end_run: FINISHED, all points.
+paramrace (mlflow_param_race): 16 processes, one param, different values: one wins.
 env      (mlflow_env_launch): as launched by `mlflow run`: MLFLOW_TRACKING_URI +
          MLFLOW_RUN_ID (or MLFLOW_EXPERIMENT_NAME) with NULL descs.
 nogit    (mlflow_no_git): a program outside any git work tree writes no
@@ -251,6 +252,32 @@ def closeonly(a, ck, work):
               [(float(sign * i), i) for i in range(5000)], f"run {rid}: every point flushed by mll_close")
 
 
+def paramrace(a, ck, work):
+    """16 processes log param "race" with different values into one run at the same
+    moment: exactly one succeeds, the others get MLL_ERR_PARAM_CHANGED (params are
+    immutable), and MLflow reads the winner's value."""
+    root = os.path.join(work, "mlruns")
+    c = MlflowClient(tracking_uri=root)
+    for rnd in range(5):
+        rid = c.create_run(c.create_experiment(f"race {rnd}")).info.run_id
+        r, w = os.pipe()
+        procs = [subprocess.Popen([a.bins["writer"], "paramrace", root, rid, str(r), f"value-{i}"], pass_fds=(r,),
+                                  stdout=subprocess.PIPE, env=writer_env()) for i in range(16)]
+        os.close(r)
+        time.sleep(0.5)
+        os.write(w, b"x" * 16)
+        os.close(w)
+        codes = []
+        for p in procs:
+            out, _ = p.communicate(timeout=120)
+            codes.append(int(out.decode().strip() or -1) if p.returncode == 0 else -1)
+        winners = [i for i, x in enumerate(codes) if x == 0]
+        ck.eq(len(winners), 1, f"round {rnd}: processes whose mll_log_param succeeded (codes {codes})")
+        ck.eq(sorted(set(codes) - {0}), [6], f"round {rnd}: the losers' result (MLL_ERR_PARAM_CHANGED)")
+        if len(winners) == 1:
+            ck.eq(c.get_run(rid).data.params, {"race": f"value-{winners[0]}"}, f"round {rnd}: MLflow reads the winner")
+
+
 def env(a, ck, work):
     """Like `mlflow run` launching a C program: Python MLflow creates the run and passes
     MLFLOW_TRACKING_URI (file: URI) + MLFLOW_RUN_ID; the C program uses NULL descs."""
@@ -286,7 +313,7 @@ def main():
     check_judge()
     ck = Checker(f"misc ({a.mode})")
     work = fresh_dir(a.work, a.mode)
-    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts, "closeonly": closeonly}[a.mode](a, ck, work)
+    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts, "closeonly": closeonly, "paramrace": paramrace}[a.mode](a, ck, work)
     ck.finish()
 
 

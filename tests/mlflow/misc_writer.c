@@ -14,6 +14,8 @@
        metric appends and into every other write in some rounds; prints the params
        that were logged successfully ("param <key>") and "points <n>".
    closeonly <root>: two runs, never ended: mll_close must end them FINISHED with all points.
+   paramrace <root> <run id> <barrier fd> <value>: reopens the run, waits on the
+       barrier, logs param "race" = value and prints the mll_result code.
    env -: NULL descs everywhere: root, experiment and run come from MLFLOW_* (as
        when `mlflow run` launches a C program); logs into that run. */
 #define _POSIX_C_SOURCE 200809L
@@ -213,6 +215,18 @@ int main(int argc, char **argv) {
         printf("%s %s\n%s %s\n", mll_run_id(run), mll_run_experiment_id(run), mll_run_id(other),
                mll_run_experiment_id(other));
         MLT_OK(mll_close(st)); /* no mll_end_run */
+        return 0;
+    } else if (strcmp(argv[1], "paramrace") == 0 && argc == 6) {
+        char c;
+        mll_result r;
+        MLT_OK(mll_open(&st, &sd));
+        rd.run_id = argv[3];
+        MLT_OK(mll_start_run(&run, st, &rd));
+        if (read(atoi(argv[4]), &c, 1) != 1) mlt_die("barrier");
+        r = mll_log_param(run, "race", argv[5]);
+        printf("%d\n", (int)r);
+        MLT_OK(mll_end_run(run, MLL_RUN_FINISHED));
+        MLT_OK(mll_close(st));
         return 0;
     } else if (strcmp(argv[1], "env") == 0) {
         MLT_OK(mll_open(&st, NULL));
