@@ -19,7 +19,7 @@ are sent once (exact list of registry writes), also when the answer to model-ver
 acted (no duplicate); with the sync state deleted the resync sends no registry
 write and creates no duplicate; --dry-run and --no-registry leave the registry
 alone; syncs SIGKILLed while 40 versions are being created leave exactly one
-remote version per local one."""
+remote version per local one; a version whose run is filtered out waits for it."""
 import glob
 import os
 import signal
@@ -347,6 +347,25 @@ def test():
         vm = compare_registry(psrc, srv.url)
         check(len(set(vm["py-many"].values())) == 40 and count_versions(srv.url, "py-many") == 40,
               f"py-many after SIGKILLs: {vm['py-many']}")
+
+        # 8. a version whose run is not synced (filtered out) waits, then goes with the run
+        e2 = lc.create_experiment("py-later")
+        r2 = lc.create_run(e2, run_name="later")
+        d = os.path.join(wd, "later-model")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "MLmodel"), "w") as f:
+            f.write("artifact_path: model\n")
+        lc.log_artifacts(r2.info.run_id, d, "model")
+        lc.set_terminated(r2.info.run_id)
+        lc.create_model_version("Py Model", f"{r2.info.artifact_uri}/model", run_id=r2.info.run_id)
+        px.reset()
+        p = run_tool(["sync", "--experiment", "py-registry", psrc, px.url], check_rc=0)
+        check("waits: its run" in p.stderr, f"no 'waits' warning: {p.stderr[-500:]}")
+        check(reg_writes(px) == [], f"a waiting version sent {reg_writes(px)}")
+        run_tool(["sync", psrc, px.url], check_rc=0)
+        check(("POST", "/api/2.0/mlflow/model-versions/create") in reg_writes(px), "the waiting version was not sent")
+        vm = compare_registry(psrc, srv.url)
+        check(len(vm["Py Model"]) == 5, f"Py Model versions {vm['Py Model']}")
 
 
 main(test)
