@@ -14,6 +14,7 @@ git      (mlflow_git_commit): mlflow.source.git.commit in git layouts, judged by
          MLflow's own get_git_commit.
 closeonly (mlflow_close_ends_runs): mll_close without mll_end_run: FINISHED, all points.
 paramrace (mlflow_param_race): 16 processes, one param, different values: one wins.
+doomed   (mlflow_deleted_experiment): Python deletes the experiment of an open C run.
 env      (mlflow_env_launch): as launched by `mlflow run`: MLFLOW_TRACKING_URI +
          MLFLOW_RUN_ID (or MLFLOW_EXPERIMENT_NAME) with NULL descs.
 nogit    (mlflow_no_git): a program outside any git work tree writes no
@@ -27,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mlt_common import Checker, check_judge, fresh_dir, git_info, leftovers, parse_args, run, writer_env
+from mlt_common import Checker, check_judge, fresh_dir, git_info, leftovers, migrate, parse_args, run, writer_env
 
 from mlflow.tracking import MlflowClient
 
@@ -278,6 +279,38 @@ def paramrace(a, ck, work):
             ck.eq(c.get_run(rid).data.params, {"race": f"value-{winners[0]}"}, f"round {rnd}: MLflow reads the winner")
 
 
+def doomed(a, ck, work):
+    """Python deletes the experiment (moves it to .trash) while a C run in it is open.
+    Like Python MLflow (runs must be active), the C side must not write on: above all
+    it must not re-create <root>/<id> beside .trash/<id> (MLflow would warn "Malformed
+    experiment" and migrate-filestore would hit the duplicate id)."""
+    root = os.path.join(work, "mlruns")
+    p = subprocess.Popen([a.bins["writer"], "doomed", root], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=writer_env())
+    ready = p.stdout.readline().decode().split()
+    ck.eq(ready[:1], ["ready"], "writer ready")
+    rid, eid = ready[1], ready[2]
+    c = MlflowClient(tracking_uri=root)
+    c.delete_experiment(eid)
+    out, err = p.communicate(b"go\n", timeout=60)
+    ck.eq(p.returncode, 0, f"writer exit status ({err.decode(errors='replace')[-300:]})")
+    codes = out.decode().split()
+    print("after the delete: flush, set_tag, log_param, end_run returned", codes[1:])
+    ck.true(len(codes) == 5 and all(x != "0" for x in codes[1:4]),
+            f"writes into a deleted experiment's run must fail (flush, tag, param): {codes[1:]}")
+    ck.true(not os.path.exists(os.path.join(root, eid)), f"{eid}/ re-created at the root beside .trash/{eid}: "
+            f"{sorted(os.listdir(os.path.join(root, eid))) if os.path.exists(os.path.join(root, eid)) else ''}")
+    r = c.get_run(rid)
+    ck.eq(r.info.lifecycle_stage, "deleted", "run lifecycle after the experiment was deleted")
+    ck.eq([m.step for m in c.get_metric_history(rid, "m")], list(range(100)), "points flushed before the delete")
+    ck.eq(r.data.params, {}, "no param after the delete")
+    try:
+        migrate(root, os.path.join(work, "doomed.db"))
+        ck.checks += 1
+    except RuntimeError as ex:
+        ck.fail(f"migrate-filestore failed: {ex}")
+
+
 def env(a, ck, work):
     """Like `mlflow run` launching a C program: Python MLflow creates the run and passes
     MLFLOW_TRACKING_URI (file: URI) + MLFLOW_RUN_ID; the C program uses NULL descs."""
@@ -313,7 +346,7 @@ def main():
     check_judge()
     ck = Checker(f"misc ({a.mode})")
     work = fresh_dir(a.work, a.mode)
-    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts, "closeonly": closeonly, "paramrace": paramrace}[a.mode](a, ck, work)
+    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts, "closeonly": closeonly, "paramrace": paramrace, "doomed": doomed}[a.mode](a, ck, work)
     ck.finish()
 
 
