@@ -15,6 +15,7 @@ git      (mlflow_git_commit): mlflow.source.git.commit in git layouts, judged by
 closeonly (mlflow_close_ends_runs): mll_close without mll_end_run: FINISHED, all points.
 paramrace (mlflow_param_race): 16 processes, one param, different values: one wins.
 doomed   (mlflow_deleted_experiment): Python deletes the experiment of an open C run.
+doomed-run (mlflow_deleted_run): Python deletes an open C run; C must not undelete it.
 env      (mlflow_env_launch): as launched by `mlflow run`: MLFLOW_TRACKING_URI +
          MLFLOW_RUN_ID (or MLFLOW_EXPERIMENT_NAME) with NULL descs.
 nogit    (mlflow_no_git): a program outside any git work tree writes no
@@ -26,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mlt_common import Checker, check_judge, fresh_dir, git_info, leftovers, migrate, parse_args, run, writer_env
@@ -311,6 +314,28 @@ def doomed(a, ck, work):
         ck.fail(f"migrate-filestore failed: {ex}")
 
 
+def doomed_run(a, ck, work):
+    """Python deletes (UI "delete run") an open C run: whatever the C side does next,
+    it must not bring the run back to life (meta.yaml lifecycle_stage stays deleted);
+    Python MLflow itself refuses to write to a deleted run."""
+    root = os.path.join(work, "mlruns")
+    p = subprocess.Popen([a.bins["writer"], "doomed-run", root], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=writer_env())
+    ready = p.stdout.readline().decode().split()
+    ck.eq(ready[:1], ["ready"], "writer ready")
+    rid = ready[1]
+    c = MlflowClient(tracking_uri=root)
+    c.delete_run(rid)
+    out, err = p.communicate(b"go\n", timeout=60)
+    ck.eq(p.returncode, 0, f"writer exit status ({err.decode(errors='replace')[-300:]})")
+    print("after delete_run: flush, set_tag, log_param, end_run returned", out.decode().split()[1:])
+    r = c.get_run(rid)
+    ck.eq(r.info.lifecycle_stage, "deleted", "run deleted in MLflow while C logged: lifecycle_stage after mll_end_run")
+    meta = yaml.safe_load(open(os.path.join(root, r.info.experiment_id, rid, "meta.yaml"), encoding="utf-8"))
+    ck.true(isinstance(meta.get("deleted_time"), int), f"meta.yaml deleted_time kept: {meta.get('deleted_time')!r}")
+    ck.eq([m.step for m in c.get_metric_history(rid, "m")][:100], list(range(100)), "points flushed before the delete")
+
+
 def env(a, ck, work):
     """Like `mlflow run` launching a C program: Python MLflow creates the run and passes
     MLFLOW_TRACKING_URI (file: URI) + MLFLOW_RUN_ID; the C program uses NULL descs."""
@@ -346,7 +371,7 @@ def main():
     check_judge()
     ck = Checker(f"misc ({a.mode})")
     work = fresh_dir(a.work, a.mode)
-    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts, "closeonly": closeonly, "paramrace": paramrace, "doomed": doomed}[a.mode](a, ck, work)
+    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts, "closeonly": closeonly, "paramrace": paramrace, "doomed": doomed, "doomed-run": doomed_run}[a.mode](a, ck, work)
     ck.finish()
 
 
