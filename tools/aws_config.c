@@ -3,6 +3,7 @@
 #define _DEFAULT_SOURCE
 #include "aws_config.h"
 
+#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,6 +258,11 @@ int aws_config_load(aws_config *cfg, char *err, size_t errlen)
     }
 
     cfg->ignore_tls = ac_truthy(ac_env("MLFLOW_S3_IGNORE_TLS"));
+    if ((ev = ac_env("MLFLOW_S3_EXPECTED_BUCKET_OWNER"))) cfg->expected_bucket_owner = ac_strdup(ev);
+    if ((ev = ac_env("MLFLOW_S3_UPLOAD_EXTRA_ARGS")) && aws_parse_upload_extra_args(cfg, ev, err, errlen) != 0) {
+        rc = -1;
+        goto done;
+    }
     if (!cfg->region) rc = -1;
 done:
     free(cred_file);
@@ -272,9 +278,102 @@ static void ac_free_secret(char *s)
     free(s);
 }
 
+static int ac_add_header(aws_config *cfg, const char *name, const char *value)
+{
+    size_t n = strlen(name) + strlen(value) + 3;
+    char *line = malloc(n), **p;
+    if (!line) return -1;
+    snprintf(line, n, "%s: %s", name, value);
+    p = realloc(cfg->upload_headers, (cfg->n_upload_headers + 1) * sizeof *p);
+    if (!p) {
+        free(line);
+        return -1;
+    }
+    cfg->upload_headers = p;
+    cfg->upload_headers[cfg->n_upload_headers++] = line;
+    return 0;
+}
+
+static int ac_header_value_ok(const char *v)
+{
+    for (; *v; v++)
+        if ((unsigned char)*v < 0x20 || (unsigned char)*v > 0x7e) return 0;
+    return 1;
+}
+
+int aws_parse_upload_extra_args(aws_config *cfg, const char *json, char *err, size_t errlen)
+{
+    /* boto3 ExtraArgs name -> S3 header; NULL header = handled specially */
+    static const char *const map[][2] = {
+        {"ACL", "x-amz-acl"},
+        {"BucketKeyEnabled", "x-amz-server-side-encryption-bucket-key-enabled"},
+        {"CacheControl", "cache-control"},
+        {"ContentDisposition", "content-disposition"},
+        {"ContentEncoding", "content-encoding"},
+        {"ContentLanguage", "content-language"},
+        {"Metadata", NULL},
+        {"SSEKMSEncryptionContext", "x-amz-server-side-encryption-context"},
+        {"SSEKMSKeyId", "x-amz-server-side-encryption-aws-kms-key-id"},
+        {"ServerSideEncryption", "x-amz-server-side-encryption"},
+        {"StorageClass", "x-amz-storage-class"},
+        {"Tagging", "x-amz-tagging"}};
+    cJSON *root = cJSON_Parse(json), *it;
+    int rc = 0;
+    if (!root || !cJSON_IsObject(root)) {
+        snprintf(err, errlen, "MLFLOW_S3_UPLOAD_EXTRA_ARGS is not a JSON object");
+        cJSON_Delete(root);
+        return -1;
+    }
+    cJSON_ArrayForEach(it, root) {
+        size_t i, found = sizeof map / sizeof map[0];
+        for (i = 0; i < sizeof map / sizeof map[0]; i++)
+            if (strcmp(it->string, map[i][0]) == 0) found = i;
+        if (found == sizeof map / sizeof map[0]) {
+            snprintf(err, errlen, "MLFLOW_S3_UPLOAD_EXTRA_ARGS: '%s' is not supported by mlflow-lite", it->string);
+            rc = -1;
+            break;
+        }
+        if (!map[found][1]) { /* Metadata: {"k": "v"} -> x-amz-meta-k: v */
+            cJSON *kv;
+            if (!cJSON_IsObject(it)) {
+                snprintf(err, errlen, "MLFLOW_S3_UPLOAD_EXTRA_ARGS: Metadata must be an object");
+                rc = -1;
+                break;
+            }
+            cJSON_ArrayForEach(kv, it) {
+                char name[300];
+                if (!cJSON_IsString(kv) || !ac_header_value_ok(kv->valuestring) || !ac_header_value_ok(kv->string)) {
+                    snprintf(err, errlen, "MLFLOW_S3_UPLOAD_EXTRA_ARGS: Metadata '%s' needs a printable ASCII "
+                             "string value", kv->string);
+                    rc = -1;
+                    break;
+                }
+                snprintf(name, sizeof name, "x-amz-meta-%s", kv->string);
+                if (ac_add_header(cfg, name, kv->valuestring) != 0) rc = -1;
+            }
+            if (rc) break;
+        } else if (cJSON_IsBool(it)) {
+            rc = ac_add_header(cfg, map[found][1], cJSON_IsTrue(it) ? "true" : "false");
+        } else if (cJSON_IsString(it) && ac_header_value_ok(it->valuestring)) {
+            rc = ac_add_header(cfg, map[found][1], it->valuestring);
+        } else {
+            snprintf(err, errlen, "MLFLOW_S3_UPLOAD_EXTRA_ARGS: '%s' needs a printable ASCII string", it->string);
+            rc = -1;
+        }
+        if (rc) break;
+    }
+    cJSON_Delete(root);
+    if (rc && err && !err[0]) snprintf(err, errlen, "out of memory");
+    return rc;
+}
+
 void aws_config_free(aws_config *cfg)
 {
+    size_t i;
     if (!cfg) return;
+    for (i = 0; i < cfg->n_upload_headers; i++) free(cfg->upload_headers[i]);
+    free(cfg->upload_headers);
+    free(cfg->expected_bucket_owner);
     free(cfg->access_key_id);
     ac_free_secret(cfg->secret_access_key);
     ac_free_secret(cfg->session_token);

@@ -22,6 +22,13 @@
  *   with an endpoint override or a bucket name that is not DNS-safe,
  *   virtual-hosted otherwise).
  * TLS: MLFLOW_S3_IGNORE_TLS=true turns certificate checks off.
+ * Uploads, as MLflow: MLFLOW_S3_UPLOAD_EXTRA_ARGS, a JSON object of boto3
+ *   ExtraArgs, becomes headers on PutObject/CreateMultipartUpload (ACL,
+ *   CacheControl, ContentDisposition, ContentEncoding, ContentLanguage,
+ *   Metadata, ServerSideEncryption, SSEKMSKeyId, SSEKMSEncryptionContext,
+ *   BucketKeyEnabled, StorageClass, Tagging; others are an error);
+ *   MLFLOW_S3_EXPECTED_BUCKET_OWNER adds x-amz-expected-bucket-owner to
+ *   every request.
  *
  * Secrets: nothing here prints. aws_config_describe() shows where the
  * credentials came from and the key id's last 4 characters only.
@@ -47,6 +54,9 @@ typedef struct aws_config {
     int addressing;           /* enum aws_addressing */
     int ignore_tls;
     const char *cred_source;  /* "environment", "credentials file", "config file", NULL */
+    char **upload_headers;    /* "name: value" lines from MLFLOW_S3_UPLOAD_EXTRA_ARGS */
+    size_t n_upload_headers;
+    char *expected_bucket_owner;  /* MLFLOW_S3_EXPECTED_BUCKET_OWNER, NULL if unset */
 } aws_config;
 
 /* Resolves everything from the environment and the shared files. Returns 0,
@@ -64,6 +74,10 @@ void aws_config_describe(const aws_config *cfg, char *buf, size_t n);
    indented under `s3 =`) are looked up as "s3.key". Returns a malloc'd
    string, or NULL if absent or the file cannot be read. Exposed for tests. */
 char *aws_ini_get(const char *path, const char *section, const char *key);
+
+/* Parses a MLFLOW_S3_UPLOAD_EXTRA_ARGS JSON text into cfg->upload_headers.
+   0, or -1 with a message in err. Exposed for tests. */
+int aws_parse_upload_extra_args(aws_config *cfg, const char *json, char *err, size_t errlen);
 
 /* 1 when an ini file has the section, 0 otherwise. */
 int aws_ini_has_section(const char *path, const char *section);

@@ -64,6 +64,22 @@ s3_client *s3_client_new(const aws_config *cfg, const http_opts *http, const s3_
     c->cfg.addressing = cfg->addressing;
     c->cfg.ignore_tls = cfg->ignore_tls;
     c->cfg.cred_source = cfg->cred_source;
+    if (cfg->expected_bucket_owner) {
+        size_t k = strlen(cfg->expected_bucket_owner) + 40;
+        c->cfg.expected_bucket_owner = malloc(k);
+        if (!c->cfg.expected_bucket_owner) goto oom;
+        snprintf(c->cfg.expected_bucket_owner, k, "x-amz-expected-bucket-owner: %s", cfg->expected_bucket_owner);
+    }
+    if (cfg->n_upload_headers) {
+        size_t k;
+        c->cfg.upload_headers = calloc(cfg->n_upload_headers, sizeof *c->cfg.upload_headers);
+        if (!c->cfg.upload_headers) goto oom;
+        for (k = 0; k < cfg->n_upload_headers; k++) {
+            c->cfg.upload_headers[k] = strdup(cfg->upload_headers[k]);
+            c->cfg.n_upload_headers = k + 1;
+            if (!c->cfg.upload_headers[k]) goto oom;
+        }
+    }
     if (http) c->http = *http;
     if (cfg->ignore_tls) c->http.insecure = 1;
     if (o) c->o = *o;
@@ -293,6 +309,11 @@ int s3i_do(s3_client *c, const s3_call *call, http_resp *resp, s3_err *err)
         h = curl_slist_append(h, line);
     }
     if (call->extra_header) h = curl_slist_append(h, call->extra_header);
+    if (c->cfg.expected_bucket_owner) h = curl_slist_append(h, c->cfg.expected_bucket_owner);
+    if (call->upload) {
+        size_t k;
+        for (k = 0; k < c->cfg.n_upload_headers; k++) h = curl_slist_append(h, c->cfg.upload_headers[k]);
+    }
     if (c->token_hdr) h = curl_slist_append(h, c->token_hdr);
 
     memset(&rq, 0, sizeof rq);
@@ -603,6 +624,7 @@ static int s3_put_single(s3_client *c, const char *bucket, const char *key, cons
     memset(&call, 0, sizeof call);
     call.op = "PutObject";
     call.method = "PUT";
+    call.upload = 1;
     call.bucket = bucket;
     call.key = key;
     call.body_file = f;
@@ -662,6 +684,7 @@ int s3_put_mem(s3_client *c, const char *bucket, const char *key, const void *da
     memset(&call, 0, sizeof call);
     call.op = "PutObject";
     call.method = "PUT";
+    call.upload = 1;
     call.bucket = bucket;
     call.key = key;
     call.body = data;

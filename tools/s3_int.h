@@ -33,6 +33,7 @@ typedef struct s3_call {
     const char *content_type;
     const char *content_md5; /* base64 */
     const char *extra_header; /* one more "name: value" line, or NULL */
+    int upload;              /* PutObject/CreateMultipartUpload: add MLFLOW_S3_UPLOAD_EXTRA_ARGS headers */
 } s3_call;
 
 /* Performs one S3 call. Returns 0 for a 2xx, -1 otherwise with *err filled

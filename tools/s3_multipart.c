@@ -347,6 +347,7 @@ static int mp_create(s3_client *c, const char *bucket, const char *key, const ch
     memset(&call, 0, sizeof call);
     call.op = "CreateMultipartUpload";
     call.method = "POST";
+    call.upload = 1;
     call.bucket = bucket;
     call.key = key;
     call.query = q;

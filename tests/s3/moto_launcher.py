@@ -7,7 +7,8 @@ SigV4 checking ON and three test-only additions.
    `prefix` holding `/`) gets 403 even from boto3. We hand moto's
    authenticator the URI exactly as it arrived on the wire (RAW_URI), which is
    what every client signs.
-2. A request log: GET /_mll/log returns [[method, raw_uri, status, seconds], ...];
+2. A request log: GET /_mll/log returns [[method, raw_uri, status, seconds,
+   signed header names], ...];
    POST /_mll/log/reset clears it. Tests count PUTs with it.
 3. Fault injection: POST /_mll/fault with JSON
    {"method": "PUT", "match": "partNumber=", "count": 2, "status": 503,
@@ -150,9 +151,11 @@ class TestApp:
             return start_response(status, headers, exc_info)
 
         t0 = time.time()
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        signed = auth.partition("SignedHeaders=")[2].partition(",")[0].split(";") if auth else []
         out = self.inner(environ, sr)
         with self.lock:
-            self.log.append([method, raw, seen.get("status", 0), round(time.time() - t0, 4)])
+            self.log.append([method, raw, seen.get("status", 0), round(time.time() - t0, 4), signed])
         return out
 
 

@@ -628,6 +628,42 @@ def test_integrity(ctx):
 
 
 @case
+def test_upload_args(ctx):
+    """MLFLOW_S3_UPLOAD_EXTRA_ARGS (as MLflow: boto3 ExtraArgs) become signed
+    headers of PutObject and CreateMultipartUpload; MLFLOW_S3_EXPECTED_BUCKET_OWNER
+    is signed on every request; every request signs x-amz-content-sha256 and
+    none carries Expect (test-peers.md rules 2 and 5)."""
+    src = os.path.join(ctx.work, "mlruns")
+    os.makedirs(os.path.join(src, "0"))
+    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
+        f.write("name: Default\n")
+    with open(os.path.join(src, "0", "big.bin"), "wb") as f:
+        f.write(os.urandom(10 << 20))
+    extra = {"MLFLOW_S3_UPLOAD_EXTRA_ARGS": json.dumps({"ServerSideEncryption": "AES256",
+                                                         "Metadata": {"team": "ml-ops"},
+                                                         "StorageClass": "STANDARD_IA"}),
+             "MLFLOW_S3_EXPECTED_BUCKET_OWNER": "123456789012"}
+    ctx.moto.reset_log()
+    _, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/extra" % BUCKET, extra_env=extra)
+    reqs = ctx.moto.requests()
+    check(summ["uploaded"] == 2, "both files uploaded")
+    s3 = ctx.moto.boto()
+    for key in ("extra/0/meta.yaml", "extra/0/big.bin"):
+        h = s3.head_object(Bucket=BUCKET, Key=key)
+        if (h.get("ServerSideEncryption"), h.get("Metadata"), h.get("StorageClass")) != \
+                ("AES256", {"team": "ml-ops"}, "STANDARD_IA"):
+            raise Fail("%s: %s %s %s" % (key, h.get("ServerSideEncryption"), h.get("Metadata"),
+                                         h.get("StorageClass")))
+    check(True, "single PUT and multipart objects carry the encryption, metadata and storage class")
+    check(all("x-amz-expected-bucket-owner" in r[4] for r in reqs), "every request signs x-amz-expected-bucket-owner")
+    check(all("x-amz-content-sha256" in r[4] and "host" in r[4] and "expect" not in r[4] for r in reqs),
+          "every request signs host and x-amz-content-sha256, none signs Expect (%d requests)" % len(reqs))
+    p, _ = run_tool(ctx.tool, ctx.env, src, "s3://%s/extra2" % BUCKET, expect=10,
+                    extra_env={"MLFLOW_S3_UPLOAD_EXTRA_ARGS": '{"GrantRead": "x"}'})
+    check("GrantRead" in p.stderr, "an unsupported ExtraArgs key is a configuration error")
+
+
+@case
 def test_tls(ctx):
     """HTTPS store with a self-signed certificate: verified by default (the
     sync fails), MLFLOW_S3_IGNORE_TLS=true and --insecure turn checks off."""

@@ -204,6 +204,27 @@ static void test_aws_config(const char *dir)
     setenv("AWS_PROFILE", "missing", 1);
     CHECK(aws_config_load(&c, err, sizeof err) == -1 && strstr(err, "missing") != NULL);
     aws_config_free(&c);
+    /* MLFLOW_S3_UPLOAD_EXTRA_ARGS */
+    unset_aws();
+    memset(&c, 0, sizeof c);
+    CHECK(aws_parse_upload_extra_args(&c, "{\"ServerSideEncryption\":\"aws:kms\",\"BucketKeyEnabled\":true,"
+                                          "\"Metadata\":{\"a\":\"1\"}}", err, sizeof err) == 0);
+    CHECK(c.n_upload_headers == 3);
+    if (c.n_upload_headers == 3) {
+        CHECK_STR(c.upload_headers[0], "x-amz-server-side-encryption: aws:kms");
+        CHECK_STR(c.upload_headers[1], "x-amz-server-side-encryption-bucket-key-enabled: true");
+        CHECK_STR(c.upload_headers[2], "x-amz-meta-a: 1");
+    }
+    aws_config_free(&c);
+    CHECK(aws_parse_upload_extra_args(&c, "[1]", err, sizeof err) == -1);
+    aws_config_free(&c);
+    CHECK(aws_parse_upload_extra_args(&c, "{\"Metadata\":{\"a\":\"\\u00e9\"}}", err, sizeof err) == -1);
+    aws_config_free(&c);
+    setenv("MLFLOW_S3_EXPECTED_BUCKET_OWNER", "111122223333", 1);
+    CHECK(aws_config_load(&c, err, sizeof err) == 0);
+    CHECK_STR(c.expected_bucket_owner, "111122223333");
+    aws_config_free(&c);
+    unsetenv("MLFLOW_S3_EXPECTED_BUCKET_OWNER");
     unset_aws();
 }
 
