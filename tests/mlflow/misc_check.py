@@ -16,6 +16,7 @@ closeonly (mlflow_close_ends_runs): mll_close without mll_end_run: FINISHED, all
 paramrace (mlflow_param_race): 16 processes, one param, different values: one wins.
 doomed   (mlflow_deleted_experiment): Python deletes the experiment of an open C run.
 doomed-run (mlflow_deleted_run): Python deletes an open C run; C must not undelete it.
+doomed-rename (mlflow_renamed_run): the UI renames an open C run; the name must stick.
 env      (mlflow_env_launch): as launched by `mlflow run`: MLFLOW_TRACKING_URI +
          MLFLOW_RUN_ID (or MLFLOW_EXPERIMENT_NAME) with NULL descs.
 nogit    (mlflow_no_git): a program outside any git work tree writes no
@@ -336,6 +337,26 @@ def doomed_run(a, ck, work):
     ck.eq([m.step for m in c.get_metric_history(rid, "m")][:100], list(range(100)), "points flushed before the delete")
 
 
+def renamed_run(a, ck, work):
+    """The user renames an open C run in MLflow (update_run name=..., as the UI does);
+    mll_end_run must not put the old name back into meta.yaml (Python's
+    update_run_info re-reads the run and only overrides status and end time)."""
+    root = os.path.join(work, "mlruns")
+    p = subprocess.Popen([a.bins["writer"], "doomed-rename", root], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=writer_env())
+    ready = p.stdout.readline().decode().split()
+    ck.eq(ready[:1], ["ready"], "writer ready")
+    rid = ready[1]
+    c = MlflowClient(tracking_uri=root)
+    c.update_run(rid, name="renamed in the UI")
+    out, err = p.communicate(b"go\n", timeout=60)
+    ck.eq(p.returncode, 0, f"writer exit status ({err.decode(errors='replace')[-300:]})")
+    r = c.get_run(rid)
+    ck.eq(r.info.status, "FINISHED", "status set by mll_end_run")
+    ck.eq((r.info.run_name, r.data.tags.get("mlflow.runName")), ("renamed in the UI", "renamed in the UI"),
+          "run name after the UI rename and mll_end_run (meta.yaml run_name, tag mlflow.runName)")
+
+
 def env(a, ck, work):
     """Like `mlflow run` launching a C program: Python MLflow creates the run and passes
     MLFLOW_TRACKING_URI (file: URI) + MLFLOW_RUN_ID; the C program uses NULL descs."""
@@ -371,7 +392,7 @@ def main():
     check_judge()
     ck = Checker(f"misc ({a.mode})")
     work = fresh_dir(a.work, a.mode)
-    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts, "closeonly": closeonly, "paramrace": paramrace, "doomed": doomed, "doomed-run": doomed_run}[a.mode](a, ck, work)
+    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts, "closeonly": closeonly, "paramrace": paramrace, "doomed": doomed, "doomed-run": doomed_run, "doomed-rename": renamed_run}[a.mode](a, ck, work)
     ck.finish()
 
 

@@ -16,8 +16,8 @@
    closeonly <root>: two runs, never ended: mll_close must end them FINISHED with all points.
    paramrace <root> <run id> <barrier fd> <value>: reopens the run, waits on the
        barrier, logs param "race" = value and prints the mll_result code.
-   doomed <root> / doomed-run <root>: starts a run, logs, flushes, prints "ready <run> <exp>", waits for a
-       line on stdin (Python deletes the experiment / the run meanwhile), then keeps logging and
+   doomed <root> / doomed-run <root> / doomed-rename <root>: starts a run, logs, flushes, prints "ready <run> <exp>", waits for a
+       line on stdin (Python deletes the experiment / deletes or renames the run meanwhile), then keeps logging and
        prints the result codes of flush, tag, param and end.
    env -: NULL descs everywhere: root, experiment and run come from MLFLOW_* (as
        when `mlflow run` launches a C program); logs into that run. */
@@ -231,12 +231,12 @@ int main(int argc, char **argv) {
         MLT_OK(mll_end_run(run, MLL_RUN_FINISHED));
         MLT_OK(mll_close(st));
         return 0;
-    } else if (strcmp(argv[1], "doomed") == 0 || strcmp(argv[1], "doomed-run") == 0) {
+    } else if (strncmp(argv[1], "doomed", 6) == 0) {
         char line[16];
         int i;
         mll_result rf, rt, rp, re;
         MLT_OK(mll_open(&st, &sd));
-        rd.experiment_name = argv[1][6] ? "doomed-run" : "doomed";
+        rd.experiment_name = argv[1];
         MLT_OK(mll_start_run(&run, st, &rd));
         for (i = 0; i < 100; i++) MLT_OK(mll_log_metric_at(run, "m", (double)i, i, 1700000000000LL + i));
         MLT_OK(mll_flush(run));
