@@ -17,6 +17,7 @@ paramrace (mlflow_param_race): 16 processes, one param, different values: one wi
 doomed   (mlflow_deleted_experiment): Python deletes the experiment of an open C run.
 doomed-run (mlflow_deleted_run): Python deletes an open C run; C must not undelete it.
 doomed-rename (mlflow_renamed_run): the UI renames an open C run; the name must stick.
+ranks    (mlflow_mpi_ranks): 4 processes reopen one Python-made run by id and log.
 env      (mlflow_env_launch): as launched by `mlflow run`: MLFLOW_TRACKING_URI +
          MLFLOW_RUN_ID (or MLFLOW_EXPERIMENT_NAME) with NULL descs.
 nogit    (mlflow_no_git): a program outside any git work tree writes no
@@ -357,6 +358,26 @@ def renamed_run(a, ck, work):
           "run name after the UI rename and mll_end_run (meta.yaml run_name, tag mlflow.runName)")
 
 
+def ranks(a, ck, work):
+    """The manual's MPI pattern: a run created elsewhere (here by Python MLflow), 4
+    processes reopen it by id at once, log under distinct keys and end it."""
+    root = os.path.join(work, "mlruns")
+    c = MlflowClient(tracking_uri=root)
+    rid = c.create_run(c.create_experiment("mpi"), run_name="rank 0 made me").info.run_id
+    procs = [subprocess.Popen([a.bins["writer"], "rank", root, rid, str(k)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=writer_env()) for k in range(4)]
+    for k, p in enumerate(procs):
+        _, err = p.communicate(timeout=120)
+        ck.eq(p.returncode, 0, f"rank {k} ({err.decode(errors='replace')[-300:]})")
+    r = c.get_run(rid)
+    ck.eq((r.info.status, r.info.run_name, r.info.lifecycle_stage), ("FINISHED", "rank 0 made me", "active"),
+          "run status, name, lifecycle after 4 ranks ended it")
+    for k in range(4):
+        key = f"rank{k}/loss"
+        ck.eq([m.step for m in c.get_metric_history(rid, key)], list(range(20000)), f"{key}: every point once")
+        ck.eq(r.data.tags.get(key), "20000", f"tag {key}")
+
+
 def env(a, ck, work):
     """Like `mlflow run` launching a C program: Python MLflow creates the run and passes
     MLFLOW_TRACKING_URI (file: URI) + MLFLOW_RUN_ID; the C program uses NULL descs."""
@@ -392,7 +413,7 @@ def main():
     check_judge()
     ck = Checker(f"misc ({a.mode})")
     work = fresh_dir(a.work, a.mode)
-    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts, "closeonly": closeonly, "paramrace": paramrace, "doomed": doomed, "doomed-run": doomed_run, "doomed-rename": renamed_run}[a.mode](a, ck, work)
+    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts, "closeonly": closeonly, "paramrace": paramrace, "doomed": doomed, "doomed-run": doomed_run, "doomed-rename": renamed_run, "ranks": ranks}[a.mode](a, ck, work)
     ck.finish()
 
 

@@ -19,6 +19,8 @@
    doomed <root> / doomed-run <root> / doomed-rename <root>: starts a run, logs, flushes, prints "ready <run> <exp>", waits for a
        line on stdin (Python deletes the experiment / deletes or renames the run meanwhile), then keeps logging and
        prints the result codes of flush, tag, param and end.
+   rank <root> <run id> <rank>: the manual's MPI pattern: reopen the run by id, log
+       20000 points under "rank<k>/loss", end it FINISHED.
    env -: NULL descs everywhere: root, experiment and run come from MLFLOW_* (as
        when `mlflow run` launches a C program); logs into that run. */
 #define _POSIX_C_SOURCE 200809L
@@ -253,6 +255,15 @@ int main(int argc, char **argv) {
         printf("codes %d %d %d %d\n", (int)rf, (int)rt, (int)rp, (int)re);
         mll_close(st);
         return 0;
+    } else if (strcmp(argv[1], "rank") == 0 && argc == 5) {
+        char key[32];
+        int i;
+        MLT_OK(mll_open(&st, &sd));
+        rd.run_id = argv[3];
+        MLT_OK(mll_start_run(&run, st, &rd));
+        snprintf(key, sizeof key, "rank%d/loss", atoi(argv[4]));
+        for (i = 0; i < 20000; i++) MLT_OK(mll_log_metric_at(run, key, 1.0 / (i + 1), i, 1700000000000LL + i));
+        MLT_OK(mll_set_tagf(run, key, "%d", i));
     } else if (strcmp(argv[1], "env") == 0) {
         MLT_OK(mll_open(&st, NULL));
         MLT_OK(mll_start_run(&run, st, NULL));
