@@ -38,6 +38,9 @@ os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
 from mlflow_server import MlflowServer  # noqa: E402
 
+import logging  # noqa: E402
+logging.getLogger("mlflow").setLevel(logging.WARNING)  # no "View run at" line per run
+
 
 def make_source(root, runs, metrics, steps, artifact_mb, seed=7):
     from mlflow import MlflowClient
