@@ -118,6 +118,19 @@ static void free_names(char **v, size_t n)
     free(v);
 }
 
+/* a positive version number ("3"), else 0 */
+static int parse_version(const char *s)
+{
+    char *end;
+    long v;
+    if (!s) return 0;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    while (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t') end++;
+    if (errno || end == s || *end || v <= 0 || v > 2147483647L) return 0;
+    return (int)v;
+}
+
 static void trim_value(char *s)
 {
     size_t n = strlen(s);
@@ -206,14 +219,14 @@ static int read_model(const char *mdir, const char *dname, lmodel *m, char *err,
         free(meta);
         stage = ymap_get(y, "current_stage");
         num = ymap_get(y, "version");
-        if (str_eq(stage, "Deleted_Internal") || !num || atoi(num) <= 0) { /* deleted (MLflow keeps the folder) */
+        if (str_eq(stage, "Deleted_Internal") || parse_version(num) <= 0) { /* deleted (MLflow keeps the folder) */
             ymap_free(y);
             y = NULL;
             free(vdir);
             continue;
         }
         memset(&v, 0, sizeof v);
-        v.num = atoi(num);
+        v.num = parse_version(num);
         v.source = xstrdup(ymap_get(y, "source") ? ymap_get(y, "source") : "");
         v.run_id = ymap_get(y, "run_id") && ymap_get(y, "run_id")[0] ? xstrdup(ymap_get(y, "run_id")) : NULL;
         v.description = ymap_get(y, "description") ? xstrdup(ymap_get(y, "description")) : NULL;
@@ -1188,7 +1201,7 @@ static int sync_aliases(rctx *x, const lmodel *m, const cJSON *base, int may_del
     int rc = 0;
     for (i = 0; i < m->aliases.n && !x->down; i++) {
         const char *alias = m->aliases.v[i].key;
-        int num = atoi(m->aliases.v[i].value);
+        int num = parse_version(m->aliases.v[i].value);
         const char *remote = NULL;
         char what[700];
         size_t k;
