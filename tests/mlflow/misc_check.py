@@ -18,6 +18,7 @@ doomed   (mlflow_deleted_experiment): Python deletes the experiment of an open C
 doomed-run (mlflow_deleted_run): Python deletes an open C run; C must not undelete it.
 doomed-rename (mlflow_renamed_run): the UI renames an open C run; the name must stick.
 ranks    (mlflow_mpi_ranks): 4 processes reopen one Python-made run by id and log.
+dups     (mlflow_duplicate_points): identical points must not become identical lines.
 env      (mlflow_env_launch): as launched by `mlflow run`: MLFLOW_TRACKING_URI +
          MLFLOW_RUN_ID (or MLFLOW_EXPERIMENT_NAME) with NULL descs.
 nogit    (mlflow_no_git): a program outside any git work tree writes no
@@ -58,7 +59,9 @@ def threads(a, ck, work):
     mdir = os.path.join(root, eid, rid, "metrics")
     for f in os.listdir(mdir):
         data = open(os.path.join(mdir, f), "rb").read()
-        ck.true(all(len(ln.split(b" ")) == 3 for ln in data.split(b"\n")[:-1]) and data.endswith(b"\n"),
+        # MLflow's own rule (file_store._get_metric_from_line): strip(), then split(" ");
+        # the header pads some lines with trailing spaces so none crosses a 4 KiB page
+        ck.true(all(len(ln.strip().split(b" ")) == 3 for ln in data.split(b"\n")[:-1]) and data.endswith(b"\n"),
                 f"metric file {f}: torn or interleaved lines")
 
 
@@ -378,6 +381,28 @@ def ranks(a, ck, work):
         ck.eq(r.data.tags.get(key), "20000", f"tag {key}")
 
 
+def dups(a, ck, work):
+    """filestore.md §14.6: no duplicate identical metric lines, because
+    `mlflow migrate-filestore` aborts the whole migration on one (UNIQUE constraint on
+    metrics(key, timestamp, step, run_uuid, value, is_nan); verified with 3.18.0).
+    A constant logged in a loop at one step hits it as soon as two calls share a
+    timestamp (the default coarse clock ticks every 1-10 ms)."""
+    root = os.path.join(work, "mlruns")
+    p = run([a.bins["writer"], "dups", root], env=writer_env())
+    rid = p.stdout.decode().split()[0]
+    c = MlflowClient(tracking_uri=root)
+    for key in ("twice", "lr"):
+        hist = [(m.timestamp, m.step, m.value) for m in c.get_metric_history(rid, key)]
+        ck.true(len(hist) >= 1, f"{key}: read back")
+        ck.eq(len(hist), len(set(hist)), f"{key}: duplicate identical points in the metric file "
+                                         f"({len(hist)} lines, {len(set(hist))} distinct)")
+    try:
+        migrate(root, os.path.join(work, "dups.db"))
+        ck.checks += 1
+    except RuntimeError as ex:
+        ck.fail(f"migrate-filestore failed on what the header wrote: {str(ex)[-400:]}")
+
+
 def env(a, ck, work):
     """Like `mlflow run` launching a C program: Python MLflow creates the run and passes
     MLFLOW_TRACKING_URI (file: URI) + MLFLOW_RUN_ID; the C program uses NULL descs."""
@@ -413,7 +438,7 @@ def main():
     check_judge()
     ck = Checker(f"misc ({a.mode})")
     work = fresh_dir(a.work, a.mode)
-    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts, "closeonly": closeonly, "paramrace": paramrace, "doomed": doomed, "doomed-run": doomed_run, "doomed-rename": renamed_run, "ranks": ranks}[a.mode](a, ck, work)
+    {"threads": threads, "s3": s3, "nogit": nogit, "interval": interval, "env": env, "churn": churn, "diskfull": diskfull, "git": gitlayouts, "closeonly": closeonly, "paramrace": paramrace, "doomed": doomed, "doomed-run": doomed_run, "doomed-rename": renamed_run, "ranks": ranks, "dups": dups}[a.mode](a, ck, work)
     ck.finish()
 
 

@@ -21,6 +21,8 @@
        prints the result codes of flush, tag, param and end.
    rank <root> <run id> <rank>: the manual's MPI pattern: reopen the run by id, log
        20000 points under "rank<k>/loss", end it FINISHED.
+   dups <root>: the same point logged twice (explicit timestamp), and a constant
+       logged 2000 times at step 0 with timestamp "now" in a tight loop.
    env -: NULL descs everywhere: root, experiment and run come from MLFLOW_* (as
        when `mlflow run` launches a C program); logs into that run. */
 #define _POSIX_C_SOURCE 200809L
@@ -264,6 +266,14 @@ int main(int argc, char **argv) {
         snprintf(key, sizeof key, "rank%d/loss", atoi(argv[4]));
         for (i = 0; i < 20000; i++) MLT_OK(mll_log_metric_at(run, key, 1.0 / (i + 1), i, 1700000000000LL + i));
         MLT_OK(mll_set_tagf(run, key, "%d", i));
+    } else if (strcmp(argv[1], "dups") == 0) {
+        int i;
+        MLT_OK(mll_open(&st, &sd));
+        rd.experiment_name = "duplicates";
+        MLT_OK(mll_start_run(&run, st, &rd));
+        MLT_OK(mll_log_metric_at(run, "twice", 0.5, 3, 1700000000000LL));
+        MLT_OK(mll_log_metric_at(run, "twice", 0.5, 3, 1700000000000LL));
+        for (i = 0; i < 2000; i++) MLT_OK(mll_log_metric(run, "lr", 0.01, 0));
     } else if (strcmp(argv[1], "env") == 0) {
         MLT_OK(mll_open(&st, NULL));
         MLT_OK(mll_start_run(&run, st, NULL));
