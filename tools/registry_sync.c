@@ -1358,9 +1358,8 @@ static void sync_model(rctx *x, lmodel *m)
             }
             if (!x->down && !*x->stop)
                 sync_aliases(x, m, cJSON_GetObjectItemCaseSensitive(base, "a"), !from_server, jsub(nrec, "a"));
-            else
-                cJSON_ReplaceItemInObjectCaseSensitive(nrec, "a",
-                                                       cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(base, "a"), 1));
+            else /* stopped before the aliases: keep what the baseline says */
+                cJSON_AddItemToObject(nrec, "a", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(base, "a"), 1));
         } else
             cJSON_AddItemToObject(nrec, "a", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(base, "a"), 1));
         if (!cJSON_GetObjectItemCaseSensitive(nrec, "a")) cJSON_AddObjectToObject(nrec, "a");
