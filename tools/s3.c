@@ -739,7 +739,10 @@ const char *s3_err_hint(const s3_err *e)
         return "check AWS_SECRET_ACCESS_KEY (or the profile's aws_secret_access_key) and the region";
     if (strcmp(e->code, "InvalidAccessKeyId") == 0 || strcmp(e->code, "InvalidClientTokenId") == 0)
         return "check AWS_ACCESS_KEY_ID (or AWS_PROFILE) and the endpoint";
-    if (strcmp(e->code, "ExpiredToken") == 0) return "refresh AWS_SESSION_TOKEN";
+    if (strcmp(e->code, "ExpiredToken") == 0 || strcmp(e->code, "TokenRefreshRequired") == 0)
+        return "the temporary credentials expired: get new ones (AWS_SESSION_TOKEN with its key and secret)";
+    if (strcmp(e->code, "InvalidToken") == 0)
+        return "check AWS_SESSION_TOKEN: it must be the token issued with AWS_ACCESS_KEY_ID";
     if (strcmp(e->code, "AccessDenied") == 0 || e->status == 403)
         return "check the IAM policy of these credentials for this bucket";
     if (strcmp(e->code, "NoSuchBucket") == 0) return "check the bucket name and the endpoint";

@@ -170,7 +170,9 @@ static robj *mir_remote_find(mirror *m, const char *key)
 
 static int mir_exit_for(const s3_err *e)
 {
-    if (e->status == 401 || e->status == 403) return EXIT_AUTH;
+    if (e->status == 401 || e->status == 403 || strcmp(e->code, "InvalidToken") == 0 ||
+        strcmp(e->code, "ExpiredToken") == 0 || strcmp(e->code, "TokenRefreshRequired") == 0)
+        return EXIT_AUTH;
     if (e->status == 0 && e->curl_code != CURLE_OK) return EXIT_CONNECT;
     if (e->status) return EXIT_REJECTED;
     return EXIT_PARTIAL;

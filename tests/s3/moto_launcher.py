@@ -19,9 +19,10 @@ SigV4 checking ON and three test-only additions.
    answers a random ETag (as buckets with SSE-KMS encryption do).
 4. Content-MD5 is checked as S3 does (400 BadDigest); moto does not check it.
 
-Setup: creates IAM user `mll` with an s3:* policy, an access key, and the
-buckets given with --bucket, all before auth is turned on (reset-auth 0).
-Prints one JSON line {"port", "endpoint", "access_key_id", "secret_access_key"}
+Setup: creates IAM user `mll` with an s3:* (and sts:AssumeRole) policy, an
+access key, a role `mll-role` it may assume (s3:*), and the buckets given
+with --bucket, all before auth is turned on (reset-auth 0).
+Prints one JSON line {"port", "endpoint", "access_key_id", "secret_access_key", "role_arn"}
 to stdout (and to --info FILE), then serves until killed.
 """
 import argparse
@@ -182,8 +183,16 @@ def main():
     iam.create_user(UserName="mll")
     iam.put_user_policy(UserName="mll", PolicyName="s3all", PolicyDocument=json.dumps({
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+        "Statement": [{"Effect": "Allow", "Action": ["s3:*", "sts:AssumeRole"], "Resource": "*"}]}))
     key = iam.create_access_key(UserName="mll")["AccessKey"]
+    # a role the user may assume: its temporary keys need x-amz-security-token
+    role = iam.create_role(RoleName="mll-role", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                       "Principal": {"AWS": "arn:aws:iam::123456789012:user/mll"}}]}))["Role"]
+    iam.put_role_policy(RoleName="mll-role", PolicyName="s3all", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
     s3 = boto3.client("s3", **kw)
     for b in args.bucket:
         s3.create_bucket(Bucket=b)
@@ -198,7 +207,7 @@ def main():
         app.log.clear()
     info = {"port": port, "endpoint": endpoint,
             "access_key_id": key["AccessKeyId"],
-            "secret_access_key": key["SecretAccessKey"]}
+            "secret_access_key": key["SecretAccessKey"], "role_arn": role["Arn"]}
     line = json.dumps(info)
     if args.info:
         tmp = args.info + ".tmp"

@@ -480,6 +480,39 @@ def test_auth_errors(ctx):
 
 
 @case
+def test_session_token(ctx):
+    """Temporary credentials of an assumed role: AWS_SESSION_TOKEN is sent
+    as a signed x-amz-security-token header and checked by the store; a
+    wrong token is refused; the token is never printed."""
+    import boto3
+    src = os.path.join(ctx.work, "mlruns")
+    os.makedirs(os.path.join(src, "0"))
+    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
+        f.write("name: Default\n")
+    sts = boto3.client("sts", endpoint_url=ctx.moto.endpoint, region_name="us-east-1",
+                       aws_access_key_id=ctx.moto.info["access_key_id"],
+                       aws_secret_access_key=ctx.moto.info["secret_access_key"])
+    cr = sts.assume_role(RoleArn=ctx.moto.info["role_arn"], RoleSessionName="mll-test")["Credentials"]
+    tmp = {"AWS_ACCESS_KEY_ID": cr["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": cr["SecretAccessKey"],
+           "AWS_SESSION_TOKEN": cr["SessionToken"]}
+    check(cr["AccessKeyId"].startswith("ASIA"), "assumed the role: temporary key %s..." % cr["AccessKeyId"][:4])
+    ctx.moto.reset_log()
+    p, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/sess" % BUCKET, "--verbose", extra_env=tmp)
+    reqs = ctx.moto.requests()
+    check(summ["uploaded"] == 1 and all("x-amz-security-token" in r[4] for r in reqs),
+          "uploaded with the session token signed on every request")
+    check(cr["SessionToken"] not in p.stderr + p.stdout and cr["SecretAccessKey"] not in p.stderr + p.stdout,
+          "neither the token nor the secret is printed")
+    bad = dict(tmp, AWS_SESSION_TOKEN=cr["SessionToken"][:-4] + "AAAA")
+    p, _ = run_tool(ctx.tool, ctx.env, src, "s3://%s/sess2" % BUCKET, expect=5, extra_env=bad)
+    check("InvalidToken" in p.stderr and "AWS_SESSION_TOKEN" in p.stderr,
+          "a wrong session token is refused (InvalidToken), the message names AWS_SESSION_TOKEN")
+    nokey = {k: v for k, v in tmp.items() if k != "AWS_SESSION_TOKEN"}
+    p, _ = run_tool(ctx.tool, ctx.env, src, "s3://%s/sess3" % BUCKET, expect=5, extra_env=nokey)
+    check("403" in p.stderr, "temporary keys without their token are refused (403)")
+
+
+@case
 def test_aws_profile(ctx):
     """Credentials from AWS_PROFILE + ~/.aws/credentials, region and a nested
     s3 endpoint_url/addressing_style from ~/.aws/config; MLFLOW_S3_ENDPOINT_URL
