@@ -49,6 +49,7 @@ typedef struct rctx {
     registry_summary *sum;
     volatile int *stop;
     int first_fail, any_ok, down;
+    int fresh_model;             /* the model was (re)created in this pass: version records are void */
 } rctx;
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -928,7 +929,8 @@ static int prepare_source(rctx *x, const lver *v, const char *what, char **remot
     return 0;
 }
 
-/* Creates the remote version once. 0 (*remote set) or -1 failed (reported). */
+/* Creates the remote version once. 0 (*remote set), -1 failed (reported), 3 = the
+   registered model is missing on the server (not reported: the caller re-creates it). */
 static int create_version(rctx *x, const lmodel *m, const lver *v, const char *what, const char *source,
                           const char *remote_run, const char *model_id, cJSON **remote_versions, char **remote,
                           int *retried)
@@ -966,6 +968,7 @@ static int create_version(rctx *x, const lmodel *m, const lver *v, const char *w
             x->sum->versions_created++;
             return 0;
         }
+        if (is_not_found(&e) && !x->fresh_model) return 3; /* the registered model is gone (server reset?) */
         if (k >= 5 || !http_classify(e.status ? CURLE_OK : (CURLcode)e.curl_code, e.status)) {
             rest_failed(x, &e, what);
             return -1;
@@ -1024,7 +1027,7 @@ static void delete_duplicates(rctx *x, const lmodel *m, const lver *v, const cha
     cJSON_Delete(all);
 }
 
-/* 0 synced (v->remote set), 2 waits, -1 failed. */
+/* 0 synced (v->remote set), 2 waits, -1 failed, 3 = the registered model is missing. */
 static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
 {
     sbuf key = {0};
@@ -1037,7 +1040,7 @@ static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
         return -1;
     }
     for (attempt = 0; attempt < 2; attempt++) {
-        cJSON *rec = attempt == 0 && !x->cfg->reconcile ? state_get(x->st, REG_KIND, key.s) : NULL;
+        cJSON *rec = attempt == 0 && !x->cfg->reconcile && !x->fresh_model ? state_get(x->st, REG_KIND, key.s) : NULL;
         cJSON *base = NULL, *nrec = NULL;
         char *remote = NULL;
         int from_server = 0, r;
@@ -1272,6 +1275,7 @@ static void sync_model(rctx *x, lmodel *m)
     size_t i;
     snprintf(what, sizeof what, "model '%s'", m->name);
     sb_printf(&key, REG_MODEL_KEY "%s", m->name);
+    x->fresh_model = 0;
     if (key.oom) {
         item_failed(x, EXIT_FAILED, what, "out of memory");
         return;
@@ -1348,13 +1352,34 @@ static void sync_model(rctx *x, lmodel *m)
             cJSON_Delete(base);
             cJSON_Delete(nrec);
             state_drop(x->st, REG_KIND, key.s);
+            x->fresh_model = 1;
             continue;
         }
         if (r == 1) item_failed(x, EXIT_REJECTED, what, "the registered model vanished while it was being updated");
         if (r == 0) {
+            int gone = 0;
             for (i = 0; i < m->nv && !x->down && !*x->stop; i++) {
-                sync_version(x, m, &m->v[i], &remote_versions);
+                int vr = sync_version(x, m, &m->v[i], &remote_versions);
+                if (vr == 3 && !from_server && attempt == 0) {
+                    gone = 1;
+                    break;
+                }
+                if (vr == 3) {
+                    char w[700];
+                    snprintf(w, sizeof w, "model '%s' version %d", m->name, m->v[i].num);
+                    item_failed(x, EXIT_REJECTED, w, "the server says its registered model or run does not exist");
+                }
                 x->sum->versions++;
+            }
+            if (gone) { /* the state is ahead of the server (reset, model deleted there): start over */
+                warnf("registry: %s recorded in the sync state is gone on the server; re-creating it and its "
+                      "versions", what);
+                cJSON_Delete(base);
+                cJSON_Delete(nrec);
+                cJSON_Delete(remote_versions);
+                state_drop(x->st, REG_KIND, key.s);
+                x->fresh_model = 1;
+                continue;
             }
             if (!x->down && !*x->stop)
                 sync_aliases(x, m, cJSON_GetObjectItemCaseSensitive(base, "a"), !from_server, jsub(nrec, "a"));

@@ -19,7 +19,9 @@ are sent once (exact list of registry writes), also when the answer to model-ver
 acted (no duplicate); with the sync state deleted the resync sends no registry
 write and creates no duplicate; --dry-run and --no-registry leave the registry
 alone; syncs SIGKILLed while 40 versions are being created leave exactly one
-remote version per local one; a version whose run is filtered out waits for it."""
+remote version per local one; a version whose run is filtered out waits for it;
+a registered model deleted on the server is re-created with its versions on the
+next local change."""
 import glob
 import os
 import signal
@@ -366,6 +368,15 @@ def test():
         check(("POST", "/api/2.0/mlflow/model-versions/create") in reg_writes(px), "the waiting version was not sent")
         vm = compare_registry(psrc, srv.url)
         check(len(vm["Py Model"]) == 5, f"Py Model versions {vm['Py Model']}")
+
+        # 9. the registered model was deleted on the server (the state is ahead): the next local
+        #    change re-creates it with all its versions
+        MlflowClient(srv.url, srv.url).delete_registered_model("py-external")
+        lc.create_model_version("py-external", "s3://bucket/py/new", description="after the reset")
+        p = run_tool(["sync", psrc, srv.url], check_rc=0)
+        check("gone on the server" in p.stderr, f"no notice of the vanished model: {p.stderr[-600:]}")
+        vm = compare_registry(psrc, srv.url)
+        check(len(vm["py-external"]) == 2, f"py-external after re-creation: {vm['py-external']}")
 
 
 main(test)
