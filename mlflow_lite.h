@@ -90,6 +90,8 @@ CONFIGURATION MACROS
     MLL_NO_STDIO              (undefined)            the default logger prints nothing
     MLL_NO_DEFAULT_FS         (undefined)            no POSIX file system: every mll_fs hook must be set
     MLL_MAX_PATH              4096                   longest path built (bytes)
+    MLL_PAGE_SIZE             4096                   no metric line crosses a multiple of this
+                                                     (set to the OS page size if it is smaller)
 
 Numbers: metric values and mll_log_param_double() use the built-in shortest
 round-trip formatter in every build (Grisu3 with an exact fallback): the output parses
@@ -195,9 +197,12 @@ folder for a new experiment is "<root>/.mll-stage-*.trash", which MLflow skips.
 
 CRASH AND FULL-DISK BEHAVIOUR
 =============================
-Metric points are buffered and written as whole lines with one write() per metric
-file; a short write (disk full) is truncated back so files only ever hold whole
-lines, and the unwritten points stay in memory to be retried on the next flush.
+Metric points are buffered and written as whole lines. Linux can cut a write() short
+only between pages (a fatal signal, a full disk), so no line is laid across a 4 KiB
+boundary (the line before it gets trailing spaces, which every MLflow reader strips)
+and each write() stays inside one page: a SIGKILL leaves whole lines only. A short
+write (disk full) is truncated back, and the unwritten points stay in memory to be
+retried on the next flush.
 meta.yaml, params and tags are written to a temporary file and renamed into place
 (params with link(), so two writers cannot both "create" one param). A process
 killed with SIGKILL at any moment leaves a folder that MLflow reads, holding every
@@ -591,6 +596,11 @@ MLL_API size_t mll_format_double(double v, char *buf, size_t cap);
 /* >>config ----------------------------------------------------------------- */
 #ifndef MLL_MAX_PATH
 #define MLL_MAX_PATH 4096
+#endif
+/* No metric line crosses a multiple of this (see mll__slot_flush); the kernel's page size
+   or a divisor of it. */
+#ifndef MLL_PAGE_SIZE
+#define MLL_PAGE_SIZE 4096
 #endif
 #ifndef MLL_ASSERT
 #include <assert.h>
@@ -2057,6 +2067,7 @@ struct mll_run {
     int status;
     mll__metric_slot *slots;
     mll__metric_slot *last_slot; /* the key of the previous call, checked first */
+    mll__buf scratch;            /* a flush's lines laid out for the file (reused) */
     size_t slot_cap, slot_count;
     size_t pending_total;
     int64_t last_flush_ms;
@@ -3116,23 +3127,70 @@ MLL__PRIVATE mll_result mll__repair_tail(mll_store *s, const char *path) {
     return r;
 }
 
-/* Appends a slot's pending lines with one write() (whole lines only: a short write is
-   truncated back to the last complete line and the rest stays pending). */
+/* Lays the pending lines out for the file, starting at offset `base`, so that no line
+   crosses a MLL_PAGE_SIZE boundary: when one would, the line before it gets trailing
+   spaces up to the boundary (MLflow, migrate-filestore and mlflow-lite read lines with
+   strip()). The flush ends with at least one line's worth of room left in its page, or on
+   a boundary, so that the next flush's first line fits too. Returns MLL_OK or NO_MEMORY. */
+MLL__PRIVATE mll_result mll__layout_lines(const mll_allocator *a, const mll__buf *pending, uint64_t base,
+                                          mll__buf *out) {
+    const uint64_t page = MLL_PAGE_SIZE;
+    size_t i = 0;
+    mll_result r;
+    out->len = 0;
+    r = mll__buf_reserve(a, out, pending->len + pending->len / 8 + page + 1);
+    while (r == MLL_OK && i < pending->len) {
+        const char *nl = (const char *)memchr(pending->data + i, '\n', pending->len - i);
+        size_t len = (size_t)(nl - (pending->data + i)) + 1;
+        uint64_t pos = base + out->len, in_page = pos % page;
+        if (in_page && in_page + len > page && out->len && out->data[out->len - 1] == '\n') {
+            size_t pad = (size_t)(page - in_page);
+            r = mll__buf_reserve(a, out, out->len + pad + len + 1);
+            if (r != MLL_OK) break;
+            memset(out->data + out->len - 1, ' ', pad); /* the previous '\n' moves to the page's end */
+            out->len += pad;
+            out->data[out->len - 1] = '\n';
+        }
+        r = mll__buf_append(a, out, pending->data + i, len);
+        i += len;
+    }
+    if (r == MLL_OK && out->len) {
+        uint64_t in_page = (base + out->len) % page;
+        if (in_page && page - in_page < MLL__MAX_LINE) {
+            size_t pad = (size_t)(page - in_page);
+            r = mll__buf_reserve(a, out, out->len + pad + 1);
+            if (r == MLL_OK) {
+                memset(out->data + out->len - 1, ' ', pad);
+                out->len += pad;
+                out->data[out->len - 1] = '\n';
+            }
+        }
+    }
+    return r;
+}
+
+/* Appends a slot's pending lines. SIGKILL-safe: Linux may cut a write() short only between
+   pages, so every write() here stays inside one page and no line crosses a page (see
+   mll__layout_lines); a kill between two writes leaves whole lines only. A short write
+   (disk full) is truncated back to the last whole page written, and what was not written
+   stays pending. */
 MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
     mll_store *s = run->store;
-    char base[MLL_MAX_PATH], path[MLL_MAX_PATH];
+    const mll_allocator *a = mll__A(s);
+    char base_dir[MLL_MAX_PATH], path[MLL_MAX_PATH];
     mll_stat st;
     intptr_t h;
-    size_t done = 0, keep;
-    mll_result r = mll__path(base, run->dir, "metrics", NULL), rc;
-    if (r == MLL_OK) r = mll__path(path, base, sl->key, NULL);
+    uint64_t base, off;
+    size_t done = 0, keep = 0, keep_out = 0, pi = 0, po = 0;
+    mll_result r = mll__path(base_dir, run->dir, "metrics", NULL), rc;
+    if (r == MLL_OK) r = mll__path(path, base_dir, sl->key, NULL);
     if (r != MLL_OK) return r;
     if (!sl->file_ready) {
         if (strchr(sl->key, '/')) {
             char parent[MLL_MAX_PATH];
             memcpy(parent, path, strlen(path) + 1);
             *strrchr(parent, '/') = '\0';
-            r = mll__mkdirs_below(s, base, parent);
+            r = mll__mkdirs_below(s, base_dir, parent);
         }
         if (r == MLL_OK) r = mll__repair_tail(s, path);
         if (r != MLL_OK) return r;
@@ -3140,25 +3198,53 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
     }
     r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
     if (r != MLL_OK) return r;
-    r = MLL__FS(s)->open(path, MLL_OPEN_APPEND, &h, MLL__FS(s)->user_data);
+    base = st.exists ? st.size : 0;
+    r = mll__layout_lines(a, &sl->pending, base, &run->scratch);
     if (r != MLL_OK) return r;
-    while (done < sl->pending.len) {
-        size_t w = 0;
-        r = MLL__FS(s)->write(h, sl->pending.data + done, sl->pending.len - done, &w,
-                              MLL__FS(s)->user_data);
-        done += w;
-        if (r != MLL_OK) break;
-        if (w == 0) {
-            r = MLL_ERR_NO_SPACE;
-            break;
+    if (!st.exists) {
+        /* a new metric file is born with its first page of lines (temporary file + link()):
+           an empty metric file, left by a kill between open() and write(), breaks MLflow */
+        size_t first = run->scratch.len < MLL_PAGE_SIZE ? run->scratch.len : MLL_PAGE_SIZE;
+        r = mll__write_atomic(s, run->dir, path, run->scratch.data, first, MLL__CREATE_ONLY);
+        if (r == MLL_ERR_EXISTS) { /* another process created it meanwhile: append after it */
+            r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
+            base = st.size;
+            if (r == MLL_OK) r = mll__layout_lines(a, &sl->pending, base, &run->scratch);
+        } else if (r == MLL_OK) {
+            done = first;
+            while (po < done) {
+                const char *nl = (const char *)memchr(run->scratch.data + po, '\n', done - po);
+                if (!nl) break;
+                po = (size_t)(nl - run->scratch.data) + 1;
+            }
+            keep_out = po;
         }
+        if (r != MLL_OK) return r;
     }
-    keep = done;
+    off = base + done;
+    if (done == run->scratch.len) goto written;
+    r = MLL__FS(s)->open(path, MLL_OPEN_APPEND, &h, MLL__FS(s)->user_data);
+    if (r != MLL_OK) goto written;
+    while (done < run->scratch.len) {
+        size_t chunk = run->scratch.len - done, w = 0;
+        uint64_t room = MLL_PAGE_SIZE - off % MLL_PAGE_SIZE;
+        if (chunk > room) chunk = (size_t)room;
+        r = MLL__FS(s)->write(h, run->scratch.data + done, chunk, &w, MLL__FS(s)->user_data);
+        if (r == MLL_OK && w < chunk) r = MLL_ERR_NO_SPACE;
+        if (r != MLL_OK) break;
+        done += chunk;
+        off += chunk;
+        /* bytes of pending fully written so far: the chunk ends at a line end */
+        while (po < done) {
+            const char *nl = (const char *)memchr(run->scratch.data + po, '\n', done - po);
+            if (!nl) break;
+            po = (size_t)(nl - run->scratch.data) + 1;
+        }
+        keep_out = po;
+    }
     if (r != MLL_OK) {
-        while (keep > 0 && sl->pending.data[keep - 1] != '\n') keep--;
-        if (keep != done &&
-            MLL__FS(s)->truncate(h, (st.exists ? st.size : 0) + keep, MLL__FS(s)->user_data) != MLL_OK)
-            sl->file_ready = 0; /* repair the tail before the next append */
+        /* cut the file back to the last whole line written; lines after it stay pending */
+        if (MLL__FS(s)->truncate(h, base + keep_out, MLL__FS(s)->user_data) != MLL_OK) sl->file_ready = 0;
     } else if (s->desc.durability == MLL_DURABILITY_FSYNC) {
         r = MLL__FS(s)->sync(h, MLL__FS(s)->user_data);
     }
@@ -3168,11 +3254,19 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
            grow by them (a blind retry would duplicate lines, which migrate-filestore rejects) */
         mll_stat after;
         r = rc;
-        if (MLL__FS(s)->stat(path, &after, MLL__FS(s)->user_data) != MLL_OK ||
-            after.size < (st.exists ? st.size : 0) + done) {
-            keep = 0;
+        if (MLL__FS(s)->stat(path, &after, MLL__FS(s)->user_data) != MLL_OK || after.size < base + done) {
+            keep_out = 0;
             sl->file_ready = 0;
         }
+    }
+written:
+    /* map written output bytes back to pending bytes: count whole lines */
+    {
+        size_t lines = 0, j;
+        for (j = 0; j < keep_out; j++) lines += run->scratch.data[j] == '\n';
+        for (pi = 0; lines && pi < sl->pending.len; pi++)
+            if (sl->pending.data[pi] == '\n') lines--;
+        keep = pi;
     }
     if (keep) {
         memmove(sl->pending.data, sl->pending.data + keep, sl->pending.len - keep);
@@ -3499,6 +3593,7 @@ MLL__PRIVATE void mll__run_free(mll_run *run) {
         mll__buf_free(a, &run->slots[i].pending);
     }
     mll__free(a, run->slots);
+    mll__buf_free(a, &run->scratch);
     mll__free(a, run->run_name);
     mll__free(a, run->artifact_uri);
     mll__free(a, run->user_id);

@@ -222,8 +222,10 @@ TEST(delayed_write_error_at_close_keeps_points) {
     long i;
     CHECK(r != NULL);
     snprintf(path, sizeof(path), "%s/metrics/m", mll_run_dir(r));
-    for (i = 0; i < 10; i++) CHECK_EQ(mll_log_metric_at(r, "m", 2.0, i, 5), MLL_OK);
-    g_fault.fail_close = 1;
+    for (i = 0; i < 5; i++) CHECK_EQ(mll_log_metric_at(r, "m", 2.0, i, 5), MLL_OK);
+    CHECK_EQ(mll_flush(r), MLL_OK); /* creates the file (temporary file + link) */
+    for (; i < 10; i++) CHECK_EQ(mll_log_metric_at(r, "m", 2.0, i, 5), MLL_OK);
+    g_fault.fail_close = 1; /* appends go through open/write/close */
     CHECK_EQ(mll_flush(r), MLL_ERR_IO);
     g_fault.fail_close = 0;
     /* the data did reach the file (only close complained): it is not written twice */
@@ -231,6 +233,51 @@ TEST(delayed_write_error_at_close_keeps_points) {
     CHECK_EQ(check_lines(path, 10), 0);
     mll_end_run(r, MLL_RUN_FINISHED);
     mll_close(s);
+}
+
+/* The SIGKILL-safety layout: for random line lengths and starting offsets, no line
+   crosses a page, every line reads back (after strip) as logged, and the flush leaves
+   room for one more line in its page (or ends on a boundary). */
+TEST(no_line_crosses_a_page) {
+    mll_allocator a = {mll__default_alloc, mll__default_free, NULL};
+    mll__buf pending = {NULL, 0, 0}, out = {NULL, 0, 0};
+    uint64_t seed = 7;
+    int round;
+    for (round = 0; round < 300; round++) {
+        uint64_t base = 0;
+        int lines, i;
+        size_t o = 0, p = 0;
+        seed = mll__mix64(seed);
+        base = (round % 3 == 0) ? 0 : (seed % 9000) / 96 * 96; /* file sizes our flushes leave */
+        if (round % 3 == 2) base = seed % 4000 / 100 * 4096;    /* page-aligned */
+        pending.len = 0;
+        lines = 1 + (int)((seed >> 20) % 400);
+        for (i = 0; i < lines; i++) {
+            char line[80];
+            int n;
+            seed = mll__mix64(seed);
+            n = snprintf(line, sizeof(line), "%llu %.*f %d\n", 1700000000000ULL + (seed & 0xFFFF),
+                         (int)(seed >> 60), 0.123456789012345678, i);
+            CHECK_EQ(mll__buf_append(&a, &pending, line, (size_t)n), MLL_OK);
+        }
+        CHECK_EQ(mll__layout_lines(&a, &pending, base, &out), MLL_OK);
+        CHECK(out.len > 0 && out.data[out.len - 1] == '\n');
+        while (o < out.len) { /* each output line: within one page, same text after strip */
+            const char *nl = memchr(out.data + o, '\n', out.len - o);
+            const char *pn = memchr(pending.data + p, '\n', pending.len - p);
+            size_t ol = (size_t)(nl - (out.data + o)), pl = (size_t)(pn - (pending.data + p));
+            CHECK((base + o) / MLL_PAGE_SIZE == (base + o + ol) / MLL_PAGE_SIZE);
+            CHECK(ol >= pl && memcmp(out.data + o, pending.data + p, pl) == 0);
+            for (i = (int)pl; i < (int)ol; i++) CHECK(out.data[o + (size_t)i] == ' ');
+            o += ol + 1;
+            p += pl + 1;
+        }
+        CHECK_EQ(p, pending.len);
+        CHECK((base + out.len) % MLL_PAGE_SIZE == 0 ||
+              MLL_PAGE_SIZE - (base + out.len) % MLL_PAGE_SIZE >= MLL__MAX_LINE);
+    }
+    mll__buf_free(&a, &pending);
+    mll__buf_free(&a, &out);
 }
 
 /* ---- allocation failures ---- */
@@ -296,6 +343,7 @@ int main(void) {
     RUN(failed_rename_leaves_old_meta_and_no_temp_files);
     RUN(failed_link_is_an_error_and_param_absent);
     RUN(delayed_write_error_at_close_keeps_points);
+    RUN(no_line_crosses_a_page);
     RUN(out_of_memory_at_every_allocation);
     return mll_test_summary();
 }
