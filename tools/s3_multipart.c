@@ -470,7 +470,11 @@ int s3i_put_multipart(s3_client *c, const char *bucket, const char *key, const c
     }
 
     /* 1. an upload of this key left by an interrupted run? */
-    if (s3_list_uploads(c, bucket, key, mp_collect_cb, &up, err) != 0) goto out;
+    if (s3_list_uploads(c, bucket, key, mp_collect_cb, &up, err) != 0) {
+        if (err->status != 403) goto out;
+        /* credentials allowed to upload but not to list uploads: no resume */
+        verbosef("cannot list the open uploads of %s (HTTP 403 %s); starting a new one", key, err->code);
+    }
     for (i = 0; i < up.n; i++) {
         int k, found;
         mp_part *tmp = calloc((size_t)nparts, sizeof *tmp);

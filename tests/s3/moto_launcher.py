@@ -20,8 +20,9 @@ SigV4 checking ON and three test-only additions.
 4. Content-MD5 is checked as S3 does (400 BadDigest); moto does not check it.
 
 Setup: creates IAM user `mll` with an s3:* (and sts:AssumeRole) policy, an
-access key, a role `mll-role` it may assume (s3:*), and the buckets given
-with --bucket, all before auth is turned on (reset-auth 0).
+access key, a role `mll-role` it may assume (s3:*), a user `mll-put` limited
+to Put/Get/ListBucket/AbortMultipartUpload, and the buckets given with
+--bucket, all before auth is turned on (reset-auth 0).
 Prints one JSON line {"port", "endpoint", "access_key_id", "secret_access_key", "role_arn"}
 to stdout (and to --info FILE), then serves until killed.
 """
@@ -193,6 +194,13 @@ def main():
     iam.put_role_policy(RoleName="mll-role", PolicyName="s3all", PolicyDocument=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    # a user who may put, get and list objects but not list open uploads
+    iam.create_user(UserName="mll-put")
+    iam.put_user_policy(UserName="mll-put", PolicyName="putonly", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+            "s3:PutObject", "s3:GetObject", "s3:ListBucket", "s3:AbortMultipartUpload"]}]}))
+    put_key = iam.create_access_key(UserName="mll-put")["AccessKey"]
     s3 = boto3.client("s3", **kw)
     for b in args.bucket:
         s3.create_bucket(Bucket=b)
@@ -207,7 +215,8 @@ def main():
         app.log.clear()
     info = {"port": port, "endpoint": endpoint,
             "access_key_id": key["AccessKeyId"],
-            "secret_access_key": key["SecretAccessKey"], "role_arn": role["Arn"]}
+            "secret_access_key": key["SecretAccessKey"], "role_arn": role["Arn"],
+            "put_access_key_id": put_key["AccessKeyId"], "put_secret_access_key": put_key["SecretAccessKey"]}
     line = json.dumps(info)
     if args.info:
         tmp = args.info + ".tmp"

@@ -513,6 +513,30 @@ def test_session_token(ctx):
 
 
 @case
+def test_restricted_policy(ctx):
+    """Credentials allowed to put, get and list objects but not to list open
+    multipart uploads (s3:ListBucketMultipartUploads): multipart uploads
+    still work, without resume."""
+    src = os.path.join(ctx.work, "mlruns")
+    os.makedirs(os.path.join(src, "0"))
+    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
+        f.write("name: Default\n")
+    big = os.path.join(src, "0", "big.bin")
+    with open(big, "wb") as f:
+        f.write(os.urandom(12 << 20))
+    ctx.moto.reset_log()
+    _, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/limited" % BUCKET, extra_env={
+        "AWS_ACCESS_KEY_ID": ctx.moto.info["put_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": ctx.moto.info["put_secret_access_key"]})
+    reqs = ctx.moto.requests()
+    check(any(r[0] == "GET" and "uploads=" in r[1] and r[2] == 403 for r in reqs),
+          "listing the open uploads was refused (403)")
+    check(summ["uploaded"] == 2, "both files uploaded anyway")
+    h = ctx.moto.boto().head_object(Bucket=BUCKET, Key="limited/0/big.bin")
+    check(h["ETag"].strip('"') == multipart_etag(big, 8 << 20), "the multipart object is complete and right")
+
+
+@case
 def test_aws_profile(ctx):
     """Credentials from AWS_PROFILE + ~/.aws/credentials, region and a nested
     s3 endpoint_url/addressing_style from ~/.aws/config; MLFLOW_S3_ENDPOINT_URL
