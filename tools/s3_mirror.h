@@ -48,9 +48,9 @@ struct s3_mirror_opts {
     int jobs;                 /* parallel requests; 0 = 8 */
     int delete_extra;         /* --delete */
     int dry_run;              /* print the plan, send and write nothing */
-    int verbose;
+    int verbose;              /* informational: --verbose output goes through msgs.h's verbosef */
     int json;                 /* --json summary on stdout */
-    int progress;             /* progress meter on stderr (only if a tty) */
+    int progress;             /* reserved: the mirror draws no progress meter yet */
     const char *state_path;   /* --state FILE, NULL = default location */
     int verify;               /* --reconcile: list the bucket even when the record is fresh */
     const http_opts *http;    /* timeouts, retries, TLS; NULL = defaults */
