@@ -2,7 +2,9 @@
 after exec -- experiment/run creation -- to deep in the logging loop). After every
 kill MLflow 3.18.0 must read the whole folder without error and see every point the
 child reported flushed, each exactly once, in order, with no partial lines; a few
-roots also go through `mlflow migrate-filestore`."""
+roots also go through `mlflow migrate-filestore`. Then 12 kills of a writer that
+rewrites run names, tags, params and experiment tags in a loop: every read succeeds
+and no param is ever partial."""
 import os
 import random
 import signal
@@ -17,6 +19,7 @@ from mlt_common import Checker, check_judge, fresh_dir, migrate, parse_args, run
 from mlflow.tracking import MlflowClient
 
 ITERATIONS = 42
+CHURN_ITERATIONS = 12
 
 
 def spin(seconds):
@@ -150,7 +153,31 @@ def main():
                 ck.checks += 1
             except RuntimeError as ex:
                 ck.fail(f"{label}: migrate-filestore failed on the killed folder: {ex}")
-    print(f"kills: {ITERATIONS} ({stats}), {time.time() - t_start:.1f} s")
+    # kills while meta.yaml, params, tags and experiment tags are being rewritten
+    churner = a.bins.get("churn")
+    ck.true(churner is not None, "no churn writer given (--bin churn=...)")
+    for it in range(CHURN_ITERATIONS if churner else 0):
+        root = os.path.join(work, f"churn{it}")
+        label = f"churn kill {it}"
+        proc = subprocess.Popen([churner, "churn", root, "1000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=writer_env())
+        proc.stdout.readline()  # "started": the first run exists
+        time.sleep(rnd.uniform(0.01, 0.6))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        raw_checks(root, ck, label)
+        exps, data = read_all(root, ck, label)
+        c = MlflowClient(tracking_uri=root)
+        try:
+            for e in exps:
+                for r in c.search_runs([e.experiment_id], max_results=50000):
+                    for k, v in r.data.params.items():  # p/<i> = str(i): never partial
+                        if k.startswith("p/"):
+                            ck.eq(v, k[2:], f"{label}: param {k}")
+                    ck.true(r.info.run_name, f"{label}: run {r.info.run_id} has a name")
+        except Exception as ex:  # noqa: BLE001
+            ck.fail(f"{label}: {type(ex).__name__}: {ex}")
+    print(f"kills: {ITERATIONS} ({stats}) + {CHURN_ITERATIONS} during rewrites, {time.time() - t_start:.1f} s")
     ck.finish()
 
 
