@@ -67,7 +67,8 @@ void args_help(void)
     size_t i;
     helpf("Usage: mlflow-lite sync [options] SRC [DEST]\n\n"
           "Copies the runs of an MLflow file store (mlruns/, written by MLflow 2.x/3.x or mlflow_lite.h) to an\n"
-          "MLflow tracking server, Databricks or S3, incrementally and exactly once.\n\n"
+          "MLflow tracking server, Databricks or S3, incrementally and exactly once; to a tracking server also\n"
+          "its model registry (mlruns/models: models, versions, tags, stages, aliases).\n\n"
           "  SRC   the mlruns folder\n"
           "  DEST  http(s)://host[:port][/prefix] | databricks | databricks://PROFILE | s3://bucket[/prefix]\n"
           "        (default $MLFLOW_TRACKING_URI)\n\nOptions:\n");
