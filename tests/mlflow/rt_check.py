@@ -139,9 +139,9 @@ def compare(ck, label, exps, runs, got, git_branch, sql_order=False, artifacts=T
 
 
 def main():
-    a = parse_args()
+    a = parse_args(lambda p: p.add_argument("--fsync", action="store_true"))
     check_judge()
-    ck = Checker("mlflow_roundtrip")
+    ck = Checker("mlflow_roundtrip" + (" (fsync, no flusher thread)" if a.fsync else ""))
     work = fresh_dir(a.work, "roundtrip")
     root = os.path.join(work, "mlruns")
     manifest = os.path.join(work, "manifest.jsonl")
@@ -150,7 +150,7 @@ def main():
     user = pwd.getpwuid(os.getuid()).pw_name
     env = writer_env(USER=user, LOGNAME=user, MLT_EXPECT_USER=user, MLT_EXPECT_SOURCE=writer)
     cwd = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # inside the git work tree
-    p = run([writer, root, manifest, scratch], env=env, cwd=cwd)
+    p = run([writer, root, manifest, scratch] + (["fsync"] if a.fsync else []), env=env, cwd=cwd)
     sys.stderr.write(p.stderr.decode(errors="replace"))
     commit, branch = git_info(cwd)
     ck.true(commit is not None, "the test must run inside a git work tree (mlflow.source.git.commit)")

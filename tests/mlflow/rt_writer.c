@@ -2,7 +2,8 @@
    the public API only and records every successful call as one JSON line in a
    manifest; rt_check.py replays the manifest into the expected state and compares
    it with what MLflow reads.
-   usage: rt_writer <root> <manifest.jsonl> <scratch-dir> */
+   usage: rt_writer <root> <manifest.jsonl> <scratch-dir> [fsync]
+   "fsync": MLL_DURABILITY_FSYNC and no background flusher (the other I/O path). */
 #define _POSIX_C_SOURCE 200809L
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 #include "mlt.h"
 
 static FILE *man;
+static int use_fsync;
 
 static void ev_begin(const char *ev, const char *run_id) {
     fprintf(man, "{\"ev\":\"%s\",\"run\":", ev);
@@ -153,6 +155,10 @@ static void running_child(const char *root, const char *manifest) {
         if (!man) mlt_die("child: cannot open %s", manifest);
         sd.root = root;
         sd.ignore_env = 1;
+        if (use_fsync) {
+            sd.durability = MLL_DURABILITY_FSYNC;
+            sd.no_flush_thread = 1;
+        }
         MLT_OK(mll_open(&st, &sd));
         /* no experiment name: the Default experiment "0" */
         rd.run_name = "still-running";
@@ -179,11 +185,17 @@ int main(int argc, char **argv) {
     const char *cfg = "lr: 0.01\nlayers: [64, 64]\n";
     int i;
 
-    if (argc != 4) mlt_die("usage: rt_writer <root> <manifest> <scratch>");
+    if (argc != 4 && !(argc == 5 && strcmp(argv[4], "fsync") == 0))
+        mlt_die("usage: rt_writer <root> <manifest> <scratch> [fsync]");
+    use_fsync = argc == 5;
     man = fopen(argv[2], "w");
     if (!man) mlt_die("cannot open %s", argv[2]);
     sd.root = argv[1];
     sd.ignore_env = 1;
+    if (use_fsync) {
+        sd.durability = MLL_DURABILITY_FSYNC;
+        sd.no_flush_thread = 1;
+    }
     MLT_OK(mll_open(&st, &sd));
 
     /* ---- run A: experiment "rt-alpha" (created by the run), FINISHED, the rich one -- */
