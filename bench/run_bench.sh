@@ -33,6 +33,8 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 cc = subprocess.run(["cc", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
 print(f"machine: {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, {cpu}; "
       f"{platform.system()} {platform.release()}; {cc}; Release (-O3); MLflow {r['python_mlflow_version']}")
+print(f"load average at the end (1/5/15 min): {open('/proc/loadavg').read().split()[:3]} "
+      f"(other processes on the box slow every row alike)")
 print(f"points per C thread: {int(f('points_per_thread')):,}\n")
 rows = [
     ("mll_log_metric, 1 thread", f("mll_1t_points"), f("mll_1t_s")),
