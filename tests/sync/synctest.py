@@ -40,9 +40,14 @@ def tool():
     return os.path.abspath(sys.argv[1])
 
 
+_WORKDIRS = []
+
+
 def workdir(name):
+    """A fresh folder for one test; removed when the test passes, kept for a look when it fails."""
     base = os.environ.get("MLL_TEST_TMP") or tempfile.gettempdir()
     d = tempfile.mkdtemp(prefix=f"mll-sync-{name}-", dir=base)
+    _WORKDIRS.append(d)
     return d
 
 
@@ -259,7 +264,10 @@ def main(fn):
         fn()
     except (TestFailure, ServerError) as e:
         print(f"FAIL: {e}", file=sys.stderr)
+        print(f"(kept for inspection: {' '.join(_WORKDIRS)})", file=sys.stderr)
         sys.exit(1)
+    for d in _WORKDIRS:
+        shutil.rmtree(d, ignore_errors=True)
     print("PASS")
 
 
