@@ -2,8 +2,9 @@
 NOT Databricks: a real workspace cannot be reached from the test machine, so
 this reproduces the documented behaviour mlflow-lite depends on:
 
-  - every /api/2.0/* call needs `Authorization: Bearer <PAT>` (401 otherwise,
-    JSON error body as Databricks sends it);
+  - every /api/2.0/* call needs `Authorization: Bearer <PAT>` (or, for the
+    legacy username/password profiles, HTTP Basic); 401 otherwise, with the
+    JSON error body Databricks sends;
   - /api/2.0/mlflow/* tracking calls are the open-source MLflow REST API (the
     stand-in forwards them to a real `mlflow server` whose runs get
     dbfs:/databricks/mlflow-tracking/<exp>/<run>/artifacts URIs, as on
@@ -61,7 +62,9 @@ class _H(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        if self.headers.get("Authorization") != f"Bearer {s.token}":
+        import base64
+        basic = "Basic " + base64.b64encode(f"{s.basic[0]}:{s.basic[1]}".encode()).decode() if s.basic else None
+        if self.headers.get("Authorization") not in (f"Bearer {s.token}", basic):
             return self._send(401, {"error_code": "UNAUTHENTICATED", "message": "Invalid access token."})
         if u.path == "/api/2.0/mlflow/artifacts/credentials-for-write":
             req = json.loads(body or b"{}")
@@ -87,12 +90,13 @@ class _H(http.server.BaseHTTPRequestHandler):
 
 
 class DatabricksStandin:
-    def __init__(self, upstream, storage, token):
+    def __init__(self, upstream, storage, token, basic=None):
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _H)
         self.httpd.daemon_threads = True
         self.httpd.upstream = upstream
         self.httpd.storage = storage
         self.httpd.token = token
+        self.httpd.basic = basic  # (username, password) accepted as HTTP Basic too, as legacy workspaces did
         self.httpd.lock = threading.Lock()
         self.httpd.log = []
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -24,7 +24,7 @@ def test():
     with MlflowServer(os.path.join(wd, "server"),
                       extra_args=["--default-artifact-root", "dbfs:/databricks/mlflow-tracking",
                                   "--no-serve-artifacts"]) as srv, \
-            DatabricksStandin(srv.url, storage, TOKEN) as dbx:
+            DatabricksStandin(srv.url, storage, TOKEN, basic=("bob", "pw-" + TOKEN[::-1])) as dbx:
         # no credentials at all: exit 10 with a hint
         home = os.path.join(wd, "home")
         os.makedirs(home)
@@ -68,6 +68,17 @@ def test():
         run_tool(["sync", "--experiment-prefix", PREFIX, "--state", os.path.join(wd, "st2"), src, "databricks"],
                  env={"HOME": home, "DATABRICKS_HOST": dbx.url, "DATABRICKS_TOKEN": TOKEN}, check_rc=0)
         check(len(dbx.log) > n0, "env credentials were not used")
+        compare_stores(src, srv.url, name_prefix=PREFIX, expect_runs=3, check_artifacts=False)
+
+        # a username/password profile (as the seed tutorials configure it): HTTP Basic, password never printed
+        with open(os.path.join(home, ".databrickscfg"), "a") as f:
+            f.write(f"\n[legacy]\nhost = {dbx.url}\nusername = bob\npassword = pw-{TOKEN[::-1]}\n")
+        start = len(dbx.log)
+        p = run_tool(["sync", "-v", "--experiment-prefix", PREFIX, "--state", os.path.join(wd, "st3"), src,
+                      "databricks://legacy"], env={"HOME": home}, check_rc=0)
+        check(TOKEN[::-1] not in p.stderr + p.stdout and "auth basic" in p.stderr, "basic profile output")
+        check(all(a and a.startswith("Basic ") for _, path, a in dbx.log[start:] if path.startswith("/api/")),
+              "the legacy profile did not use HTTP Basic")
         compare_stores(src, srv.url, name_prefix=PREFIX, expect_runs=3, check_artifacts=False)
 
 
