@@ -305,6 +305,7 @@ static int parse_metric_line(char *line, long long *ts, double *v, long long *st
 typedef struct run_plan {
     kvlist params, tags, mfiles, afiles;
     kvlist new_params, new_tags;           /* to send */
+    kvlist del_tags;                       /* synced before, deleted locally since */
     long long *moff, *msize;               /* per mfiles: state offset, file size */
     long long *asize;
     char **astamp;                         /* "size:mtime" per afiles */
@@ -325,6 +326,7 @@ static void plan_free(run_plan *p)
     kv_free(&p->tags);
     kv_free(&p->new_params);
     kv_free(&p->new_tags);
+    kv_free(&p->del_tags);
     kv_free(&p->mfiles);
     for (i = 0; p->astamp && i < p->afiles.n; i++) free(p->astamp[i]);
     kv_free(&p->afiles);
@@ -389,6 +391,14 @@ static int plan_run(ctx *x, const scan_run *r, const cJSON *rec, run_plan *p, ch
         free(hh);
         free(owned);
     }
+    {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, stg)
+        {
+            if (!kv_get(&p->tags, it->string) && strcmp(it->string, SYNC_TAG) != 0)
+                kv_add(&p->del_tags, it->string, "");
+        }
+    }
     p->moff = calloc(p->mfiles.n + 1, sizeof *p->moff);
     p->msize = calloc(p->mfiles.n + 1, sizeof *p->msize);
     if (!p->moff || !p->msize) goto ioerr;
@@ -437,7 +447,7 @@ static int plan_run(ctx *x, const scan_run *r, const cJSON *rec, run_plan *p, ch
                       (long long)jget_num(rec, "end", -1) != (r->has_end ? r->end_time : -1) ||
                       !jget_str(rec, "name") || strcmp(jget_str(rec, "name"), r->run_name) != 0;
     p->nothing = rec && !p->meta_changed && !p->inputs_new && !p->new_params.n && !p->new_tags.n && !p->nart &&
-                 !p->metric_bytes;
+                 !p->metric_bytes && !p->del_tags.n;
     return 0;
 ioerr:
     snprintf(err, errn, "cannot read %s: %s", dir ? dir : r->dir, strerror(errno ? errno : ENOMEM));
@@ -617,6 +627,22 @@ static int execute_run(ctx *x, http_client *h, const scan_run *r, size_t ei, cJS
     add_ll(&x->sum->params, (long long)p->new_params.n);
     add_ll(&x->sum->tags, (long long)p->new_tags.n);
 
+    /* tags deleted locally since the last sync */
+    for (i = 0; i < p->del_tags.n; i++) {
+        sbuf d = {0};
+        int drc;
+        sb_puts(&d, "{\"run_id\":");
+        json_str(&d, rid);
+        sb_puts(&d, ",\"key\":");
+        json_str(&d, p->del_tags.v[i].key);
+        sb_puts(&d, "}");
+        drc = rest_call(h, &x->rc, "POST", "/api/2.0/mlflow/runs/delete-tag", d.s, NULL, &re);
+        sb_free(&d);
+        if (drc != 0 && re.status != 404 && strcmp(re.code, "RESOURCE_DOES_NOT_EXIST") != 0 &&
+            strcmp(re.code, "INVALID_PARAMETER_VALUE") != 0)
+            goto rest_fail;
+    }
+
     /* 3. inputs */
     if (p->inputs_new && p->nds && send_inputs(x, h, rid, p, &re) != 0) goto rest_fail;
 
@@ -678,6 +704,7 @@ static int execute_run(ctx *x, http_client *h, const scan_run *r, size_t ei, cJS
         free(hh);
     }
     for (i = 0; i < p->afiles.n; i++) jset_str(ja, p->afiles.v[i].key, p->astamp[i]);
+    for (i = 0; i < p->del_tags.n; i++) cJSON_DeleteItemFromObjectCaseSensitive(jt, p->del_tags.v[i].key);
     if (state_put(x->st, "run", r->id, nrec) != 0)
         warnf("cannot append to the sync state %s: %s (the next sync re-sends; the server de-duplicates)",
               state_path(x->st), strerror(errno));

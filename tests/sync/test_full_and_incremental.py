@@ -2,7 +2,7 @@
 (MlflowClient on both sides, artifact bytes included); a second sync sends
 NO request at all (counted by a reverse proxy); after appending metric
 points, a param, a tag, an artifact and finishing a RUNNING run, the resync
-sends only that delta."""
+sends only that delta; a tag deleted locally is deleted remotely."""
 import os
 import time
 
@@ -58,6 +58,14 @@ def test():
         p = run_tool(["sync", "--json", src, px.url], check_rc=0)
         check([r[1] for r in px.requests] == ["/api/2.0/mlflow/runs/update"],
               f"finishing a run should send exactly one runs/update: {px.requests} ({kinds})")
+        compare_stores(src, srv.url, expect_runs=5)
+
+        # a tag deleted locally is deleted remotely (one runs/delete-tag), and nothing else is sent
+        lc.delete_tag(rid, "phase")
+        px.reset()
+        run_tool(["sync", src, px.url], check_rc=0)
+        check([r[1] for r in px.requests] == ["/api/2.0/mlflow/runs/delete-tag"],
+              f"deleting a tag should send exactly one runs/delete-tag: {px.requests}")
         compare_stores(src, srv.url, expect_runs=5)
 
 
