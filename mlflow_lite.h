@@ -199,8 +199,9 @@ CRASH AND FULL-DISK BEHAVIOUR
 =============================
 Metric points are buffered and written as whole lines. Linux can cut a write() short
 only between pages (a fatal signal, a full disk), so no line is laid across a 4 KiB
-boundary (the line before it gets trailing spaces, which every MLflow reader strips)
-and each write() stays inside one page: a SIGKILL leaves whole lines only. A short
+boundary (the line before it gets trailing spaces, which every MLflow reader strips):
+a SIGKILL leaves whole lines only. A new metric file appears with its first lines
+(temporary file + link()), never empty. A short
 write (disk full) is truncated back, and the unwritten points stay in memory to be
 retried on the next flush.
 meta.yaml, params and tags are written to a temporary file and renamed into place
@@ -2033,6 +2034,9 @@ typedef struct mll__metric_slot {
     uint64_t hash;
     mll__buf pending; /* whole lines not yet in the file */
     int file_ready;   /* parent folders made and a torn tail repaired, this process */
+    int has_last;     /* the previous point of this key, to drop exact repeats */
+    int64_t last_ts, last_step;
+    uint64_t last_bits;
 } mll__metric_slot;
 
 struct mll_store {
@@ -2875,7 +2879,130 @@ MLL__PRIVATE void mll__random_run_name(char *out, size_t cap) {
     mll__snprintf(out, cap, "%s-%s-%u", adj[r & 31], noun[(r >> 5) & 31], (unsigned)((r >> 10) % 1000));
 }
 
+/* >>meta updates ------------------------------------------------------------- */
+/* Replaces the top-level entry `key` of a YAML mapping (with its continuation lines) by
+   `line` ("key: value\n"), or inserts it in sorted position: the other entries, whoever
+   wrote them, are kept byte for byte. */
+MLL__PRIVATE mll_result mll__yaml_set_entry(const mll_allocator *a, const char *doc, const char *key,
+                                            const char *line, mll__buf *out) {
+    const char *p = doc;
+    size_t kl = strlen(key);
+    int done = 0;
+    mll_result r = MLL_OK;
+    out->len = 0;
+    r = mll__buf_reserve(a, out, strlen(doc) + strlen(line) + 1);
+    if (r != MLL_OK) return r;
+    out->data[0] = '\0';
+    while (*p && r == MLL_OK) {
+        const char *start = p, *end = p;
+        int is_key = 0, cmp = 1;
+        /* one entry: its first line and the indented or empty lines after it */
+        while (*end && *end != '\n') end++;
+        if (*end) end++;
+        while (*end == ' ' || *end == '\t' || *end == '\n') {
+            const char *q = end;
+            while (*q && *q != '\n') q++;
+            if (*q) q++;
+            end = q;
+        }
+        if (*start != ' ' && *start != '#' && *start != '\n') {
+            is_key = strncmp(start, key, kl) == 0 && start[kl] == ':';
+            if (!is_key) {
+                const char *colon = strchr(start, ':');
+                size_t n = colon ? (size_t)(colon - start) : 0;
+                cmp = strncmp(start, key, n < kl ? n : kl);
+                if (cmp == 0) cmp = n < kl ? -1 : 1;
+            }
+        }
+        if (!done && (is_key || cmp > 0)) {
+            r = mll__buf_puts(a, out, line);
+            done = 1;
+        }
+        if (!is_key && r == MLL_OK) r = mll__buf_append(a, out, start, (size_t)(end - start));
+        p = end;
+    }
+    if (!done && r == MLL_OK) r = mll__buf_puts(a, out, line);
+    return r;
+}
+
+/* Rewrites entries of <dir>/meta.yaml (pairs key, yaml line; NULL-terminated) atomically. */
+MLL__PRIVATE mll_result mll__meta_update(mll_store *s, const char *dir, const char *const *kv) {
+    char meta[MLL_MAX_PATH];
+    mll__buf doc = {NULL, 0, 0}, out = {NULL, 0, 0};
+    mll_result r = mll__path(meta, dir, "meta.yaml", NULL);
+    if (r == MLL_OK) r = mll__read_file(s, meta, &doc);
+    for (; r == MLL_OK && kv[0]; kv += 2) {
+        r = mll__yaml_set_entry(mll__A(s), doc.data, kv[0], kv[1], &out);
+        if (r == MLL_OK) {
+            mll__buf t = doc;
+            doc = out;
+            out = t;
+        }
+    }
+    if (r == MLL_OK) r = mll__write_atomic(s, dir, meta, doc.data, doc.len, MLL__REPLACE);
+    mll__buf_free(mll__A(s), &doc);
+    mll__buf_free(mll__A(s), &out);
+    return r;
+}
+
+/* "key: <int>\n" or "key: \"str\"\n" / "key: null\n" into buf. */
+MLL__PRIVATE mll_result mll__yaml_line_int(const mll_allocator *a, mll__buf *b, const char *key, int64_t v) {
+    b->len = 0;
+    return mll__yaml_put_int(a, b, key, v);
+}
+MLL__PRIVATE mll_result mll__yaml_line_str(const mll_allocator *a, mll__buf *b, const char *key, const char *v) {
+    b->len = 0;
+    return v ? mll__yaml_put_str(a, b, key, v) : mll__yaml_put_raw(a, b, key, "null");
+}
+
 /* >>run ------------------------------------------------------------------------- */
+/* Updates entries of an existing run's meta.yaml, keeping the rest as the file has it
+   (a rename or a delete made in MLflow's UI meanwhile survives); MLL_ERR_INVALID_STATE,
+   and nothing written, when MLflow deleted the run (as its update_run_info refuses). */
+MLL__PRIVATE mll_result mll__run_update_meta(mll_run *run, const char *const *kv) {
+    mll_store *s = run->store;
+    char meta[MLL_MAX_PATH];
+    mll__buf doc = {NULL, 0, 0}, v = {NULL, 0, 0};
+    int is_null = 0;
+    mll_result r = mll__path(meta, run->dir, "meta.yaml", NULL);
+    if (r == MLL_OK) r = mll__read_file(s, meta, &doc);
+    if (r == MLL_OK && mll__yaml_get(mll__A(s), doc.data, "lifecycle_stage", &v, &is_null) == MLL_OK &&
+        !is_null && strcmp(v.data, "deleted") == 0)
+        r = MLL_ERR_INVALID_STATE;
+    mll__buf_free(mll__A(s), &doc);
+    mll__buf_free(mll__A(s), &v);
+    if (r == MLL_OK) r = mll__meta_update(s, run->dir, kv);
+    return r;
+}
+
+/* status and end_time (null while running) into meta.yaml */
+MLL__PRIVATE mll_result mll__run_set_status(mll_run *run) {
+    mll__buf l1 = {NULL, 0, 0}, l2 = {NULL, 0, 0}, l3 = {NULL, 0, 0};
+    const char *kv[7];
+    const mll_allocator *a = mll__A(run->store);
+    mll_result r = mll__yaml_line_int(a, &l1, "status", run->status);
+    if (r == MLL_OK) {
+        l2.len = 0;
+        r = run->end_time < 0 ? mll__yaml_put_raw(a, &l2, "end_time", "null")
+                              : mll__yaml_put_int(a, &l2, "end_time", run->end_time);
+    }
+    /* 2.x readers need run_uuid, which a run created by MLflow 3 lacks */
+    if (r == MLL_OK) r = mll__yaml_line_str(a, &l3, "run_uuid", run->run_id);
+    kv[0] = "status";
+    kv[1] = l1.data;
+    kv[2] = "end_time";
+    kv[3] = l2.data;
+    kv[4] = "run_uuid";
+    kv[5] = l3.data;
+    kv[6] = NULL;
+    if (r == MLL_OK) r = mll__run_update_meta(run, kv);
+    mll__buf_free(a, &l1);
+    mll__buf_free(a, &l2);
+    mll__buf_free(a, &l3);
+    return r;
+}
+
+/* Writes a new run's complete meta.yaml. */
 MLL__PRIVATE mll_result mll__run_write_meta(mll_run *run) {
     mll_store *s = run->store;
     const mll_allocator *a = mll__A(s);
@@ -3021,7 +3148,7 @@ MLL__PRIVATE mll_result mll__run_reopen(mll_run *run, const char *run_id) {
     run->status = MLL_RUN_RUNNING; /* resumed, as mlflow.start_run(run_id=...) does */
     run->end_time = -1;
     r = mll__run_resolve_artifact_dir(run);
-    if (r == MLL_OK) r = mll__run_write_meta(run);
+    if (r == MLL_OK) r = mll__run_set_status(run);
 done:
     mll__buf_free(a, &doc);
     mll__buf_free(a, &v);
@@ -3170,17 +3297,16 @@ MLL__PRIVATE mll_result mll__layout_lines(const mll_allocator *a, const mll__buf
 }
 
 /* Appends a slot's pending lines. SIGKILL-safe: Linux may cut a write() short only between
-   pages, so every write() here stays inside one page and no line crosses a page (see
-   mll__layout_lines); a kill between two writes leaves whole lines only. A short write
-   (disk full) is truncated back to the last whole page written, and what was not written
-   stays pending. */
+   pages, and no line crosses a page (see mll__layout_lines), so a cut leaves whole lines
+   only. A short write (disk full) is truncated back to the last whole line, and what was
+   not written stays pending. */
 MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
     mll_store *s = run->store;
     const mll_allocator *a = mll__A(s);
     char base_dir[MLL_MAX_PATH], path[MLL_MAX_PATH];
     mll_stat st;
     intptr_t h;
-    uint64_t base, off;
+    uint64_t base;
     size_t done = 0, keep = 0, keep_out = 0, pi = 0, po = 0;
     mll_result r = mll__path(base_dir, run->dir, "metrics", NULL), rc;
     if (r == MLL_OK) r = mll__path(path, base_dir, sl->key, NULL);
@@ -3202,46 +3328,33 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
     r = mll__layout_lines(a, &sl->pending, base, &run->scratch);
     if (r != MLL_OK) return r;
     if (!st.exists) {
-        /* a new metric file is born with its first page of lines (temporary file + link()):
-           an empty metric file, left by a kill between open() and write(), breaks MLflow */
-        size_t first = run->scratch.len < MLL_PAGE_SIZE ? run->scratch.len : MLL_PAGE_SIZE;
-        r = mll__write_atomic(s, run->dir, path, run->scratch.data, first, MLL__CREATE_ONLY);
+        /* a new metric file is born with its lines (temporary file + link()): an empty
+           metric file, left by a kill between open() and write(), breaks MLflow */
+        r = mll__write_atomic(s, run->dir, path, run->scratch.data, run->scratch.len, MLL__CREATE_ONLY);
         if (r == MLL_ERR_EXISTS) { /* another process created it meanwhile: append after it */
             r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
             base = st.size;
             if (r == MLL_OK) r = mll__layout_lines(a, &sl->pending, base, &run->scratch);
         } else if (r == MLL_OK) {
-            done = first;
-            while (po < done) {
-                const char *nl = (const char *)memchr(run->scratch.data + po, '\n', done - po);
-                if (!nl) break;
-                po = (size_t)(nl - run->scratch.data) + 1;
-            }
-            keep_out = po;
+            done = keep_out = run->scratch.len;
         }
         if (r != MLL_OK) return r;
     }
-    off = base + done;
     if (done == run->scratch.len) goto written;
     r = MLL__FS(s)->open(path, MLL_OPEN_APPEND, &h, MLL__FS(s)->user_data);
     if (r != MLL_OK) goto written;
+    /* one write(): Linux cuts a write short (fatal signal, full disk) only between pages,
+       and every page boundary here is a line end */
     while (done < run->scratch.len) {
-        size_t chunk = run->scratch.len - done, w = 0;
-        uint64_t room = MLL_PAGE_SIZE - off % MLL_PAGE_SIZE;
-        if (chunk > room) chunk = (size_t)room;
-        r = MLL__FS(s)->write(h, run->scratch.data + done, chunk, &w, MLL__FS(s)->user_data);
-        if (r == MLL_OK && w < chunk) r = MLL_ERR_NO_SPACE;
+        size_t w = 0;
+        r = MLL__FS(s)->write(h, run->scratch.data + done, run->scratch.len - done, &w, MLL__FS(s)->user_data);
+        done += w;
+        if (r == MLL_OK && w == 0) r = MLL_ERR_NO_SPACE;
         if (r != MLL_OK) break;
-        done += chunk;
-        off += chunk;
-        /* bytes of pending fully written so far: the chunk ends at a line end */
-        while (po < done) {
-            const char *nl = (const char *)memchr(run->scratch.data + po, '\n', done - po);
-            if (!nl) break;
-            po = (size_t)(nl - run->scratch.data) + 1;
-        }
-        keep_out = po;
     }
+    for (po = done; po > 0 && run->scratch.data[po - 1] != '\n'; po--) {
+    }
+    keep_out = po;
     if (r != MLL_OK) {
         /* cut the file back to the last whole line written; lines after it stay pending */
         if (MLL__FS(s)->truncate(h, base + keep_out, MLL__FS(s)->user_data) != MLL_OK) sl->file_ready = 0;
@@ -3301,8 +3414,13 @@ MLL__PRIVATE mll_result mll__metric_append(mll_run *run, const char *key, double
     mll__metric_slot *sl;
     char *line;
     size_t n;
+    uint64_t bits;
     mll_result r = mll__slot_get(run, key, &sl);
     if (r != MLL_OK) return r;
+    /* an exact repeat (key, timestamp, step, value) carries nothing and makes
+       migrate-filestore abort on its primary key: drop it */
+    memcpy(&bits, &value, 8);
+    if (sl->has_last && sl->last_ts == ts && sl->last_step == step && sl->last_bits == bits) return MLL_OK;
     if (run->pending_total + MLL__MAX_LINE > s->desc.max_pending_bytes) {
         mll__run_flush_locked(run);
         if (run->pending_total + MLL__MAX_LINE > s->desc.max_pending_bytes) return MLL_ERR_BUFFER_FULL;
@@ -3326,6 +3444,10 @@ MLL__PRIVATE mll_result mll__metric_append(mll_run *run, const char *key, double
     line[n++] = '\n';
     sl->pending.len += n;
     run->pending_total += n;
+    sl->has_last = 1;
+    sl->last_ts = ts;
+    sl->last_step = step;
+    sl->last_bits = bits;
     return MLL_OK;
 }
 
@@ -3830,7 +3952,7 @@ MLL__PUBLIC mll_result mll_end_run(mll_run *run, mll_run_status status) {
     if (status < MLL_RUN_RUNNING || status > MLL_RUN_KILLED) status = MLL_RUN_FINISHED;
     run->status = (int)status;
     run->end_time = mll__os_now_ms();
-    r2 = mll__run_write_meta(run);
+    r2 = mll__run_set_status(run);
     if (r2 != MLL_OK) MLL__RUN_FAIL(run, r2, "write run meta.yaml", run->dir);
     if (r == MLL_OK) r = r2;
     if (r != MLL_OK) {
@@ -4077,9 +4199,16 @@ MLL__PRIVATE mll_result mll__tag_write(mll_run *run, const char *key, const char
     if (r == MLL_OK && strcmp(key, "mlflow.runName") == 0 && strcmp(value, run->run_name) != 0) {
         char *name = mll__strdup(mll__A(run->store), value);
         if (!name) return MLL_ERR_NO_MEMORY;
+        mll__buf line = {NULL, 0, 0};
+        const char *kv[3];
         mll__free(mll__A(run->store), run->run_name);
         run->run_name = name;
-        r = mll__run_write_meta(run);
+        r = mll__yaml_line_str(mll__A(run->store), &line, "run_name", name);
+        kv[0] = "run_name";
+        kv[1] = line.data;
+        kv[2] = NULL;
+        if (r == MLL_OK) r = mll__run_update_meta(run, kv);
+        mll__buf_free(mll__A(run->store), &line);
     }
     return r;
 }
@@ -4244,81 +4373,6 @@ fail:
 }
 
 /* >>registry ------------------------------------------------------------------- */
-/* Replaces the top-level entry `key` of a YAML mapping (with its continuation lines) by
-   `line` ("key: value\n"), or inserts it in sorted position: the other entries, whoever
-   wrote them, are kept byte for byte. */
-MLL__PRIVATE mll_result mll__yaml_set_entry(const mll_allocator *a, const char *doc, const char *key,
-                                            const char *line, mll__buf *out) {
-    const char *p = doc;
-    size_t kl = strlen(key);
-    int done = 0;
-    mll_result r = MLL_OK;
-    out->len = 0;
-    r = mll__buf_reserve(a, out, strlen(doc) + strlen(line) + 1);
-    if (r != MLL_OK) return r;
-    out->data[0] = '\0';
-    while (*p && r == MLL_OK) {
-        const char *start = p, *end = p;
-        int is_key = 0, cmp = 1;
-        /* one entry: its first line and the indented or empty lines after it */
-        while (*end && *end != '\n') end++;
-        if (*end) end++;
-        while (*end == ' ' || *end == '\t' || *end == '\n') {
-            const char *q = end;
-            while (*q && *q != '\n') q++;
-            if (*q) q++;
-            end = q;
-        }
-        if (*start != ' ' && *start != '#' && *start != '\n') {
-            is_key = strncmp(start, key, kl) == 0 && start[kl] == ':';
-            if (!is_key) {
-                const char *colon = strchr(start, ':');
-                size_t n = colon ? (size_t)(colon - start) : 0;
-                cmp = strncmp(start, key, n < kl ? n : kl);
-                if (cmp == 0) cmp = n < kl ? -1 : 1;
-            }
-        }
-        if (!done && (is_key || cmp > 0)) {
-            r = mll__buf_puts(a, out, line);
-            done = 1;
-        }
-        if (!is_key && r == MLL_OK) r = mll__buf_append(a, out, start, (size_t)(end - start));
-        p = end;
-    }
-    if (!done && r == MLL_OK) r = mll__buf_puts(a, out, line);
-    return r;
-}
-
-/* Rewrites entries of <dir>/meta.yaml (pairs key, yaml line; NULL-terminated) atomically. */
-MLL__PRIVATE mll_result mll__meta_update(mll_store *s, const char *dir, const char *const *kv) {
-    char meta[MLL_MAX_PATH];
-    mll__buf doc = {NULL, 0, 0}, out = {NULL, 0, 0};
-    mll_result r = mll__path(meta, dir, "meta.yaml", NULL);
-    if (r == MLL_OK) r = mll__read_file(s, meta, &doc);
-    for (; r == MLL_OK && kv[0]; kv += 2) {
-        r = mll__yaml_set_entry(mll__A(s), doc.data, kv[0], kv[1], &out);
-        if (r == MLL_OK) {
-            mll__buf t = doc;
-            doc = out;
-            out = t;
-        }
-    }
-    if (r == MLL_OK) r = mll__write_atomic(s, dir, meta, doc.data, doc.len, MLL__REPLACE);
-    mll__buf_free(mll__A(s), &doc);
-    mll__buf_free(mll__A(s), &out);
-    return r;
-}
-
-/* "key: <int>\n" or "key: \"str\"\n" / "key: null\n" into buf. */
-MLL__PRIVATE mll_result mll__yaml_line_int(const mll_allocator *a, mll__buf *b, const char *key, int64_t v) {
-    b->len = 0;
-    return mll__yaml_put_int(a, b, key, v);
-}
-MLL__PRIVATE mll_result mll__yaml_line_str(const mll_allocator *a, mll__buf *b, const char *key, const char *v) {
-    b->len = 0;
-    return v ? mll__yaml_put_str(a, b, key, v) : mll__yaml_put_raw(a, b, key, "null");
-}
-
 MLL__PRIVATE mll_result mll__validate_model_name(const char *name) {
     size_t n, chars;
     if (!name) return MLL_ERR_INVALID_ARGUMENT;
