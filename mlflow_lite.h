@@ -3262,38 +3262,52 @@ MLL__PRIVATE mll_result mll__repair_tail(mll_store *s, const char *path) {
 MLL__PRIVATE mll_result mll__layout_lines(const mll_allocator *a, const mll__buf *pending, uint64_t base,
                                           mll__buf *out) {
     const uint64_t page = MLL_PAGE_SIZE;
-    size_t i = 0;
-    mll_result r;
-    out->len = 0;
-    r = mll__buf_reserve(a, out, pending->len + pending->len / 8 + page + 1);
-    while (r == MLL_OK && i < pending->len) {
-        const char *nl = (const char *)memchr(pending->data + i, '\n', pending->len - i);
-        size_t len = (size_t)(nl - (pending->data + i)) + 1;
-        uint64_t pos = base + out->len, in_page = pos % page;
-        if (in_page && in_page + len > page && out->len && out->data[out->len - 1] == '\n') {
-            size_t pad = (size_t)(page - in_page);
-            r = mll__buf_reserve(a, out, out->len + pad + len + 1);
-            if (r != MLL_OK) break;
-            memset(out->data + out->len - 1, ' ', pad); /* the previous '\n' moves to the page's end */
-            out->len += pad;
-            out->data[out->len - 1] = '\n';
+    const char *in = pending->data;
+    size_t left = pending->len, o = 0;
+    /* padding per page is less than one line: reserve for the worst case once */
+    mll_result r = mll__buf_reserve(a, out, left + (left / (MLL_PAGE_SIZE / 2) + 3) * MLL__MAX_LINE + 1);
+    if (r != MLL_OK) return r;
+    /* page by page: copy the whole lines that fit before the next boundary in one go */
+    while (left) {
+        size_t room = (size_t)(page - (base + o) % page), k;
+        if (left <= room) {
+            memcpy(out->data + o, in, left);
+            o += left;
+            break;
         }
-        r = mll__buf_append(a, out, pending->data + i, len);
-        i += len;
-    }
-    if (r == MLL_OK && out->len) {
-        uint64_t in_page = (base + out->len) % page;
-        if (in_page && page - in_page < MLL__MAX_LINE) {
-            size_t pad = (size_t)(page - in_page);
-            r = mll__buf_reserve(a, out, out->len + pad + 1);
-            if (r == MLL_OK) {
-                memset(out->data + out->len - 1, ' ', pad);
-                out->len += pad;
-                out->data[out->len - 1] = '\n';
+        k = room;
+        while (k > 0 && in[k - 1] != '\n') k--; /* the last line end before the boundary */
+        if (k == 0) {
+            /* the first line crosses the boundary and no line of ours precedes it (a file
+               another writer left mid-page): it has to cross */
+            const char *nl = (const char *)memchr(in, '\n', left);
+            k = (size_t)(nl - in) + 1;
+            memcpy(out->data + o, in, k);
+            o += k;
+        } else {
+            memcpy(out->data + o, in, k);
+            o += k;
+            if (k < room) { /* the line before the boundary gets trailing spaces */
+                size_t pad = room - k;
+                memset(out->data + o - 1, ' ', pad);
+                o += pad;
+                out->data[o - 1] = '\n';
             }
         }
+        in += k;
+        left -= k;
     }
-    return r;
+    if (o) {
+        uint64_t in_page = (base + o) % page;
+        if (in_page && page - in_page < MLL__MAX_LINE) { /* room for the next flush's first line */
+            size_t pad = (size_t)(page - in_page);
+            memset(out->data + o - 1, ' ', pad);
+            o += pad;
+            out->data[o - 1] = '\n';
+        }
+    }
+    out->len = o;
+    return MLL_OK;
 }
 
 /* Appends a slot's pending lines. SIGKILL-safe: Linux may cut a write() short only between
@@ -3373,8 +3387,10 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
         }
     }
 written:
-    /* map written output bytes back to pending bytes: count whole lines */
-    {
+    /* map written output bytes back to pending bytes: all of it, or count whole lines */
+    if (keep_out == run->scratch.len) {
+        keep = sl->pending.len;
+    } else {
         size_t lines = 0, j;
         for (j = 0; j < keep_out; j++) lines += run->scratch.data[j] == '\n';
         for (pi = 0; lines && pi < sl->pending.len; pi++)
