@@ -84,7 +84,10 @@ CONFIGURATION MACROS
     MLL_ASSERT(c)             assert(c) in debug     programmer-error checks only; never for I/O or data
     MLL_USE_STB_SPRINTF       auto: 1 if <stb/stb_sprintf.h> is found by __has_include, else 0
                                                      1: stb_sprintf (Debian libstb-dev) is the printf engine
-                                                     of mll_log_paramf / mll_set_tagf and of messages
+                                                     of mll_log_paramf / mll_set_tagf and of messages.
+                                                     A file that also implements stb_sprintf itself must
+                                                     include <stb/stb_sprintf.h> BEFORE this header (its
+                                                     copy is then used); the other order redefines it
     MLL_NO_THREADS            (undefined)            no pthreads: no background flusher, no locking
                                                      (flushing then happens inside log calls)
     MLL_NO_STDIO              (undefined)            the default logger prints nothing
@@ -226,10 +229,15 @@ POSIX (Linux, macOS, BSD) with pthreads. Windows is not supported yet (the fs,
 thread and clock sections are the only platform code; MLL_NO_DEFAULT_FS and
 MLL_NO_THREADS give a libc-only core for other targets).
 
-PERFORMANCE (2-core Debian 12 box, gcc 12 -O2; bench/bench_metrics.c)
-=====================================================================
-See README.md "Performance": mll_log_metric costs tens of ns per point in steady
-state; the shortest-digits formatter is ~4x faster than glibc "%.17g".
+PERFORMANCE (bench/run_bench.sh, idle 2-core Xeon VM, gcc 12 -O3, 2026-11-22)
+=============================================================================
+    mll_log_metric, 1 thread                 83.8 ns/point   11.9 M points/s
+    mll_log_metric, 2 threads, a run each    42.2 ns/point   23.7 M points/s in total
+    mll_log_metric, 2 threads, one run      140.6 ns/point   (they share the run's mutex)
+    Python MLflow log_batch (1000/call)   33265   ns/point   -> mlflow_lite is 397x faster
+    Python MLflow log_metric             224892   ns/point   -> 2685x
+    double -> text: mll_format_double 46 ns (exactly repr), glibc "%.17g" 191 ns,
+    stb_sprintf "%.17g" 63 ns. No allocation per call in steady state; RSS flat.
 
 LICENSE
 =======
