@@ -3676,14 +3676,19 @@ MLL__PUBLIC mll_result mll_query_store_desc(const mll_store *store, mll_store_de
 
 MLL__PUBLIC const char *mll_store_root(const mll_store *store) { return store ? store->root : ""; }
 
-MLL__PUBLIC mll_result mll_store_last_error(mll_store *store, mll_error *out) {
+/* Copies an error record under the lock that guards it; returns its code. */
+MLL__PRIVATE mll_result mll__read_error(mll__mutex *lock, const mll_error *err, mll_error *out) {
     mll_result r;
-    if (!store) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&store->lock);
-    r = store->last_error.code;
-    if (out) *out = store->last_error;
-    mll__unlock(&store->lock);
+    mll__lock(lock);
+    r = err->code;
+    if (out) *out = *err;
+    mll__unlock(lock);
     return r;
+}
+
+MLL__PUBLIC mll_result mll_store_last_error(mll_store *store, mll_error *out) {
+    if (!store) return MLL_ERR_INVALID_ARGUMENT;
+    return mll__read_error(&store->lock, &store->last_error, out);
 }
 
 MLL__PRIVATE mll_result mll__store_fail(mll_store *s, mll_result r, const char *op, const char *subject) {
@@ -4032,13 +4037,8 @@ MLL__PUBLIC const char *mll_run_artifact_uri(const mll_run *run) {
 MLL__PUBLIC const char *mll_run_dir(const mll_run *run) { return run ? run->dir : ""; }
 
 MLL__PUBLIC mll_result mll_run_last_error(mll_run *run, mll_error *out) {
-    mll_result r;
     if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
-    r = run->last_error.code;
-    if (out) *out = run->last_error;
-    mll__unlock(&run->lock);
-    return r;
+    return mll__read_error(&run->lock, &run->last_error, out);
 }
 
 /* ---- metrics ---- */
