@@ -84,41 +84,6 @@ static cJSON *jsub(cJSON *o, const char *k)
     return v;
 }
 
-static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* sorted entry names of dir; NULL with *n = 0 when dir cannot be opened */
-static char **list_names(const char *dir, size_t *n)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **v = NULL;
-    size_t cap = 0;
-    *n = 0;
-    if (!d) return NULL;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        if (*n == cap) {
-            char **nv;
-            cap = cap ? cap * 2 : 16;
-            nv = realloc(v, cap * sizeof *nv);
-            if (!nv) break;
-            v = nv;
-        }
-        v[*n] = xstrdup(e->d_name);
-        if (v[*n]) (*n)++;
-    }
-    closedir(d);
-    if (*n) qsort(v, *n, sizeof *v, name_cmp);
-    return v;
-}
-
-static void free_names(char **v, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) free(v[i]);
-    free(v);
-}
-
 /* a positive version number ("3"), else 0 */
 static int parse_version(const char *s)
 {
@@ -198,7 +163,7 @@ static int read_model(const char *mdir, const char *dname, lmodel *m, char *err,
     free(p);
     p = NULL;
     for (i = 0; i < m->aliases.n; i++) trim_value(m->aliases.v[i].value);
-    names = list_names(mdir, &nn);
+    names = scan_listdir(mdir, &nn);
     for (i = 0; i < nn; i++) {
         char *vdir, *meta;
         lver v, *nv;
@@ -260,7 +225,7 @@ static int read_model(const char *mdir, const char *dname, lmodel *m, char *err,
         m->v = nv;
         m->v[m->nv++] = v;
     }
-    free_names(names, nn);
+    scan_freelist(names, nn);
     if (m->nv) qsort(m->v, m->nv, sizeof *m->v, ver_cmp);
     return 0;
 oom:
@@ -270,7 +235,7 @@ ioerr:
     free(p);
 fail:
     ymap_free(y);
-    free_names(names, nn);
+    scan_freelist(names, nn);
     lmodel_free(m);
     return -1;
 }
@@ -281,9 +246,9 @@ fail:
 static char *local_run_artifact_uri(const char *src, const char *run_id)
 {
     size_t i, n = 0;
-    char **names = list_names(src, &n), *out = NULL;
+    char **names = scan_listdir(src, &n), *out = NULL;
     if (strchr(run_id, '/') || run_id[0] == '.') {
-        free_names(names, n);
+        scan_freelist(names, n);
         return NULL;
     }
     for (i = 0; i < n && !out; i++) {
@@ -299,7 +264,7 @@ static char *local_run_artifact_uri(const char *src, const char *run_id)
         }
         sb_free(&p);
     }
-    free_names(names, n);
+    scan_freelist(names, n);
     return out;
 }
 
@@ -654,7 +619,7 @@ static const char *logged_model_id(const char *source)
 static char *local_logged_model_dir(const char *src, const char *id, char **exp_id)
 {
     size_t i, n = 0;
-    char **names = list_names(src, &n), *out = NULL;
+    char **names = scan_listdir(src, &n), *out = NULL;
     *exp_id = NULL;
     for (i = 0; i < n && !out; i++) {
         sbuf p = {0};
@@ -667,7 +632,7 @@ static char *local_logged_model_dir(const char *src, const char *id, char **exp_
         } else
             sb_free(&p);
     }
-    free_names(names, n);
+    scan_freelist(names, n);
     return out;
 }
 
@@ -1414,7 +1379,7 @@ int registry_sync(const sync_cfg *c, state *st, const rest_ctx *rc, const http_o
         free(root);
         return EXIT_OK;
     }
-    names = list_names(root, &n);
+    names = scan_listdir(root, &n);
     x.cfg = c;
     x.st = st;
     x.rc = *rc;
@@ -1423,7 +1388,7 @@ int registry_sync(const sync_cfg *c, state *st, const rest_ctx *rc, const http_o
     if (n && !c->dry_run) {
         x.h = http_client_new(ho);
         if (!x.h) {
-            free_names(names, n);
+            scan_freelist(names, n);
             free(root);
             return EXIT_FAILED;
         }
@@ -1448,7 +1413,7 @@ int registry_sync(const sync_cfg *c, state *st, const rest_ctx *rc, const http_o
         lmodel_free(&m);
     }
     if (x.h) http_client_free(x.h);
-    free_names(names, n);
+    scan_freelist(names, n);
     free(root);
     if (sum->writes || sum->failed || sum->versions_waiting)
         notef("registry: %ld models (%ld created), %ld versions (%ld created, %ld waiting for their run), %ld "

@@ -37,7 +37,7 @@ static int scan_name_cmp(const void *a, const void *b)
 }
 
 /* sorted names of entries of dir (excluding . and ..) */
-static char **scan_listdir(const char *dir, size_t *n)
+char **scan_listdir(const char *dir, size_t *n)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -68,7 +68,7 @@ static char **scan_listdir(const char *dir, size_t *n)
     return v;
 }
 
-static void scan_freelist(char **v, size_t n)
+void scan_freelist(char **v, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) free(v[i]);

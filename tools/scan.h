@@ -51,6 +51,9 @@ void scan_store_free(scan_store *s);
 /* Reads every file under dir recursively: key = relative path, value =
    contents (no stripping). Missing dir = empty list. Returns 0 or -1 (errno). */
 int scan_read_kv_dir(const char *dir, kvlist *out);
+/* Sorted names of a folder's entries (not . and ..), *n of them; free with scan_freelist. */
+char **scan_listdir(const char *dir, size_t *n);
+void scan_freelist(char **v, size_t n);
 /* Lists regular files under dir recursively (relative paths, sorted). */
 int scan_list_files(const char *dir, kvlist *out /* key=relpath, value=unused */);
 /* Dataset inputs of a run. */
