@@ -3055,7 +3055,8 @@ MLL__PRIVATE mll_result mll__run_resolve_artifact_dir(mll_run *run) {
     return mll__path(run->artifact_dir, run->dir, "artifacts", NULL);
 }
 
-/* Writes a tag file (caller validated key and value). */
+/* Writes <run>/<folder>/<key> (params or tags; the caller validated key and value), creating
+   the folders of a nested key. */
 MLL__PRIVATE mll_result mll__write_kv(mll_run *run, const char *folder, const char *key,
                                       const char *value, mll__write_mode mode) {
     char base[MLL_MAX_PATH], path[MLL_MAX_PATH];
