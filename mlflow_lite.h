@@ -2182,6 +2182,16 @@ MLL__PRIVATE mll_result mll__mkdirs_below(mll_store *s, const char *base, const 
     return MLL_OK;
 }
 
+/* Creates the folders that hold `path` (its parent and up), below the existing `base`. */
+MLL__PRIVATE mll_result mll__mkdirs_for(mll_store *s, const char *base, const char *path) {
+    char parent[MLL_MAX_PATH];
+    size_t n = strlen(path);
+    if (n >= MLL_MAX_PATH) return MLL_ERR_PATH_TOO_LONG;
+    memcpy(parent, path, n + 1);
+    *strrchr(parent, '/') = '\0';
+    return mll__mkdirs_below(s, base, parent);
+}
+
 /* Writes all of data to an open handle. */
 MLL__PRIVATE mll_result mll__write_all(mll_store *s, intptr_t h, const char *data, size_t n) {
     size_t done = 0;
@@ -3062,12 +3072,7 @@ MLL__PRIVATE mll_result mll__write_kv(mll_run *run, const char *folder, const ch
     char base[MLL_MAX_PATH], path[MLL_MAX_PATH];
     mll_result r = mll__path(base, run->dir, folder, NULL);
     if (r == MLL_OK) r = mll__path(path, base, key, NULL);
-    if (r == MLL_OK && strchr(key, '/')) {
-        char parent[MLL_MAX_PATH];
-        memcpy(parent, path, strlen(path) + 1);
-        *strrchr(parent, '/') = '\0';
-        r = mll__mkdirs_below(run->store, base, parent);
-    }
+    if (r == MLL_OK && strchr(key, '/')) r = mll__mkdirs_for(run->store, base, path);
     if (r == MLL_OK) r = mll__write_atomic(run->store, run->dir, path, value, strlen(value), mode);
     return r;
 }
@@ -3336,10 +3341,7 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
     if (r != MLL_OK) return r;
     if (!sl->file_ready) {
         if (strchr(sl->key, '/')) {
-            char parent[MLL_MAX_PATH];
-            memcpy(parent, path, strlen(path) + 1);
-            *strrchr(parent, '/') = '\0';
-            r = mll__mkdirs_below(s, base_dir, parent);
+            r = mll__mkdirs_for(s, base_dir, path);
         }
         if (r == MLL_OK) r = mll__repair_tail(s, path);
         if (r != MLL_OK) return r;
@@ -3727,10 +3729,7 @@ MLL__PUBLIC mll_result mll_set_experiment_tag(mll_store *store, const char *expe
     if (r == MLL_OK) r = mll__path(base, dir, "tags", NULL);
     if (r == MLL_OK) r = mll__path(path, base, key, NULL);
     if (r == MLL_OK) {
-        char parent[MLL_MAX_PATH];
-        memcpy(parent, path, strlen(path) + 1);
-        *strrchr(parent, '/') = '\0';
-        r = mll__mkdirs_below(store, dir, parent);
+        r = mll__mkdirs_for(store, dir, path);
     }
     if (r == MLL_OK) r = mll__write_atomic(store, dir, path, value, strlen(value), MLL__REPLACE);
     if (r != MLL_OK) return mll__store_fail(store, r, "set experiment tag", key);
@@ -4570,13 +4569,11 @@ MLL__PUBLIC mll_result mll_create_model_version(mll_store *store, const char *mo
     if (r == MLL_ERR_EXISTS) r = MLL_ERR_IO; /* 10000 numbers taken under our feet */
     mll__buf_free(a, &doc);
     for (i = 0; r == MLL_OK && i < desc->num_tags; i++) {
-        char base[MLL_MAX_PATH], path[MLL_MAX_PATH], parent[MLL_MAX_PATH];
+        char base[MLL_MAX_PATH], path[MLL_MAX_PATH];
         r = mll__path(base, target, "tags", NULL);
         if (r == MLL_OK) r = mll__path(path, base, desc->tags[i].key, NULL);
         if (r == MLL_OK) {
-            memcpy(parent, path, strlen(path) + 1);
-            *strrchr(parent, '/') = '\0';
-            r = mll__mkdirs_below(store, target, parent);
+            r = mll__mkdirs_for(store, target, path);
         }
         if (r == MLL_OK) r = mll__write_atomic(store, target, path, desc->tags[i].value, strlen(desc->tags[i].value), MLL__REPLACE);
     }
@@ -4612,14 +4609,12 @@ MLL__PUBLIC mll_result mll_register_model(mll_run *run, const char *artifact_pat
    last_updated_timestamp as MLflow does. */
 MLL__PRIVATE mll_result mll__registry_file(mll_store *s, const char *model_dir, const char *dir,
                                            const char *folder, const char *key, const char *value) {
-    char base[MLL_MAX_PATH], path[MLL_MAX_PATH], parent[MLL_MAX_PATH];
+    char base[MLL_MAX_PATH], path[MLL_MAX_PATH];
     mll_result r = mll__path(base, dir, folder, NULL);
     if (r == MLL_OK) r = mll__path(path, base, key, NULL);
     if (r != MLL_OK) return r;
     if (value) {
-        memcpy(parent, path, strlen(path) + 1);
-        *strrchr(parent, '/') = '\0';
-        r = mll__mkdirs_below(s, dir, parent);
+        r = mll__mkdirs_for(s, dir, path);
         if (r == MLL_OK) r = mll__write_atomic(s, dir, path, value, strlen(value), MLL__REPLACE);
     } else {
         r = MLL__FS(s)->remove(path, MLL__FS(s)->user_data);
