@@ -239,29 +239,38 @@ int rest_set_experiment_tag(http_client *h, const rest_ctx *c, const char *id, c
     return rc;
 }
 
+/* runs/search for the runs of one experiment whose tag equals value (a local run id:
+   callers refuse values with quotes first). view is "ALL" or "ACTIVE_ONLY". */
+static int search_runs_by_tag(http_client *h, const rest_ctx *c, const char *exp_id, const char *tag,
+                              const char *value, const char *view, int max_results, cJSON **out, rest_err *e)
+{
+    sbuf b = {0}, f = {0};
+    int rc;
+    sb_printf(&f, "tags.`%s` = '%s'", tag, value);
+    sb_puts(&b, "{\"experiment_ids\":[");
+    json_str(&b, exp_id);
+    sb_puts(&b, "],\"filter\":");
+    json_str(&b, f.s);
+    sb_printf(&b, ",\"run_view_type\":\"%s\",\"max_results\":%d}", view, max_results);
+    sb_free(&f);
+    rc = rest_call(h, c, "POST", "/api/2.0/mlflow/runs/search", b.s, out, e);
+    sb_free(&b);
+    return rc;
+}
+
 int rest_find_run(http_client *h, const rest_ctx *c, const char *exp_id, const char *tag, const char *value,
                   char **run_id, char **artifact_uri, int *deleted, rest_err *e)
 {
-    sbuf b = {0}, f = {0};
     cJSON *j = NULL;
     const cJSON *runs, *r0, *info;
-    int rc, n;
+    int n;
     /* the value is a local run id ([A-Za-z0-9_-]); refuse anything that could break the quoting */
     if (strpbrk(value, "'\\`")) {
         memset(e, 0, sizeof *e);
         snprintf(e->msg, sizeof e->msg, "run id '%s' cannot be searched for", value);
         return -1;
     }
-    sb_printf(&f, "tags.`%s` = '%s'", tag, value);
-    sb_puts(&b, "{\"experiment_ids\":[");
-    json_str(&b, exp_id);
-    sb_puts(&b, "],\"filter\":");
-    json_str(&b, f.s);
-    sb_puts(&b, ",\"run_view_type\":\"ALL\",\"max_results\":10}");
-    sb_free(&f);
-    rc = rest_call(h, c, "POST", "/api/2.0/mlflow/runs/search", b.s, &j, e);
-    sb_free(&b);
-    if (rc != 0) return -1;
+    if (search_runs_by_tag(h, c, exp_id, tag, value, "ALL", 10, &j, e) != 0) return -1;
     runs = cJSON_GetObjectItemCaseSensitive(j, "runs");
     n = cJSON_GetArraySize(runs);
     if (n <= 0) {
@@ -358,22 +367,12 @@ int rest_restore_run(http_client *h, const rest_ctx *c, const char *run_id, rest
 int rest_delete_duplicates(http_client *h, const rest_ctx *c, const char *exp_id, const char *tag, const char *value,
                            const char *keep, int *ndeleted, rest_err *e)
 {
-    sbuf b = {0}, f = {0};
     cJSON *j = NULL;
     const cJSON *it;
     int rc;
     *ndeleted = 0;
     if (strpbrk(value, "'\\`")) return 0;
-    sb_printf(&f, "tags.`%s` = '%s'", tag, value);
-    sb_puts(&b, "{\"experiment_ids\":[");
-    json_str(&b, exp_id);
-    sb_puts(&b, "],\"filter\":");
-    json_str(&b, f.s);
-    sb_puts(&b, ",\"run_view_type\":\"ACTIVE_ONLY\",\"max_results\":100}");
-    sb_free(&f);
-    rc = rest_call(h, c, "POST", "/api/2.0/mlflow/runs/search", b.s, &j, e);
-    sb_free(&b);
-    if (rc != 0) return -1;
+    if (search_runs_by_tag(h, c, exp_id, tag, value, "ACTIVE_ONLY", 100, &j, e) != 0) return -1;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "runs"))
     {
         const char *id = jstr(cJSON_GetObjectItemCaseSensitive(it, "info"), "run_id");
