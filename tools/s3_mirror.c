@@ -209,6 +209,16 @@ static const char *mir_content_type(const char *rel)
     return NULL;
 }
 
+/* One file could not be checked or sent: say why, and count it. */
+static void mir_file_failed(mirror *m, mfile *x, const char *what, const s3_err *e)
+{
+    mir_report(m, what, e);
+    x->failed = 1;
+    pthread_mutex_lock(&m->mu);
+    m->failed++;
+    pthread_mutex_unlock(&m->mu);
+}
+
 static void mir_do_file(mirror *m, mfile *x)
 {
     char path[2 * PATH_MAX + 2], what[PATH_MAX + 64];
@@ -221,11 +231,7 @@ static void mir_do_file(mirror *m, mfile *x)
         int h = s3_head(m->c, m->bucket, x->key, &rsize, x->head_etag, &err);
         if (h < 0) {
             snprintf(what, sizeof what, "checking s3://%s/%s", m->bucket, x->key);
-            mir_report(m, what, &err);
-            x->failed = 1;
-            pthread_mutex_lock(&m->mu);
-            m->failed++;
-            pthread_mutex_unlock(&m->mu);
+            mir_file_failed(m, x, what, &err);
             return;
         }
         x->action = (h == 0 && rsize == x->size) ? ACT_CHECK : ACT_UPLOAD;
@@ -262,11 +268,7 @@ static void mir_do_file(mirror *m, mfile *x)
             return;
         }
         snprintf(what, sizeof what, "uploading %s", x->rel);
-        mir_report(m, what, &err);
-        x->failed = 1;
-        pthread_mutex_lock(&m->mu);
-        m->failed++;
-        pthread_mutex_unlock(&m->mu);
+        mir_file_failed(m, x, what, &err);
         return;
     }
     snprintf(x->etag, sizeof x->etag, "%s", res.etag);
