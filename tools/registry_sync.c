@@ -1031,27 +1031,21 @@ static int sync_version(rctx *x, lmodel *m, lver *v, cJSON **remote_versions)
                 break;
             }
             if (!*remote_versions) *remote_versions = search_versions(x, m->name, &e);
+            found = *remote_versions ? find_marker(*remote_versions, v->marker) : NULL;
+            if (*remote_versions && !found && intent) {
+                /* that create may still be in flight: let it land, look again */
+                verbosef("registry: %s: an interrupted create may be in flight; searching again in 2 s", what);
+                sleep_ms(2000);
+                cJSON_Delete(*remote_versions);
+                *remote_versions = search_versions(x, m->name, &e);
+                found = *remote_versions ? find_marker(*remote_versions, v->marker) : NULL;
+            }
             if (!*remote_versions) {
                 rest_failed(x, &e, what);
                 free(src0);
                 free(rr0);
                 free(mid0);
                 break;
-            }
-            found = find_marker(*remote_versions, v->marker);
-            if (!found && intent) { /* that create may still be in flight: let it land, look again */
-                verbosef("registry: %s: an interrupted create may be in flight; searching again in 2 s", what);
-                sleep_ms(2000);
-                cJSON_Delete(*remote_versions);
-                *remote_versions = search_versions(x, m->name, &e);
-                if (!*remote_versions) {
-                    rest_failed(x, &e, what);
-                    free(src0);
-                    free(rr0);
-                    free(mid0);
-                    break;
-                }
-                found = find_marker(*remote_versions, v->marker);
             }
             if (found && jstr(found, "version")) {
                 char hh[17];
