@@ -151,6 +151,19 @@ def make_fixture(root, big_mib=0):
     subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL)
 
 
+def default_experiment(ctx, big_bytes=0):
+    """A SRC holding only the Default experiment's meta.yaml, plus a random
+    0/big.bin of big_bytes when given."""
+    src = os.path.join(ctx.work, "mlruns")
+    os.makedirs(os.path.join(src, "0"))
+    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
+        f.write("name: Default\n")
+    if big_bytes:
+        with open(os.path.join(src, "0", "big.bin"), "wb") as f:
+            f.write(os.urandom(big_bytes))
+    return src
+
+
 def tree(root):
     out = {}
     for d, _, files in os.walk(root):
@@ -411,13 +424,8 @@ def test_multipart_64m(ctx):
 def test_resume_after_kill(ctx):
     """SIGKILL during a multipart upload; the next sync resumes it (keeps the
     parts already in the bucket), completes it, and no upload stays open."""
-    src = os.path.join(ctx.work, "mlruns")
-    os.makedirs(os.path.join(src, "0"))
-    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
-        f.write("name: Default\n")
+    src = default_experiment(ctx, 64 << 20)
     big = os.path.join(src, "0", "big.bin")
-    with open(big, "wb") as f:
-        f.write(os.urandom(64 << 20))
     # parts 5-8 hang (10 minutes, longer than the test) so parts 1-4 land first
     for n in (5, 6, 7, 8):
         ctx.moto.fault(method="PUT", match="partNumber=%d&" % n, count=1, status=503, code="SlowDown", delay=600)
@@ -460,10 +468,7 @@ def test_resume_after_kill(ctx):
 def test_auth_errors(ctx):
     """Wrong secret: 403 SignatureDoesNotMatch; unknown key: 403
     InvalidAccessKeyId; clear message, exit 5, no secret printed."""
-    src = os.path.join(ctx.work, "mlruns")
-    os.makedirs(os.path.join(src, "0"))
-    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
-        f.write("name: Default\n")
+    src = default_experiment(ctx)
     bad_secret = "WRONGsecret/" + "x" * 28
     p, _ = run_tool(ctx.tool, ctx.env, src, "s3://%s/auth" % BUCKET, expect=5,
                     extra_env={"AWS_SECRET_ACCESS_KEY": bad_secret})
@@ -485,10 +490,7 @@ def test_session_token(ctx):
     as a signed x-amz-security-token header and checked by the store; a
     wrong token is refused; the token is never printed."""
     import boto3
-    src = os.path.join(ctx.work, "mlruns")
-    os.makedirs(os.path.join(src, "0"))
-    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
-        f.write("name: Default\n")
+    src = default_experiment(ctx)
     sts = boto3.client("sts", endpoint_url=ctx.moto.endpoint, region_name="us-east-1",
                        aws_access_key_id=ctx.moto.info["access_key_id"],
                        aws_secret_access_key=ctx.moto.info["secret_access_key"])
@@ -517,13 +519,8 @@ def test_restricted_policy(ctx):
     """Credentials allowed to put, get and list objects but not to list open
     multipart uploads (s3:ListBucketMultipartUploads): multipart uploads
     still work, without resume."""
-    src = os.path.join(ctx.work, "mlruns")
-    os.makedirs(os.path.join(src, "0"))
-    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
-        f.write("name: Default\n")
+    src = default_experiment(ctx, 12 << 20)
     big = os.path.join(src, "0", "big.bin")
-    with open(big, "wb") as f:
-        f.write(os.urandom(12 << 20))
     ctx.moto.reset_log()
     _, summ = run_tool(ctx.tool, ctx.env, src, "s3://%s/limited" % BUCKET, extra_env={
         "AWS_ACCESS_KEY_ID": ctx.moto.info["put_access_key_id"],
@@ -541,10 +538,7 @@ def test_aws_profile(ctx):
     """Credentials from AWS_PROFILE + ~/.aws/credentials, region and a nested
     s3 endpoint_url/addressing_style from ~/.aws/config; MLFLOW_S3_ENDPOINT_URL
     wins over AWS_ENDPOINT_URL(_S3); virtual-hosted addressing."""
-    src = os.path.join(ctx.work, "mlruns")
-    os.makedirs(os.path.join(src, "0"))
-    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
-        f.write("name: Default\n")
+    src = default_experiment(ctx)
     aws_dir = os.path.join(ctx.env.home, ".aws")
     os.makedirs(aws_dir)
     with open(os.path.join(aws_dir, "credentials"), "w") as f:
@@ -589,12 +583,7 @@ def test_aws_profile(ctx):
 def test_slowdown_retry(ctx):
     """503 SlowDown on PUT and UploadPart is retried with backoff; the sync
     succeeds and the objects are right."""
-    src = os.path.join(ctx.work, "mlruns")
-    os.makedirs(os.path.join(src, "0"))
-    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
-        f.write("name: Default\n")
-    with open(os.path.join(src, "0", "big.bin"), "wb") as f:
-        f.write(os.urandom(20 << 20))
+    src = default_experiment(ctx, 20 << 20)
     ctx.moto.fault(method="PUT", match="meta.yaml", count=2, status=503, code="SlowDown")
     ctx.moto.fault(method="PUT", match="partNumber=2&", count=1, status=503, code="SlowDown")
     ctx.moto.fault(method="POST", match="uploadId=", count=1, status=500, code="InternalError")
@@ -648,10 +637,7 @@ def test_integrity(ctx):
     (400 BadDigest), the file fails, a broken multipart upload is aborted,
     the next sync sends good copies. An ETag that is not the MD5 (SSE-KMS
     buckets) is accepted with one warning and recorded."""
-    src = os.path.join(ctx.work, "mlruns")
-    os.makedirs(os.path.join(src, "0"))
-    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
-        f.write("name: Default\n")
+    src = default_experiment(ctx)
     with open(os.path.join(src, "0", "other.txt"), "w") as f:
         f.write("fine\n")
     big = os.path.join(src, "0", "big.bin")
@@ -690,10 +676,7 @@ def test_upload_args(ctx):
     headers of PutObject and CreateMultipartUpload; MLFLOW_S3_EXPECTED_BUCKET_OWNER
     is signed on every request; every request signs x-amz-content-sha256 and
     none carries Expect (test-peers.md rules 2 and 5)."""
-    src = os.path.join(ctx.work, "mlruns")
-    os.makedirs(os.path.join(src, "0"))
-    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
-        f.write("name: Default\n")
+    src = default_experiment(ctx)
     with open(os.path.join(src, "0", "big.bin"), "wb") as f:
         f.write(os.urandom(10 << 20))
     extra = {"MLFLOW_S3_UPLOAD_EXTRA_ARGS": json.dumps({"ServerSideEncryption": "AES256",
@@ -724,10 +707,7 @@ def test_upload_args(ctx):
 def test_tls(ctx):
     """HTTPS store with a self-signed certificate: verified by default (the
     sync fails), MLFLOW_S3_IGNORE_TLS=true and --insecure turn checks off."""
-    src = os.path.join(ctx.work, "mlruns")
-    os.makedirs(os.path.join(src, "0"))
-    with open(os.path.join(src, "0", "meta.yaml"), "w") as f:
-        f.write("name: Default\n")
+    src = default_experiment(ctx)
     check(ctx.moto.endpoint.startswith("https://"), "moto serves HTTPS on %s" % ctx.moto.endpoint)
     p, _ = run_tool(ctx.tool, ctx.env, src, "s3://%s/tls" % BUCKET, expect=4)
     check("certificate" in p.stderr.lower(), "a self-signed certificate is refused by default")
