@@ -1,27 +1,37 @@
-/* tools/artifacts.h — upload one local artifact file to where the remote
- * run's artifact_uri says (shared/spec/rest-sync.md §3):
+/* tools/artifacts.h — upload one artifact (already opened by the SRC reader)
+ * to where the remote run's artifact_uri says. Part of the REST layer: every
+ * answer is checked here (a 2xx HTML page from a proxy is a failure; the
+ * multipart answer's part numbers must be exactly 1..N, each once).
  *   mlflow-artifacts:[//host]/path  PUT through the server's artifact proxy;
- *                                    files >= the multipart threshold first try
- *                                    the proxy's mpu/create (501 -> single PUT)
- *   http(s)://…                     PUT (MLflow's HttpArtifactRepository)
- *   file:///path, /path             copy (server on a shared filesystem)
- *   s3://bucket/prefix              the S3 client (tools/s3.h), if built in
- *   dbfs:/… (Databricks)            credentials-for-write, then PUT to the
- *                                    signed URL (AWS/GCP); Azure: unsupported
- * Bodies are streamed from the file; retries re-read it. */
+ *                                   at or above the multipart threshold first
+ *                                   the proxy's mpu/create (501/404 -> one PUT)
+ *   http(s)://...                   PUT (MLflow's HttpArtifactRepository)
+ *   file:///path, /path             copy (a server on a shared file system)
+ *   s3://bucket/prefix              the S3 client (s3.h)
+ *   dbfs:/... (Databricks)          credentials-for-write, then PUT to the
+ *                                   signed URL (AWS/GCP); Azure: unsupported
+ * The body is streamed from the fd; a retry re-reads it from its offset. A
+ * file that shrinks while it is sent fails that artifact (EXIT_SOURCE class,
+ * not global), never "server unreachable". */
 #ifndef MLL_TOOLS_ARTIFACTS_H
 #define MLL_TOOLS_ARTIFACTS_H
-#include "http.h"
+
 #include "rest.h"
 
+typedef struct art_config {
+    long long multipart_threshold;     /* MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE, validated by config.c */
+    long long multipart_chunk;         /* MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE, validated by config.c (> 0) */
+} art_config;
+
 typedef struct art_target {
-    http_client *h;
     const rest_ctx *rc;
-    const char *artifact_uri;    /* the remote run's */
-    const char *run_id;          /* the remote run's */
+    const art_config *cfg;
+    const char *artifact_uri;          /* the remote run's (or LoggedModel's) */
+    const char *run_id;                /* the remote run's, for Databricks */
 } art_target;
 
-/* Returns 0, or an exit code (exitcodes.h) with a message in err. */
-int art_upload(const art_target *t, const char *local_path, const char *rel, long long size, char *err,
-               size_t errn);
+/* fd: open for reading, positioned anywhere; size: bytes to send (from 0).
+   Returns 0, or the EXIT_* class with e filled (e->what names rel). */
+int art_upload(const art_target *t, int fd, const char *rel, long long size, tool_err *e);
+
 #endif

@@ -1,62 +1,90 @@
-/* tools/rest.h — MLflow REST calls and their JSON (shared/spec/rest-sync.md).
- * All calls go through http_do() (one retry policy). Errors come back as a
- * rest_err with the HTTP status, MLflow's error_code and message, or the
- * transport failure; rest_errstr() renders "HTTP 400 INVALID_PARAMETER_VALUE:
- * message" / "connection refused (curl 7)". */
+/* tools/rest.h — the REST layer's core: one door for everything a server says.
+ *
+ * Every MLflow endpoint the tool calls is a function in rest_tracking.c,
+ * rest_registry.c or artifacts.c, built on rest_call() here, and every answer
+ * is checked before anything else sees it:
+ *   - a 2xx answer from /api/2.0/... that is not a JSON object (an HTML login
+ *     page from a proxy, a truncated body) is a failure of class
+ *     EXIT_REJECTED, flagged `ambiguous` for writes (the request may or may
+ *     not have taken effect) — never a success;
+ *   - the fields a call needs are checked for type and range by the
+ *     endpoint's wrapper (json.h getters); a missing run_id is a failure with
+ *     a message saying so, never an uninitialised value;
+ *   - bodies are capped at HTTP_MAX_BODY bytes after decompression (http.c),
+ *     so a gzip bomb costs at most that much memory;
+ *   - the error record is always filled in (rest_err_clear first, then set by
+ *     whoever fails), and classified: its `code` is the EXIT_* class.
+ *
+ * Classification (rest_classify): no answer after retries = EXIT_CONNECT
+ * (global), 401/403 = EXIT_AUTH (global), TLS handshake/verification failure
+ * = EXIT_CONNECT without retries, anything else = EXIT_REJECTED for that item.
+ * `transient` marks a server overload seen as an answer (429, 503, 5xx whose
+ * text says the pool/connection limit was reached): the caller may back off
+ * and retry the item later in the same pass. `ambiguous` marks a write whose
+ * effect is unknown (transport failure after the body was sent, 5xx, a 2xx
+ * that is not JSON): the caller resolves it by asking the server (the
+ * create-once protocol below, or metric history) before sending again.
+ */
 #ifndef MLL_TOOLS_REST_H
 #define MLL_TOOLS_REST_H
-#include <cjson/cJSON.h>
+
+#include "errors.h"
 #include "http.h"
-#include "util.h"
+#include "json.h"
 
 typedef struct rest_ctx {
-    const char *base;            /* scheme://host[:port][/prefix], no trailing slash */
-    const char *bearer;          /* MLFLOW_TRACKING_TOKEN / Databricks PAT */
-    const char *userpwd;         /* basic auth "user:pass" */
+    http_client *h;                    /* one per thread */
+    const char *base;                  /* "https://host[:port][/prefix]", no trailing slash, no userinfo */
+    const char *bearer;                /* MLFLOW_TRACKING_TOKEN / Databricks PAT; never printed */
+    const char *userpwd;               /* "user:pass" for basic auth; never printed */
     int databricks;
-    int no_retry;                /* one attempt only (non-idempotent calls) */
 } rest_ctx;
 
 typedef struct rest_err {
-    long status;                 /* 0 = transport failure */
-    char code[64];               /* MLflow error_code, "" if none */
-    char msg[512];
+    int code;                          /* EXIT_* class; EXIT_OK when no error */
+    long status;                       /* HTTP status, 0 = no answer */
+    char error_code[64];               /* MLflow's error_code ("RESOURCE_ALREADY_EXISTS"), "" if none */
+    char msg[512];                     /* server message, curl's error text, or ours; never a secret */
     int curl_code;
+    int ambiguous;                     /* a write that may have taken effect */
+    int transient;                     /* overload: worth retrying later */
 } rest_err;
 
-/* method + path under base ("/api/2.0/mlflow/runs/create"); body is a JSON
-   text or NULL. Returns 0 on 2xx (*out parsed, may be NULL when out==NULL),
-   -1 otherwise with *e filled. */
-int rest_call(http_client *h, const rest_ctx *c, const char *method, const char *path, const char *body,
-              cJSON **out, rest_err *e);
+void rest_err_clear(rest_err *e);
+/* "HTTP 400 INVALID_PARAMETER_VALUE: message" or "connection refused (curl 7)". */
 const char *rest_errstr(const rest_err *e, char *buf, size_t n);
-/* exit-code class of an error: 4 = cannot connect, 5 = auth, 7 = rejected */
-int rest_err_exit(const rest_err *e);
+/* Copies a REST error into a tool error: what names the item. Returns e->code. */
+int rest_err_to_tool(const rest_err *re, tool_err *te, const char *what);
+int rest_is_not_found(const rest_err *e);      /* 404 or RESOURCE_DOES_NOT_EXIST */
+int rest_is_exists(const rest_err *e);         /* RESOURCE_ALREADY_EXISTS / ALREADY_EXISTS */
 
-/* JSON helpers for hand-built bodies */
-void json_str(sbuf *b, const char *s);       /* "escaped" */
-void json_double(sbuf *b, double v);         /* shortest round-trip, NaN/Infinity as strings */
+/* method + path below base ("/api/2.0/mlflow/runs/create"), body a JSON text
+   or NULL (GET: pass the query in path). On 2xx, *out (when out != NULL) is
+   the parsed answer and is always a JSON object (an empty body reads as {}).
+   Returns 0 or the EXIT_* class with *e filled. Writes (POST/PATCH/DELETE) are
+   retried by http.c only where that cannot duplicate an effect (see http.h);
+   `once` forbids any retry (non-idempotent creates). */
+int rest_call(const rest_ctx *c, const char *method, const char *path, const char *body, int once, cJSON **out,
+              rest_err *e);
 
-/* experiments */
-int rest_get_experiment_by_name(http_client *h, const rest_ctx *c, const char *name, char **id, int *deleted,
-                                rest_err *e); /* 1 found, 0 not found, -1 error */
-int rest_create_experiment(http_client *h, const rest_ctx *c, const char *name, const kvlist *tags, char **id,
-                           rest_err *e);
-int rest_restore_experiment(http_client *h, const rest_ctx *c, const char *id, rest_err *e);
-int rest_set_experiment_tag(http_client *h, const rest_ctx *c, const char *id, const char *k, const char *v,
-                            rest_err *e);
-/* runs: find by sync tag (1 found, 0 none, -1 error) */
-int rest_find_run(http_client *h, const rest_ctx *c, const char *exp_id, const char *tag, const char *value,
-                  char **run_id, char **artifact_uri, int *deleted, rest_err *e);
-int rest_create_run(http_client *h, const rest_ctx *c, const char *exp_id, const char *user, const char *name,
-                    long long start_time, const char *tag, const char *tagval, char **run_id, char **artifact_uri,
-                    rest_err *e);
-int rest_update_run(http_client *h, const rest_ctx *c, const char *run_id, const char *status, long long end_time,
-                    const char *name, rest_err *e);
-/* Soft-deletes every ACTIVE run of exp_id carrying tag=value except `keep`
-   (a duplicate left by a runs/create that was still in flight when an earlier
-   sync was killed: such a run never received data). */
-int rest_delete_duplicates(http_client *h, const rest_ctx *c, const char *exp_id, const char *tag, const char *value,
-                           const char *keep, int *ndeleted, rest_err *e);
-int rest_restore_run(http_client *h, const rest_ctx *c, const char *run_id, rest_err *e);
+/* The create-once protocol, used for experiments, runs, registered models,
+   model versions and LoggedModels: an object carries a marker (a name, or a
+   tag such as mlflow_lite.source_run_id = <local id>) that lets the tool find
+   it again.
+     1. find(marker): found -> done (created = 0);
+     2. create, sent exactly once (no transport retries);
+     3. on an ambiguous failure, find(marker) again (after `settle_ms`, for a
+        create still in flight) before any new create; a definite failure is
+        returned as is; after `max_rounds` rounds the last error is returned.
+   The caller's find/create fill an owned id string. */
+typedef struct create_once_ops {
+    int (*find)(void *ud, char **id, rest_err *e);     /* 1 found, 0 absent, -1 error */
+    int (*create)(void *ud, char **id, rest_err *e);   /* 0 or -1 */
+    void *ud;
+    long settle_ms;                                    /* 0 = 2000 */
+    int max_rounds;                                    /* 0 = 3 */
+    int skip_first_find;                               /* the caller already knows it is absent */
+} create_once_ops;
+int create_once(const create_once_ops *ops, char **id, int *created, rest_err *e);
+
 #endif

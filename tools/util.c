@@ -211,3 +211,163 @@ long long now_ms(void)
     clock_gettime(CLOCK_REALTIME, &ts);
     return (long long)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
+
+void sleep_ms(long ms)
+{
+    struct timespec ts;
+    if (ms <= 0) return;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+int sleep_ms_or_stop(long ms, volatile int *stop)
+{
+    double until = now_s() + (double)ms / 1000.0;
+    while (!(stop && *stop)) {
+        double left = until - now_s();
+        if (left <= 0) return 0;
+        sleep_ms(left > 0.1 ? 100 : (long)(left * 1000) + 1);
+    }
+    return 1;
+}
+
+int mkdir_p(const char *dir, unsigned mode)
+{
+    char *p = xstrdup(dir), *s;
+    int rc = 0;
+    if (!p) return -1;
+    for (s = p + 1; *s && rc == 0; s++)
+        if (*s == '/') {
+            *s = '\0';
+            if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST) rc = -1;
+            *s = '/';
+        }
+    if (rc == 0 && mkdir(p, (mode_t)mode) != 0 && errno != EEXIST) rc = -1;
+    free(p);
+    return rc;
+}
+
+char *trim(char *s)
+{
+    char *e;
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n' || *s == '\f' || *s == '\v') s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n' || e[-1] == '\f' ||
+                     e[-1] == '\v'))
+        *--e = '\0';
+    return s;
+}
+
+/* ---- hmap: open addressing over an insertion-ordered entry array ---------- */
+
+static size_t hmap_hash(const char *k) { return (size_t)fnv1a64(k, strlen(k), FNV_SEED); }
+
+/* slot index holding key, or the empty slot where it would go */
+static size_t hmap_find_slot(const hmap *m, const char *key)
+{
+    size_t mask = m->nslots - 1, i = hmap_hash(key) & mask;
+    for (;;) {
+        size_t at = m->slots[i];
+        if (at == 0) return i;
+        if (m->v[at - 1].key && strcmp(m->v[at - 1].key, key) == 0) return i;
+        i = (i + 1) & mask;
+    }
+}
+
+/* rebuilds the index (and drops deleted entries) with room for `want` live entries */
+static int hmap_rehash(hmap *m, size_t want)
+{
+    size_t ns = 16, i, j = 0;
+    size_t *slots;
+    while (ns < want * 2) ns *= 2;
+    slots = calloc(ns, sizeof *slots);
+    if (!slots) return -1;
+    for (i = 0; i < m->n; i++)
+        if (m->v[i].key) m->v[j++] = m->v[i];
+    m->n = j;
+    free(m->slots);
+    m->slots = slots;
+    m->nslots = ns;
+    for (i = 0; i < m->n; i++) m->slots[hmap_find_slot(m, m->v[i].key)] = i + 1;
+    return 0;
+}
+
+hmap_entry *hmap_get(const hmap *m, const char *key)
+{
+    size_t at;
+    if (!m->nslots || !key) return NULL;
+    at = m->slots[hmap_find_slot(m, key)];
+    return at ? &m->v[at - 1] : NULL;
+}
+
+static int hmap_set_sval(hmap_entry *e, const char *sval)
+{
+    char *d = NULL;
+    if (sval && !(d = xstrdup(sval))) return -1;
+    free(e->sval);
+    e->sval = d;
+    return 0;
+}
+
+hmap_entry *hmap_put(hmap *m, const char *key, const char *sval, long long ival, long long ival2)
+{
+    hmap_entry *e = hmap_get(m, key);
+    if (!e) {
+        if ((m->n + 1) * 2 > m->nslots && hmap_rehash(m, m->live + 1) != 0) return NULL;
+        if (m->n == m->cap) {
+            size_t cap = m->cap ? m->cap * 2 : 16;
+            hmap_entry *nv = realloc(m->v, cap * sizeof *nv);
+            if (!nv) return NULL;
+            m->v = nv;
+            m->cap = cap;
+        }
+        e = &m->v[m->n];
+        memset(e, 0, sizeof *e);
+        if (!(e->key = xstrdup(key))) return NULL;
+        m->slots[hmap_find_slot(m, key)] = ++m->n;
+        m->live++;
+    }
+    if (hmap_set_sval(e, sval) != 0) return NULL;
+    e->ival = ival;
+    e->ival2 = ival2;
+    return e;
+}
+
+int hmap_del(hmap *m, const char *key)
+{
+    hmap_entry *e = hmap_get(m, key);
+    if (!e) return 0;
+    free(e->key);
+    free(e->sval);
+    e->key = e->sval = NULL;
+    m->live--;
+    /* the slot still points at the dead entry: a tombstone that keeps probe chains
+       intact (hmap_find_slot never matches a NULL key); the next growth drops it */
+    return 1;
+}
+
+int hmap_copy(hmap *dst, const hmap *src)
+{
+    const hmap_entry *e;
+    memset(dst, 0, sizeof *dst);
+    HMAP_FOREACH(src, e)
+    if (!hmap_put(dst, e->key, e->sval, e->ival, e->ival2)) {
+        hmap_free(dst);
+        return -1;
+    }
+    return 0;
+}
+
+void hmap_free(hmap *m)
+{
+    size_t i;
+    for (i = 0; i < m->n; i++) {
+        free(m->v[i].key);
+        free(m->v[i].sval);
+    }
+    free(m->v);
+    free(m->slots);
+    memset(m, 0, sizeof *m);
+}

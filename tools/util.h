@@ -1,5 +1,7 @@
 /* tools/util.h — small helpers shared by the tool: growable strings,
- * key/value lists, paths, whole-file reads, hashing. No I/O policy here. */
+ * key/value lists, a hashed string map, paths, hashing, clocks, sleeping,
+ * mkdir -p, trimming. Each exists once here; no I/O policy, and nothing here
+ * reads SRC (that is src.h's job). */
 #ifndef MLL_TOOLS_UTIL_H
 #define MLL_TOOLS_UTIL_H
 #include <stddef.h>
@@ -30,6 +32,28 @@ uint64_t fnv1a64(const void *p, size_t n, uint64_t h);
 #define FNV_SEED 1469598103934665603ULL
 /* Percent-encodes every byte except A-Za-z0-9-_.~ and, when keep_slash, '/'. */
 void url_encode(sbuf *b, const char *s, int keep_slash);
-double now_s(void);
-long long now_ms(void);
+double now_s(void);                                     /* monotonic seconds */
+long long now_ms(void);                                  /* wall clock, ms since the epoch */
+void sleep_ms(long ms);                                  /* restarts after EINTR */
+/* Like sleep_ms, but returns early (1) when *stop becomes non-zero. */
+int sleep_ms_or_stop(long ms, volatile int *stop);
+int mkdir_p(const char *dir, unsigned mode);             /* 0 or -1 (errno) */
+char *trim(char *s);                                     /* strips ASCII white space both ends, in place */
+
+/* A hashed map from string keys to a string and two integers, with
+   insertion-ordered iteration (open addressing; O(1) lookups, so that a
+   resync of 1,000,000 metric files stays linear). Keys and svals are copied. */
+typedef struct hmap_entry { char *key; char *sval; long long ival, ival2; } hmap_entry;
+typedef struct hmap {
+    hmap_entry *v; size_t n, cap;      /* entries in insertion order (deleted ones have key NULL) */
+    size_t *slots; size_t nslots;      /* index + 1 into v, 0 = empty */
+    size_t live;
+} hmap;
+hmap_entry *hmap_get(const hmap *m, const char *key);           /* NULL when absent */
+/* Inserts or replaces; sval may be NULL. Returns the entry or NULL (out of memory). */
+hmap_entry *hmap_put(hmap *m, const char *key, const char *sval, long long ival, long long ival2);
+int hmap_del(hmap *m, const char *key);                         /* 1 deleted, 0 absent */
+int hmap_copy(hmap *dst, const hmap *src);                      /* 0 or -1 */
+void hmap_free(hmap *m);
+#define HMAP_FOREACH(m, e) for ((e) = (m)->v; (e) && (e) < (m)->v + (m)->n; (e)++) if ((e)->key)
 #endif

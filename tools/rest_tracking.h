@@ -1,0 +1,98 @@
+/* tools/rest_tracking.h — MLflow tracking endpoints (experiments, runs,
+ * log-batch, inputs, outputs, metric history, LoggedModels). Each wrapper
+ * builds its body with json.h, calls rest_call(), and checks the fields it
+ * needs before returning them as owned structs. Return: 0 (or 1 found /
+ * 0 absent for lookups), otherwise the EXIT_* class with *e filled. */
+#ifndef MLL_TOOLS_REST_TRACKING_H
+#define MLL_TOOLS_REST_TRACKING_H
+
+#include "rest.h"
+
+/* ---- experiments (rest_tracking.c) ---- */
+typedef struct rest_exp {
+    char *id, *name;
+    int deleted;
+} rest_exp;
+void rest_exp_free(rest_exp *x);
+int rest_exp_get_by_name(const rest_ctx *c, const char *name, rest_exp *out, rest_err *e);   /* 1, 0, or -class */
+int rest_exp_create(const rest_ctx *c, const char *name, const kvlist *tags, char **id, rest_err *e);
+int rest_exp_restore(const rest_ctx *c, const char *id, rest_err *e);
+int rest_exp_set_tag(const rest_ctx *c, const char *id, const char *key, const char *value, rest_err *e);
+
+/* ---- runs ---- */
+typedef struct rest_run {
+    char *id, *artifact_uri, *experiment_id;
+    int deleted;
+    int status;                        /* src_status numbering, 0 unknown */
+    long long start_time, end_time;    /* -1 when absent */
+} rest_run;
+void rest_run_free(rest_run *r);
+void rest_runs_free(rest_run *v, size_t n);
+
+typedef struct rest_run_create_req {
+    const char *experiment_id, *user_id, *run_name;
+    long long start_time;
+    const kvlist *tags;                /* includes the marker tag */
+} rest_run_create_req;
+int rest_run_create(const rest_ctx *c, const rest_run_create_req *q, rest_run *out, rest_err *e);
+/* Runs of one experiment whose tag `key` equals `value` (value is quoted
+   safely; any byte is allowed). view: "ALL" or "ACTIVE_ONLY". */
+int rest_run_search_by_tag(const rest_ctx *c, const char *exp_id, const char *key, const char *value,
+                           const char *view, rest_run **out, size_t *n, rest_err *e);
+int rest_run_get(const rest_ctx *c, const char *run_id, rest_run *out, rest_err *e);
+int rest_run_update(const rest_ctx *c, const char *run_id, const char *status, long long end_time /* -1 none */,
+                    const char *run_name /* NULL none */, rest_err *e);
+int rest_run_delete(const rest_ctx *c, const char *run_id, rest_err *e);
+int rest_run_restore(const rest_ctx *c, const char *run_id, rest_err *e);
+int rest_run_delete_tag(const rest_ctx *c, const char *run_id, const char *key, rest_err *e);
+
+/* log-batch. The caller fills items within MLflow's limits (<= 1000 items,
+   <= 1000 metrics, <= 100 params, <= 100 tags, < 1 MB body); rest_batch_add_*
+   return 1 when the item does not fit any more (flush first). */
+enum { REST_BATCH_MAX_ITEMS = 1000, REST_BATCH_MAX_PARAMS = 100, REST_BATCH_MAX_TAGS = 100,
+       REST_BATCH_MAX_BYTES = 900 * 1024 };
+typedef struct rest_batch {
+    sbuf m, p, t;
+    int nm, np, nt;
+} rest_batch;
+int rest_batch_add_metric(rest_batch *b, const char *key, double value, long long ts, long long step);
+int rest_batch_add_param(rest_batch *b, const char *key, const char *value);
+int rest_batch_add_tag(rest_batch *b, const char *key, const char *value);
+int rest_batch_empty(const rest_batch *b);
+void rest_batch_reset(rest_batch *b);
+void rest_batch_free(rest_batch *b);
+int rest_log_batch(const rest_ctx *c, const char *run_id, const rest_batch *b, rest_err *e);
+
+typedef struct rest_dataset_input {
+    const char *name, *digest, *source_type, *source, *schema, *profile;
+    const kvlist *tags;
+} rest_dataset_input;
+int rest_log_inputs(const rest_ctx *c, const char *run_id, const rest_dataset_input *d, size_t n, rest_err *e);
+/* MLflow 3 run outputs: models logged by the run (model_id, step). */
+int rest_log_outputs(const rest_ctx *c, const char *run_id, const char *const *model_ids, const long long *steps,
+                     size_t n, rest_err *e);
+
+/* metrics/get-history, every page (for resolving an in-doubt batch). */
+typedef struct rest_point { long long timestamp, step; double value; } rest_point;
+int rest_metric_history(const rest_ctx *c, const char *run_id, const char *key, rest_point **out, size_t *n,
+                        rest_err *e);
+
+/* ---- MLflow 3 LoggedModels ---- */
+typedef struct rest_logged_model {
+    char *id, *artifact_location, *experiment_id;
+    int status;                        /* 1 PENDING, 2 READY, 3 FAILED, 0 unknown */
+} rest_logged_model;
+void rest_logged_model_free(rest_logged_model *m);
+typedef struct rest_lm_create_req {
+    const char *experiment_id, *name, *source_run_id, *model_type;
+    const kvlist *params, *tags;       /* tags include the marker */
+} rest_lm_create_req;
+int rest_lm_create(const rest_ctx *c, const rest_lm_create_req *q, rest_logged_model *out, rest_err *e);
+int rest_lm_search_by_tag(const rest_ctx *c, const char *exp_id, const char *key, const char *value,
+                          rest_logged_model *out, rest_err *e);   /* 1, 0, or -class */
+int rest_lm_finalize(const rest_ctx *c, const char *model_id, int status, rest_err *e);
+int rest_lm_set_tags(const rest_ctx *c, const char *model_id, const kvlist *tags, rest_err *e);
+int rest_lm_log_params(const rest_ctx *c, const char *model_id, const kvlist *params, rest_err *e);
+int rest_lm_delete(const rest_ctx *c, const char *model_id, rest_err *e);
+
+#endif
