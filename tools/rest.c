@@ -1,86 +1,38 @@
-/* tools/rest.c — see rest.h */
+/* tools/rest.c — rest_call (every answer checked and classified) and the
+ * create-once protocol; see rest.h. */
+#define _POSIX_C_SOURCE 200809L
 #include "rest.h"
 #include "msgs.h"
+#include "util.h"
 
-#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 
-void json_str(sbuf *b, const char *s)
+void rest_err_clear(rest_err *e)
 {
-    static const char hex[] = "0123456789abcdef";
-    const char *run = s;
-    sb_add(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
-        sb_add(b, run, (size_t)(s - run));
-        run = s + 1;
-        switch (ch) {
-        case '"': sb_add(b, "\\\"", 2); break;
-        case '\\': sb_add(b, "\\\\", 2); break;
-        case '\n': sb_add(b, "\\n", 2); break;
-        case '\r': sb_add(b, "\\r", 2); break;
-        case '\t': sb_add(b, "\\t", 2); break;
-        default: {
-            char u[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
-            sb_add(b, u, 6);
-        }
-        }
-    }
-    sb_add(b, run, (size_t)(s - run));
-    sb_add(b, "\"", 1);
-}
-
-void json_double(sbuf *b, double v)
-{
-    char tmp[40];
-    int prec;
-    if (isnan(v)) {
-        sb_puts(b, "\"NaN\"");
-        return;
-    }
-    if (isinf(v)) {
-        sb_puts(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-        return;
-    }
-    if (v == 0.0) { /* "-0" would be read back as the integer 0: keep the sign */
-        sb_puts(b, signbit(v) ? "-0.0" : "0.0");
-        return;
-    }
-    for (prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v) break;
-    }
-    sb_puts(b, tmp);
-}
-
-static void rest_fill_err(rest_err *e, const http_resp *r, int transport)
-{
-    cJSON *j;
     memset(e, 0, sizeof *e);
-    if (transport) {
-        e->curl_code = (int)r->curl_code;
-        snprintf(e->msg, sizeof e->msg, "%s", r->errbuf);
-        return;
+    e->retry_after_ms = -1;
+}
+
+/* Copies text from the server into dst for printing: control bytes (an
+   escape sequence could rewrite the user's terminal) become spaces, and only
+   the first line is kept when first_line. */
+static void rest_copy_text(char *dst, size_t n, const char *src, size_t len, int first_line)
+{
+    size_t i, k = 0;
+    if (!n) return;
+    for (i = 0; i < len && k + 1 < n; i++) {
+        unsigned char ch = (unsigned char)src[i];
+        if (first_line && (ch == '\n' || ch == '\r')) {
+            if (k) break;
+            continue;
+        }
+        dst[k++] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
     }
-    e->status = r->status;
-    j = r->body ? cJSON_Parse(r->body) : NULL;
-    if (j) {
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "error_code");
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
-        if (cJSON_IsString(c)) snprintf(e->code, sizeof e->code, "%s", c->valuestring);
-        if (cJSON_IsString(m)) snprintf(e->msg, sizeof e->msg, "%s", m->valuestring);
-        cJSON_Delete(j);
-    }
-    if (!e->msg[0] && r->body && r->body_len) {
-        size_t k = 0, i;
-        for (i = 0; i < r->body_len && k < 200; i++) /* a non-JSON body: first line only */
-            if (r->body[i] == '\n') break;
-            else e->msg[k++] = r->body[i];
-        e->msg[k] = '\0';
-    }
+    dst[k] = '\0';
 }
 
 const char *rest_errstr(const rest_err *e, char *buf, size_t n)
@@ -88,38 +40,193 @@ const char *rest_errstr(const rest_err *e, char *buf, size_t n)
     if (!e->status)
         snprintf(buf, n, "%s (curl %d)", e->msg[0] ? e->msg : "transport failure", e->curl_code);
     else
-        snprintf(buf, n, "HTTP %ld%s%s%s%s", e->status, e->code[0] ? " " : "", e->code, e->msg[0] ? ": " : "",
-                 e->msg);
+        snprintf(buf, n, "HTTP %ld%s%s%s%s", e->status, e->error_code[0] ? " " : "", e->error_code,
+                 e->msg[0] ? ": " : "", e->msg);
     return buf;
 }
 
-int rest_err_exit(const rest_err *e)
+int rest_err_to_tool(const rest_err *re, tool_err *te, const char *what)
 {
-    if (!e->status) return 4;
-    if (e->status == 401 || e->status == 403) return 5;
-    return 7;
+    char buf[700];
+    return err_set(te, re->code ? re->code : EXIT_FAILED, what, "%s", rest_errstr(re, buf, sizeof buf));
 }
 
-int rest_call(http_client *h, const rest_ctx *c, const char *method, const char *path, const char *body,
-              cJSON **out, rest_err *e)
+int rest_is_not_found(const rest_err *e)
+{
+    return e->status == 404 || strcmp(e->error_code, "RESOURCE_DOES_NOT_EXIST") == 0 ||
+           strcmp(e->error_code, "NOT_FOUND") == 0;
+}
+
+int rest_is_absent(const rest_err *e)
+{
+    return (e->status == 404 || e->status == 400) && strcmp(e->error_code, "RESOURCE_DOES_NOT_EXIST") == 0;
+}
+
+int rest_is_exists(const rest_err *e)
+{
+    return strcmp(e->error_code, "RESOURCE_ALREADY_EXISTS") == 0 || strcmp(e->error_code, "ALREADY_EXISTS") == 0;
+}
+
+/* Overload seen in an answer's text. MLflow's SQL store answers
+   "400 ... QueuePool limit of size 5 overflow 10 reached" when its
+   connection pool is exhausted, SQLite says "database is locked", and two
+   concurrent log-inputs of one dataset collide on "UNIQUE constraint failed":
+   each goes away when the item is sent again later. */
+static int rest_overload_text(const char *m)
+{
+    static const char *const marks[] = {"queuepool limit", "connection pool", "too many connections",
+                                        "database is locked", "unique constraint failed"};
+    char low[sizeof ((rest_err *)0)->msg];
+    size_t i;
+    for (i = 0; m[i] && i + 1 < sizeof low; i++) low[i] = (char)tolower((unsigned char)m[i]);
+    low[i] = '\0';
+    for (i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (strstr(low, marks[i])) return 1;
+    return 0;
+}
+
+int rest_classify(rest_err *e, int write, int request_sent)
+{
+    long s = e->status;
+    if (!s) {
+        CURLcode cc = (CURLcode)e->curl_code;
+        if (cc == CURLE_URL_MALFORMAT || cc == CURLE_UNSUPPORTED_PROTOCOL) e->code = EXIT_USAGE;
+        else if (cc == CURLE_OUT_OF_MEMORY) e->code = EXIT_FAILED;
+        else e->code = EXIT_CONNECT;
+        e->ambiguous = write && request_sent;
+        return e->code;
+    }
+    e->code = s == 401 || s == 403 ? EXIT_AUTH : EXIT_REJECTED;
+    /* MLflow's RESOURCE_ALREADY_EXISTS text also says "UNIQUE constraint failed": that one is final */
+    e->transient = s == 429 || s == 503 || ((s >= 500 || s == 400) && !rest_is_exists(e) && rest_overload_text(e->msg));
+    e->ambiguous = write && (s >= 500 || e->transient || (s >= 200 && s < 300));
+    if (s == 429) e->ambiguous = 0; /* rate limited: refused before any work */
+    return e->code;
+}
+
+/* error_code/message of an MLflow error body, else the body's first line */
+static void rest_fill_status(rest_err *e, const http_resp *rs)
+{
+    cJSON *j = json_parse(rs->body, rs->body_len);
+    const char *code, *msg;
+    e->status = rs->status;
+    e->retry_after_ms = rs->retry_after_ms;
+    if (json_get_str(j, "error_code", &code) == 0) rest_copy_text(e->error_code, sizeof e->error_code, code,
+                                                                  strlen(code), 1);
+    if (json_get_str(j, "message", &msg) == 0) rest_copy_text(e->msg, sizeof e->msg, msg, strlen(msg), 0);
+    else if (!cJSON_IsObject(j) && rs->body_len) rest_copy_text(e->msg, sizeof e->msg, rs->body, rs->body_len, 1);
+    cJSON_Delete(j);
+}
+
+static void rest_fill_transport(rest_err *e, const http_resp *rs)
+{
+    e->curl_code = (int)rs->curl_code;
+    if (rs->body_capped || rs->source_short) {
+        e->status = rs->status; /* an answer came, or the file is to blame */
+        snprintf(e->msg, sizeof e->msg, "%s", rs->errbuf);
+    } else if (http_is_tls_error(rs->curl_code)) {
+        snprintf(e->msg, sizeof e->msg, "TLS handshake failed: %s (is it an https:// URL for a plain-HTTP server, "
+                 "or a certificate --cacert must name?)", rs->errbuf);
+    } else {
+        snprintf(e->msg, sizeof e->msg, "%s", rs->errbuf[0] ? rs->errbuf : curl_easy_strerror(rs->curl_code));
+    }
+}
+
+int rest_check_answer(int http_rc, const http_resp *rs, int write, cJSON **out, rest_err *e)
+{
+    cJSON *j;
+    if (out) *out = NULL;
+    rest_err_clear(e);
+    if (http_rc != 0) {
+        rest_fill_transport(e, rs);
+        if (rs->body_capped) { /* an answer came, too large to be what the API sends */
+            e->code = EXIT_REJECTED;
+            e->ambiguous = write;
+            return e->code;
+        }
+        return rest_classify(e, write, rs->request_sent);
+    }
+    if (rs->status < 200 || rs->status >= 300) {
+        rest_fill_status(e, rs);
+        return rest_classify(e, write, 1);
+    }
+    j = json_parse(rs->body, rs->body_len);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        e->status = rs->status;
+        snprintf(e->msg, sizeof e->msg, "the answer is not the JSON object the API sends (%s%s, %zu bytes): "
+                 "a proxy or login page in front of the server?",
+                 rs->content_type[0] ? "type " : "no content type", rs->content_type, rs->body_len);
+        return rest_classify(e, write, 1);
+    }
+    if (out) *out = j;
+    else cJSON_Delete(j);
+    return 0;
+}
+
+int rest_bad_answer(rest_err *e, int write, const char *fmt, ...)
+{
+    va_list ap;
+    rest_err_clear(e);
+    e->status = 200;
+    e->code = EXIT_REJECTED;
+    e->ambiguous = write;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    return e->code;
+}
+
+/* MLflow's filter parser strips one pair of quotes and never unescapes, and
+   sqlparse (its tokenizer) reads a backslash before a quote as an escape, so
+   a value with ' or \ cannot be written exactly: LIKE with '_' (any one
+   character) there, and the caller compares the matches. A double-quoted
+   value would do for runs, but LoggedModel search reads "..." as no match. */
+static int rest_filter_unsafe(unsigned char ch) { return ch == '\'' || ch == '\\' || ch < 0x20; }
+
+int rest_eq_filter(sbuf *f, const char *field, const char *value)
+{
+    const char *p;
+    size_t start = f->len;
+    int like = 0;
+    for (p = value; *p; p++) like |= rest_filter_unsafe((unsigned char)*p);
+    sb_printf(f, "%s %s '", field, like ? "LIKE" : "=");
+    for (p = value; *p; p++) {
+        char out = rest_filter_unsafe((unsigned char)*p) ? '_' : *p;
+        sb_add(f, &out, 1);
+    }
+    sb_puts(f, "'");
+    if (f->oom) {
+        f->len = start;
+        return -1;
+    }
+    return like;
+}
+
+static int rest_is_write(const char *method) { return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0; }
+
+int rest_call(const rest_ctx *c, const char *method, const char *path, const char *body, int once, cJSON **out,
+              rest_err *e)
 {
     sbuf url = {0};
-    struct curl_slist *hdrs = NULL;
+    struct curl_slist *hdrs = NULL, *t;
     http_req rq;
     http_resp rs;
     int rc;
 
     if (out) *out = NULL;
+    rest_err_clear(e);
     sb_puts(&url, c->base);
     sb_puts(&url, path);
-    if (url.oom) {
-        memset(e, 0, sizeof *e);
+    hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+    if (hdrs && (t = curl_slist_append(hdrs, "Accept: application/json")) != NULL) hdrs = t;
+    if (url.oom || !hdrs) {
+        sb_free(&url);
+        curl_slist_free_all(hdrs);
         snprintf(e->msg, sizeof e->msg, "out of memory");
-        return -1;
+        e->code = EXIT_FAILED;
+        return e->code;
     }
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    hdrs = curl_slist_append(hdrs, "Accept: application/json");
-    hdrs = curl_slist_append(hdrs, "X-MLflow-Client-Version: mlflow-lite/0.1");
     memset(&rq, 0, sizeof rq);
     rq.method = method;
     rq.url = url.s;
@@ -128,267 +235,61 @@ int rest_call(http_client *h, const rest_ctx *c, const char *method, const char 
     rq.body_len = body ? strlen(body) : 0;
     rq.bearer = c->bearer;
     rq.userpwd = c->userpwd;
-    rq.no_retry = c->no_retry;
-    rc = http_do(h, &rq, &rs);
+    rq.no_retry = once == REST_ONCE;
+    rq.retry_unsent_only = once == REST_RETRY_UNSENT;
+    rc = http_do(c->h, &rq, &rs);
     curl_slist_free_all(hdrs);
     sb_free(&url);
-    if (rc != 0) {
-        rest_fill_err(e, &rs, 1);
-        http_resp_free(&rs);
-        return -1;
-    }
-    if (rs.status < 200 || rs.status >= 300) {
-        rest_fill_err(e, &rs, 0);
-        http_resp_free(&rs);
-        return -1;
-    }
-    if (out) {
-        *out = cJSON_Parse(rs.body && rs.body_len ? rs.body : "{}");
-        if (!*out) {
-            memset(e, 0, sizeof *e);
-            e->status = rs.status;
-            snprintf(e->msg, sizeof e->msg, "the server's answer is not JSON");
-            http_resp_free(&rs);
-            return -1;
-        }
-    }
+    rc = rest_check_answer(rc, &rs, rest_is_write(method), out, e);
     http_resp_free(&rs);
-    return 0;
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-int rest_get_experiment_by_name(http_client *h, const rest_ctx *c, const char *name, char **id, int *deleted,
-                                rest_err *e)
-{
-    sbuf p = {0};
-    cJSON *j = NULL;
-    const cJSON *x;
-    int rc;
-    sb_puts(&p, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=");
-    url_encode(&p, name, 0);
-    rc = rest_call(h, c, "GET", p.s, NULL, &j, e);
-    sb_free(&p);
-    if (rc != 0) {
-        if (e->status == 404 || strcmp(e->code, "RESOURCE_DOES_NOT_EXIST") == 0) return 0;
-        return -1;
-    }
-    x = cJSON_GetObjectItemCaseSensitive(j, "experiment");
-    *id = xstrdup(jstr(x, "experiment_id"));
-    *deleted = jstr(x, "lifecycle_stage") && strcmp(jstr(x, "lifecycle_stage"), "deleted") == 0;
-    cJSON_Delete(j);
-    return *id ? 1 : -1;
-}
-
-int rest_create_experiment(http_client *h, const rest_ctx *c, const char *name, const kvlist *tags, char **id,
-                           rest_err *e)
-{
-    sbuf b = {0};
-    cJSON *j = NULL;
-    size_t i;
-    int rc;
-    sb_puts(&b, "{\"name\":");
-    json_str(&b, name);
-    sb_puts(&b, ",\"tags\":[");
-    for (i = 0; tags && i < tags->n; i++) {
-        sb_puts(&b, i ? ",{\"key\":" : "{\"key\":");
-        json_str(&b, tags->v[i].key);
-        sb_puts(&b, ",\"value\":");
-        json_str(&b, tags->v[i].value);
-        sb_puts(&b, "}");
-    }
-    sb_puts(&b, "]}");
-    rc = rest_call(h, c, "POST", "/api/2.0/mlflow/experiments/create", b.s, &j, e);
-    sb_free(&b);
-    if (rc != 0) return -1;
-    *id = xstrdup(jstr(j, "experiment_id"));
-    cJSON_Delete(j);
-    return *id ? 0 : -1;
-}
-
-int rest_restore_experiment(http_client *h, const rest_ctx *c, const char *id, rest_err *e)
-{
-    sbuf b = {0};
-    int rc;
-    sb_puts(&b, "{\"experiment_id\":");
-    json_str(&b, id);
-    sb_puts(&b, "}");
-    rc = rest_call(h, c, "POST", "/api/2.0/mlflow/experiments/restore", b.s, NULL, e);
-    sb_free(&b);
     return rc;
 }
 
-int rest_set_experiment_tag(http_client *h, const rest_ctx *c, const char *id, const char *k, const char *v,
-                            rest_err *e)
-{
-    sbuf b = {0};
-    int rc;
-    sb_puts(&b, "{\"experiment_id\":");
-    json_str(&b, id);
-    sb_puts(&b, ",\"key\":");
-    json_str(&b, k);
-    sb_puts(&b, ",\"value\":");
-    json_str(&b, v);
-    sb_puts(&b, "}");
-    rc = rest_call(h, c, "POST", "/api/2.0/mlflow/experiments/set-experiment-tag", b.s, NULL, e);
-    sb_free(&b);
-    return rc;
-}
+/* ---- create once ------------------------------------------------------------ */
 
-/* runs/search for the runs of one experiment whose tag equals value (a local run id:
-   callers refuse values with quotes first). view is "ALL" or "ACTIVE_ONLY". */
-static int search_runs_by_tag(http_client *h, const rest_ctx *c, const char *exp_id, const char *tag,
-                              const char *value, const char *view, int max_results, cJSON **out, rest_err *e)
+int create_once(const create_once_ops *ops, char **id, int *created, rest_err *e)
 {
-    sbuf b = {0}, f = {0};
-    int rc;
-    sb_printf(&f, "tags.`%s` = '%s'", tag, value);
-    sb_puts(&b, "{\"experiment_ids\":[");
-    json_str(&b, exp_id);
-    sb_puts(&b, "],\"filter\":");
-    json_str(&b, f.s);
-    sb_printf(&b, ",\"run_view_type\":\"%s\",\"max_results\":%d}", view, max_results);
-    sb_free(&f);
-    rc = rest_call(h, c, "POST", "/api/2.0/mlflow/runs/search", b.s, out, e);
-    sb_free(&b);
-    return rc;
-}
+    int rounds = ops->max_rounds > 0 ? ops->max_rounds : 3, round, need_find = !ops->skip_first_find;
+    int after_create = 0;
+    long settle = ops->settle_ms > 0 ? ops->settle_ms : 2000;
+    rest_err last;
 
-int rest_find_run(http_client *h, const rest_ctx *c, const char *exp_id, const char *tag, const char *value,
-                  char **run_id, char **artifact_uri, int *deleted, rest_err *e)
-{
-    cJSON *j = NULL;
-    const cJSON *runs, *r0, *info;
-    int n;
-    /* the value is a local run id ([A-Za-z0-9_-]); refuse anything that could break the quoting */
-    if (strpbrk(value, "'\\`")) {
-        memset(e, 0, sizeof *e);
-        snprintf(e->msg, sizeof e->msg, "run id '%s' cannot be searched for", value);
-        return -1;
-    }
-    if (search_runs_by_tag(h, c, exp_id, tag, value, "ALL", 10, &j, e) != 0) return -1;
-    runs = cJSON_GetObjectItemCaseSensitive(j, "runs");
-    n = cJSON_GetArraySize(runs);
-    if (n <= 0) {
-        cJSON_Delete(j);
-        return 0;
-    }
-    /* prefer an active run; an interrupted sync may have left a (deleted) duplicate */
-    r0 = NULL;
-    {
-        const cJSON *it;
-        cJSON_ArrayForEach(it, runs)
-        {
-            const char *ls = jstr(cJSON_GetObjectItemCaseSensitive(it, "info"), "lifecycle_stage");
-            if (!ls || strcmp(ls, "deleted") != 0) {
-                r0 = it;
-                break;
+    *id = NULL;
+    *created = 0;
+    rest_err_clear(e);
+    rest_err_clear(&last);
+    for (round = 0;; round++) {
+        if (need_find) { /* also after the last ambiguous create: it may have landed */
+            int f = ops->find(ops->ud, id, e);
+            if (f == 1 && *id) {
+                *created = after_create;
+                return 0;
             }
+            free(*id);
+            *id = NULL;
+            if (f != 0) return e->code ? e->code : EXIT_FAILED;
+        }
+        if (round >= rounds) {
+            *e = last;
+            return e->code;
+        }
+        rest_err_clear(e);
+        if (ops->create(ops->ud, id, e) == 0 && *id) {
+            *created = 1;
+            return 0;
+        }
+        free(*id);
+        *id = NULL;
+        if (!e->code) e->code = EXIT_FAILED;
+        if (!rest_is_exists(e) && !e->ambiguous && !e->transient) return e->code;
+        after_create |= e->ambiguous;
+        last = *e;
+        need_find = 1;
+        if (!rest_is_exists(e)) {
+            char buf[700];
+            warnf("a create failed (%s); checking whether it took effect before creating again",
+                  rest_errstr(e, buf, sizeof buf));
+            sleep_ms(e->retry_after_ms > settle ? e->retry_after_ms : settle);
         }
     }
-    if (!r0) r0 = cJSON_GetArrayItem(runs, 0);
-    info = cJSON_GetObjectItemCaseSensitive(r0, "info");
-    *run_id = xstrdup(jstr(info, "run_id"));
-    *artifact_uri = xstrdup(jstr(info, "artifact_uri") ? jstr(info, "artifact_uri") : "");
-    *deleted = jstr(info, "lifecycle_stage") && strcmp(jstr(info, "lifecycle_stage"), "deleted") == 0;
-    cJSON_Delete(j);
-    return *run_id ? 1 : -1;
-}
-
-int rest_create_run(http_client *h, const rest_ctx *c, const char *exp_id, const char *user, const char *name,
-                    long long start_time, const char *tag, const char *tagval, char **run_id, char **artifact_uri,
-                    rest_err *e)
-{
-    sbuf b = {0};
-    cJSON *j = NULL;
-    const cJSON *info;
-    int rc;
-    sb_puts(&b, "{\"experiment_id\":");
-    json_str(&b, exp_id);
-    sb_puts(&b, ",\"user_id\":");
-    json_str(&b, user);
-    if (name && name[0]) {
-        sb_puts(&b, ",\"run_name\":");
-        json_str(&b, name);
-    }
-    sb_printf(&b, ",\"start_time\":%lld,\"tags\":[{\"key\":", start_time);
-    json_str(&b, tag);
-    sb_puts(&b, ",\"value\":");
-    json_str(&b, tagval);
-    sb_puts(&b, "}]}");
-    rc = rest_call(h, c, "POST", "/api/2.0/mlflow/runs/create", b.s, &j, e);
-    sb_free(&b);
-    if (rc != 0) return -1;
-    info = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "run"), "info");
-    *run_id = xstrdup(jstr(info, "run_id"));
-    *artifact_uri = xstrdup(jstr(info, "artifact_uri") ? jstr(info, "artifact_uri") : "");
-    cJSON_Delete(j);
-    return *run_id ? 0 : -1;
-}
-
-int rest_update_run(http_client *h, const rest_ctx *c, const char *run_id, const char *status, long long end_time,
-                    const char *name, rest_err *e)
-{
-    sbuf b = {0};
-    int rc;
-    sb_puts(&b, "{\"run_id\":");
-    json_str(&b, run_id);
-    sb_puts(&b, ",\"run_uuid\":");
-    json_str(&b, run_id);
-    sb_puts(&b, ",\"status\":");
-    json_str(&b, status);
-    if (end_time >= 0) sb_printf(&b, ",\"end_time\":%lld", end_time);
-    if (name && name[0]) {
-        sb_puts(&b, ",\"run_name\":");
-        json_str(&b, name);
-    }
-    sb_puts(&b, "}");
-    rc = rest_call(h, c, "POST", "/api/2.0/mlflow/runs/update", b.s, NULL, e);
-    sb_free(&b);
-    return rc;
-}
-
-int rest_restore_run(http_client *h, const rest_ctx *c, const char *run_id, rest_err *e)
-{
-    sbuf b = {0};
-    int rc;
-    sb_puts(&b, "{\"run_id\":");
-    json_str(&b, run_id);
-    sb_puts(&b, "}");
-    rc = rest_call(h, c, "POST", "/api/2.0/mlflow/runs/restore", b.s, NULL, e);
-    sb_free(&b);
-    return rc;
-}
-
-int rest_delete_duplicates(http_client *h, const rest_ctx *c, const char *exp_id, const char *tag, const char *value,
-                           const char *keep, int *ndeleted, rest_err *e)
-{
-    cJSON *j = NULL;
-    const cJSON *it;
-    int rc;
-    *ndeleted = 0;
-    if (strpbrk(value, "'\\`")) return 0;
-    if (search_runs_by_tag(h, c, exp_id, tag, value, "ACTIVE_ONLY", 100, &j, e) != 0) return -1;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "runs"))
-    {
-        const char *id = jstr(cJSON_GetObjectItemCaseSensitive(it, "info"), "run_id");
-        sbuf d = {0};
-        if (!id || strcmp(id, keep) == 0) continue;
-        sb_puts(&d, "{\"run_id\":");
-        json_str(&d, id);
-        sb_puts(&d, "}");
-        rc = rest_call(h, c, "POST", "/api/2.0/mlflow/runs/delete", d.s, NULL, e);
-        sb_free(&d);
-        if (rc != 0) {
-            cJSON_Delete(j);
-            return -1;
-        }
-        (*ndeleted)++;
-    }
-    cJSON_Delete(j);
-    return 0;
 }

@@ -4,9 +4,9 @@
  * rest_registry.c or artifacts.c, built on rest_call() here, and every answer
  * is checked before anything else sees it:
  *   - a 2xx answer from /api/2.0/... that is not a JSON object (an HTML login
- *     page from a proxy, a truncated body) is a failure of class
- *     EXIT_REJECTED, flagged `ambiguous` for writes (the request may or may
- *     not have taken effect) — never a success;
+ *     page from a proxy, a truncated body, an array, an empty body) is a
+ *     failure of class EXIT_REJECTED, flagged `ambiguous` for writes (the
+ *     request may or may not have taken effect) — never a success;
  *   - the fields a call needs are checked for type and range by the
  *     endpoint's wrapper (json.h getters); a missing run_id is a failure with
  *     a message saying so, never an uninitialised value;
@@ -17,13 +17,16 @@
  *
  * Classification (rest_classify): no answer after retries = EXIT_CONNECT
  * (global), 401/403 = EXIT_AUTH (global), TLS handshake/verification failure
- * = EXIT_CONNECT without retries, anything else = EXIT_REJECTED for that item.
- * `transient` marks a server overload seen as an answer (429, 503, 5xx whose
- * text says the pool/connection limit was reached): the caller may back off
- * and retry the item later in the same pass. `ambiguous` marks a write whose
- * effect is unknown (transport failure after the body was sent, 5xx, a 2xx
- * that is not JSON): the caller resolves it by asking the server (the
- * create-once protocol below, or metric history) before sending again.
+ * = EXIT_CONNECT without retries, a malformed URL (DEST) = EXIT_USAGE,
+ * anything else = EXIT_REJECTED for that item. `transient` marks a server
+ * overload seen as an answer (429, 503, or a 5xx/400 whose message says the
+ * server's connection pool is exhausted — MLflow answers "400 ... QueuePool
+ * limit ... reached" — or its SQLite database is locked): the caller may back
+ * off (retry_after_ms when the server said) and retry the item later in the
+ * same pass. `ambiguous` marks a write whose effect is unknown (transport
+ * failure after the request went out, 5xx, an overload answer, a 2xx that is
+ * not JSON): the caller resolves it by asking the server (the create-once
+ * protocol below, or metric history) before sending again.
  */
 #ifndef MLL_TOOLS_REST_H
 #define MLL_TOOLS_REST_H
@@ -48,6 +51,7 @@ typedef struct rest_err {
     int curl_code;
     int ambiguous;                     /* a write that may have taken effect */
     int transient;                     /* overload: worth retrying later */
+    long retry_after_ms;               /* the server's Retry-After, -1 none */
 } rest_err;
 
 void rest_err_clear(rest_err *e);
@@ -56,16 +60,58 @@ const char *rest_errstr(const rest_err *e, char *buf, size_t n);
 /* Copies a REST error into a tool error: what names the item. Returns e->code. */
 int rest_err_to_tool(const rest_err *re, tool_err *te, const char *what);
 int rest_is_not_found(const rest_err *e);      /* 404 or RESOURCE_DOES_NOT_EXIST */
+/* MLflow said the object does not exist (RESOURCE_DOES_NOT_EXIST): unlike a
+   bare 404 from a proxy or a wrong path, which is an error, not an absence. */
+int rest_is_absent(const rest_err *e);
 int rest_is_exists(const rest_err *e);         /* RESOURCE_ALREADY_EXISTS / ALREADY_EXISTS */
+
+/* How rest_call may repeat a request (the `once` argument):
+     REST_RETRY         the full policy of http.h (reads, idempotent writes);
+     REST_ONCE          never repeated;
+     REST_RETRY_UNSENT  repeated only when the request cannot have reached the
+                        server (connection refused, DNS, 408/429): creates and
+                        log-batch, whose repetition could duplicate; any later
+                        failure comes back `ambiguous` for the caller to resolve. */
+enum { REST_RETRY = 0, REST_ONCE = 1, REST_RETRY_UNSENT = 2 };
 
 /* method + path below base ("/api/2.0/mlflow/runs/create"), body a JSON text
    or NULL (GET: pass the query in path). On 2xx, *out (when out != NULL) is
-   the parsed answer and is always a JSON object (an empty body reads as {}).
-   Returns 0 or the EXIT_* class with *e filled. Writes (POST/PATCH/DELETE) are
-   retried by http.c only where that cannot duplicate an effect (see http.h);
-   `once` forbids any retry (non-idempotent creates). */
+   the parsed answer and is always a JSON object (MLflow answers {} when it
+   has nothing to say; an empty body is refused like any other non-JSON).
+   Returns 0 or the EXIT_* class with *e filled. `once` is one of REST_RETRY,
+   REST_ONCE, REST_RETRY_UNSENT. */
 int rest_call(const rest_ctx *c, const char *method, const char *path, const char *body, int once, cJSON **out,
               rest_err *e);
+
+/* The answer checks of rest_call, without I/O (for tests and the fuzzer):
+   rs is what http_do returned (0 = an answer arrived, else a transport
+   failure); write says the request could change something (POST, PUT,
+   PATCH, DELETE). Returns 0 with *out the JSON object (out may be NULL), or
+   the EXIT_* class with *e filled and classified. */
+int rest_check_answer(int http_rc, const http_resp *rs, int write, cJSON **out, rest_err *e);
+
+/* For the endpoint wrappers: a 2xx answer that lacks a field the call needs
+   or holds one out of range. Fills e (status 200, EXIT_REJECTED, ambiguous
+   when write: a create whose id cannot be read may still have happened) and
+   returns EXIT_REJECTED. */
+int rest_bad_answer(rest_err *e, int write, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Appends the search filter "<field> = 'value'" (field e.g. "tags.`k`" or
+   "name") that MLflow's filter parser reads exactly for any value: a value
+   holding a quote, a backslash or a control byte (which the parser cannot
+   escape) becomes a LIKE pattern with those bytes as '_'. Returns 1 when the
+   server's matches must be compared with the value exactly (the LIKE case;
+   the wrappers always compare anyway), 0 when '=' was used, -1 when out of
+   memory. */
+int rest_eq_filter(sbuf *f, const char *field, const char *value);
+
+/* Sets e->code, e->transient and e->ambiguous from e->status, e->curl_code,
+   e->msg (after the fields were filled); returns e->code. */
+int rest_classify(rest_err *e, int write, int request_sent);
 
 /* The create-once protocol, used for experiments, runs, registered models,
    model versions and LoggedModels: an object carries a marker (a name, or a
@@ -76,7 +122,11 @@ int rest_call(const rest_ctx *c, const char *method, const char *path, const cha
      3. on an ambiguous failure, find(marker) again (after `settle_ms`, for a
         create still in flight) before any new create; a definite failure is
         returned as is; after `max_rounds` rounds the last error is returned.
-   The caller's find/create fill an owned id string. */
+   The caller's find/create fill an owned id string. A create answered
+   RESOURCE_ALREADY_EXISTS (a name taken meanwhile) and an overload answer
+   (transient) also lead to find before the next create. *created is 1 when
+   the object was made by this call (also when it was found after an
+   ambiguous create of ours). Returns 0, or the EXIT_* class with *e filled. */
 typedef struct create_once_ops {
     int (*find)(void *ud, char **id, rest_err *e);     /* 1 found, 0 absent, -1 error */
     int (*create)(void *ud, char **id, rest_err *e);   /* 0 or -1 */

@@ -1,7 +1,9 @@
 /* tools/rest_registry.h — MLflow model-registry endpoints. Same rules as
  * rest_tracking.h: bodies built with json.h, answers checked (a version
- * number from the server is a positive decimal that fits an int), owned
- * structs out, EXIT_* class and a filled rest_err on failure. */
+ * number from the server is a positive decimal that fits an int; a version
+ * or model in an answer must carry the name asked for), owned structs out,
+ * EXIT_* class and a filled rest_err on failure. A model name may hold any
+ * character: searches quote it with rest_eq_filter and compare the matches. */
 #ifndef MLL_TOOLS_REST_REGISTRY_H
 #define MLL_TOOLS_REST_REGISTRY_H
 
@@ -44,5 +46,12 @@ int rest_version_set_tag(const rest_ctx *c, const char *name, int version, const
 int rest_version_delete_tag(const rest_ctx *c, const char *name, int version, const char *key, rest_err *e);
 int rest_version_transition(const rest_ctx *c, const char *name, int version, const char *stage, rest_err *e);
 int rest_version_delete(const rest_ctx *c, const char *name, int version, rest_err *e);
+
+/* Answer checks without I/O (tests, fuzz_json_resp.c); 0 or EXIT_REJECTED. */
+int rest_parse_model(const cJSON *answer, const char *name, rest_model *out, rest_err *e);
+int rest_parse_version(const cJSON *answer, const char *name, int write, rest_version *out, rest_err *e);
+/* one page of model-versions/search: versions of exactly `name` appended, *token = next page or NULL */
+int rest_parse_version_search(const cJSON *answer, const char *name, rest_version **v, size_t *n, char **token,
+                              rest_err *e);
 
 #endif

@@ -1,8 +1,21 @@
-/* tools/rest_tracking.h — MLflow tracking endpoints (experiments, runs,
- * log-batch, inputs, outputs, metric history, LoggedModels). Each wrapper
+/* tools/rest_tracking.h — MLflow tracking endpoints: experiments and runs
+ * (rest_tracking.c), log-batch, inputs, outputs and metric history
+ * (rest_run_data.c), LoggedModels (rest_logged_models.c). Each wrapper
  * builds its body with json.h, calls rest_call(), and checks the fields it
- * needs before returning them as owned structs. Return: 0 (or 1 found /
- * 0 absent for lookups), otherwise the EXIT_* class with *e filled. */
+ * needs before returning them as owned structs. Return: 0, otherwise the
+ * EXIT_* class with *e filled; lookups (marked "1, 0, or -class") return 1
+ * found, 0 absent (MLflow said RESOURCE_DOES_NOT_EXIST), or minus the class.
+ *
+ * Every search by a marker value (runs, LoggedModels) quotes the value so
+ * that MLflow's filter parser reads it exactly whatever it holds (a run id
+ * like it's is found, not refused; see rest_eq_filter) and compares each
+ * match with the value again before returning it.
+ *
+ * The rest_parse_* functions are the answer checks without I/O, for the
+ * tests and tests/fuzz/fuzz_json_resp.c: each takes the answer object from
+ * rest_check_answer() and returns 0 or EXIT_REJECTED with *e filled; `write`
+ * says whether the answer is to a create (a create whose answer cannot be
+ * read comes back ambiguous). */
 #ifndef MLL_TOOLS_REST_TRACKING_H
 #define MLL_TOOLS_REST_TRACKING_H
 
@@ -18,6 +31,8 @@ int rest_exp_get_by_name(const rest_ctx *c, const char *name, rest_exp *out, res
 int rest_exp_create(const rest_ctx *c, const char *name, const kvlist *tags, char **id, rest_err *e);
 int rest_exp_restore(const rest_ctx *c, const char *id, rest_err *e);
 int rest_exp_set_tag(const rest_ctx *c, const char *id, const char *key, const char *value, rest_err *e);
+int rest_parse_exp_get(const cJSON *answer, rest_exp *out, rest_err *e);          /* {"experiment":{...}} */
+int rest_parse_exp_create(const cJSON *answer, char **id, rest_err *e);           /* {"experiment_id":"1"} */
 
 /* ---- runs ---- */
 typedef struct rest_run {
@@ -44,11 +59,22 @@ int rest_run_update(const rest_ctx *c, const char *run_id, const char *status, l
                     const char *run_name /* NULL none */, rest_err *e);
 int rest_run_delete(const rest_ctx *c, const char *run_id, rest_err *e);
 int rest_run_restore(const rest_ctx *c, const char *run_id, rest_err *e);
-int rest_run_delete_tag(const rest_ctx *c, const char *run_id, const char *key, rest_err *e);
+int rest_run_delete_tag(const rest_ctx *c, const char *run_id, const char *key, rest_err *e);   /* gone = done */
+/* {"run":{"info":{...}}} (runs/create, runs/get) */
+int rest_parse_run(const cJSON *answer, int write, rest_run *out, rest_err *e);
+/* one page of runs/search: matches appended to *v (n counted), *token = next page or NULL */
+int rest_parse_run_search(const cJSON *answer, const char *key, const char *value, rest_run **v, size_t *n,
+                          char **token, rest_err *e);
+int rest_parse_run_update(const cJSON *answer, const char *run_id, rest_err *e);
 
-/* log-batch. The caller fills items within MLflow's limits (<= 1000 items,
-   <= 1000 metrics, <= 100 params, <= 100 tags, < 1 MB body); rest_batch_add_*
-   return 1 when the item does not fit any more (flush first). */
+/* log-batch. The builder keeps each request within MLflow's limits (<= 1000
+   items, <= 1000 metrics, <= 100 params, <= 100 tags, < 1 MB body):
+   rest_batch_add_* return 0 (added), 1 when the item does not fit (send the
+   batch, rest_batch_reset, add again) or -1 out of memory. An empty batch
+   takes any one item, however large: the server judges it. rest_log_batch
+   repeats a request only when it cannot have arrived (REST_RETRY_UNSENT);
+   any other failure after sending comes back `ambiguous` (a file-store
+   server may have written part of it): ask metric history what arrived. */
 enum { REST_BATCH_MAX_ITEMS = 1000, REST_BATCH_MAX_PARAMS = 100, REST_BATCH_MAX_TAGS = 100,
        REST_BATCH_MAX_BYTES = 900 * 1024 };
 typedef struct rest_batch {
@@ -76,12 +102,15 @@ int rest_log_outputs(const rest_ctx *c, const char *run_id, const char *const *m
 typedef struct rest_point { long long timestamp, step; double value; } rest_point;
 int rest_metric_history(const rest_ctx *c, const char *run_id, const char *key, rest_point **out, size_t *n,
                         rest_err *e);
+/* one page: points appended to *v (n used, cap allocated), *token = next page or NULL */
+int rest_parse_history(const cJSON *answer, rest_point **v, size_t *n, size_t *cap, char **token, rest_err *e);
 
 /* ---- MLflow 3 LoggedModels ---- */
 typedef struct rest_logged_model {
     char *id, *artifact_location, *experiment_id;
     int status;                        /* 1 PENDING, 2 READY, 3 FAILED, 0 unknown */
 } rest_logged_model;
+enum { REST_LM_PENDING = 1, REST_LM_READY = 2, REST_LM_FAILED = 3 };
 void rest_logged_model_free(rest_logged_model *m);
 typedef struct rest_lm_create_req {
     const char *experiment_id, *name, *source_run_id, *model_type;
@@ -94,5 +123,10 @@ int rest_lm_finalize(const rest_ctx *c, const char *model_id, int status, rest_e
 int rest_lm_set_tags(const rest_ctx *c, const char *model_id, const kvlist *tags, rest_err *e);
 int rest_lm_log_params(const rest_ctx *c, const char *model_id, const kvlist *params, rest_err *e);
 int rest_lm_delete(const rest_ctx *c, const char *model_id, rest_err *e);
+/* {"model":{"info":{...}}} (create, finalize) */
+int rest_parse_lm(const cJSON *answer, int write, rest_logged_model *out, rest_err *e);
+/* one page of logged-models/search: 1 found, 0 not on this page (*token = next), or -class */
+int rest_parse_lm_search(const cJSON *answer, const char *key, const char *value, rest_logged_model *out,
+                         char **token, rest_err *e);
 
 #endif

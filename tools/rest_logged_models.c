@@ -1,0 +1,239 @@
+/* tools/rest_logged_models.c — MLflow 3 LoggedModels: create, find by the
+ * marker tag, finalize, tags, params, delete. See rest_tracking.h. */
+#include "rest_tracking.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { LM_SEARCH_PAGE = 100, LM_SEARCH_MAX_PAGES = 50 };
+
+void rest_logged_model_free(rest_logged_model *m)
+{
+    if (!m) return;
+    free(m->id);
+    free(m->artifact_location);
+    free(m->experiment_id);
+    memset(m, 0, sizeof *m);
+}
+
+/* LoggedModelStatus by name or number: 1 PENDING, 2 READY, 3 UPLOAD_FAILED */
+static int rest_lm_status(const cJSON *info)
+{
+    static const char *const names[] = {"LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"};
+    const char *s;
+    int n, i;
+    if (json_get_int(info, "status", 1, 3, &n) == 0) return n;
+    if (json_get_str(info, "status", &s) != 0) return 0;
+    for (i = 0; i < 3; i++)
+        if (strcmp(s, names[i]) == 0) return i + 1;
+    return 0;
+}
+
+static int rest_parse_lm_info(const cJSON *info, rest_logged_model *out, int write, rest_err *e)
+{
+    const char *id, *exp, *uri;
+    memset(out, 0, sizeof *out);
+    if (json_get_id(info, "model_id", &id) != 0)
+        return rest_bad_answer(e, write, "the LoggedModel in the answer has no valid model_id");
+    if (json_get_id(info, "experiment_id", &exp) != 0)
+        return rest_bad_answer(e, write, "LoggedModel %s in the answer has no valid experiment_id", id);
+    if (json_get_str(info, "artifact_uri", &uri) != 0 || !uri[0])
+        return rest_bad_answer(e, write, "LoggedModel %s in the answer has no artifact_uri", id);
+    out->id = xstrdup(id);
+    out->experiment_id = xstrdup(exp);
+    out->artifact_location = xstrdup(uri);
+    out->status = rest_lm_status(info);
+    if (!out->id || !out->experiment_id || !out->artifact_location) {
+        rest_logged_model_free(out);
+        return rest_bad_answer(e, write, "out of memory");
+    }
+    return 0;
+}
+
+/* {"model": {"info": {...}, "data": {...}}}: the answer to create and finalize */
+int rest_parse_lm(const cJSON *a, int write, rest_logged_model *out, rest_err *e)
+{
+    return rest_parse_lm_info(json_get_obj(json_get_obj(a, "model"), "info"), out, write, e);
+}
+
+int rest_lm_create(const rest_ctx *c, const rest_lm_create_req *q, rest_logged_model *out, rest_err *e)
+{
+    sbuf b = {0};
+    cJSON *j;
+    int rc;
+    memset(out, 0, sizeof *out);
+    sb_puts(&b, "{\"experiment_id\":");
+    json_str(&b, q->experiment_id);
+    sb_puts(&b, ",\"name\":");
+    json_str(&b, q->name && q->name[0] ? q->name : "model");
+    if (q->model_type) {
+        sb_puts(&b, ",\"model_type\":");
+        json_str(&b, q->model_type);
+    }
+    if (q->source_run_id) {
+        sb_puts(&b, ",\"source_run_id\":");
+        json_str(&b, q->source_run_id);
+    }
+    sb_puts(&b, ",\"params\":");
+    json_kv_array(&b, q->params);
+    sb_puts(&b, ",\"tags\":");
+    json_kv_array(&b, q->tags);
+    sb_puts(&b, "}");
+    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
+               : rest_call(c, "POST", "/api/2.0/mlflow/logged-models", b.s, REST_RETRY_UNSENT, &j, e);
+    sb_free(&b);
+    if (rc != 0) return rc;
+    rc = rest_parse_lm(j, 1, out, e);
+    cJSON_Delete(j);
+    return rc;
+}
+
+static int rest_lm_has_tag(const cJSON *info, const char *key, const char *value)
+{
+    const cJSON *t;
+    cJSON_ArrayForEach(t, json_get_arr(info, "tags"))
+    {
+        const char *k, *v;
+        if (json_get_str(t, "key", &k) == 0 && json_get_str(t, "value", &v) == 0 && strcmp(k, key) == 0 &&
+            strcmp(v, value) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* One page of logged-models/search: 1 found (out filled), 0 not on this page. */
+int rest_parse_lm_search(const cJSON *a, const char *key, const char *value, rest_logged_model *out, char **token,
+                         rest_err *e)
+{
+    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(a, "models"), *m;
+    const char *t;
+    *token = NULL;
+    if (ms && !cJSON_IsArray(ms)) return -rest_bad_answer(e, 0, "logged-models/search answered models that are not a list");
+    cJSON_ArrayForEach(m, ms)
+    {
+        const cJSON *info = json_get_obj(m, "info");
+        if (!rest_lm_has_tag(info, key, value)) continue;
+        return rest_parse_lm_info(info, out, 0, e) == 0 ? 1 : -e->code;
+    }
+    if (json_get_str(a, "next_page_token", &t) != 0 || !t[0]) return 0;
+    if (strlen(t) > 4096) return -rest_bad_answer(e, 0, "the answer's next_page_token is longer than 4096 bytes");
+    if (!(*token = xstrdup(t))) return -rest_bad_answer(e, 0, "out of memory");
+    return 0;
+}
+
+static int rest_lm_search_body(sbuf *b, const char *exp_id, const char *key, const char *value, const char *token)
+{
+    sbuf f = {0}, field = {0};
+    sb_printf(&field, "tags.`%s`", key);
+    if (field.oom || rest_eq_filter(&f, field.s, value) < 0) {
+        sb_free(&field);
+        sb_free(&f);
+        return -1;
+    }
+    sb_puts(b, "{\"experiment_ids\":[");
+    json_str(b, exp_id);
+    sb_puts(b, "],\"filter\":");
+    json_str(b, f.s);
+    sb_printf(b, ",\"max_results\":%d", LM_SEARCH_PAGE);
+    if (token) {
+        sb_puts(b, ",\"page_token\":");
+        json_str(b, token);
+    }
+    sb_puts(b, "}");
+    sb_free(&field);
+    sb_free(&f);
+    return b->oom ? -1 : 0;
+}
+
+int rest_lm_search_by_tag(const rest_ctx *c, const char *exp_id, const char *key, const char *value,
+                          rest_logged_model *out, rest_err *e)
+{
+    char *token = NULL;
+    int page, rc = 0;
+    memset(out, 0, sizeof *out);
+    rest_err_clear(e);
+    for (page = 0; page < LM_SEARCH_MAX_PAGES; page++) {
+        sbuf b = {0};
+        cJSON *j = NULL;
+        char *next = NULL;
+        if (rest_lm_search_body(&b, exp_id, key, value, token) != 0) rc = -rest_bad_answer(e, 0, "out of memory");
+        else rc = -rest_call(c, "POST", "/api/2.0/mlflow/logged-models/search", b.s, REST_RETRY, &j, e);
+        sb_free(&b);
+        if (rc == 0) rc = rest_parse_lm_search(j, key, value, out, &next, e);
+        cJSON_Delete(j);
+        free(token);
+        token = next;
+        if (rc != 0 || !token) break;
+    }
+    if (rc == 0 && token) rc = -rest_bad_answer(e, 0, "logged-models/search still had pages after %d", page);
+    free(token);
+    return rc;
+}
+
+static int rest_lm_path(sbuf *p, const char *model_id, const char *tail)
+{
+    sb_puts(p, "/api/2.0/mlflow/logged-models/");
+    url_encode(p, model_id, 0);
+    sb_puts(p, tail);
+    return p->oom ? -1 : 0;
+}
+
+/* The server reads status as the enum's number (its schema asserts an int). */
+int rest_lm_finalize(const rest_ctx *c, const char *model_id, int status, rest_err *e)
+{
+    sbuf p = {0}, b = {0};
+    cJSON *j = NULL;
+    rest_logged_model m;
+    int rc;
+    sb_puts(&b, "{\"model_id\":");
+    json_str(&b, model_id);
+    sb_printf(&b, ",\"status\":%d}", status);
+    if (rest_lm_path(&p, model_id, "") != 0 || b.oom) rc = rest_bad_answer(e, 0, "out of memory");
+    else rc = rest_call(c, "PATCH", p.s, b.s, REST_RETRY, &j, e);
+    sb_free(&p);
+    sb_free(&b);
+    if (rc == 0 && (rc = rest_parse_lm(j, 1, &m, e)) == 0) {
+        if (strcmp(m.id, model_id) != 0 || m.status != status)
+            rc = rest_bad_answer(e, 1, "finalizing LoggedModel %s answered model %s with status %d", model_id, m.id,
+                                 m.status);
+        rest_logged_model_free(&m);
+    }
+    cJSON_Delete(j);
+    return rc;
+}
+
+static int rest_lm_kv(const rest_ctx *c, const char *method, const char *model_id, const char *tail,
+                      const char *list, const kvlist *l, rest_err *e)
+{
+    sbuf p = {0}, b = {0};
+    int rc;
+    sb_puts(&b, "{\"model_id\":");
+    json_str(&b, model_id);
+    sb_printf(&b, ",\"%s\":", list);
+    json_kv_array(&b, l);
+    sb_puts(&b, "}");
+    if (rest_lm_path(&p, model_id, tail) != 0 || b.oom) rc = rest_bad_answer(e, 0, "out of memory");
+    else rc = rest_call(c, method, p.s, b.s, REST_RETRY, NULL, e);
+    sb_free(&p);
+    sb_free(&b);
+    return rc;
+}
+
+int rest_lm_set_tags(const rest_ctx *c, const char *model_id, const kvlist *tags, rest_err *e)
+{
+    return rest_lm_kv(c, "PATCH", model_id, "/tags", "tags", tags, e);
+}
+
+int rest_lm_log_params(const rest_ctx *c, const char *model_id, const kvlist *params, rest_err *e)
+{
+    return rest_lm_kv(c, "POST", model_id, "/params", "params", params, e);
+}
+
+int rest_lm_delete(const rest_ctx *c, const char *model_id, rest_err *e)
+{
+    sbuf p = {0};
+    int rc = rest_lm_path(&p, model_id, "") != 0 ? rest_bad_answer(e, 0, "out of memory")
+                                                  : rest_call(c, "DELETE", p.s, NULL, REST_RETRY, NULL, e);
+    sb_free(&p);
+    return rc;
+}

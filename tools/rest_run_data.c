@@ -1,0 +1,273 @@
+/* tools/rest_run_data.c — what goes into a run after it exists: the
+ * log-batch builder and call, dataset inputs, model outputs, and metric
+ * history (read back to resolve an in-doubt batch). See rest_tracking.h. */
+#include "rest_tracking.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { HISTORY_PAGE = 25000, HISTORY_MAX_PAGES = 100000 };
+
+/* ---- log-batch -------------------------------------------------------------------- */
+
+static size_t rest_batch_bytes(const rest_batch *b) { return b->m.len + b->p.len + b->t.len; }
+
+int rest_batch_empty(const rest_batch *b) { return b->nm + b->np + b->nt == 0; }
+
+/* 1 when one more item of `len` bytes would break a limit (an empty batch
+   takes any single item: the server then judges it alone) */
+static int rest_batch_full(const rest_batch *b, int *kind_count, int kind_max, size_t len)
+{
+    if (rest_batch_empty(b)) return 0;
+    if (b->nm + b->np + b->nt + 1 > REST_BATCH_MAX_ITEMS || *kind_count + 1 > kind_max) return 1;
+    return rest_batch_bytes(b) + len + 1 > (size_t)REST_BATCH_MAX_BYTES;
+}
+
+static int rest_batch_put(rest_batch *b, sbuf *dst, int *count, int max, const sbuf *item)
+{
+    if (item->oom) return -1;
+    if (rest_batch_full(b, count, max, item->len)) return 1;
+    if (*count) sb_add(dst, ",", 1);
+    sb_add(dst, item->s, item->len);
+    if (dst->oom) return -1;
+    (*count)++;
+    return 0;
+}
+
+int rest_batch_add_metric(rest_batch *b, const char *key, double value, long long ts, long long step)
+{
+    sbuf it = {0};
+    int rc;
+    sb_puts(&it, "{\"key\":");
+    json_str(&it, key);
+    sb_puts(&it, ",\"value\":");
+    json_double(&it, value);
+    sb_printf(&it, ",\"timestamp\":%lld,\"step\":%lld}", ts, step);
+    rc = rest_batch_put(b, &b->m, &b->nm, REST_BATCH_MAX_ITEMS, &it);
+    sb_free(&it);
+    return rc;
+}
+
+static int rest_batch_kv(rest_batch *b, sbuf *dst, int *count, int max, const char *key, const char *value)
+{
+    sbuf it = {0};
+    int rc;
+    sb_puts(&it, "{\"key\":");
+    json_str(&it, key);
+    sb_puts(&it, ",\"value\":");
+    json_str(&it, value);
+    sb_puts(&it, "}");
+    rc = rest_batch_put(b, dst, count, max, &it);
+    sb_free(&it);
+    return rc;
+}
+
+int rest_batch_add_param(rest_batch *b, const char *key, const char *value)
+{
+    return rest_batch_kv(b, &b->p, &b->np, REST_BATCH_MAX_PARAMS, key, value);
+}
+
+int rest_batch_add_tag(rest_batch *b, const char *key, const char *value)
+{
+    return rest_batch_kv(b, &b->t, &b->nt, REST_BATCH_MAX_TAGS, key, value);
+}
+
+void rest_batch_reset(rest_batch *b)
+{
+    b->m.len = b->p.len = b->t.len = 0;
+    b->nm = b->np = b->nt = 0;
+}
+
+void rest_batch_free(rest_batch *b)
+{
+    sb_free(&b->m);
+    sb_free(&b->p);
+    sb_free(&b->t);
+    memset(b, 0, sizeof *b);
+}
+
+static void rest_add_list(sbuf *body, const char *name, const sbuf *items)
+{
+    sb_printf(body, ",\"%s\":[", name);
+    if (items->len) sb_add(body, items->s, items->len);
+    sb_puts(body, "]");
+}
+
+/* Sent with REST_RETRY_UNSENT: a file-store server may have written part of
+   a batch it then answered 5xx to, so any failure after sending comes back
+   ambiguous and the caller asks the server (metric history) what arrived. */
+int rest_log_batch(const rest_ctx *c, const char *run_id, const rest_batch *b, rest_err *e)
+{
+    sbuf body = {0};
+    int rc;
+    rest_err_clear(e);
+    if (rest_batch_empty(b)) return 0;
+    sb_puts(&body, "{\"run_id\":");
+    json_str(&body, run_id);
+    rest_add_list(&body, "metrics", &b->m);
+    rest_add_list(&body, "params", &b->p);
+    rest_add_list(&body, "tags", &b->t);
+    sb_puts(&body, "}");
+    if (body.oom || b->m.oom || b->p.oom || b->t.oom) rc = rest_bad_answer(e, 0, "out of memory");
+    else rc = rest_call(c, "POST", "/api/2.0/mlflow/runs/log-batch", body.s, REST_RETRY_UNSENT, NULL, e);
+    sb_free(&body);
+    return rc;
+}
+
+/* ---- inputs and outputs ------------------------------------------------------------- */
+
+static void rest_opt_str(sbuf *b, const char *name, const char *v, int always)
+{
+    if (!v && !always) return;
+    sb_printf(b, ",\"%s\":", name);
+    json_str(b, v ? v : "");
+}
+
+/* Datasets are identified by (name, digest) on the server: logging the same
+   input again is a no-op, so this is retried like any idempotent write. */
+int rest_log_inputs(const rest_ctx *c, const char *run_id, const rest_dataset_input *d, size_t n, rest_err *e)
+{
+    sbuf b = {0};
+    size_t i;
+    int rc;
+    sb_puts(&b, "{\"run_id\":");
+    json_str(&b, run_id);
+    sb_puts(&b, ",\"datasets\":[");
+    for (i = 0; i < n; i++) {
+        sb_puts(&b, i ? ",{\"tags\":" : "{\"tags\":");
+        json_kv_array(&b, d[i].tags);
+        sb_puts(&b, ",\"dataset\":{\"name\":");
+        json_str(&b, d[i].name ? d[i].name : "");
+        rest_opt_str(&b, "digest", d[i].digest, 1);
+        rest_opt_str(&b, "source_type", d[i].source_type, 1);
+        rest_opt_str(&b, "source", d[i].source, 1);
+        rest_opt_str(&b, "schema", d[i].schema, 0);
+        rest_opt_str(&b, "profile", d[i].profile, 0);
+        sb_puts(&b, "}}");
+    }
+    sb_puts(&b, "]}");
+    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
+               : rest_call(c, "POST", "/api/2.0/mlflow/runs/log-inputs", b.s, REST_RETRY, NULL, e);
+    sb_free(&b);
+    return rc;
+}
+
+int rest_log_outputs(const rest_ctx *c, const char *run_id, const char *const *model_ids, const long long *steps,
+                     size_t n, rest_err *e)
+{
+    sbuf b = {0};
+    size_t i;
+    int rc;
+    sb_puts(&b, "{\"run_id\":");
+    json_str(&b, run_id);
+    sb_puts(&b, ",\"models\":[");
+    for (i = 0; i < n; i++) {
+        sb_puts(&b, i ? ",{\"model_id\":" : "{\"model_id\":");
+        json_str(&b, model_ids[i]);
+        sb_printf(&b, ",\"step\":%lld}", steps ? steps[i] : 0LL);
+    }
+    sb_puts(&b, "]}");
+    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
+               : rest_call(c, "POST", "/api/2.0/mlflow/runs/outputs", b.s, REST_RETRY, NULL, e);
+    sb_free(&b);
+    return rc;
+}
+
+/* ---- metric history -------------------------------------------------------------------- */
+
+/* a metric value: a number, or "NaN" / "Infinity" / "-Infinity" (protobuf JSON) */
+static int rest_metric_value(const cJSON *m, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "value");
+    if (cJSON_IsNumber(v)) {
+        *out = v->valuedouble;
+        return 0;
+    }
+    if (!cJSON_IsString(v) || !v->valuestring) return -1;
+    if (strcmp(v->valuestring, "NaN") == 0) *out = NAN;
+    else if (strcmp(v->valuestring, "Infinity") == 0) *out = INFINITY;
+    else if (strcmp(v->valuestring, "-Infinity") == 0) *out = -INFINITY;
+    else return -1;
+    return 0;
+}
+
+int rest_parse_history(const cJSON *a, rest_point **v, size_t *n, size_t *cap, char **token, rest_err *e)
+{
+    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(a, "metrics"), *m;
+    const char *t;
+    *token = NULL;
+    if (ms && !cJSON_IsArray(ms)) return rest_bad_answer(e, 0, "metrics/get-history answered metrics that are not a list");
+    cJSON_ArrayForEach(m, ms)
+    {
+        rest_point p;
+        if (json_get_ll(m, "timestamp", LLONG_MIN, LLONG_MAX, &p.timestamp) != 0 ||
+            json_get_ll(m, "step", LLONG_MIN, LLONG_MAX, &p.step) != 0 || rest_metric_value(m, &p.value) != 0)
+            return rest_bad_answer(e, 0, "metrics/get-history answered a point without a valid timestamp, step "
+                                         "and value");
+        if (*n == *cap) {
+            size_t nc = *cap ? *cap * 2 : 256;
+            rest_point *nv = realloc(*v, nc * sizeof *nv);
+            if (!nv) return rest_bad_answer(e, 0, "out of memory");
+            *v = nv;
+            *cap = nc;
+        }
+        (*v)[(*n)++] = p;
+    }
+    if (json_get_str(a, "next_page_token", &t) != 0 || !t[0]) return 0;
+    if (!cJSON_GetArraySize(ms)) return rest_bad_answer(e, 0, "metrics/get-history answered an empty page with a next page");
+    if (strlen(t) > 4096) return rest_bad_answer(e, 0, "the answer's next_page_token is longer than 4096 bytes");
+    if (!(*token = xstrdup(t))) return rest_bad_answer(e, 0, "out of memory");
+    return 0;
+}
+
+static int rest_history_page(const rest_ctx *c, const char *run_id, const char *key, const char *token,
+                             rest_point **out, size_t *n, size_t *cap, char **next, rest_err *e)
+{
+    sbuf p = {0};
+    cJSON *j = NULL;
+    int rc;
+    sb_puts(&p, "/api/2.0/mlflow/metrics/get-history?run_id=");
+    url_encode(&p, run_id, 0);
+    sb_puts(&p, "&metric_key=");
+    url_encode(&p, key, 0);
+    sb_printf(&p, "&max_results=%d", HISTORY_PAGE);
+    if (token) {
+        sb_puts(&p, "&page_token=");
+        url_encode(&p, token, 0);
+    }
+    rc = p.oom ? rest_bad_answer(e, 0, "out of memory") : rest_call(c, "GET", p.s, NULL, REST_RETRY, &j, e);
+    sb_free(&p);
+    if (rc == 0) rc = rest_parse_history(j, out, n, cap, next, e);
+    cJSON_Delete(j);
+    return rc;
+}
+
+int rest_metric_history(const rest_ctx *c, const char *run_id, const char *key, rest_point **out, size_t *n,
+                        rest_err *e)
+{
+    char *token = NULL;
+    size_t cap = 0;
+    int page, rc = 0;
+    *out = NULL;
+    *n = 0;
+    rest_err_clear(e);
+    for (page = 0; page < HISTORY_MAX_PAGES; page++) {
+        char *next = NULL;
+        rc = rest_history_page(c, run_id, key, token, out, n, &cap, &next, e);
+        if (rc == 0 && next && token && strcmp(next, token) == 0)
+            rc = rest_bad_answer(e, 0, "metrics/get-history answered the same page token twice");
+        free(token);
+        token = next;
+        if (rc != 0 || !token) break;
+    }
+    if (rc == 0 && token) rc = rest_bad_answer(e, 0, "metrics/get-history still had pages after %d", page);
+    free(token);
+    if (rc != 0) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}

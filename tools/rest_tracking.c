@@ -1,0 +1,391 @@
+/* tools/rest_tracking.c — experiments and runs: request bodies, calls, and
+ * the checks of every answer (see rest_tracking.h). Run data (log-batch,
+ * inputs, outputs, metric history) is in rest_run_data.c, LoggedModels in
+ * rest_logged_models.c. */
+#include "rest_tracking.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { SEARCH_PAGE = 1000, SEARCH_MAX_PAGES = 50 };
+
+/* ---- experiments --------------------------------------------------------------- */
+
+void rest_exp_free(rest_exp *x)
+{
+    if (!x) return;
+    free(x->id);
+    free(x->name);
+    memset(x, 0, sizeof *x);
+}
+
+int rest_parse_exp_get(const cJSON *a, rest_exp *out, rest_err *e)
+{
+    const cJSON *x = json_get_obj(a, "experiment");
+    const char *id, *name, *stage = NULL;
+    memset(out, 0, sizeof *out);
+    if (!x) return rest_bad_answer(e, 0, "experiments/get-by-name answered without an experiment object");
+    if (json_get_id(x, "experiment_id", &id) != 0)
+        return rest_bad_answer(e, 0, "experiments/get-by-name answered without a valid experiment_id");
+    if (json_get_str(x, "name", &name) != 0) name = "";
+    (void)json_get_str(x, "lifecycle_stage", &stage);
+    out->id = xstrdup(id);
+    out->name = xstrdup(name);
+    out->deleted = stage && strcmp(stage, "deleted") == 0;
+    if (!out->id || !out->name) {
+        rest_exp_free(out);
+        e->code = EXIT_FAILED;
+        snprintf(e->msg, sizeof e->msg, "out of memory");
+        return EXIT_FAILED;
+    }
+    return 0;
+}
+
+int rest_exp_get_by_name(const rest_ctx *c, const char *name, rest_exp *out, rest_err *e)
+{
+    sbuf p = {0};
+    cJSON *j;
+    int rc;
+    memset(out, 0, sizeof *out);
+    sb_puts(&p, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=");
+    url_encode(&p, name, 0);
+    rc = p.oom ? rest_bad_answer(e, 0, "out of memory") : rest_call(c, "GET", p.s, NULL, REST_RETRY, &j, e);
+    sb_free(&p);
+    if (rc != 0) return rest_is_absent(e) ? 0 : -rc;
+    rc = rest_parse_exp_get(j, out, e);
+    cJSON_Delete(j);
+    return rc ? -rc : 1;
+}
+
+int rest_parse_exp_create(const cJSON *a, char **id, rest_err *e)
+{
+    const char *s;
+    *id = NULL;
+    if (json_get_id(a, "experiment_id", &s) != 0)
+        return rest_bad_answer(e, 1, "experiments/create answered without a valid experiment_id");
+    if (!(*id = xstrdup(s))) return rest_bad_answer(e, 1, "out of memory");
+    return 0;
+}
+
+int rest_exp_create(const rest_ctx *c, const char *name, const kvlist *tags, char **id, rest_err *e)
+{
+    sbuf b = {0};
+    cJSON *j;
+    int rc;
+    *id = NULL;
+    sb_puts(&b, "{\"name\":");
+    json_str(&b, name);
+    sb_puts(&b, ",\"tags\":");
+    json_kv_array(&b, tags);
+    sb_puts(&b, "}");
+    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
+               : rest_call(c, "POST", "/api/2.0/mlflow/experiments/create", b.s, REST_RETRY_UNSENT, &j, e);
+    sb_free(&b);
+    if (rc != 0) return rc;
+    rc = rest_parse_exp_create(j, id, e);
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* POST of a small body built from key/value string pairs (NULL-terminated), answer {} or anything JSON */
+static int rest_post_pairs(const rest_ctx *c, const char *path, const char *const *kv, rest_err *e)
+{
+    sbuf b = {0};
+    int rc, i;
+    sb_puts(&b, "{");
+    for (i = 0; kv[i]; i += 2) {
+        sb_printf(&b, "%s\"%s\":", i ? "," : "", kv[i]);
+        json_str(&b, kv[i + 1]);
+    }
+    sb_puts(&b, "}");
+    rc = b.oom ? rest_bad_answer(e, 0, "out of memory") : rest_call(c, "POST", path, b.s, REST_RETRY, NULL, e);
+    sb_free(&b);
+    return rc;
+}
+
+int rest_exp_restore(const rest_ctx *c, const char *id, rest_err *e)
+{
+    const char *kv[] = {"experiment_id", id, NULL};
+    return rest_post_pairs(c, "/api/2.0/mlflow/experiments/restore", kv, e);
+}
+
+int rest_exp_set_tag(const rest_ctx *c, const char *id, const char *key, const char *value, rest_err *e)
+{
+    const char *kv[] = {"experiment_id", id, "key", key, "value", value, NULL};
+    return rest_post_pairs(c, "/api/2.0/mlflow/experiments/set-experiment-tag", kv, e);
+}
+
+/* ---- runs ------------------------------------------------------------------------- */
+
+void rest_run_free(rest_run *r)
+{
+    if (!r) return;
+    free(r->id);
+    free(r->artifact_uri);
+    free(r->experiment_id);
+    memset(r, 0, sizeof *r);
+}
+
+void rest_runs_free(rest_run *v, size_t n)
+{
+    size_t i;
+    for (i = 0; v && i < n; i++) rest_run_free(&v[i]);
+    free(v);
+}
+
+/* RunStatus as a name or its number: the same numbering as src_status */
+static int rest_run_status(const cJSON *info)
+{
+    static const char *const names[] = {"RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"};
+    const char *s;
+    int n, i;
+    if (json_get_int(info, "status", 1, 5, &n) == 0) return n;
+    if (json_get_str(info, "status", &s) != 0) return 0;
+    for (i = 0; i < 5; i++)
+        if (strcmp(s, names[i]) == 0) return i + 1;
+    return 0;
+}
+
+/* one run's "info" object into out; write: the answer is to a create */
+static int rest_parse_run_info(const cJSON *info, rest_run *out, int write, rest_err *e)
+{
+    const char *id, *exp = NULL, *uri = NULL, *stage = NULL;
+    memset(out, 0, sizeof *out);
+    if (!info || (json_get_id(info, "run_id", &id) != 0 && json_get_id(info, "run_uuid", &id) != 0))
+        return rest_bad_answer(e, write, "the run in the answer has no valid run_id");
+    if (json_get_id(info, "experiment_id", &exp) != 0)
+        return rest_bad_answer(e, write, "run %s in the answer has no valid experiment_id", id);
+    if (json_get_str(info, "artifact_uri", &uri) != 0) uri = "";
+    (void)json_get_str(info, "lifecycle_stage", &stage);
+    out->id = xstrdup(id);
+    out->experiment_id = xstrdup(exp);
+    out->artifact_uri = xstrdup(uri);
+    out->deleted = stage && strcmp(stage, "deleted") == 0;
+    out->status = rest_run_status(info);
+    if (json_get_ll(info, "start_time", 0, LLONG_MAX, &out->start_time) != 0) out->start_time = -1;
+    if (json_get_ll(info, "end_time", 0, LLONG_MAX, &out->end_time) != 0) out->end_time = -1;
+    if (!out->id || !out->experiment_id || !out->artifact_uri) {
+        rest_run_free(out);
+        return rest_bad_answer(e, write, "out of memory");
+    }
+    return 0;
+}
+
+int rest_parse_run(const cJSON *a, int write, rest_run *out, rest_err *e)
+{
+    return rest_parse_run_info(json_get_obj(json_get_obj(a, "run"), "info"), out, write, e);
+}
+
+int rest_run_create(const rest_ctx *c, const rest_run_create_req *q, rest_run *out, rest_err *e)
+{
+    sbuf b = {0};
+    cJSON *j;
+    int rc;
+    memset(out, 0, sizeof *out);
+    sb_puts(&b, "{\"experiment_id\":");
+    json_str(&b, q->experiment_id);
+    sb_puts(&b, ",\"user_id\":");
+    json_str(&b, q->user_id ? q->user_id : "");
+    if (q->run_name && q->run_name[0]) { /* must agree with an mlflow.runName tag, else 400 */
+        sb_puts(&b, ",\"run_name\":");
+        json_str(&b, q->run_name);
+    }
+    if (q->start_time >= 0) sb_printf(&b, ",\"start_time\":%lld", q->start_time);
+    sb_puts(&b, ",\"tags\":");
+    json_kv_array(&b, q->tags);
+    sb_puts(&b, "}");
+    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
+               : rest_call(c, "POST", "/api/2.0/mlflow/runs/create", b.s, REST_RETRY_UNSENT, &j, e);
+    sb_free(&b);
+    if (rc != 0) return rc;
+    rc = rest_parse_run(j, 1, out, e);
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* 1 when the run's data.tags hold key = value exactly */
+static int rest_run_has_tag(const cJSON *run, const char *key, const char *value)
+{
+    const cJSON *t;
+    cJSON_ArrayForEach(t, json_get_arr(json_get_obj(run, "data"), "tags"))
+    {
+        const char *k, *v;
+        if (json_get_str(t, "key", &k) == 0 && json_get_str(t, "value", &v) == 0 && strcmp(k, key) == 0 &&
+            strcmp(v, value) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int rest_next_token(const cJSON *a, char **token, rest_err *e)
+{
+    const char *t;
+    *token = NULL;
+    if (json_get_str(a, "next_page_token", &t) != 0 || !t[0]) return 0;
+    if (strlen(t) > 4096) return rest_bad_answer(e, 0, "the answer's next_page_token is longer than 4096 bytes");
+    if (!(*token = xstrdup(t))) return rest_bad_answer(e, 0, "out of memory");
+    return 0;
+}
+
+int rest_parse_run_search(const cJSON *a, const char *key, const char *value, rest_run **v, size_t *n,
+                          char **token, rest_err *e)
+{
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(a, "runs"), *r;
+    *token = NULL;
+    if (runs && !cJSON_IsArray(runs)) return rest_bad_answer(e, 0, "runs/search answered runs that are not a list");
+    cJSON_ArrayForEach(r, runs)
+    {
+        rest_run *nv;
+        if (!rest_run_has_tag(r, key, value)) continue; /* LIKE matches more; never trust a filter blindly */
+        if (!(nv = realloc(*v, (*n + 1) * sizeof **v))) return rest_bad_answer(e, 0, "out of memory");
+        *v = nv;
+        if (rest_parse_run_info(json_get_obj(r, "info"), &(*v)[*n], 0, e) != 0) return e->code;
+        (*n)++;
+    }
+    return rest_next_token(a, token, e);
+}
+
+static int rest_run_search_body(sbuf *b, const char *exp_id, const char *key, const char *value, const char *view,
+                                const char *token)
+{
+    sbuf f = {0}, field = {0};
+    sb_printf(&field, "tags.`%s`", key);
+    if (field.oom || rest_eq_filter(&f, field.s, value) < 0) {
+        sb_free(&field);
+        sb_free(&f);
+        return -1;
+    }
+    sb_puts(b, "{\"experiment_ids\":[");
+    json_str(b, exp_id);
+    sb_puts(b, "],\"filter\":");
+    json_str(b, f.s);
+    sb_puts(b, ",\"run_view_type\":");
+    json_str(b, view);
+    sb_printf(b, ",\"max_results\":%d", SEARCH_PAGE);
+    if (token) {
+        sb_puts(b, ",\"page_token\":");
+        json_str(b, token);
+    }
+    sb_puts(b, "}");
+    sb_free(&field);
+    sb_free(&f);
+    return b->oom ? -1 : 0;
+}
+
+int rest_run_search_by_tag(const rest_ctx *c, const char *exp_id, const char *key, const char *value,
+                           const char *view, rest_run **out, size_t *n, rest_err *e)
+{
+    char *token = NULL;
+    int page, rc = 0;
+    *out = NULL;
+    *n = 0;
+    rest_err_clear(e);
+    for (page = 0; page < SEARCH_MAX_PAGES; page++) {
+        sbuf b = {0};
+        cJSON *j = NULL;
+        char *next = NULL;
+        if (rest_run_search_body(&b, exp_id, key, value, view, token) != 0) rc = rest_bad_answer(e, 0, "out of memory");
+        else rc = rest_call(c, "POST", "/api/2.0/mlflow/runs/search", b.s, REST_RETRY, &j, e);
+        sb_free(&b);
+        if (rc == 0) rc = rest_parse_run_search(j, key, value, out, n, &next, e);
+        cJSON_Delete(j);
+        free(token);
+        token = next;
+        if (rc != 0 || !token) break;
+    }
+    if (rc == 0 && token) rc = rest_bad_answer(e, 0, "runs/search still had pages after %d", SEARCH_MAX_PAGES);
+    free(token);
+    if (rc != 0) {
+        rest_runs_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+int rest_run_get(const rest_ctx *c, const char *run_id, rest_run *out, rest_err *e)
+{
+    sbuf p = {0};
+    cJSON *j;
+    int rc;
+    memset(out, 0, sizeof *out);
+    sb_puts(&p, "/api/2.0/mlflow/runs/get?run_id=");
+    url_encode(&p, run_id, 0);
+    rc = p.oom ? rest_bad_answer(e, 0, "out of memory") : rest_call(c, "GET", p.s, NULL, REST_RETRY, &j, e);
+    sb_free(&p);
+    if (rc != 0) return rc;
+    rc = rest_parse_run(j, 0, out, e);
+    if (rc == 0 && strcmp(out->id, run_id) != 0) {
+        rc = rest_bad_answer(e, 0, "runs/get for %s answered run %s", run_id, out->id);
+        rest_run_free(out);
+    }
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* runs/update answers {"run_info": {...}}; a run_info of another run is a proxy mixing answers up */
+int rest_parse_run_update(const cJSON *a, const char *run_id, rest_err *e)
+{
+    const cJSON *info = json_get_obj(a, "run_info");
+    const char *id;
+    if (!info) return 0; /* not every server sends it back */
+    if (json_get_id(info, "run_id", &id) == 0 && strcmp(id, run_id) != 0)
+        return rest_bad_answer(e, 1, "runs/update of %s answered for run %s", run_id, id);
+    return 0;
+}
+
+int rest_run_update(const rest_ctx *c, const char *run_id, const char *status, long long end_time,
+                    const char *run_name, rest_err *e)
+{
+    sbuf b = {0};
+    cJSON *j;
+    int rc;
+    sb_puts(&b, "{\"run_id\":");
+    json_str(&b, run_id);
+    sb_puts(&b, ",\"run_uuid\":"); /* servers before 1.x read only run_uuid */
+    json_str(&b, run_id);
+    if (status) {
+        sb_puts(&b, ",\"status\":");
+        json_str(&b, status);
+    }
+    if (end_time >= 0) sb_printf(&b, ",\"end_time\":%lld", end_time);
+    if (run_name && run_name[0]) {
+        sb_puts(&b, ",\"run_name\":");
+        json_str(&b, run_name);
+    }
+    sb_puts(&b, "}");
+    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
+               : rest_call(c, "POST", "/api/2.0/mlflow/runs/update", b.s, REST_RETRY, &j, e);
+    sb_free(&b);
+    if (rc != 0) return rc;
+    rc = rest_parse_run_update(j, run_id, e);
+    cJSON_Delete(j);
+    return rc;
+}
+
+int rest_run_delete(const rest_ctx *c, const char *run_id, rest_err *e)
+{
+    const char *kv[] = {"run_id", run_id, NULL};
+    return rest_post_pairs(c, "/api/2.0/mlflow/runs/delete", kv, e);
+}
+
+int rest_run_restore(const rest_ctx *c, const char *run_id, rest_err *e)
+{
+    const char *kv[] = {"run_id", run_id, NULL};
+    return rest_post_pairs(c, "/api/2.0/mlflow/runs/restore", kv, e);
+}
+
+/* A tag that is gone already counts as deleted: MLflow answers
+   404 RESOURCE_DOES_NOT_EXIST "No tag with name: k in run with id ..." (a
+   missing run says "Run ... not found" and stays an error). */
+int rest_run_delete_tag(const rest_ctx *c, const char *run_id, const char *key, rest_err *e)
+{
+    const char *kv[] = {"run_id", run_id, "key", key, NULL};
+    int rc = rest_post_pairs(c, "/api/2.0/mlflow/runs/delete-tag", kv, e);
+    if (rc != 0 && rest_is_absent(e) && strncmp(e->msg, "No tag with name", 16) == 0) {
+        rest_err_clear(e);
+        return 0;
+    }
+    return rc;
+}
