@@ -1,233 +1,359 @@
-/* tools/args.c — see args.h */
+/* tools/args.c — the option tables and the parser (see args.h). Prints nothing. */
 #include "args.h"
-#include "exitcodes.h"
-#include "msgs.h"
 
-#include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { A_FLAG = 1, A_NUM = 2, A_STR = 4, A_LIST = 8 };
+#define ONE_WEEK 604800.0
+#define CFG(field) offsetof(tool_cfg, field)
 
-typedef struct opt {
-    const char *lname;
-    char sname;
-    int type;
-    const char *arg, *help;
-} opt;
-
-/* sorted by long name */
-static const opt opts[] = {
-    {"cacert", 0, A_STR, "FILE", "CA bundle to verify the server (MLFLOW_TRACKING_SERVER_CERT_PATH)"},
-    {"cert", 0, A_STR, "FILE", "client certificate, PEM (MLFLOW_TRACKING_CLIENT_CERT_PATH)"},
-    {"connect-timeout", 0, A_NUM, "SECONDS", "time allowed to connect (default 10)"},
-    {"delete", 0, A_FLAG, NULL, "S3 mirror: delete objects under the prefix that have no local file"},
-    {"dry-run", 'n', A_FLAG, NULL, "print the plan; send nothing, write no state"},
-    {"experiment", 'e', A_LIST, "NAME", "sync only this experiment (name or local id; repeatable)"},
-    {"experiment-prefix", 0, A_STR, "PATH", "prepend PATH to remote experiment names (Databricks: /Users/<you>/)"},
-    {"help", 'h', A_FLAG, NULL, "this help"},
-    {"insecure", 'k', A_FLAG, NULL, "skip TLS verification (MLFLOW_TRACKING_INSECURE_TLS=true); test servers only"},
-    {"jobs", 'j', A_NUM, "N", "runs synced in parallel, one connection each (default 4)"},
-    {"json", 0, A_FLAG, NULL, "print a JSON summary on stdout"},
-    {"key", 0, A_STR, "FILE", "client private key, PEM"},
-    {"no-progress", 0, A_FLAG, NULL, "no progress meter (it is shown only when stderr is a terminal)"},
-    {"no-registry", 0, A_FLAG, NULL, "do not sync the model registry (SRC/models)"},
-    {"reconcile", 0, A_FLAG, NULL, "ignore the sync state: check every run against the server (after a server reset)"},
-    {"retries", 0, A_NUM, "N", "retries per request on connection errors, 408, 429, 5xx (default 7)"},
-    {"retry-max-time", 0, A_NUM, "SECONDS", "total time one request may spend retrying (default 120)"},
-    {"run", 'r', A_LIST, "ID", "sync only this local run id (repeatable)"},
-    {"show-error", 'S', A_FLAG, NULL, "with --silent, still show errors"},
-    {"silent", 's', A_FLAG, NULL, "no notes, warnings or progress"},
-    {"state", 0, A_STR, "FILE", "sync state file (default SRC/.mlflow-lite-sync-<hash>.jsonl)"},
-    {"timeout", 0, A_NUM, "SECONDS", "maximum time per request (default: none; stalls > 60 s abort)"},
-    {"verbose", 'v', A_FLAG, NULL, "one line per request (method, URL without query, status); no secrets"},
-    {"version", 'V', A_FLAG, NULL, "print the version"},
-    {"watch", 'w', A_NUM, "SECONDS", "sync again every SECONDS until interrupted"},
+/* Valid before and after the command. Sorted by long name. */
+static const args_opt common_opts[] = {
+    {"help", 'h', ARG_ACTION, NULL, "this help (after a command: that command's help)", NULL, 0, 0, 0, 0, ARGS_HELP, 0},
+    {"json", 0, ARG_FLAG, NULL, "results as one JSON object per line on stdout; errors too",
+     "A failure on the command line or in the configuration prints {\"exit_code\":N,\"class\":...,\"error\":...}.",
+     CFG(json), 0, 0, 0, 0, 0},
+    {"show-error", 'S', ARG_FLAG, NULL, "with --silent, still show errors", NULL, CFG(show_error), 0, 0, 0, 0, 0},
+    {"silent", 's', ARG_FLAG, NULL, "no notes, warnings or progress", NULL, CFG(silent), 0, 0, 0, 0, 0},
+    {"verbose", 'v', ARG_FLAG, NULL, "one line per request (method, URL without query, status); no secrets", NULL,
+     CFG(verbose), 0, 0, 0, 0, 0},
+    {"version", 'V', ARG_ACTION, NULL, "print the version", NULL, 0, 0, 0, 0, ARGS_VERSION, 0},
 };
 
-const char *args_strerror(args_result r)
+static const args_opt sync_opts[] = {
+    {"cacert", 0, ARG_STR, "FILE", "CA bundle to verify the server (MLFLOW_TRACKING_SERVER_CERT_PATH)", NULL,
+     CFG(cacert), 0, 0, 0, 0, 0},
+    {"cert", 0, ARG_STR, "FILE", "client certificate, PEM (MLFLOW_TRACKING_CLIENT_CERT_PATH)", NULL, CFG(cert), 0, 0,
+     0, 0, 0},
+    {"connect-timeout", 0, ARG_SECS, "SECONDS", "time allowed to connect (default 10)", NULL, CFG(connect_timeout_s),
+     0, 0, ONE_WEEK, 0, 0},
+    {"delete", 0, ARG_FLAG, NULL, "S3 mirror: delete objects under the prefix that have no local file", NULL,
+     CFG(delete_extra), 0, 0, 0, 0, 0},
+    {"dry-run", 'n', ARG_FLAG, NULL, "print the plan; send nothing, write no state", NULL, CFG(dry_run), 0, 0, 0, 0,
+     0},
+    {"experiment", 'e', ARG_LIST, "NAME", "sync only this experiment (name or local id; repeatable)", NULL,
+     CFG(experiments), CFG(nexperiments), 0, 0, 0, 0},
+    {"experiment-prefix", 0, ARG_STR, "PATH", "prepend PATH to remote experiment names (Databricks: /Users/<you>/)",
+     NULL, CFG(experiment_prefix), 0, 0, 0, 0, 0},
+    {"follow-symlinks", 0, ARG_FLAG, NULL, "also upload artifacts whose links lead out of SRC",
+     "Without it, an artifact that is a link resolving outside SRC, and an artifact location outside SRC, are "
+     "skipped with a warning naming the link. Metadata files (meta.yaml, params, tags, metrics) that are links "
+     "are never read.",
+     CFG(follow_symlinks), 0, 0, 0, 0, 0},
+    {"insecure", 'k', ARG_FLAG, NULL, "skip TLS verification (MLFLOW_TRACKING_INSECURE_TLS=true); test servers only",
+     NULL, CFG(insecure), 0, 0, 0, 0, 0},
+    {"jobs", 'j', ARG_INT, "N", "runs synced in parallel, one connection each (1..64, default 4)", NULL, CFG(jobs), 0,
+     1, 64, 0, 0},
+    {"key", 0, ARG_STR, "FILE", "client private key, PEM", NULL, CFG(key), 0, 0, 0, 0, 0},
+    {"no-progress", 0, ARG_FLAG, NULL, "no progress meter (it is shown only when stderr is a terminal)", NULL,
+     CFG(no_progress), 0, 0, 0, 0, 0},
+    {"no-registry", 0, ARG_FLAG, NULL, "do not sync the model registry (SRC/models)", NULL, CFG(no_registry), 0, 0, 0,
+     0, 0},
+    {"reconcile", 0, ARG_FLAG, NULL, "ignore the sync state: check every run against the server (after a server reset)",
+     NULL, CFG(reconcile), 0, 0, 0, 0, 0},
+    {"retries", 0, ARG_INT, "N",
+     "retries per request on connection errors, 408, 429, 5xx (0..100, default 7 or MLFLOW_HTTP_REQUEST_MAX_RETRIES)",
+     NULL, CFG(retries), 0, 0, 100, 0, 0},
+    {"retry-max-time", 0, ARG_SECS, "SECONDS", "total time one request may spend retrying (default 120)", NULL,
+     CFG(retry_max_time_s), 0, 0, ONE_WEEK, 0, 0},
+    {"run", 'r', ARG_LIST, "ID", "sync only this local run id (repeatable)", NULL, CFG(runs), CFG(nruns), 0, 0, 0, 0},
+    {"state", 0, ARG_STR, "FILE", "sync state file (default SRC/.mlflow-lite-sync-<hash>.jsonl)", NULL,
+     CFG(state_path), 0, 0, 0, 0, 0},
+    {"timeout", 0, ARG_SECS, "SECONDS",
+     "maximum time per request (default: MLFLOW_HTTP_REQUEST_TIMEOUT, else none; stalls > 60 s abort)", NULL,
+     CFG(timeout_s), 0, 0, ONE_WEEK, 0, CFG(timeout_given) + 1},
+    {"watch", 'w', ARG_SECS, "SECONDS", "sync again every SECONDS until interrupted", NULL, CFG(watch_s), 0, 0,
+     ONE_WEEK, 0, 0},
+};
+
+static const args_positional sync_pos[] = {
+    {"SRC", "the mlruns folder (an MLflow file store)", CFG(src), 0, 0},
+    {"DEST",
+     "http(s)://[user:password@]host[:port][/prefix] | databricks | databricks://PROFILE | s3://bucket[/prefix] "
+     "(default $MLFLOW_TRACKING_URI)",
+     CFG(dest), 1, 1},
+};
+
+static const args_command commands[] = {
+    {"sync", CMD_SYNC, "copy an MLflow file store to a tracking server, Databricks or S3",
+     "Copies the runs of an MLflow file store (mlruns/, written by MLflow 1.x-3.x or mlflow_lite.h) to an MLflow "
+     "tracking server, Databricks or S3, incrementally and exactly once; to a tracking server also its model "
+     "registry (mlruns/models: models, versions, tags, stages, aliases). Run it again at any time: it resumes, "
+     "and sends only what is new.",
+     sync_opts, sizeof sync_opts / sizeof sync_opts[0], sync_pos, sizeof sync_pos / sizeof sync_pos[0]},
+};
+
+const args_command *args_commands(size_t *n)
 {
-    switch (r) {
-    case ARGS_OK: return "ok";
-    case ARGS_HELP: return "help";
-    case ARGS_VERSION: return "version";
-    case ARGS_UNKNOWN_OPTION: return "unknown option";
-    case ARGS_MISSING_VALUE: return "option needs a value";
-    case ARGS_BAD_NUMBER: return "option needs a non-negative number";
-    case ARGS_UNKNOWN_COMMAND: return "unknown command (the command is 'sync')";
-    case ARGS_MISSING_SRC: return "missing SRC (the mlruns folder)";
-    case ARGS_TOO_MANY: return "too many arguments";
-    case ARGS_NO_MEMORY: return "out of memory";
-    }
-    return "?";
+    *n = sizeof commands / sizeof commands[0];
+    return commands;
 }
 
-void args_help(void)
+const args_opt *args_common_opts(size_t *n)
 {
-    size_t i;
-    helpf("Usage: mlflow-lite sync [options] SRC [DEST]\n\n"
-          "Copies the runs of an MLflow file store (mlruns/, written by MLflow 2.x/3.x or mlflow_lite.h) to an\n"
-          "MLflow tracking server, Databricks or S3, incrementally and exactly once; to a tracking server also\n"
-          "its model registry (mlruns/models: models, versions, tags, stages, aliases).\n\n"
-          "  SRC   the mlruns folder\n"
-          "  DEST  http(s)://host[:port][/prefix] | databricks | databricks://PROFILE | s3://bucket[/prefix]\n"
-          "        (default $MLFLOW_TRACKING_URI)\n\nOptions:\n");
-    for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
-        char left[64];
-        if (opts[i].sname)
-            snprintf(left, sizeof left, "-%c, --%s%s%s", opts[i].sname, opts[i].lname, opts[i].arg ? " " : "",
-                     opts[i].arg ? opts[i].arg : "");
-        else
-            snprintf(left, sizeof left, "    --%s%s%s", opts[i].lname, opts[i].arg ? " " : "",
-                     opts[i].arg ? opts[i].arg : "");
-        helpf("  %-28s %s\n", left, opts[i].help);
-    }
-    helpf("\nEnvironment: MLFLOW_TRACKING_URI, MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_USERNAME/PASSWORD\n"
-          "(or ~/.mlflow/credentials), MLFLOW_TRACKING_INSECURE_TLS, MLFLOW_TRACKING_SERVER_CERT_PATH,\n"
-          "MLFLOW_TRACKING_CLIENT_CERT_PATH, DATABRICKS_HOST/TOKEN/CONFIG_PROFILE/CONFIG_FILE, ~/.databrickscfg.\n\n"
-          "Exit codes: 0 ok, 1 internal failure, 2 usage, 3 SRC unreadable, 4 server unreachable,\n"
-          "5 credentials refused (401/403), 6 some runs failed, 7 request rejected by the server,\n"
-          "8 state file error, 9 unsupported destination/scheme, 10 bad configuration, 11 interrupted.\n"
-          "Details: docs/sync.md\n");
+    *n = sizeof common_opts / sizeof common_opts[0];
+    return common_opts;
 }
 
-static const opt *find_long(const char *name, size_t n)
+/* ---- lookups ---------------------------------------------------------------- */
+
+static const args_opt *find_in(const args_opt *v, size_t n, const char *lname, size_t len, char sname)
 {
     size_t i;
-    for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
-        if (strlen(opts[i].lname) == n && strncmp(opts[i].lname, name, n) == 0) return &opts[i];
+    for (i = 0; i < n; i++)
+        if (lname ? strlen(v[i].lname) == len && strncmp(v[i].lname, lname, len) == 0 : v[i].sname == sname)
+            return &v[i];
     return NULL;
 }
 
-static const opt *find_short(char c)
+static const args_opt *find_opt(const args_command *cmd, const char *lname, size_t len, char sname)
+{
+    const args_opt *o = find_in(common_opts, sizeof common_opts / sizeof common_opts[0], lname, len, sname);
+    if (!o && cmd) o = find_in(cmd->opts, cmd->nopts, lname, len, sname);
+    return o;
+}
+
+/* The command whose table has the option: for "--jobs belongs after 'sync'". */
+static const args_command *owner_of(const char *lname, size_t len, char sname)
 {
     size_t i;
-    for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
-        if (opts[i].sname == c) return &opts[i];
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (find_in(commands[i].opts, commands[i].nopts, lname, len, sname)) return &commands[i];
     return NULL;
 }
 
-static int push(const char ***v, size_t *n, const char *s)
+static const args_command *find_command(const char *name)
 {
+    size_t i;
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+/* ---- storing values ------------------------------------------------------------- */
+
+static void *field(tool_cfg *c, size_t off) { return (char *)c + off; }
+
+static int push(tool_cfg *c, const args_opt *o, const char *val, tool_err *e)
+{
+    const char ***v = field(c, o->off);
+    size_t *n = field(c, o->off2);
     const char **nv = realloc((void *)*v, (*n + 1) * sizeof *nv);
-    if (!nv) return -1;
-    nv[(*n)++] = s;
+    if (!nv) return err_set(e, EXIT_FAILED, "command line", "out of memory");
+    nv[(*n)++] = val;
     *v = nv;
     return 0;
 }
 
-static args_result apply(sync_cfg *c, const opt *o, const char *val)
+static int store_number(tool_cfg *c, const args_opt *o, const char *val, tool_err *e)
 {
+    long long i = 0;
     double d = 0;
-    if (o->type == A_NUM) {
-        char *end;
-        errno = 0;
-        d = strtod(val, &end);
-        if (errno || end == val || *end || d < 0) return ARGS_BAD_NUMBER;
+    int ok;
+    if ((o->type & ARG_TYPE_MASK) == ARG_INT)
+        ok = config_parse_ll(val, &i) == 0 && (double)i >= o->lo && (double)i <= o->hi;
+    else
+        ok = config_parse_secs(val, &d) == 0 && d >= o->lo && d <= o->hi;
+    if (!ok) {
+        char what[64];
+        snprintf(what, sizeof what, "--%s", o->lname);
+        return err_set(e, EXIT_USAGE, what, "'%.40s%s' is not %s in %.0f..%.0f", val, strlen(val) > 40 ? "..." : "",
+                       (o->type & ARG_TYPE_MASK) == ARG_INT ? "an integer" : "a number of seconds", o->lo, o->hi);
     }
-    switch (o->lname[0] == 'c' && o->lname[1] == 'o' ? 'C' : o->lname[0]) {
-    case 'C': c->connect_timeout_s = d; break;
-    case 'c':
-        if (!strcmp(o->lname, "cacert")) c->cacert = val;
-        else c->cert = val;
-        break;
-    case 'd':
-        if (!strcmp(o->lname, "delete")) c->delete_extra = 1;
-        else c->dry_run = 1;
-        break;
-    case 'e':
-        if (!strcmp(o->lname, "experiment-prefix")) {
-            c->experiment_prefix = val;
-            break;
-        }
-        return push(&c->experiments, &c->nexperiments, val) ? ARGS_NO_MEMORY : ARGS_OK;
-    case 'h': return ARGS_HELP;
-    case 'i': c->insecure = 1; break;
-    case 'j':
-        if (!strcmp(o->lname, "jobs")) c->jobs = (int)d;
-        else c->json = 1;
-        break;
-    case 'k': c->key = val; break;
-    case 'n':
-        if (!strcmp(o->lname, "no-registry")) c->no_registry = 1;
-        else c->no_progress = 1;
-        break;
-    case 'r':
-        if (!strcmp(o->lname, "reconcile")) c->reconcile = 1;
-        else if (!strcmp(o->lname, "retries")) c->retries = (int)d;
-        else if (!strcmp(o->lname, "retry-max-time")) c->retry_max_time_s = d;
-        else return push(&c->runs, &c->nruns, val) ? ARGS_NO_MEMORY : ARGS_OK;
-        break;
-    case 's':
-        if (!strcmp(o->lname, "show-error")) c->show_error = 1;
-        else if (!strcmp(o->lname, "silent")) c->silent = 1;
-        else c->state_path = val;
-        break;
-    case 't': c->timeout_s = d; break;
-    case 'v':
-        if (!strcmp(o->lname, "verbose")) c->verbose = 1;
-        else return ARGS_VERSION;
-        break;
-    case 'w': c->watch_s = d; break;
-    default: return ARGS_UNKNOWN_OPTION;
-    }
-    return ARGS_OK;
+    if ((o->type & ARG_TYPE_MASK) == ARG_INT) *(int *)field(c, o->off) = (int)i;
+    else *(double *)field(c, o->off) = d;
+    if (o->set_flag) *(int *)field(c, (size_t)o->set_flag - 1) = 1;
+    return 0;
 }
 
-args_result args_parse(int argc, char **argv, sync_cfg *c, const char **bad)
+/* Returns ARGS_RUN to go on, ARGS_HELP/ARGS_VERSION, or ARGS_ERROR. */
+static args_action apply(tool_cfg *c, const args_opt *o, const char *val, tool_err *e)
 {
-    int i, npos = 0, dashdash = 0, have_cmd = 0;
+    switch (o->type & ARG_TYPE_MASK) {
+    case ARG_ACTION: return (args_action)o->action;
+    case ARG_FLAG: *(int *)field(c, o->off) = 1; return ARGS_RUN;
+    case ARG_INT:
+    case ARG_SECS: return store_number(c, o, val, e) ? ARGS_ERROR : ARGS_RUN;
+    case ARG_STR: *(const char **)field(c, o->off) = val; return ARGS_RUN;
+    case ARG_LIST: return push(c, o, val, e) ? ARGS_ERROR : ARGS_RUN;
+    }
+    err_set(e, EXIT_FAILED, o->lname, "option table: unknown type");
+    return ARGS_ERROR;
+}
+
+static int takes_value(const args_opt *o)
+{
+    int t = o->type & ARG_TYPE_MASK;
+    return t != ARG_FLAG && t != ARG_ACTION;
+}
+
+/* ---- parsing -------------------------------------------------------------------- */
+
+typedef struct parse_ctx {
+    int argc;
+    char **argv;
+    int i;                             /* index of the current argument */
+    const args_command *cmd;
+    size_t npos;
+    tool_cfg *c;
+    tool_err *e;
+} parse_ctx;
+
+static args_action unknown_option(parse_ctx *p, const char *shown, const char *lname, size_t len, char sname)
+{
+    const args_command *owner = p->cmd ? NULL : owner_of(lname, len, sname);
+    if (owner)
+        err_set(p->e, EXIT_USAGE, NULL, "%s is an option of '%s': put it after the command (mlflow-lite %s %s ...)",
+                shown, owner->name, owner->name, shown);
+    else
+        err_set(p->e, EXIT_USAGE, NULL, "unknown option: %s", shown);
+    return ARGS_ERROR;
+}
+
+/* The value of o: inline (--x=v, -xv) or the next argument. */
+static args_action take_value(parse_ctx *p, const args_opt *o, const char *inl, const char **val)
+{
+    if (inl) {
+        *val = inl;
+        return ARGS_RUN;
+    }
+    if (p->i + 1 >= p->argc) {
+        err_set(p->e, EXIT_USAGE, NULL, "--%s needs a value (%s)", o->lname, o->argname ? o->argname : "?");
+        return ARGS_ERROR;
+    }
+    *val = p->argv[++p->i];
+    return ARGS_RUN;
+}
+
+static args_action long_option(parse_ctx *p, const char *a)
+{
+    const char *name = a + 2, *eq = strchr(name, '='), *val = NULL;
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    const args_opt *o = find_opt(p->cmd, name, len, 0);
+    char shown[80];
+    snprintf(shown, sizeof shown, "--%.*s", (int)(len < 60 ? len : 60), name);
+    if (!o) return unknown_option(p, shown, name, len, 0);
+    if (!takes_value(o)) {
+        if (eq) {
+            err_set(p->e, EXIT_USAGE, NULL, "%s takes no value", shown);
+            return ARGS_ERROR;
+        }
+        return apply(p->c, o, NULL, p->e);
+    }
+    if (take_value(p, o, eq ? eq + 1 : NULL, &val) != ARGS_RUN) return ARGS_ERROR;
+    return apply(p->c, o, val, p->e);
+}
+
+/* -abc: flags may be grouped; an option that takes a value ends the group (-j4, -vj 4). */
+static args_action short_options(parse_ctx *p, const char *a)
+{
+    const char *s;
+    for (s = a + 1; *s; s++) {
+        const args_opt *o = find_opt(p->cmd, NULL, 0, *s);
+        const char *val = NULL;
+        args_action r;
+        char shown[3] = {'-', *s, '\0'};
+        if (!o) return unknown_option(p, shown, NULL, 0, *s);
+        if (!takes_value(o)) {
+            if ((r = apply(p->c, o, NULL, p->e)) != ARGS_RUN) return r;
+            continue;
+        }
+        if (take_value(p, o, s[1] ? s + 1 : NULL, &val) != ARGS_RUN) return ARGS_ERROR;
+        return apply(p->c, o, val, p->e);
+    }
+    return ARGS_RUN;
+}
+
+/* http://user:pass@host in argv: keep a copy, overwrite the password in argv
+   so that ps and /proc/PID/cmdline no longer show it. */
+static int clear_password(parse_ctx *p, char *a)
+{
+    char *auth = strstr(a, "://"), *end, *at = NULL, *colon, *q;
+    if (!auth) return 0;
+    auth += 3;
+    end = auth + strcspn(auth, "/?#");
+    for (q = auth; q < end; q++)
+        if (*q == '@') at = q;
+    if (!at || !(colon = memchr(auth, ':', (size_t)(at - auth))) || colon + 1 == at) return 0;
+    if (!(p->c->dest_buf = xstrdup(a))) return err_set(p->e, EXIT_FAILED, "command line", "out of memory");
+    p->c->dest = p->c->dest_buf;
+    memset(colon + 1, '*', (size_t)(at - colon - 1));
+    return 0;
+}
+
+/* "no command given" / "unknown command 'x'", with the list of commands */
+static args_action command_error(parse_ctx *p, const char *given)
+{
+    sbuf names = {0};
+    size_t i;
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++) sb_printf(&names, "%s%s", i ? ", " : "", commands[i].name);
+    if (given) err_set(p->e, EXIT_USAGE, NULL, "unknown command '%.60s' (commands: %s)", given, names.s ? names.s : "");
+    else err_set(p->e, EXIT_USAGE, NULL, "no command given (commands: %s)", names.s ? names.s : "");
+    sb_free(&names);
+    return ARGS_ERROR;
+}
+
+static args_action positional(parse_ctx *p, char *a)
+{
+    const args_positional *ps;
+    if (!p->cmd) {
+        if (!(p->cmd = find_command(a))) return command_error(p, a);
+        p->c->cmd = p->cmd->cmd;
+        return ARGS_RUN;
+    }
+    if (p->npos >= p->cmd->npos) {
+        err_set(p->e, EXIT_USAGE, NULL, "too many arguments: '%.60s'", a);
+        return ARGS_ERROR;
+    }
+    ps = &p->cmd->pos[p->npos++];
+    *(const char **)field(p->c, ps->off) = a;
+    if (ps->clear_password && clear_password(p, a) != 0) return ARGS_ERROR;
+    return ARGS_RUN;
+}
+
+/* --json anywhere among the options: then even a parse error is printed as JSON. */
+static int wants_json(int argc, char **argv)
+{
+    int i;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) break;
+        if (strcmp(argv[i], "--json") == 0) return 1;
+    }
+    return 0;
+}
+
+static args_action finish(parse_ctx *p)
+{
+    size_t i;
+    if (!p->cmd) return command_error(p, NULL);
+    for (i = p->npos; i < p->cmd->npos; i++)
+        if (!p->cmd->pos[i].optional) {
+            err_set(p->e, EXIT_USAGE, NULL, "missing %s (%s)", p->cmd->pos[i].name, p->cmd->pos[i].help);
+            return ARGS_ERROR;
+        }
+    return ARGS_RUN;
+}
+
+args_action args_parse(int argc, char **argv, tool_cfg *c, tool_err *e)
+{
+    parse_ctx p = {argc, argv, 0, NULL, 0, c, e};
+    int dashdash = 0;
+    err_clear(e);
     c->jobs = 4;
     c->retries = -1;
-    for (i = 1; i < argc; i++) {
-        char *a = argv[i];
-        args_result r;
-        *bad = a;
-        if (!dashdash && a[0] == '-' && a[1]) {
-            const opt *o;
-            const char *val = NULL;
-            if (a[1] == '-' && !a[2]) {
-                dashdash = 1;
-                continue;
-            }
-            if (a[1] == '-') {
-                const char *eq = strchr(a + 2, '=');
-                o = find_long(a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
-                if (!o) return ARGS_UNKNOWN_OPTION;
-                if (eq) {
-                    if (o->type == A_FLAG) return ARGS_UNKNOWN_OPTION;
-                    val = eq + 1;
-                }
-            } else {
-                o = find_short(a[1]);
-                if (!o) return ARGS_UNKNOWN_OPTION;
-                if (a[2]) {
-                    if (o->type == A_FLAG) return ARGS_UNKNOWN_OPTION;
-                    val = a + 2;
-                }
-            }
-            if (o->type != A_FLAG && !val) {
-                if (i + 1 >= argc) return ARGS_MISSING_VALUE;
-                val = argv[++i];
-            }
-            r = apply(c, o, val);
-            if (r != ARGS_OK) return r;
+    c->json = wants_json(argc, argv);
+    if (argc < 2) return ARGS_NO_ARGS;
+    for (p.i = 1; p.i < argc; p.i++) {
+        char *a = argv[p.i];
+        args_action r;
+        if (!dashdash && strcmp(a, "--") == 0) {
+            dashdash = 1;
             continue;
         }
-        if (!have_cmd) {
-            if (strcmp(a, "sync") != 0) return ARGS_UNKNOWN_COMMAND;
-            have_cmd = 1;
-            continue;
-        }
-        if (npos == 0) c->src = a;
-        else if (npos == 1) c->dest = a;
-        else return ARGS_TOO_MANY;
-        npos++;
+        if (!dashdash && a[0] == '-' && a[1]) r = a[1] == '-' ? long_option(&p, a) : short_options(&p, a);
+        else r = positional(&p, a);
+        if (r != ARGS_RUN) return r;
     }
-    *bad = NULL;
-    if (!have_cmd) return ARGS_HELP;
-    if (!c->src) return ARGS_MISSING_SRC;
-    if (c->jobs < 1) c->jobs = 1;
-    if (c->jobs > 64) c->jobs = 64;
-    return ARGS_OK;
+    return finish(&p);
 }

@@ -1,215 +1,439 @@
-/* tools/config.c — see config.h */
+/* tools/config.c — config_resolve(): DEST parsed and sanitized, credentials
+ * and TLS settings chosen, every environment value the tool uses validated.
+ * The readers themselves (getenv, INI files) are in config_env.c. */
+#define _DEFAULT_SOURCE /* explicit_bzero */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
-#include "exitcodes.h"
-#include "msgs.h"
+
 #include "util.h"
 
-#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-static char *trim(char *s)
+enum { SHOWN_MAX = 200 };
+#define ONE_WEEK_S 604800LL
+#define GIB (1024LL * 1024 * 1024)
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+static void wipe_free(char *s)
 {
-    char *e;
-    while (isspace((unsigned char)*s)) s++;
-    e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+    if (!s) return;
+    explicit_bzero(s, strlen(s));
+    free(s);
+}
+
+/* "user:pass" in one exact allocation (an sbuf would leave copies behind in freed memory) */
+static char *make_userpwd(const char *user, const char *pass)
+{
+    size_t nu = strlen(user), np = strlen(pass);
+    char *s = malloc(nu + np + 2);
+    if (!s) return NULL;
+    memcpy(s, user, nu);
+    s[nu] = ':';
+    memcpy(s + nu + 1, pass, np + 1);
     return s;
 }
 
-char *config_ini_get(const char *path, const char *section, const char *key)
+/* DEST as it may appear in a message before it could be parsed: the userinfo
+   (everything before the last '@' of the authority) becomes "***". */
+static void dest_redacted(const char *dest, char *out, size_t n)
 {
-    FILE *f = fopen(path, "r");
-    char line[8192], *res = NULL;
-    int in = 0;
-    if (!f) return NULL;
-    while (fgets(line, sizeof line, f)) {
-        char *s = trim(line), *eq;
-        if (*s == '#' || *s == ';' || !*s) continue;
-        if (*s == '[') {
-            char *end = strchr(s, ']');
-            if (end) *end = '\0';
-            in = strcmp(trim(s + 1), section) == 0;
-            continue;
-        }
-        if (!in || !(eq = strchr(s, '='))) continue;
-        *eq = '\0';
-        if (strcmp(trim(s), key) == 0) {
-            free(res);
-            res = xstrdup(trim(eq + 1));
-        }
+    const char *auth = strstr(dest, "://"), *end, *at = NULL, *p;
+    if (!auth) {
+        snprintf(out, n, "%.*s", SHOWN_MAX, dest);
+        return;
     }
-    fclose(f);
-    memset(line, 0, sizeof line);
-    return res;
+    auth += 3;
+    end = auth + strcspn(auth, "/?#");
+    for (p = auth; p < end; p++)
+        if (*p == '@') at = p;
+    if (at) snprintf(out, n, "%.*s***%.*s", (int)(auth - dest), dest, SHOWN_MAX, at);
+    else snprintf(out, n, "%.*s", SHOWN_MAX, dest);
 }
 
-/* MLflow booleans: true/false/1/0 in any case; -1 when set to anything else */
-static int env_bool(const char *name)
+static char *home_path(const char *rel)
 {
-    const char *v = getenv(name);
-    if (!v || !*v) return 0;
-    if (!strcasecmp(v, "true") || !strcmp(v, "1")) return 1;
-    if (!strcasecmp(v, "false") || !strcmp(v, "0")) return 0;
-    return -1;
-}
-
-static char *env_dup(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? xstrdup(v) : NULL;
-}
-
-static char *home_file(const char *rel)
-{
-    const char *h = getenv("HOME");
+    const char *h = config_env_str("HOME");
     return h ? path_join(h, rel) : NULL;
 }
 
-static int config_databricks(sync_cfg *c)
+/* A CA bundle, certificate or key named by an option or a variable must be a
+   readable file now, not a TLS error after the first retries. */
+static int check_readable(const char *path, const char *named_by, tool_err *e)
 {
-    const char *profile = "DEFAULT";
-    char *cfgfile = env_dup("DATABRICKS_CONFIG_FILE");
-    char *host, *token, *user, *pass;
-    sbuf b = {0};
-    if (strncmp(c->dest, "databricks://", 13) == 0 && c->dest[13]) profile = c->dest + 13;
-    else if (getenv("DATABRICKS_CONFIG_PROFILE") && *getenv("DATABRICKS_CONFIG_PROFILE"))
-        profile = getenv("DATABRICKS_CONFIG_PROFILE");
-    if (!cfgfile) cfgfile = home_file(".databrickscfg");
-    /* environment variables take precedence over the file */
-    host = env_dup("DATABRICKS_HOST");
-    token = env_dup("DATABRICKS_TOKEN");
-    user = env_dup("DATABRICKS_USERNAME");
-    pass = env_dup("DATABRICKS_PASSWORD");
-    if (cfgfile) {
-        if (!host) host = config_ini_get(cfgfile, profile, "host");
-        if (!token) token = config_ini_get(cfgfile, profile, "token");
-        if (!user) user = config_ini_get(cfgfile, profile, "username");
-        if (!pass) pass = config_ini_get(cfgfile, profile, "password");
-        if (!c->insecure) {
-            char *ins = config_ini_get(cfgfile, profile, "insecure");
-            if (ins && (!strcasecmp(ins, "true") || !strcmp(ins, "1"))) c->insecure = 1;
-            free(ins);
-        }
-    }
-    if (env_bool("DATABRICKS_INSECURE") == 1) c->insecure = 1;
-    if (!host) {
-        errorf(EXIT_CONFIG,
-               "Databricks destination '%s': no host: set DATABRICKS_HOST or add 'host' to profile [%s] of %s",
-               c->dest, profile, cfgfile ? cfgfile : "~/.databrickscfg");
-        free(cfgfile);
-        free(token);
-        free(user);
-        free(pass);
-        return EXIT_CONFIG;
-    }
-    free(cfgfile);
-    if (strncmp(host, "http://", 7) != 0 && strncmp(host, "https://", 8) != 0) sb_puts(&b, "https://");
-    sb_puts(&b, host);
-    free(host);
-    while (b.len && b.s[b.len - 1] == '/') b.s[--b.len] = '\0';
-    c->base = b.s;
-    c->databricks = 1;
-    if (token) {
-        c->bearer = token;
-        c->auth_kind = xstrdup("bearer");
-        free(user);
-        free(pass);
-    } else if (user && pass) {
-        sbuf up = {0};
-        sb_printf(&up, "%s:%s", user, pass);
-        c->userpwd = up.s;
-        c->auth_kind = xstrdup("basic");
-        memset(pass, 0, strlen(pass));
-        free(user);
-        free(pass);
-    } else {
-        free(user);
-        free(pass);
-        errorf(EXIT_CONFIG,
-               "Databricks destination '%s': no credentials: set DATABRICKS_TOKEN (or username/password in "
-               "profile [%s])",
-               c->dest, profile);
-        return EXIT_CONFIG;
-    }
+    struct stat st;
+    if (!path) return 0;
+    if (stat(path, &st) != 0) return err_set(e, EXIT_CONFIG, named_by, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) return err_set(e, EXIT_CONFIG, named_by, "%s: is a directory, not a file", path);
+    if (access(path, R_OK) != 0) return err_set(e, EXIT_CONFIG, named_by, "%s: %s", path, strerror(errno));
     return 0;
 }
 
-int config_resolve(sync_cfg *c)
+/* ---- DEST ------------------------------------------------------------------------ */
+
+/* Well-formed MLflow tracking URIs that name a store the tool cannot write to. */
+static int scheme_known_unsupported(const char *scheme)
 {
-    int ins;
-    if (!c->dest || !*c->dest) c->dest = getenv("MLFLOW_TRACKING_URI");
-    if (!c->dest || !*c->dest) {
-        errorf(EXIT_USAGE, "no destination: give DEST or set MLFLOW_TRACKING_URI");
-        return EXIT_USAGE;
-    }
-    ins = env_bool("MLFLOW_TRACKING_INSECURE_TLS");
-    if (ins < 0) {
-        errorf(EXIT_CONFIG, "MLFLOW_TRACKING_INSECURE_TLS must be true, false, 1 or 0");
-        return EXIT_CONFIG;
-    }
-    if (ins) c->insecure = 1;
-    c->ca_file = c->cacert ? xstrdup(c->cacert) : env_dup("MLFLOW_TRACKING_SERVER_CERT_PATH");
-    c->client_cert = c->cert ? xstrdup(c->cert) : env_dup("MLFLOW_TRACKING_CLIENT_CERT_PATH");
-    c->client_key = c->key ? xstrdup(c->key) : NULL;
-    if (c->insecure && c->ca_file) {
-        errorf(EXIT_CONFIG,
-               "TLS settings contradict each other: insecure TLS and a server CA bundle (%s) are both set: "
-               "unset MLFLOW_TRACKING_INSECURE_TLS or MLFLOW_TRACKING_SERVER_CERT_PATH",
-               c->ca_file);
-        return EXIT_CONFIG;
-    }
-    if (strcmp(c->dest, "databricks") == 0 || strncmp(c->dest, "databricks://", 13) == 0)
-        return config_databricks(c);
-    if (strncmp(c->dest, "http://", 7) == 0 || strncmp(c->dest, "https://", 8) == 0) {
-        char *user = env_dup("MLFLOW_TRACKING_USERNAME"), *pass = env_dup("MLFLOW_TRACKING_PASSWORD");
-        char *cred = home_file(".mlflow/credentials");
-        size_t n;
-        c->base = xstrdup(c->dest);
-        n = strlen(c->base);
-        while (n && c->base[n - 1] == '/') c->base[--n] = '\0';
-        if (cred) { /* the environment overrides the file, per field */
-            if (!user) user = config_ini_get(cred, "mlflow", "mlflow_tracking_username");
-            if (!pass) pass = config_ini_get(cred, "mlflow", "mlflow_tracking_password");
-            free(cred);
-        }
-        /* as MLflow's code does: basic when both are set, even if a token is set */
-        if (user && pass) {
-            sbuf up = {0};
-            sb_printf(&up, "%s:%s", user, pass);
-            c->userpwd = up.s;
-            c->auth_kind = xstrdup("basic");
-            memset(pass, 0, strlen(pass));
-        } else if ((c->bearer = env_dup("MLFLOW_TRACKING_TOKEN")) != NULL) {
-            c->auth_kind = xstrdup("bearer");
-        } else
-            c->auth_kind = xstrdup("none");
-        free(user);
-        free(pass);
-        return 0;
-    }
-    if (strncmp(c->dest, "s3://", 5) == 0) return 0; /* handled by main.c */
-    errorf(EXIT_UNSUPPORTED,
-           "destination '%s' is not supported: use http(s)://host[:port][/prefix], databricks[://PROFILE] or "
-           "s3://bucket/prefix",
-           c->dest);
-    return EXIT_UNSUPPORTED;
+    static const char *const known[] = {"file", "sqlite", "postgresql", "postgres", "mysql", "mssql",
+                                        "databricks-uc", "uc", "ftp", "sftp", "hdfs", "gs", "wasbs",
+                                        "abfss", "dbfs", "mlflow-artifacts", "runs", "models"};
+    size_t i, n = strcspn(scheme, "+"); /* postgresql+psycopg2 */
+    for (i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strlen(known[i]) == n && strncasecmp(scheme, known[i], n) == 0) return 1;
+    return 0;
 }
 
-void config_free(sync_cfg *c)
+typedef struct dest_parts {
+    char *user, *pass;                 /* decoded userinfo, owned, wiped */
+} dest_parts;
+
+/* http(s):// and s3:// through libcurl's parser; fills base/dest_shown. */
+static int parse_url_dest(tool_cfg *c, const char *shown, int s3, dest_parts *dp, tool_err *e)
 {
-    if (c->bearer) memset(c->bearer, 0, strlen(c->bearer));
-    if (c->userpwd) memset(c->userpwd, 0, strlen(c->userpwd));
+    CURLU *u = curl_url();
+    CURLUcode rc;
+    char *host = NULL, *query = NULL, *frag = NULL, *url = NULL;
+    int ret = 0;
+    if (!u) return err_set(e, EXIT_FAILED, "DEST", "out of memory");
+    rc = curl_url_set(u, CURLUPART_URL, c->dest, s3 ? CURLU_NON_SUPPORT_SCHEME : 0);
+    if (rc == CURLUE_OK) rc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+    if (rc != CURLUE_OK || !host || !*host) {
+        ret = err_set(e, EXIT_USAGE, "DEST", "'%s' is not a valid URL: %s", shown,
+                      rc == CURLUE_OK || rc == CURLUE_NO_HOST ? "no host" : curl_url_strerror(rc));
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK || curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0) == CURLUE_OK) {
+        ret = err_set(e, EXIT_USAGE, "DEST", "'%s': a query (?...) or fragment (#...) has no meaning in DEST", shown);
+        goto out;
+    }
+    curl_url_get(u, CURLUPART_USER, &dp->user, CURLU_URLDECODE);
+    curl_url_get(u, CURLUPART_PASSWORD, &dp->pass, CURLU_URLDECODE);
+    if (s3 && (dp->user || dp->pass)) {
+        ret = err_set(e, EXIT_USAGE, "DEST", "'%s': credentials in an s3:// DEST are not supported: use the AWS "
+                      "variables or ~/.aws/credentials", shown);
+        goto out;
+    }
+    curl_url_set(u, CURLUPART_USER, NULL, 0);
+    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+    curl_url_set(u, CURLUPART_OPTIONS, NULL, 0);
+    if (curl_url_get(u, CURLUPART_URL, &url, s3 ? CURLU_NON_SUPPORT_SCHEME : 0) != CURLUE_OK || !url) {
+        ret = err_set(e, EXIT_FAILED, "DEST", "out of memory");
+        goto out;
+    }
+    {
+        size_t n = strlen(url);
+        while (n > 0 && url[n - 1] == '/') url[--n] = '\0';
+        c->dest_shown = xstrdup(url);
+        c->base = s3 ? NULL : xstrdup(url);
+        if (!c->dest_shown || (!s3 && !c->base)) ret = err_set(e, EXIT_FAILED, "DEST", "out of memory");
+    }
+out:
+    curl_free(host);
+    curl_free(query);
+    curl_free(frag);
+    curl_free(url);
+    curl_url_cleanup(u);
+    return ret;
+}
+
+/* Decides the kind of DEST; 0 or an EXIT_* with e filled. */
+static int parse_dest(tool_cfg *c, dest_parts *dp, tool_err *e)
+{
+    char shown[SHOWN_MAX + 64], scheme[32];
+    const char *sep = strstr(c->dest, "://");
+    size_t n = sep ? (size_t)(sep - c->dest) : 0;
+    dest_redacted(c->dest, shown, sizeof shown);
+    if (strcmp(c->dest, "databricks") == 0) return c->kind = DEST_DATABRICKS, 0;
+    if (!sep) {
+        if (c->dest[0] == '/' || c->dest[0] == '.')
+            return err_set(e, EXIT_UNSUPPORTED, "DEST", "'%s' is a local path: syncing into another file store is not "
+                           "supported; give a tracking server URL", shown);
+        return err_set(e, EXIT_USAGE, "DEST", "'%s' is not a URL: use http(s)://host[:port][/prefix], "
+                       "databricks[://PROFILE] or s3://bucket[/prefix]", shown);
+    }
+    if (n == 0 || n >= sizeof scheme || strspn(c->dest, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-") < n)
+        return err_set(e, EXIT_USAGE, "DEST", "'%s' has no valid scheme", shown);
+    memcpy(scheme, c->dest, n);
+    scheme[n] = '\0';
+    if (!strcasecmp(scheme, "http") || !strcasecmp(scheme, "https")) {
+        c->kind = DEST_TRACKING;
+        return parse_url_dest(c, shown, 0, dp, e);
+    }
+    if (!strcasecmp(scheme, "s3")) {
+        c->kind = DEST_S3;
+        return parse_url_dest(c, shown, 1, dp, e);
+    }
+    if (!strcasecmp(scheme, "databricks")) {
+        const char *p = sep + 3;
+        if (!*p || strlen(p) > 128 || strpbrk(p, "[]/?#@ \t\r\n"))
+            return err_set(e, EXIT_USAGE, "DEST", "'%s': not a Databricks profile name", shown);
+        if (strchr(p, ':'))
+            return err_set(e, EXIT_UNSUPPORTED, "DEST", "'%s': databricks://SCOPE:PREFIX (secret scopes) is not "
+                           "supported; use a profile or DATABRICKS_HOST/DATABRICKS_TOKEN", shown);
+        c->kind = DEST_DATABRICKS;
+        return (c->profile = xstrdup(p)) ? 0 : err_set(e, EXIT_FAILED, "DEST", "out of memory");
+    }
+    if (scheme_known_unsupported(scheme))
+        return err_set(e, EXIT_UNSUPPORTED, "DEST", "'%s': a %s: store cannot be synced to; use http(s)://, "
+                       "databricks or s3://", shown, scheme);
+    return err_set(e, EXIT_USAGE, "DEST", "'%s': unknown scheme '%s': use http(s)://host[:port][/prefix], "
+                   "databricks[://PROFILE] or s3://bucket[/prefix]", shown, scheme);
+}
+
+/* ---- settings every kind of DEST uses ---------------------------------------- */
+
+static int resolve_tls(tool_cfg *c, tool_err *e)
+{
+    int ins = 0;
+    const char *ca_from = c->cacert ? "--cacert" : "MLFLOW_TRACKING_SERVER_CERT_PATH";
+    const char *cert_from = c->cert ? "--cert" : "MLFLOW_TRACKING_CLIENT_CERT_PATH";
+    if (config_env_bool("MLFLOW_TRACKING_INSECURE_TLS", &ins, e) != 0) return e->code;
+    if (ins) c->insecure = 1;
+    c->ca_file = xstrdup(c->cacert ? c->cacert : config_env_str("MLFLOW_TRACKING_SERVER_CERT_PATH"));
+    c->client_cert = xstrdup(c->cert ? c->cert : config_env_str("MLFLOW_TRACKING_CLIENT_CERT_PATH"));
+    c->client_key = xstrdup(c->key);
+    if (check_readable(c->ca_file, ca_from, e) || check_readable(c->client_cert, cert_from, e) ||
+        check_readable(c->client_key, "--key", e))
+        return e->code;
+    if (c->insecure && c->ca_file)
+        return err_set(e, EXIT_CONFIG, "TLS settings", "insecure TLS and a server CA bundle (%s) are both set: unset "
+                       "MLFLOW_TRACKING_INSECURE_TLS (or drop -k) or MLFLOW_TRACKING_SERVER_CERT_PATH (--cacert)",
+                       c->ca_file);
+    return 0;
+}
+
+static int resolve_numbers(tool_cfg *c, tool_err *e)
+{
+    long long v;
+    if (c->retries < 0) {
+        v = 7; /* MLflow's own default for MLFLOW_HTTP_REQUEST_MAX_RETRIES */
+        if (config_env_ll("MLFLOW_HTTP_REQUEST_MAX_RETRIES", 0, 100, &v, e) != 0) return e->code;
+        c->retries = (int)v;
+    }
+    if (!c->timeout_given) {
+        v = 0;
+        if (config_env_ll("MLFLOW_HTTP_REQUEST_TIMEOUT", 1, ONE_WEEK_S, &v, e) != 0) return e->code;
+        c->timeout_s = (double)v;
+    }
+    c->art.multipart_threshold = 500LL << 20; /* MLflow's defaults */
+    c->art.multipart_chunk = 10LL << 20;
+    if (config_env_ll("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", 0, 1024 * 1024 * GIB, &c->art.multipart_threshold,
+                      e) != 0 ||
+        config_env_ll("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", 1, 5 * GIB, &c->art.multipart_chunk, e) != 0 ||
+        config_env_size("MLFLOW_LITE_S3_MULTIPART_THRESHOLD", 1, 5 * GIB, &c->s3_multipart_threshold, e) != 0 ||
+        config_env_size("MLFLOW_LITE_S3_PART_SIZE", 1, 5 * GIB, &c->s3_part_size, e) != 0)
+        return e->code;
+    return 0;
+}
+
+/* XDG: a relative XDG_STATE_HOME is invalid and ignored. Never /tmp: a state
+   file in a folder everyone can write could be planted by someone else. */
+static int resolve_state_dir(tool_cfg *c, tool_err *e)
+{
+    const char *x = config_env_str("XDG_STATE_HOME"), *h = config_env_str("HOME");
+    sbuf b = {0};
+    if (x && x[0] == '/') sb_printf(&b, "%s/mlflow-lite", x);
+    else if (h) sb_printf(&b, "%s/.local/state/mlflow-lite", h);
+    else return 0;
+    if (b.oom) return err_set(e, EXIT_FAILED, "configuration", "out of memory");
+    c->state_dir = b.s;
+    return 0;
+}
+
+/* ---- credentials ----------------------------------------------------------------- */
+
+/* Tracking server: DEST's userinfo, else MLFLOW_TRACKING_USERNAME/PASSWORD
+   (each overriding ~/.mlflow/credentials per field, as MLflow), else
+   MLFLOW_TRACKING_TOKEN. Basic wins over a token when both are set, as MLflow. */
+static int resolve_tracking_auth(tool_cfg *c, dest_parts *dp, tool_err *e)
+{
+    char *cred = home_path(".mlflow/credentials"), *fuser = NULL, *fpass = NULL;
+    const char *user = dp->user, *pass = dp->pass, *token;
+    int ret = 0;
+    if (!(user && pass)) {
+        if (cred && (config_ini_get(cred, "mlflow", "mlflow_tracking_username", &fuser, e) != 0 ||
+                     config_ini_get(cred, "mlflow", "mlflow_tracking_password", &fpass, e) != 0)) {
+            ret = e->code;
+            goto out;
+        }
+        if (!user) user = config_env_str("MLFLOW_TRACKING_USERNAME");
+        if (!user) user = fuser;
+        if (!pass) pass = config_env_str("MLFLOW_TRACKING_PASSWORD");
+        if (!pass) pass = fpass;
+        if (dp->user && !pass) {
+            ret = err_set(e, EXIT_CONFIG, "DEST", "names user '%s' but no password is given: add it to DEST, set "
+                          "MLFLOW_TRACKING_PASSWORD or ~/.mlflow/credentials", dp->user);
+            goto out;
+        }
+    }
+    c->auth_source = user == dp->user && pass == dp->pass ? "DEST"
+                     : (user && user == fuser) || (pass && pass == fpass) ? "~/.mlflow/credentials"
+                     : "environment";
+    if (user && pass) {
+        c->auth_kind = "basic";
+        if (!(c->userpwd = make_userpwd(user, pass))) ret = err_set(e, EXIT_FAILED, "credentials", "out of memory");
+    } else if ((token = config_env_str("MLFLOW_TRACKING_TOKEN")) != NULL) {
+        c->auth_kind = "bearer";
+        c->auth_source = "environment";
+        if (!(c->bearer = xstrdup(token))) ret = err_set(e, EXIT_FAILED, "credentials", "out of memory");
+    } else {
+        c->auth_kind = "none";
+        c->auth_source = "none";
+    }
+out:
+    wipe_free(fuser);
+    wipe_free(fpass);
+    free(cred);
+    return ret;
+}
+
+typedef struct dbx_profile {
+    char *host, *token, *user, *pass, *insecure;
+    int oom;
+} dbx_profile;
+
+static int dbx_cb(void *ud, const char *key, const char *value)
+{
+    dbx_profile *p = ud;
+    char **slot = !strcasecmp(key, "host") ? &p->host
+                  : !strcasecmp(key, "token") ? &p->token
+                  : !strcasecmp(key, "username") ? &p->user
+                  : !strcasecmp(key, "password") ? &p->pass
+                  : !strcasecmp(key, "insecure") ? &p->insecure
+                  : NULL;
+    if (!slot) return 0;
+    wipe_free(*slot);
+    if (!(*slot = xstrdup(value))) p->oom = 1;
+    return 0;
+}
+
+static void dbx_free(dbx_profile *p)
+{
+    wipe_free(p->host);
+    wipe_free(p->token);
+    wipe_free(p->user);
+    wipe_free(p->pass);
+    wipe_free(p->insecure);
+}
+
+/* The workspace URL (env or profile) through the same URL parser as DEST. */
+static int dbx_base(tool_cfg *c, const char *host, tool_err *e)
+{
+    const char *saved = c->dest;
+    dest_parts dp = {NULL, NULL};
+    sbuf b = {0};
+    int rc;
+    if (!strstr(host, "://")) sb_puts(&b, "https://");
+    sb_puts(&b, host);
+    if (b.oom) return err_set(e, EXIT_FAILED, "Databricks host", "out of memory");
+    c->dest = b.s;
+    rc = parse_url_dest(c, "the Databricks host", 0, &dp, e);
+    c->dest = saved;
+    if (rc == 0 && (dp.user || dp.pass))
+        rc = err_set(e, EXIT_CONFIG, "Databricks host", "must not hold credentials: use a token");
+    if (rc == EXIT_USAGE) e->code = rc = EXIT_CONFIG; /* it came from the environment or a file */
+    wipe_free(dp.user);
+    wipe_free(dp.pass);
+    sb_free(&b);
+    return rc;
+}
+
+/* Environment over profile, per field; a token wins over username/password. */
+static int resolve_databricks_creds(tool_cfg *c, dbx_profile *p, const char *file, tool_err *e)
+{
+    const char *host = config_env_str("DATABRICKS_HOST") ? config_env_str("DATABRICKS_HOST") : p->host;
+    const char *token = config_env_str("DATABRICKS_TOKEN") ? config_env_str("DATABRICKS_TOKEN") : p->token;
+    const char *user = config_env_str("DATABRICKS_USERNAME") ? config_env_str("DATABRICKS_USERNAME") : p->user;
+    const char *pass = config_env_str("DATABRICKS_PASSWORD") ? config_env_str("DATABRICKS_PASSWORD") : p->pass;
+    const char *fname = file ? file : "~/.databrickscfg";
+    if (!host)
+        return err_set(e, EXIT_CONFIG, "Databricks destination", "no host: set DATABRICKS_HOST or add 'host' to "
+                       "profile [%s] of %s", c->profile, fname);
+    if (dbx_base(c, host, e) != 0) return e->code;
+    c->auth_source = token == p->token && user == p->user ? "Databricks profile" : "environment";
+    if (token) {
+        c->auth_kind = "bearer";
+        c->bearer = xstrdup(token);
+        if (!c->bearer) return err_set(e, EXIT_FAILED, "credentials", "out of memory");
+    } else if (user && pass) {
+        c->auth_kind = "basic";
+        if (!(c->userpwd = make_userpwd(user, pass))) return err_set(e, EXIT_FAILED, "credentials", "out of memory");
+    } else
+        return err_set(e, EXIT_CONFIG, "Databricks destination", "no credentials: set DATABRICKS_TOKEN (or "
+                       "'token', or 'username' and 'password', in profile [%s] of %s)", c->profile, fname);
+    return 0;
+}
+
+static int resolve_databricks(tool_cfg *c, tool_err *e)
+{
+    dbx_profile p = {0};
+    const char *file_env = config_env_str("DATABRICKS_CONFIG_FILE");
+    char *file = file_env ? xstrdup(file_env) : home_path(".databrickscfg");
+    int ins = 0, ret = 0;
+    if (!c->profile) c->profile = xstrdup(config_env_str("DATABRICKS_CONFIG_PROFILE") ? config_env_str("DATABRICKS_CONFIG_PROFILE") : "DEFAULT");
+    if (!c->profile) return err_set(e, EXIT_FAILED, "configuration", "out of memory");
+    if (file && config_ini_walk(file, c->profile, dbx_cb, &p, NULL, e) != 0) {
+        ret = e->code;
+        goto out;
+    }
+    if (p.oom) {
+        ret = err_set(e, EXIT_FAILED, "configuration", "out of memory");
+        goto out;
+    }
+    if (config_env_bool("DATABRICKS_INSECURE", &ins, e) != 0) {
+        ret = e->code;
+        goto out;
+    }
+    if (ins || (p.insecure && (!strcasecmp(p.insecure, "true") || !strcmp(p.insecure, "1")))) c->insecure = 1;
+    ret = resolve_databricks_creds(c, &p, file, e);
+out:
+    dbx_free(&p);
+    free(file);
+    return ret;
+}
+
+/* ---- the door --------------------------------------------------------------------- */
+
+int config_resolve(tool_cfg *c, tool_err *e)
+{
+    dest_parts dp = {NULL, NULL};
+    int rc;
+    err_clear(e);
+    if (!c->dest || !*c->dest) c->dest = config_env_str("MLFLOW_TRACKING_URI");
+    if (!c->dest) return err_set(e, EXIT_USAGE, "DEST", "no destination: give DEST or set MLFLOW_TRACKING_URI");
+    rc = parse_dest(c, &dp, e);
+    if (rc == 0) rc = resolve_tls(c, e);
+    if (rc == 0) rc = resolve_numbers(c, e);
+    if (rc == 0) rc = resolve_state_dir(c, e);
+    if (rc == 0 && c->kind == DEST_TRACKING) rc = resolve_tracking_auth(c, &dp, e);
+    else if (rc == 0 && c->kind == DEST_DATABRICKS) rc = resolve_databricks(c, e);
+    else if (rc == 0) c->auth_kind = "none", c->auth_source = "none"; /* S3: aws_config.c */
+    if (rc == 0 && (!c->ca_file && c->cacert)) rc = err_set(e, EXIT_FAILED, "configuration", "out of memory");
+    wipe_free(dp.user);
+    wipe_free(dp.pass);
+    return rc;
+}
+
+void config_free(tool_cfg *c)
+{
+    wipe_free(c->bearer);
+    wipe_free(c->userpwd);
+    wipe_free(c->dest_buf);
     free(c->base);
-    free(c->bearer);
-    free(c->userpwd);
+    free(c->dest_shown);
+    free(c->profile);
     free(c->ca_file);
     free(c->client_cert);
     free(c->client_key);
-    free(c->auth_kind);
-    free(c->experiments);
-    free(c->runs);
+    free(c->state_dir);
+    free((void *)c->experiments);
+    free((void *)c->runs);
+    memset(c, 0, sizeof *c);
 }
