@@ -29,6 +29,15 @@ static size_t utf8_seq_len(const unsigned char *s)
     return n;
 }
 
+int json_utf8_valid(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n;
+    for (; *s; s += n)
+        if ((n = utf8_seq_len(s)) == 0) return 0;
+    return 1;
+}
+
 void json_str(sbuf *b, const char *str)
 {
     static const char hex[] = "0123456789abcdef";

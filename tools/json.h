@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+/* 1 when s is valid UTF-8 (what Python decodes with errors="strict"), else 0. */
+int json_utf8_valid(const char *s);
 void json_str(sbuf *b, const char *s);         /* "escaped" (invalid UTF-8 is escaped as \ufffd) */
 void json_double(sbuf *b, double v);           /* shortest round trip; "NaN", "Infinity", "-Infinity" */
 void json_kv_array(sbuf *b, const kvlist *l);  /* [{"key":..,"value":..},...] */

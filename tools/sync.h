@@ -1,35 +1,61 @@
-/* tools/sync.h — plan and execute one sync pass of SRC to a tracking server
- * (shared/spec/rest-sync.md §6). Experiments first (get-by-name, restore or
- * create, tags), then runs in nesting order (parents before children), N runs
- * at a time, each with its own connection:
+/* tools/sync.h — one sync pass of SRC to an MLflow tracking server or
+ * Databricks (docs/sync.md; docs/architecture.md shows how a run flows):
  *
- *   1. read the run's files and compare them with the sync state: new metric
- *      lines (by byte offset), new or changed params and tags (by hash),
- *      new or changed artifacts (size, mtime), status/end time/name, inputs;
- *   2. nothing new: no request at all;
- *   3. remote run: from the state, else search by the sync tag
- *      (mlflow_lite.source_run_id = <local id>, view ALL), else create it;
- *   4. log-batch (<= 100 params, <= 100 tags, <= 1000 items, < 1 MB),
- *      log-inputs, artifacts, then runs/update with status and end time;
- *   5. append the run's new state record.
- * Anything re-sent after a crash is de-duplicated by the server. */
+ *   1. open SRC (src.h) and the sync state (state.h);
+ *   2. experiments, one after another (sync_exp.c): found by name, restored
+ *      or created once, tags;
+ *   3. runs, parents before children, --jobs at a time, each worker with its
+ *      own connection (sync_run.c): plan (plan.h) against the state record,
+ *      nothing new = no request, else execute the plan;
+ *   4. the model registry and the LoggedModels it points at (registry_sync.c);
+ *   5. close the state (compacted), fill the summary.
+ *
+ * A failure of one run, file or point fails only that item. A failure whose
+ * class is global in the error table (server unreachable, credentials
+ * refused, state unwritable) stops the pass: the runs not yet started are not
+ * attempted. */
 #ifndef MLL_TOOLS_SYNC_H
 #define MLL_TOOLS_SYNC_H
+
 #include "config.h"
+#include "rest.h"
+#include "src.h"
+#include "state.h"
+#include "summary.h"
 
-#define SYNC_TAG "mlflow_lite.source_run_id"
+#include <pthread.h>
 
-typedef struct sync_summary {
-    long experiments, runs_total, runs_created, runs_updated, runs_unchanged, runs_failed;
-    long long metrics, params, tags, artifacts, artifact_bytes, requests, bytes_sent;
-    double seconds;
-    char **fail_runs, **fail_msgs; size_t nfail;
-    long reg_models, reg_versions, reg_versions_created, reg_failed; /* registry_sync.h */
-    long long reg_writes;
-} sync_summary;
+/* The pass, shared by the experiment, run and registry steps. */
+typedef struct sync_ctx {
+    const tool_cfg *cfg;
+    src_store *src;
+    state *st;
+    summary *sum;
+    volatile int *stop;                /* SIGINT/SIGTERM */
+    http_opts ho;                      /* for each worker's http_client */
+    rest_ctx rest;                     /* template: each worker copies it and sets its own .h */
+    struct art_session *arts;          /* artifact uploads of the pass (the S3 client for s3:// URIs) */
+    hmap exp_remote;                   /* local experiment id -> remote id (sval); read-only once runs start */
+    int global_code;                   /* a global failure stopped the pass (atomic); 0 = none */
+    int any_ok;                        /* some run synced or was unchanged (atomic) */
+    int first_code;                    /* class of the first failed run (atomic: first writer wins) */
+    long long files_skipped;           /* files of runs the SRC reader skipped (atomic) */
+    long long runs_done;               /* for the progress meter (atomic) */
+} sync_ctx;
 
-/* One pass. Returns an exit code (exitcodes.h). */
-int sync_pass(const sync_cfg *c, volatile int *stop, sync_summary *sum);
-void sync_summary_free(sync_summary *s);
-void sync_print_json(const sync_cfg *c, const sync_summary *s, int code);
+/* One pass. Fills *sum (summary_init'ed by the caller) and returns the exit code. */
+int sync_pass(const tool_cfg *c, volatile int *stop, summary *sum);
+/* The HTTP settings of the configuration (timeouts, retries, TLS), for every client of a pass. */
+void sync_http_opts(const tool_cfg *c, http_opts *o);
+
+/* Records a failed item: counts it, remembers the first class, stops the pass
+   when the class is global. Thread-safe. */
+void sync_failed(sync_ctx *x, int code);
+int sync_stopped(const sync_ctx *x);              /* a signal or a global failure */
+
+/* sync_exp.c: experiment i of the store. 0, or the EXIT_* class (reported). */
+int sync_experiment(sync_ctx *x, const rest_ctx *rc, const src_exp *e);
+/* sync_run.c: one run, start to end: plan, execute, record, count. Never fails the pass by itself. */
+void sync_run(sync_ctx *x, const rest_ctx *rc, const src_run *r);
+
 #endif

@@ -1,0 +1,23 @@
+/* tools/logged_models.h — MLflow 3 LoggedModels (<exp>/models/m-<id>/, read by
+ * src_logged_models.c) carried to the tracking server, for the registry
+ * versions that point at them (models:/m-...).
+ *
+ * A LoggedModel is created once in the remote copy of its experiment, with
+ * its params and tags plus the marker mlflow_lite.source_model_id = <local
+ * id> (found again by it: create_once), pointing at the remote copy of its
+ * source run; its artifacts are uploaded to the remote artifact_location;
+ * then it is finalized READY. The record (remote id, finalized, artifact
+ * stamps) makes the next pass cost no request. */
+#ifndef MLL_TOOLS_LOGGED_MODELS_H
+#define MLL_TOOLS_LOGGED_MODELS_H
+
+#include "sync.h"
+
+enum { LM_READY = 0, LM_WAITS = -1 };
+
+/* The remote copy of LoggedModel local_id, ready to be pointed at. Returns
+   LM_READY (*remote_id malloc'd), LM_WAITS (its experiment or source run is
+   not synced yet: a later pass), or the EXIT_* class with te filled. */
+int logged_model_ensure(sync_ctx *x, const rest_ctx *rc, const char *local_id, char **remote_id, tool_err *te);
+
+#endif
