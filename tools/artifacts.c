@@ -1,415 +1,398 @@
-/* tools/artifacts.c — see artifacts.h */
+/* tools/artifacts.c — one artifact to where an artifact URI says: the
+ * scheme dispatch, PUTs and their answer check, the proxy's URL, file:
+ * copies and s3://. Multipart through the proxy is in artifacts_mpu.c,
+ * Databricks in artifacts_dbfs.c. See artifacts.h. */
 #define _POSIX_C_SOURCE 200809L
-#include "artifacts.h"
-#include "exitcodes.h"
+#include "artifacts_int.h"
 #include "msgs.h"
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#if MLL_HAVE_S3
-#include "s3.h"
-#endif
+/* ---- the session: the S3 client, made once ---------------------------------------- */
 
-static long long env_ll(const char *name, long long def)
+struct art_session {
+    pthread_mutex_t mu;
+    http_opts ho;                      /* its strings point at the copies below */
+    char *ca_file, *client_cert, *client_key;
+    s3_client_opts so;
+    s3_client *s3;
+    char s3_error[512];                /* why the client could not be made (said once per upload) */
+    int s3_tried;
+};
+
+art_session *art_session_new(const http_opts *ho, const s3_client_opts *so)
 {
-    const char *v = getenv(name);
-    return v && *v ? strtoll(v, NULL, 10) : def;
+    art_session *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    pthread_mutex_init(&s->mu, NULL);
+    if (ho) s->ho = *ho;
+    if (so) s->so = *so;
+    s->ho.ca_file = s->ca_file = xstrdup(s->ho.ca_file);
+    s->ho.client_cert = s->client_cert = xstrdup(s->ho.client_cert);
+    s->ho.client_key = s->client_key = xstrdup(s->ho.client_key);
+    if ((ho && ho->ca_file && !s->ca_file) || (ho && ho->client_cert && !s->client_cert) ||
+        (ho && ho->client_key && !s->client_key)) {
+        art_session_free(s);
+        return NULL;
+    }
+    return s;
 }
 
-/* PUT a file (or a slice) to url. auth: whether to send the MLflow credentials. */
-static int art_put(const art_target *t, const char *url, FILE *f, long long off, long long size,
-                   const struct curl_slist *extra, int auth, char **etag, char *err, size_t errn)
+void art_session_free(art_session *s)
+{
+    if (!s) return;
+    s3_client_free(s->s3);
+    free(s->ca_file);
+    free(s->client_cert);
+    free(s->client_key);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static s3_client *art_session_s3(art_session *s, char *why, size_t n)
+{
+    s3_client *c;
+    pthread_mutex_lock(&s->mu);
+    if (!s->s3_tried) {
+        s->s3_tried = 1;
+        s->s3 = s3_client_new_from_env(&s->ho, &s->so, s->s3_error, sizeof s->s3_error);
+    }
+    c = s->s3;
+    snprintf(why, n, "%s", s->s3_error);
+    pthread_mutex_unlock(&s->mu);
+    return c;
+}
+
+/* ---- PUT and its answer ---------------------------------------------------------------- */
+
+int art_check_put_answer(const http_resp *rs, rest_err *e)
+{
+    size_t i;
+    cJSON *j;
+    int obj;
+    rest_err_clear(e);
+    for (i = 0; i < rs->body_len; i++)
+        if (rs->body[i] != ' ' && rs->body[i] != '\n' && rs->body[i] != '\r' && rs->body[i] != '\t') break;
+    if (i == rs->body_len) return 0; /* MLflow 3 (uvicorn) and cloud stores answer nothing */
+    j = json_parse(rs->body, rs->body_len);
+    obj = cJSON_IsObject(j);
+    cJSON_Delete(j);
+    if (obj) return 0; /* {} from MLflow 2.x / Flask */
+    rest_bad_answer(e, 1, "the answer to the upload is not what the artifact store sends (%s%s, %zu bytes): a "
+                          "proxy or login page in front of the server?",
+                    rs->content_type[0] ? "type " : "no content type", rs->content_type, rs->body_len);
+    e->status = rs->status;
+    return e->code;
+}
+
+static int art_put_ok(const http_resp *rs)
+{
+    rest_err tmp;
+    return art_check_put_answer(rs, &tmp) == 0;
+}
+
+int art_rest_failed(const rest_err *re, const char *step, const char *rel, tool_err *e, rest_err *detail)
+{
+    char buf[700];
+    if (detail) *detail = *re;
+    return err_set(e, re->code ? re->code : EXIT_FAILED, rel, "%s: %s", step, rest_errstr(re, buf, sizeof buf));
+}
+
+/* Why a PUT failed, as a class: the file's fault, the answer's, or the link's. */
+static int art_put_failed(int rc, const http_resp *rs, const char *shown, const char *rel, tool_err *e,
+                          rest_err *detail)
+{
+    rest_err re;
+    char step[600];
+    if (rs->source_short)
+        return err_set(e, EXIT_SOURCE, rel, "the file %s while it was sent (PUT %s)",
+                       rs->source_errno ? strerror(rs->source_errno) : "shrank", shown);
+    snprintf(step, sizeof step, "PUT %s", shown);
+    if (rc == 0 && rs->status >= 200 && rs->status < 300) art_check_put_answer(rs, &re);
+    else rest_check_answer(rc, rs, 1, NULL, &re);
+    if (re.code == EXIT_USAGE) re.code = EXIT_REJECTED; /* the server gave a URL that is not one */
+    return art_rest_failed(&re, step, rel, e, detail);
+}
+
+/* An ETag to hand back in a multipart complete: printable, bounded */
+static int art_etag_ok(const char *s)
+{
+    size_t n = 0;
+    for (; s && *s; s++, n++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f || n >= 256) return 0;
+    return s && n > 0;
+}
+
+int art_put(const art_target *t, const char *url, int fd, long long off, long long size,
+            const struct curl_slist *headers, int auth, char **etag, const char *rel, tool_err *e, rest_err *detail)
 {
     http_req rq;
     http_resp rs;
-    struct curl_slist *hdrs = NULL;
-    const struct curl_slist *e;
-    int rc;
+    struct curl_slist *def = NULL;
     char shown[512];
+    int rc;
     memset(&rq, 0, sizeof rq);
-    for (e = extra; e; e = e->next) hdrs = curl_slist_append(hdrs, e->data);
-    if (!extra) hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+    if (!headers) headers = def = curl_slist_append(NULL, "Content-Type: application/octet-stream");
     rq.method = "PUT";
     rq.url = url;
-    rq.headers = hdrs;
-    rq.body_file = f;
+    rq.headers = headers;
+    rq.stream = 1;
+    rq.body_fd = fd;
     rq.body_offset = off;
     rq.body_size = size;
+    rq.path_as_is = 1; /* "a/./b" is a name to keep, not a path for curl to tidy */
     if (auth) {
         rq.bearer = t->rc->bearer;
         rq.userpwd = t->rc->userpwd;
     }
-    rc = http_do(t->h, &rq, &rs);
-    curl_slist_free_all(hdrs);
+    rc = http_do(t->rc->h, &rq, &rs);
+    curl_slist_free_all(def);
     http_redact_url(url, shown, sizeof shown);
-    if (rc != 0) {
-        snprintf(err, errn, "PUT %s: %s (curl %d)", shown, rs.errbuf, (int)rs.curl_code);
-        http_resp_free(&rs);
-        return EXIT_CONNECT;
-    }
-    if (rs.status < 200 || rs.status >= 300) {
-        snprintf(err, errn, "PUT %s: HTTP %ld %.200s", shown, rs.status, rs.body ? rs.body : "");
-        http_resp_free(&rs);
-        return rs.status == 401 || rs.status == 403 ? EXIT_AUTH : EXIT_REJECTED;
-    }
-    if (etag) {
+    if (rc != 0 || rs.status < 200 || rs.status >= 300 || !art_put_ok(&rs))
+        rc = art_put_failed(rc, &rs, shown, rel, e, detail);
+    else if (etag && !art_etag_ok(rs.etag))
+        rc = err_set(e, EXIT_REJECTED, rel, "PUT %s: the answer has no usable ETag", shown);
+    else if (etag) {
         *etag = rs.etag;
         rs.etag = NULL;
     }
     http_resp_free(&rs);
+    return rc;
+}
+
+/* ---- the proxy's URL ---------------------------------------------------------------------- */
+
+static int art_netloc_ok(const char *s, size_t n)
+{
+    size_t i;
+    if (!n || n > 255) return 0;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+              c == ':' || c == '[' || c == ']'))
+            return 0;
+    }
+    return 1;
+}
+
+/* "mlflow-artifacts:[//netloc]/path": the tracking server's scheme, the
+   URI's netloc (else the server's host) and the server's path prefix; *path
+   points at the URI's path (no leading '/'). */
+int art_proxy_split(const art_target *t, sbuf *base, const char **path)
+{
+    const char *b = t->rc->base, *sch = strstr(b, "://"), *p = t->artifact_uri + strlen("mlflow-artifacts:");
+    const char *host = sch ? sch + 3 : b, *prefix = host + strcspn(host, "/");
+    if (!sch) return -1;
+    sb_add(base, b, (size_t)(host - b));
+    if (p[0] == '/' && p[1] == '/') {
+        const char *nl = p + 2, *end = nl + strcspn(nl, "/");
+        if (!art_netloc_ok(nl, (size_t)(end - nl))) return -1;
+        sb_add(base, nl, (size_t)(end - nl));
+        p = end;
+    } else
+        sb_add(base, host, (size_t)(prefix - host));
+    sb_puts(base, prefix);
+    while (*p == '/') p++;
+    *path = p;
+    return base->oom ? -1 : 0;
+}
+
+int art_proxy_url(sbuf *u, const art_target *t, const char *kind)
+{
+    const char *path;
+    if (art_proxy_split(t, u, &path) != 0) return -1;
+    sb_printf(u, "/api/2.0/mlflow-artifacts/%s/", kind);
+    url_encode(u, path, 1);
+    while (u->len && u->s[u->len - 1] == '/') u->s[--u->len] = '\0';
+    return u->oom ? -1 : 0;
+}
+
+/* 1 when url's scheme://host[:port] is the tracking server's: only then do MLflow credentials go with it */
+int art_same_server(const char *url, const char *base)
+{
+    const char *a = strstr(url, "://"), *b = strstr(base, "://");
+    size_t na, nb;
+    if (!a || !b) return 0;
+    na = (size_t)(a + 3 - url) + strcspn(a + 3, "/?#");
+    nb = (size_t)(b + 3 - base) + strcspn(b + 3, "/?#");
+    return na == nb && strncmp(url, base, na) == 0;
+}
+
+static int art_upload_put(const art_target *t, const char *root_url, int fd, const char *rel, long long size,
+                          tool_err *e, rest_err *detail)
+{
+    sbuf url = {0};
+    int rc;
+    sb_puts(&url, root_url);
+    while (url.len && url.s[url.len - 1] == '/') url.s[--url.len] = '\0';
+    sb_puts(&url, "/");
+    url_encode(&url, rel, 1);
+    if (url.oom) rc = err_set(e, EXIT_FAILED, rel, "out of memory");
+    else rc = art_put(t, url.s, fd, 0, size, NULL, art_same_server(url.s, t->rc->base), NULL, rel, e, detail);
+    sb_free(&url);
+    return rc;
+}
+
+static int art_upload_proxy(const art_target *t, int fd, const char *rel, long long size, tool_err *e,
+                            rest_err *detail)
+{
+    long long thr = t->cfg && t->cfg->multipart_threshold > 0 ? t->cfg->multipart_threshold : ART_DEFAULT_THRESHOLD;
+    sbuf root = {0};
+    int rc;
+    if (size > 0 && size >= thr) {
+        rc = art_proxy_multipart(t, fd, rel, size, e, detail);
+        if (rc != 1) return rc;
+        verbosef("the server offers no multipart upload for %s; sending it in one PUT", rel);
+    }
+    if (art_proxy_url(&root, t, "artifacts") != 0) {
+        sb_free(&root);
+        return err_set(e, EXIT_REJECTED, rel, "the run's artifact URI %s names no valid host", t->artifact_uri);
+    }
+    rc = art_upload_put(t, root.s, fd, rel, size, e, detail);
+    sb_free(&root);
+    return rc;
+}
+
+/* ---- file: ------------------------------------------------------------------------------- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* "file:///a%20b", "file://host/a", "/a" -> "/a b"; NULL when not an
+   absolute POSIX path (a Windows server's file:///C:/... is none here) */
+static char *art_file_root(const char *u)
+{
+    sbuf d = {0};
+    const char *p = u[0] == '/' ? u : u + 5;
+    if (p[0] == '/' && p[1] == '/') p = strchr(p + 2, '/');
+    if (!p || *p != '/' || (p[1] && p[2] == ':' && (p[3] == '/' || !p[3]))) return NULL;
+    for (; *p; p++) {
+        int hi, lo;
+        if (*p == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+            char c = (char)(hi * 16 + lo);
+            if (!c) break;
+            sb_add(&d, &c, 1);
+            p += 2;
+        } else
+            sb_add(&d, p, 1);
+    }
+    if (d.oom || !d.s || strlen(d.s) != d.len) {
+        sb_free(&d);
+        return NULL;
+    }
+    return d.s;
+}
+
+static int art_copy_bytes(int in, int out, long long size, const char *rel, const char *tmp, tool_err *e)
+{
+    char buf[65536];
+    long long off = 0;
+    while (off < size) {
+        size_t want = size - off < (long long)sizeof buf ? (size_t)(size - off) : sizeof buf;
+        ssize_t r = pread(in, buf, want, (off_t)off), w = 0;
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return err_set(e, EXIT_SOURCE, rel, "the file %s while it was copied", r ? strerror(errno) : "shrank");
+        while (w < r) {
+            ssize_t k = write(out, buf + w, (size_t)(r - w));
+            if (k < 0 && errno == EINTR) continue;
+            if (k < 0) return err_set(e, EXIT_REJECTED, rel, "cannot write %s: %s", tmp, strerror(errno));
+            w += k;
+        }
+        off += r;
+    }
     return 0;
 }
 
-/* "mlflow-artifacts:/1/x/artifacts" -> "<base or netloc>/api/2.0/mlflow-artifacts/artifacts/1/x/artifacts" */
-static void art_proxy_url(sbuf *u, const art_target *t, const char *sub)
+/* A copy onto a file system the server shares: temp file (never following a
+   link planted in the destination), then rename. */
+static int art_copy(const art_target *t, int fd, const char *rel, long long size, tool_err *e)
 {
-    const char *p = t->artifact_uri + strlen("mlflow-artifacts:");
-    if (p[0] == '/' && p[1] == '/') { /* netloc given: use the tracking scheme with that host */
-        const char *host = p + 2, *slash = strchr(host, '/');
-        const char *sch = strstr(t->rc->base, "://");
-        sb_add(u, t->rc->base, sch ? (size_t)(sch - t->rc->base) : 4);
-        sb_puts(u, "://");
-        sb_add(u, host, slash ? (size_t)(slash - host) : strlen(host));
-        p = slash ? slash : "";
-    } else
-        sb_puts(u, t->rc->base);
-    sb_puts(u, "/api/2.0/mlflow-artifacts/");
-    sb_puts(u, sub);
-    while (*p == '/') p++;
-    url_encode(u, p, 1);
-}
-
-static int art_multipart(const art_target *t, FILE *f, const char *rel, long long size, char *err, size_t errn,
-                         int *fallback)
-{
-    long long chunk = env_ll("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", 10LL << 20);
-    long long nparts = (size + chunk - 1) / chunk, i;
-    sbuf body = {0}, path = {0};
-    const char *slash = strrchr(rel, '/');
-    cJSON *j = NULL;
-    rest_err re;
-    char ebuf[600];
-    const cJSON *creds, *c;
-    char *upload_id = NULL, **etags = NULL;
-    int rc = 0;
-
-    *fallback = 0;
-    /* URL carries the directory; the object name is the basename of "path" */
-    {
-        const char *rp = t->artifact_uri + strlen("mlflow-artifacts:");
-        if (rp[0] == '/' && rp[1] == '/') rp = strchr(rp + 2, '/');
-        while (rp && *rp == '/') rp++;
-        sb_puts(&path, "/api/2.0/mlflow-artifacts/mpu/create/");
-        url_encode(&path, rp ? rp : "", 1);
-        if (slash) {
-            sbuf dir = {0};
-            sb_add(&dir, rel, (size_t)(slash - rel));
-            sb_puts(&path, "/");
-            url_encode(&path, dir.s, 1);
-            sb_free(&dir);
-        }
-    }
-    sb_puts(&body, "{\"path\":");
-    json_str(&body, slash ? slash + 1 : rel);
-    sb_printf(&body, ",\"num_parts\":%lld}", nparts);
-    if (rest_call(t->h, t->rc, "POST", path.s, body.s, &j, &re) != 0) {
-        if (re.status == 501 || re.status == 404 || re.status == 400) *fallback = 1;
-        else {
-            snprintf(err, errn, "multipart create for %s: %s", rel, rest_errstr(&re, ebuf, sizeof ebuf));
-            rc = rest_err_exit(&re);
-        }
-        goto done;
-    }
-    {
-        const cJSON *uid = cJSON_GetObjectItemCaseSensitive(j, "upload_id");
-        upload_id = cJSON_IsString(uid) ? xstrdup(uid->valuestring) : NULL;
-    }
-    creds = cJSON_GetObjectItemCaseSensitive(j, "credentials");
-    etags = calloc((size_t)nparts, sizeof *etags);
-    if (!upload_id || !etags || cJSON_GetArraySize(creds) != (int)nparts) {
-        snprintf(err, errn, "multipart create for %s: unexpected answer", rel);
-        rc = EXIT_REJECTED;
-        goto done;
-    }
-    i = 0;
-    cJSON_ArrayForEach(c, creds)
-    {
-        const cJSON *url = cJSON_GetObjectItemCaseSensitive(c, "url");
-        const cJSON *pn = cJSON_GetObjectItemCaseSensitive(c, "part_number");
-        const cJSON *hd = cJSON_GetObjectItemCaseSensitive(c, "headers"), *hv;
-        struct curl_slist *hs = NULL;
-        long long k = cJSON_IsNumber(pn) ? (long long)pn->valuedouble : i + 1;
-        long long off = (k - 1) * chunk, len = size - off < chunk ? size - off : chunk;
-        cJSON_ArrayForEach(hv, hd) if (cJSON_IsString(hv))
-        {
-            sbuf h = {0};
-            sb_printf(&h, "%s: %s", hv->string, hv->valuestring);
-            hs = curl_slist_append(hs, h.s);
-            sb_free(&h);
-        }
-        if (!hs) hs = curl_slist_append(hs, "Content-Type: application/octet-stream");
-        rc = cJSON_IsString(url) ? art_put(t, url->valuestring, f, off, len, hs, 0, &etags[k - 1], err, errn)
-                                 : EXIT_REJECTED;
-        curl_slist_free_all(hs);
-        if (rc != 0) break;
-        i++;
-    }
-    sb_free(&body);
-    {
-        const char *verb = rc == 0 ? "complete" : "abort";
-        char *cp = strstr(path.s, "/mpu/create/");
-        sbuf p2 = {0};
-        sb_add(&p2, path.s, (size_t)(cp - path.s));
-        sb_printf(&p2, "/mpu/%s/%s", verb, cp + strlen("/mpu/create/"));
-        sb_puts(&body, "{\"path\":");
-        json_str(&body, slash ? slash + 1 : rel);
-        sb_puts(&body, ",\"upload_id\":");
-        json_str(&body, upload_id);
-        if (rc == 0) {
-            sb_puts(&body, ",\"parts\":[");
-            for (i = 0; i < nparts; i++) {
-                sb_printf(&body, "%s{\"part_number\":%lld,\"etag\":", i ? "," : "", i + 1);
-                json_str(&body, etags[i] ? etags[i] : "");
-                sb_puts(&body, "}");
-            }
-            sb_puts(&body, "]");
-        }
-        sb_puts(&body, "}");
-        if (rest_call(t->h, t->rc, "POST", p2.s, body.s, NULL, &re) != 0 && rc == 0) {
-            snprintf(err, errn, "multipart complete for %s: %s", rel, rest_errstr(&re, ebuf, sizeof ebuf));
-            rc = rest_err_exit(&re);
-        }
-        sb_free(&p2);
-    }
-done:
-    if (etags)
-        for (i = 0; i < nparts; i++) free(etags[i]);
-    free(etags);
-    free(upload_id);
-    cJSON_Delete(j);
-    sb_free(&body);
-    sb_free(&path);
-    return rc;
-}
-
-static int art_copy(const char *dst_root, const char *local_path, const char *rel, char *err, size_t errn)
-{
-    char *dst = path_join(dst_root, rel), *p, buf[65536];
+    char *root = art_file_root(t->artifact_uri), *dst = root ? path_join(root, rel) : NULL, *slash;
     sbuf tmp = {0};
-    FILE *in = NULL, *out = NULL;
-    size_t n;
-    int rc = 0;
-    if (!dst) return EXIT_FAILED;
-    for (p = dst + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(dst, 0777) != 0 && errno != EEXIST) {
-                snprintf(err, errn, "cannot create %s: %s", dst, strerror(errno));
-                free(dst);
-                return EXIT_REJECTED;
-            }
-            *p = '/';
-        }
+    int out = -1, rc = 0;
+    if (!dst) {
+        free(root);
+        return err_set(e, EXIT_UNSUPPORTED, rel, "artifact URI %s is not an absolute file path", t->artifact_uri);
+    }
+    slash = strrchr(dst, '/');
+    *slash = '\0';
+    if (mkdir_p(dst, 0777) != 0) rc = err_set(e, EXIT_REJECTED, rel, "cannot create %s: %s", dst, strerror(errno));
+    *slash = '/';
     sb_printf(&tmp, "%s.mlflow-lite-tmp%ld", dst, (long)getpid());
-    in = fopen(local_path, "rb");
-    out = in ? fopen(tmp.s, "wb") : NULL;
-    if (!in || !out) {
-        snprintf(err, errn, "cannot copy %s to %s: %s", local_path, dst, strerror(errno));
-        rc = EXIT_REJECTED;
-    }
-    while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n) {
-            snprintf(err, errn, "cannot write %s: %s", tmp.s, strerror(errno));
-            rc = EXIT_REJECTED;
-        }
-    if (in) fclose(in);
-    if (out && fclose(out) != 0 && rc == 0) {
-        snprintf(err, errn, "cannot write %s: %s", tmp.s, strerror(errno));
-        rc = EXIT_REJECTED;
-    }
-    if (rc == 0 && rename(tmp.s, dst) != 0) {
-        snprintf(err, errn, "cannot rename into %s: %s", dst, strerror(errno));
-        rc = EXIT_REJECTED;
-    }
-    if (rc != 0 && tmp.s) unlink(tmp.s);
+    if (!rc && (tmp.oom || (out = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0))
+        rc = err_set(e, EXIT_REJECTED, rel, "cannot create %s: %s", tmp.s ? tmp.s : dst, strerror(errno));
+    if (!rc) rc = art_copy_bytes(fd, out, size, rel, tmp.s, e);
+    if (out >= 0 && close(out) != 0 && !rc) rc = err_set(e, EXIT_REJECTED, rel, "cannot write %s: %s", tmp.s, strerror(errno));
+    if (!rc && rename(tmp.s, dst) != 0) rc = err_set(e, EXIT_REJECTED, rel, "cannot rename into %s: %s", dst, strerror(errno));
+    if (rc && out >= 0) unlink(tmp.s);
     sb_free(&tmp);
     free(dst);
+    free(root);
     return rc;
 }
 
-static int art_databricks(const art_target *t, FILE *f, const char *rel, long long size, char *err, size_t errn)
+/* ---- s3:// ----------------------------------------------------------------------------------- */
+
+static int art_s3_class(const s3_err *se)
 {
-    sbuf b = {0}, p = {0};
-    cJSON *j = NULL;
-    rest_err re;
-    char ebuf[600];
-    const cJSON *ci, *url, *type, *hd, *h;
-    struct curl_slist *hs = NULL;
-    int rc;
-    sb_puts(&p, "artifacts/"); /* paths are relative to the run's artifact root */
-    sb_puts(&p, rel);
-    sb_puts(&b, "{\"run_id\":");
-    json_str(&b, t->run_id);
-    sb_puts(&b, ",\"path\":[");
-    json_str(&b, rel);
-    sb_puts(&b, "]}");
-    rc = rest_call(t->h, t->rc, "POST", "/api/2.0/mlflow/artifacts/credentials-for-write", b.s, &j, &re);
-    sb_free(&b);
-    sb_free(&p);
-    if (rc != 0) {
-        snprintf(err, errn, "credentials-for-write for %s: %s", rel, rest_errstr(&re, ebuf, sizeof ebuf));
-        return rest_err_exit(&re);
-    }
-    ci = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "credential_infos"), 0);
-    url = cJSON_GetObjectItemCaseSensitive(ci, "signed_uri");
-    type = cJSON_GetObjectItemCaseSensitive(ci, "type");
-    if (!cJSON_IsString(url)) {
-        cJSON_Delete(j);
-        snprintf(err, errn, "credentials-for-write for %s: no signed_uri in the answer", rel);
-        return EXIT_REJECTED;
-    }
-    if (cJSON_IsString(type) && strcmp(type->valuestring, "AWS_PRESIGNED_URL") != 0 &&
-        strcmp(type->valuestring, "GCP_SIGNED_URL") != 0) {
-        snprintf(err, errn, "artifact %s: Databricks credential type %s is not supported (AWS and GCP are)", rel,
-                 type->valuestring);
-        cJSON_Delete(j);
-        return EXIT_UNSUPPORTED;
-    }
-    hd = cJSON_GetObjectItemCaseSensitive(ci, "headers");
-    cJSON_ArrayForEach(h, hd)
-    {
-        const cJSON *n = cJSON_GetObjectItemCaseSensitive(h, "name"), *v = cJSON_GetObjectItemCaseSensitive(h, "value");
-        if (cJSON_IsString(n) && cJSON_IsString(v)) {
-            sbuf hl = {0};
-            sb_printf(&hl, "%s: %s", n->valuestring, v->valuestring);
-            hs = curl_slist_append(hs, hl.s);
-            sb_free(&hl);
-        }
-    }
-    if (!hs) hs = curl_slist_append(hs, "Content-Type: application/octet-stream");
-    rc = art_put(t, url->valuestring, f, 0, size, hs, 0, NULL, err, errn);
-    curl_slist_free_all(hs);
-    cJSON_Delete(j);
-    return rc;
+    if (se->source) return EXIT_SOURCE;
+    if (se->status == 401 || se->status == 403) return EXIT_AUTH;
+    if (se->status) return EXIT_REJECTED;
+    return http_is_tls_error(se->curl_code) || se->curl_code != CURLE_OK ? EXIT_CONNECT : EXIT_REJECTED;
 }
 
-#if MLL_HAVE_S3
-/* one S3 client for the whole process (it is thread-safe and pools connections) */
-static s3_client *art_s3c;
-static pthread_mutex_t art_s3_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int art_s3(const art_target *t, const char *uri, const char *local_path, const char *rel, long long size,
-                  char *err, size_t errn)
+static int art_s3(const art_target *t, int fd, const char *rel, long long size, tool_err *e)
 {
-    char *bucket = NULL, *prefix = NULL, ebuf[700];
+    char *bucket = NULL, *prefix = NULL, why[700];
     sbuf key = {0};
-    s3_put_result res;
+    s3_client *c;
     s3_err se;
     int rc = 0;
-    (void)t;
-    pthread_mutex_lock(&art_s3_lock);
-    if (!art_s3c) art_s3c = s3_client_new_from_env(NULL, NULL, ebuf, sizeof ebuf);
-    pthread_mutex_unlock(&art_s3_lock);
-    if (!art_s3c) {
-        snprintf(err, errn, "artifact %s: cannot set up the S3 client for %s: %s", rel, uri, ebuf);
-        return EXIT_CONFIG;
-    }
-    if (s3_parse_url(uri, &bucket, &prefix) != 0) {
-        snprintf(err, errn, "artifact %s: bad S3 URI %s", rel, uri);
-        return EXIT_REJECTED;
-    }
+    if (!t->session) return err_set(e, EXIT_CONFIG, rel, "no S3 session for the artifact URI %s", t->artifact_uri);
+    if (!(c = art_session_s3(t->session, why, sizeof why)))
+        return err_set(e, EXIT_CONFIG, rel, "cannot set up the S3 client for %s: %s", t->artifact_uri, why);
+    if (s3_parse_url(t->artifact_uri, &bucket, &prefix) != 0)
+        return err_set(e, EXIT_REJECTED, rel, "the artifact URI %s is not a valid s3:// URI", t->artifact_uri);
     sb_puts(&key, prefix);
     if (key.len && key.s[key.len - 1] != '/') sb_puts(&key, "/");
     sb_puts(&key, rel);
-    memset(&res, 0, sizeof res);
-    if (s3_put_file(art_s3c, bucket, key.s, local_path, size, NULL, &res, &se) != 0) {
-        s3_err_format(&se, ebuf, sizeof ebuf);
-        snprintf(err, errn, "artifact %s to s3://%s/%s: %s: %s", rel, bucket, key.s, ebuf, s3_err_hint(&se));
-        rc = se.status == 401 || se.status == 403 ? EXIT_AUTH : se.status ? EXIT_REJECTED : EXIT_CONNECT;
+    if (key.oom) rc = err_set(e, EXIT_FAILED, rel, "out of memory");
+    else if (s3_put_fd(c, bucket, key.s, fd, size, NULL, NULL, &se) != 0) {
+        s3_err_format(&se, why, sizeof why);
+        rc = err_set(e, art_s3_class(&se), rel, "to s3://%s/%s: %s: %s", bucket, key.s, why, s3_err_hint(&se));
     }
     free(bucket);
     free(prefix);
     sb_free(&key);
     return rc;
 }
-#endif
 
-int art_upload(const art_target *t, const char *local_path, const char *rel, long long size, char *err, size_t errn)
+/* ---- dispatch ------------------------------------------------------------------------------- */
+
+int art_upload(const art_target *t, int fd, const char *rel, long long size, tool_err *e, rest_err *detail)
 {
-    const char *u = t->artifact_uri;
-    FILE *f;
-    int rc;
-    if (strncmp(u, "file:", 5) == 0 || u[0] == '/') {
-        sbuf d = {0};
-        const char *p = u[0] == '/' ? u : u + 5;
-        if (p[0] == '/' && p[1] == '/') p = strchr(p + 2, '/'); /* file://host/path */
-        for (; p && *p; p++) {
-            if (*p == '%' && p[1] && p[2]) {
-                char hx[3] = {p[1], p[2], 0}, c = (char)strtol(hx, NULL, 16);
-                sb_add(&d, &c, 1);
-                p += 2;
-            } else
-                sb_add(&d, p, 1);
-        }
-        rc = d.s ? art_copy(d.s, local_path, rel, err, errn) : EXIT_FAILED;
-        sb_free(&d);
-        return rc;
-    }
-    if (strncmp(u, "s3://", 5) == 0) {
-#if MLL_HAVE_S3
-        return art_s3(t, u, local_path, rel, size, err, errn);
-#else
-        snprintf(err, errn,
-                 "artifact %s: the remote run stores artifacts in %s, and this mlflow-lite was built without S3 "
-                 "support: rebuild with tools/s3.c, or start the server with --serve-artifacts",
-                 rel, u);
-        return EXIT_UNSUPPORTED;
-#endif
-    }
-    f = fopen(local_path, "rb");
-    if (!f) {
-        snprintf(err, errn, "cannot read %s: %s", local_path, strerror(errno));
-        return EXIT_SOURCE;
-    }
-    if (strncmp(u, "mlflow-artifacts:", 17) == 0) {
-        long long thr = env_ll("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", 500LL << 20);
-        sbuf url = {0};
-        if (size >= thr && size > 0) {
-            int fallback = 0;
-            rc = art_multipart(t, f, rel, size, err, errn, &fallback);
-            if (!fallback) {
-                fclose(f);
-                return rc;
-            }
-            verbosef("multipart upload not offered for %s; using a single PUT", rel);
-        }
-        art_proxy_url(&url, t, "artifacts/");
-        sb_puts(&url, "/");
-        url_encode(&url, rel, 1);
-        rc = url.s ? art_put(t, url.s, f, 0, size, NULL, 1, NULL, err, errn) : EXIT_FAILED;
-        sb_free(&url);
-    } else if (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0) {
-        sbuf url = {0};
-        sb_puts(&url, u);
-        while (url.len && url.s[url.len - 1] == '/') url.s[--url.len] = '\0';
-        sb_puts(&url, "/");
-        url_encode(&url, rel, 1);
-        rc = url.s ? art_put(t, url.s, f, 0, size, NULL, 1, NULL, err, errn) : EXIT_FAILED;
-        sb_free(&url);
-    } else if (strncmp(u, "dbfs:", 5) == 0 && t->rc->databricks) {
-        rc = art_databricks(t, f, rel, size, err, errn);
-    } else {
-        snprintf(err, errn, "artifact %s: the remote artifact location %s uses a scheme mlflow-lite cannot write", rel,
-                 u);
-        rc = EXIT_UNSUPPORTED;
-    }
-    fclose(f);
-    return rc;
+    const char *u = t->artifact_uri ? t->artifact_uri : "";
+    err_clear(e);
+    if (detail) rest_err_clear(detail);
+    if (size < 0 || fd < 0) return err_set(e, EXIT_FAILED, rel, "no file to send (fd %d, size %lld)", fd, size);
+    if (strncmp(u, "mlflow-artifacts:", 17) == 0) return art_upload_proxy(t, fd, rel, size, e, detail);
+    if (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0)
+        return art_upload_put(t, u, fd, rel, size, e, detail);
+    if (strncmp(u, "file:", 5) == 0 || u[0] == '/') return art_copy(t, fd, rel, size, e);
+    if (strncmp(u, "s3://", 5) == 0) return art_s3(t, fd, rel, size, e);
+    if (strncmp(u, "dbfs:", 5) == 0 && t->rc->databricks) return art_dbfs_upload(t, fd, rel, size, e, detail);
+    return err_set(e, EXIT_UNSUPPORTED, rel, "the remote artifact location %s uses a scheme mlflow-lite cannot write "
+                   "(supported: mlflow-artifacts:, http(s):, file:, s3:, and dbfs: on Databricks)", u);
 }

@@ -252,7 +252,8 @@ static size_t http_header_cb(char *ptr, size_t size, size_t nmemb, void *ud)
     } else if (http_header_value(ptr, n, "retry-after", v, sizeof v)) {
         s->retry_after_ms = http_parse_retry_after(v);
     } else if (http_header_value(ptr, n, "content-type", v, sizeof v)) {
-        snprintf(s->content_type, sizeof s->content_type, "%s", v);
+        memcpy(s->content_type, v, sizeof s->content_type - 1); /* shown in messages: a prefix does */
+        s->content_type[sizeof s->content_type - 1] = '\0';
     }
     return n;
 }

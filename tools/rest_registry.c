@@ -43,8 +43,7 @@ void rest_model_free(rest_model *m)
 static int rest_version_number(const cJSON *o, const char *k, int *out)
 {
     const char *s;
-    if (json_get_int(o, k, 1, INT_MAX, out) == 0) return 0;
-    if (json_get_str(o, k, &s) != 0 || !*s || *s == '0' || strlen(s) > 10) return -1;
+    if (json_get_str(o, k, &s) == 0 && (!*s || *s < '1' || *s > '9' || strlen(s) > 10)) return -1; /* canonical */
     return json_get_int(o, k, 1, INT_MAX, out);
 }
 

@@ -5,6 +5,7 @@
 #include "s3.h"
 #include "s3_int.h"
 #include "s3_util.h"
+#include "s3_xml.h"
 #include "msgs.h"
 #include "util.h"
 
@@ -17,19 +18,6 @@
 #include <unistd.h>
 
 #define S3_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-static long long s3_env_size(const char *name)
-{
-    const char *v = getenv(name);
-    char *end;
-    long long x;
-    if (!v || !*v) return 0;
-    x = strtoll(v, &end, 10);
-    if (end == v || x <= 0) return 0;
-    if (*end == 'k' || *end == 'K') x *= 1024;
-    else if (*end == 'm' || *end == 'M') x *= 1024 * 1024;
-    return x;
-}
 
 void s3i_err_set(s3_err *e, const char *op, int definite, const char *fmt, ...)
 {
@@ -84,9 +72,8 @@ s3_client *s3_client_new(const aws_config *cfg, const http_opts *http, const s3_
     if (cfg->ignore_tls) c->http.insecure = 1;
     if (o) c->o = *o;
     if (c->o.jobs <= 0) c->o.jobs = S3_DEFAULT_JOBS;
-    if (c->o.multipart_threshold <= 0) c->o.multipart_threshold = s3_env_size("MLFLOW_LITE_S3_MULTIPART_THRESHOLD");
+    /* sizes come validated from config.c (MLFLOW_LITE_S3_*); 0 = defaults */
     if (c->o.multipart_threshold <= 0) c->o.multipart_threshold = S3_DEFAULT_MULTIPART_THRESHOLD;
-    if (c->o.part_size <= 0) c->o.part_size = s3_env_size("MLFLOW_LITE_S3_PART_SIZE");
     if (c->o.part_size <= 0) c->o.part_size = S3_DEFAULT_PART_SIZE;
     snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:s3", c->cfg.region ? c->cfg.region : "us-east-1");
     n = strlen(cfg->access_key_id) + strlen(cfg->secret_access_key) + 2;
@@ -246,35 +233,35 @@ char *s3_object_url(const s3_client *c, const char *bucket, const char *key, con
 
 static void s3_fill_err(s3_err *e, const s3_call *call, const http_resp *r, int transport_failed)
 {
-    char *code = NULL, *msg = NULL;
-    const char *p;
     memset(e, 0, sizeof *e);
     snprintf(e->op, sizeof e->op, "%s", call->op);
     e->status = r->status;
     e->curl_code = r->curl_code;
-    if (transport_failed) {
-        snprintf(e->msg, sizeof e->msg, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->curl_code));
-        e->definite = r->curl_code == CURLE_URL_MALFORMAT || r->curl_code == CURLE_UNSUPPORTED_PROTOCOL ||
-                      r->curl_code == CURLE_READ_ERROR || r->curl_code == CURLE_PEER_FAILED_VERIFICATION;
+    if (r->source_short) { /* the local file, not the store */
+        e->source = e->definite = 1;
+        snprintf(e->msg, sizeof e->msg, "%s", r->errbuf);
         return;
     }
-    if (r->body && r->body_len) {
-        p = r->body;
-        code = s3u_xml_next(&p, r->body + r->body_len, "Code");
-        p = r->body;
-        msg = s3u_xml_next(&p, r->body + r->body_len, "Message");
+    if (transport_failed && !r->body_capped) {
+        snprintf(e->msg, sizeof e->msg, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->curl_code));
+        e->definite = r->curl_code == CURLE_URL_MALFORMAT || r->curl_code == CURLE_UNSUPPORTED_PROTOCOL ||
+                      r->curl_code == CURLE_READ_ERROR || http_is_tls_error(r->curl_code);
+        return;
     }
-    if (code) snprintf(e->code, sizeof e->code, "%s", code);
-    else if (r->status == 404) snprintf(e->code, sizeof e->code, "NotFound");
-    else if (r->status == 403) snprintf(e->code, sizeof e->code, "Forbidden");
-    snprintf(e->msg, sizeof e->msg, "%s", msg ? msg : "");
+    if (r->body_capped) {
+        snprintf(e->msg, sizeof e->msg, "%s", r->errbuf);
+        e->definite = 1;
+        return;
+    }
+    if (!s3x_error(r->body, r->body_len, e->code, sizeof e->code, e->msg, sizeof e->msg)) {
+        if (r->status == 404) snprintf(e->code, sizeof e->code, "NotFound");
+        else if (r->status == 403) snprintf(e->code, sizeof e->code, "Forbidden");
+    }
     {
-        size_t k = strlen(e->msg);  /* "…method." + ": hint" reads badly */
+        size_t k = strlen(e->msg); /* "…method." + ": hint" reads badly */
         while (k > 0 && (e->msg[k - 1] == '.' || e->msg[k - 1] == ' ')) e->msg[--k] = '\0';
     }
     e->definite = r->status >= 400 && r->status < 500 && r->status != 408 && r->status != 429;
-    free(code);
-    free(msg);
 }
 
 int s3i_do(s3_client *c, const s3_call *call, http_resp *resp, s3_err *err)
@@ -292,7 +279,7 @@ int s3i_do(s3_client *c, const s3_call *call, http_resp *resp, s3_err *err)
         s3i_err_set(err, call->op, 1, "out of memory");
         return -1;
     }
-    if (call->body_file) {
+    if (call->stream) {
         snprintf(line, sizeof line, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
     } else {
         if (call->body_len) s3u_sha256_hex(call->body, call->body_len, sha);
@@ -322,7 +309,8 @@ int s3i_do(s3_client *c, const s3_call *call, http_resp *resp, s3_err *err)
     rq.headers = h;
     rq.body = call->body;
     rq.body_len = call->body_len;
-    rq.body_file = call->body_file;
+    rq.stream = call->stream;
+    rq.body_fd = call->body_fd;
     rq.body_offset = call->body_off;
     rq.body_size = call->body_size;
     rq.aws_sigv4 = c->sigv4;
@@ -382,6 +370,8 @@ int s3_head(s3_client *c, const char *bucket, const char *key, long long *size, 
     return rc;
 }
 
+/* A listing is followed page by page; a store that hands back the token it
+   was given would loop forever, so a repeated token is an error. */
 int s3_list(s3_client *c, const char *bucket, const char *prefix, int (*cb)(void *ud, const s3_object *o),
             void *ud, s3_err *err)
 {
@@ -392,58 +382,30 @@ int s3_list(s3_client *c, const char *bucket, const char *prefix, int (*cb)(void
         const char *vals[3];
         s3_call call;
         http_resp r;
-        char *q, *trunc;
-        const char *p, *end, *b, *e;
+        char *q, *next = NULL;
         vals[0] = "2";
         vals[1] = prefix ? prefix : "";
         vals[2] = token;
-        q = s3u_query(token ? 3 : 2, keys, vals);
+        if (!(q = s3u_query(token ? 3 : 2, keys, vals))) {
+            s3i_err_set(err, "ListObjectsV2", 1, "out of memory");
+            rc = -1;
+            break;
+        }
         memset(&call, 0, sizeof call);
         call.op = "ListObjectsV2";
         call.method = "GET";
         call.bucket = bucket;
         call.query = q;
-        rc = q ? s3i_do(c, &call, &r, err) : -1;
+        rc = s3i_do(c, &call, &r, err);
         free(q);
-        free(token);
-        token = NULL;
-        if (rc != 0) {
-            if (!q) s3i_err_set(err, "ListObjectsV2", 1, "out of memory");
-            else http_resp_free(&r);
-            break;
+        if (rc == 0) rc = s3x_list_objects(r.body, r.body_len, cb, ud, &next, &stop, err);
+        if (rc == 0 && next && token && strcmp(next, token) == 0) {
+            s3i_err_set(err, "ListObjectsV2", 1, "the store answered the same continuation token twice");
+            rc = -1;
         }
-        p = r.body;
-        end = r.body + r.body_len;
-        while (!stop && s3u_xml_elem(&p, end, "Contents", &b, &e)) {
-            const char *q2 = b;
-            char *k = s3u_xml_next(&q2, e, "Key"), *sz, *et;
-            char clean[80];
-            s3_object o;
-            q2 = b;
-            sz = s3u_xml_next(&q2, e, "Size");
-            q2 = b;
-            et = s3u_xml_next(&q2, e, "ETag");
-            s3u_etag_clean(et, clean, sizeof clean);
-            o.key = k;
-            o.size = sz ? strtoll(sz, NULL, 10) : -1;
-            o.etag = clean;
-            if (k && cb(ud, &o)) stop = 1;
-            free(k);
-            free(sz);
-            free(et);
-        }
-        p = r.body;
-        trunc = s3u_xml_next(&p, end, "IsTruncated");
-        if (!stop && trunc && strcmp(trunc, "true") == 0) {
-            p = r.body;
-            token = s3u_xml_next(&p, end, "NextContinuationToken");
-            if (!token) {
-                s3i_err_set(err, "ListObjectsV2", 1, "truncated listing without a continuation token");
-                rc = -1;
-            }
-        }
-        free(trunc);
         http_resp_free(&r);
+        free(token);
+        token = next;
     } while (token && rc == 0);
     free(token);
     return rc;
@@ -484,7 +446,6 @@ int s3_delete_many(s3_client *c, const char *bucket, const char *const *keys, si
         char b64[32];
         s3_call call;
         http_resp r;
-        const char *p, *b, *e;
         memset(&x, 0, sizeof x);
         sb_puts(&x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Delete xmlns=\"http://s3.amazonaws.com/doc/"
                     "2006-03-01/\"><Quiet>true</Quiet>");
@@ -532,19 +493,7 @@ int s3_delete_many(s3_client *c, const char *bucket, const char *const *keys, si
             sb_free(&x);
             return -1;
         }
-        p = r.body;
-        while (s3u_xml_elem(&p, r.body + r.body_len, "Error", &b, &e)) {
-            const char *q = b;
-            char *k = s3u_xml_next(&q, e, "Key"), *code, *msg;
-            q = b;
-            code = s3u_xml_next(&q, e, "Code");
-            q = b;
-            msg = s3u_xml_next(&q, e, "Message");
-            if (k) fail_cb(ud, k, code ? code : "", msg ? msg : "");
-            free(k);
-            free(code);
-            free(msg);
-        }
+        s3x_delete_result(r.body, r.body_len, fail_cb, ud);
         http_resp_free(&r);
         sb_free(&x);
     }
@@ -562,61 +511,44 @@ long long s3_part_size_for(const s3_client *c, long long size, int *parts)
     return ps;
 }
 
-int s3_expected_etag(const s3_client *c, const char *path, long long size, char *etag, size_t n)
+int s3_expected_etag_fd(const s3_client *c, int fd, long long size, char *etag, size_t n)
 {
-    int fd = open(path, O_RDONLY), nparts, i, rc = 0;
-    long long ps;
-    unsigned char raw[16];
+    int nparts, i, rc = 0;
+    long long ps = s3_part_size_for(c, size, &nparts);
+    unsigned char raw[16], *all;
     char hex[33];
-    if (fd < 0) return -1;
-    if (size < 0) {
-        struct stat st;
-        if (fstat(fd, &st) != 0) {
-            close(fd);
-            return -1;
-        }
-        size = (long long)st.st_size;
-    }
-    ps = s3_part_size_for(c, size, &nparts);
     if (ps == 0) {
         rc = s3u_md5_fd(fd, 0, size, raw);
         s3u_hex(raw, 16, hex);
         snprintf(etag, n, "%s", hex);
-    } else {
-        unsigned char *all = malloc((size_t)nparts * 16);
-        if (!all) rc = -1;
-        for (i = 0; rc == 0 && i < nparts; i++) {
-            long long off = (long long)i * ps, len = size - off < ps ? size - off : ps;
-            rc = s3u_md5_fd(fd, off, len, all + 16 * i);
-        }
-        if (rc == 0) {
-            s3u_md5(all, (size_t)nparts * 16, raw);
-            s3u_hex(raw, 16, hex);
-            snprintf(etag, n, "%s-%d", hex, nparts);
-        }
-        free(all);
+        return rc;
     }
-    close(fd);
+    if (!(all = malloc((size_t)nparts * 16))) return -1;
+    for (i = 0; rc == 0 && i < nparts; i++) {
+        long long off = (long long)i * ps, len = size - off < ps ? size - off : ps;
+        rc = s3u_md5_fd(fd, off, len, all + 16 * i);
+    }
+    if (rc == 0) {
+        s3u_md5(all, (size_t)nparts * 16, raw);
+        s3u_hex(raw, 16, hex);
+        snprintf(etag, n, "%s-%d", hex, nparts);
+    }
+    free(all);
     return rc;
 }
 
-static int s3_put_single(s3_client *c, const char *bucket, const char *key, const char *path, long long size,
+static int s3_put_single(s3_client *c, const char *bucket, const char *key, int fd, long long size,
                          const char *content_type, s3_put_result *res, s3_err *err)
 {
-    FILE *f = fopen(path, "rb");
     unsigned char raw[16];
     char hex[33], b64[32], got[80];
     s3_call call;
     http_resp r;
     int rc;
 
-    if (!f) {
-        s3i_err_set(err, "PutObject", 1, "cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (s3u_md5_fd(fileno(f), 0, size, raw) != 0) {
-        s3i_err_set(err, "PutObject", 1, "cannot read %s: %s", path, strerror(errno));
-        fclose(f);
+    if (s3u_md5_fd(fd, 0, size, raw) != 0) {
+        s3i_err_set(err, "PutObject", 1, "cannot read the file: %s", errno == EIO ? "it shrank" : strerror(errno));
+        err->source = 1;
         return -1;
     }
     s3u_hex(raw, 16, hex);
@@ -627,13 +559,13 @@ static int s3_put_single(s3_client *c, const char *bucket, const char *key, cons
     call.upload = 1;
     call.bucket = bucket;
     call.key = key;
-    call.body_file = f;
+    call.stream = 1;
+    call.body_fd = fd;
     call.body_off = 0;
     call.body_size = size;
     call.content_type = content_type ? content_type : "application/octet-stream";
     call.content_md5 = b64;
     rc = s3i_do(c, &call, &r, err);
-    fclose(f);
     if (rc == 0) {
         s3u_etag_clean(r.etag, got, sizeof got);
         if (!s3i_etag_ok(c, "PutObject", got, hex, err)) {
@@ -649,8 +581,8 @@ static int s3_put_single(s3_client *c, const char *bucket, const char *key, cons
     return rc;
 }
 
-int s3_put_file(s3_client *c, const char *bucket, const char *key, const char *path, long long size,
-                const char *content_type, s3_put_result *res, s3_err *err)
+int s3_put_fd(s3_client *c, const char *bucket, const char *key, int fd, long long size, const char *content_type,
+              s3_put_result *res, s3_err *err)
 {
     s3_put_result tmp;
     long long ps;
@@ -658,16 +590,12 @@ int s3_put_file(s3_client *c, const char *bucket, const char *key, const char *p
     if (!res) res = &tmp;
     memset(res, 0, sizeof *res);
     if (size < 0) {
-        struct stat st;
-        if (stat(path, &st) != 0) {
-            s3i_err_set(err, "PutObject", 1, "cannot stat %s: %s", path, strerror(errno));
-            return -1;
-        }
-        size = (long long)st.st_size;
+        s3i_err_set(err, "PutObject", 1, "no size given");
+        return -1;
     }
     ps = s3_part_size_for(c, size, &nparts);
-    if (ps == 0) return s3_put_single(c, bucket, key, path, size, content_type, res, err);
-    return s3i_put_multipart(c, bucket, key, path, size, ps, nparts, content_type, res, err);
+    if (ps == 0) return s3_put_single(c, bucket, key, fd, size, content_type, res, err);
+    return s3i_put_multipart(c, bucket, key, fd, size, ps, nparts, content_type, res, err);
 }
 
 int s3_put_mem(s3_client *c, const char *bucket, const char *key, const void *data, size_t len,

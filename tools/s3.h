@@ -19,7 +19,7 @@
  *   - parses a 200 CompleteMultipartUpload body for <Error>, decodes XML
  *     entities in ETags, sets content-type: application/xml on Complete.
  *
- * UPLOADS (s3_put_file): one PUT with Content-MD5 up to the multipart
+ * UPLOADS (s3_put_fd): one PUT with Content-MD5 up to the multipart
  * threshold (default 8 MiB), else multipart with parts of the default part
  * size (8 MiB, grown so a file needs at most 10,000 parts) sent by up to
  * `jobs` threads, each part with Content-MD5 (the store refuses damaged
@@ -71,14 +71,15 @@ typedef struct s3_client s3_client;
 
 typedef struct s3_client_opts {
     int jobs;                         /* parallel parts per upload; 0 = S3_DEFAULT_JOBS */
-    long long multipart_threshold;    /* 0 = default; env MLFLOW_LITE_S3_MULTIPART_THRESHOLD */
-    long long part_size;              /* 0 = default; env MLFLOW_LITE_S3_PART_SIZE (>= 5 MiB on AWS) */
+    long long multipart_threshold;    /* 0 = default; config.c reads MLFLOW_LITE_S3_MULTIPART_THRESHOLD */
+    long long part_size;              /* 0 = default; config.c reads MLFLOW_LITE_S3_PART_SIZE (>= 5 MiB on AWS) */
 } s3_client_opts;
 
 typedef struct s3_err {
     long status;                      /* HTTP status, 0 if none arrived */
     CURLcode curl_code;
     int definite;                     /* 1 = retrying later will not help (4xx, local error) */
+    int source;                       /* the local file could not be read or shrank while sent */
     char code[64];                    /* S3 error code: SignatureDoesNotMatch, NoSuchBucket, ... */
     char msg[512];                    /* S3 message, curl error or local reason */
     char op[32];                      /* "PUT", "UploadPart", "ListObjectsV2", ... */
@@ -138,11 +139,12 @@ int s3_delete_many(s3_client *c, const char *bucket, const char *const *keys, si
                    void (*fail_cb)(void *ud, const char *key, const char *code, const char *msg), void *ud,
                    s3_err *err);
 
-/* Uploads the first `size` bytes of the file at path (size < 0: the whole
-   file) to bucket/key, single PUT or multipart (see above). content_type may
-   be NULL (application/octet-stream). */
-int s3_put_file(s3_client *c, const char *bucket, const char *key, const char *path, long long size,
-                const char *content_type, s3_put_result *res, s3_err *err);
+/* Uploads the first `size` bytes of fd (read with pread, so parts may go in
+   parallel and a retry re-reads its own bytes) to bucket/key, single PUT or
+   multipart (see above). content_type may be NULL (application/octet-stream).
+   A file that shrinks fails with err->source set. */
+int s3_put_fd(s3_client *c, const char *bucket, const char *key, int fd, long long size, const char *content_type,
+              s3_put_result *res, s3_err *err);
 
 /* Uploads an in-memory buffer with one PUT. */
 int s3_put_mem(s3_client *c, const char *bucket, const char *key, const void *data, size_t len,
@@ -153,10 +155,10 @@ int s3_list_uploads(s3_client *c, const char *bucket, const char *prefix,
                     int (*cb)(void *ud, const char *key, const char *upload_id), void *ud, s3_err *err);
 int s3_abort_upload(s3_client *c, const char *bucket, const char *key, const char *upload_id, s3_err *err);
 
-/* The ETag S3 will report for the first `size` bytes of path when uploaded
-   by s3_put_file with this client's settings (plain MD5, or md5-of-md5s-N).
+/* The ETag S3 will report for the first `size` bytes of fd when uploaded
+   by s3_put_fd with this client's settings (plain MD5, or md5-of-md5s-N).
    0 on success, -1 if the file cannot be read. */
-int s3_expected_etag(const s3_client *c, const char *path, long long size, char *etag, size_t n);
+int s3_expected_etag_fd(const s3_client *c, int fd, long long size, char *etag, size_t n);
 
 /* Multipart layout for a size: 0 = single PUT, else part size (count in *parts). */
 long long s3_part_size_for(const s3_client *c, long long size, int *parts);

@@ -3,7 +3,6 @@
 #define MLL_TOOLS_S3_INT_H
 
 #include <pthread.h>
-#include <stdio.h>
 
 #include "s3.h"
 
@@ -28,7 +27,8 @@ typedef struct s3_call {
     const char *query;       /* canonical, without '?', may be NULL */
     const void *body;        /* in-memory body (SHA-256 is computed) */
     size_t body_len;
-    FILE *body_file;         /* streamed body: UNSIGNED-PAYLOAD */
+    int stream;              /* streamed body from body_fd (pread): UNSIGNED-PAYLOAD */
+    int body_fd;
     long long body_off, body_size;
     const char *content_type;
     const char *content_md5; /* base64 */
@@ -54,8 +54,8 @@ void s3i_err_set(s3_err *e, const char *op, int definite, const char *fmt, ...)
 #endif
     ;
 
-/* Multipart upload of [0, size) of path (s3_multipart.c). */
-int s3i_put_multipart(s3_client *c, const char *bucket, const char *key, const char *path, long long size,
+/* Multipart upload of [0, size) of fd (s3_multipart.c). */
+int s3i_put_multipart(s3_client *c, const char *bucket, const char *key, int fd, long long size,
                       long long part_size, int nparts, const char *content_type, s3_put_result *res, s3_err *err);
 
 #endif

@@ -20,6 +20,7 @@
 #include "s3.h"
 #include "s3_int.h"
 #include "s3_util.h"
+#include "s3_xml.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,7 +52,8 @@ typedef struct mp_part {
 
 typedef struct mp_job {
     s3_client *c;
-    const char *bucket, *key, *path, *upload_id;
+    const char *bucket, *key, *upload_id;
+    int fd;
     mp_part *parts;
     int nparts, next, failed;
     pthread_mutex_t mu;
@@ -75,6 +77,8 @@ static int mp_collect_cb(void *ud, const char *key, const char *upload_id)
     return 0;
 }
 
+/* A store that hands back the markers it was given would loop forever: a
+   repeated key marker is an error. */
 int s3_list_uploads(s3_client *c, const char *bucket, const char *prefix,
                     int (*cb)(void *ud, const char *key, const char *upload_id), void *ud, s3_err *err)
 {
@@ -85,57 +89,33 @@ int s3_list_uploads(s3_client *c, const char *bucket, const char *prefix,
         const char *vals[4];
         s3_call call;
         http_resp r;
-        char *q, *trunc;
-        const char *p, *end, *b, *e;
+        char *q, *nk = NULL, *nu = NULL;
         vals[0] = prefix ? prefix : "";
         vals[1] = "";
         vals[2] = kmark;
         vals[3] = umark;
-        q = s3u_query(kmark ? 4 : 2, keys, vals);
-        free(kmark);
-        free(umark);
-        kmark = umark = NULL;
+        if (!(q = s3u_query(kmark ? 4 : 2, keys, vals))) {
+            s3i_err_set(err, "ListMultipartUploads", 1, "out of memory");
+            rc = -1;
+            break;
+        }
         memset(&call, 0, sizeof call);
         call.op = "ListMultipartUploads";
         call.method = "GET";
         call.bucket = bucket;
         call.query = q;
-        if (!q) {
-            s3i_err_set(err, call.op, 1, "out of memory");
-            return -1;
-        }
         rc = s3i_do(c, &call, &r, err);
         free(q);
-        if (rc != 0) {
-            http_resp_free(&r);
-            break;
+        if (rc == 0) rc = s3x_list_uploads(r.body, r.body_len, cb, ud, &nk, &nu, &stop, err);
+        if (rc == 0 && nk && kmark && strcmp(nk, kmark) == 0 && strcmp(nu, umark) == 0) {
+            s3i_err_set(err, "ListMultipartUploads", 1, "the store answered the same markers twice");
+            rc = -1;
         }
-        p = r.body;
-        end = r.body + r.body_len;
-        while (!stop && s3u_xml_elem(&p, end, "Upload", &b, &e)) {
-            const char *q2 = b;
-            char *k = s3u_xml_next(&q2, e, "Key"), *id;
-            q2 = b;
-            id = s3u_xml_next(&q2, e, "UploadId");
-            if (k && id && cb(ud, k, id)) stop = 1;
-            free(k);
-            free(id);
-        }
-        p = r.body;
-        trunc = s3u_xml_next(&p, end, "IsTruncated");
-        if (!stop && trunc && strcmp(trunc, "true") == 0) {
-            p = r.body;
-            kmark = s3u_xml_next(&p, end, "NextKeyMarker");
-            p = r.body;
-            umark = s3u_xml_next(&p, end, "NextUploadIdMarker");
-            if (!kmark || !umark) {
-                free(kmark);
-                free(umark);
-                kmark = umark = NULL;
-            }
-        }
-        free(trunc);
         http_resp_free(&r);
+        free(kmark);
+        free(umark);
+        kmark = nk;
+        umark = nu;
     } while (kmark && rc == 0);
     free(kmark);
     free(umark);
@@ -170,28 +150,26 @@ int s3_abort_upload(s3_client *c, const char *bucket, const char *key, const cha
 }
 
 /* ListParts into parts[] (remote_size/remote_etag). Returns the number of
-   parts found, or -1. */
+   parts found, or -1. The next-part marker must grow, or the listing could
+   go round forever. */
 static int mp_list_parts(s3_client *c, const char *bucket, const char *key, const char *upload_id, mp_part *parts,
                          int nparts, s3_err *err)
 {
-    char *marker = NULL;
-    int found = 0, rc = 0;
-    do {
-        const char *keys[3] = {"uploadId", "part-number-marker"};
-        const char *vals[3];
+    long long *sizes = malloc((size_t)nparts * sizeof *sizes);
+    char(*etags)[80] = calloc((size_t)nparts, sizeof *etags);
+    int found = 0, marker = 0, rc = 0, i;
+    for (i = 0; sizes && i < nparts; i++) sizes[i] = -1;
+    while (rc == 0 && sizes && etags) {
+        const char *keys[2] = {"uploadId", "part-number-marker"};
+        const char *vals[2];
+        char num[16], *q;
         s3_call call;
         http_resp r;
-        char *q, *trunc;
-        const char *p, *end, *b, *e;
+        int next = 0;
+        snprintf(num, sizeof num, "%d", marker);
         vals[0] = upload_id;
-        vals[1] = marker;
-        q = s3u_query(marker ? 2 : 1, keys, vals);
-        free(marker);
-        marker = NULL;
-        if (!q) {
-            s3i_err_set(err, "ListParts", 1, "out of memory");
-            return -1;
-        }
+        vals[1] = num;
+        if (!(q = s3u_query(marker ? 2 : 1, keys, vals))) break;
         memset(&call, 0, sizeof call);
         call.op = "ListParts";
         call.method = "GET";
@@ -200,43 +178,29 @@ static int mp_list_parts(s3_client *c, const char *bucket, const char *key, cons
         call.query = q;
         rc = s3i_do(c, &call, &r, err);
         free(q);
-        if (rc != 0) {
-            http_resp_free(&r);
-            return -1;
-        }
-        p = r.body;
-        end = r.body + r.body_len;
-        while (s3u_xml_elem(&p, end, "Part", &b, &e)) {
-            const char *q2 = b;
-            char *num = s3u_xml_next(&q2, e, "PartNumber"), *sz, *et;
-            long n;
-            q2 = b;
-            sz = s3u_xml_next(&q2, e, "Size");
-            q2 = b;
-            et = s3u_xml_next(&q2, e, "ETag");
-            n = num ? strtol(num, NULL, 10) : 0;
-            if (n >= 1 && n <= nparts && sz && et) {
-                parts[n - 1].remote_size = strtoll(sz, NULL, 10);
-                s3u_etag_clean(et, parts[n - 1].remote_etag, sizeof parts[n - 1].remote_etag);
-                found++;
-            }
-            free(num);
-            free(sz);
-            free(et);
-        }
-        p = r.body;
-        trunc = s3u_xml_next(&p, end, "IsTruncated");
-        if (trunc && strcmp(trunc, "true") == 0) {
-            p = r.body;
-            marker = s3u_xml_next(&p, end, "NextPartNumberMarker");
-        }
-        free(trunc);
+        if (rc == 0) rc = s3x_list_parts(r.body, r.body_len, nparts, sizes, etags, &found, &next, err);
         http_resp_free(&r);
-    } while (marker);
-    return found;
+        if (rc == 0 && next && next <= marker) {
+            s3i_err_set(err, "ListParts", 1, "the store's next part number does not advance");
+            rc = -1;
+        }
+        if (rc != 0 || !next) break;
+        marker = next;
+    }
+    if (!sizes || !etags) {
+        s3i_err_set(err, "ListParts", 1, "out of memory");
+        rc = -1;
+    }
+    for (i = 0; rc == 0 && i < nparts; i++) {
+        parts[i].remote_size = sizes[i];
+        memcpy(parts[i].remote_etag, etags[i], sizeof etags[i]);
+    }
+    free(sizes);
+    free(etags);
+    return rc == 0 ? found : -1;
 }
 
-static int mp_upload_part(mp_job *j, FILE *f, int idx, s3_err *err)
+static int mp_upload_part(mp_job *j, int idx, s3_err *err)
 {
     mp_part *pt = &j->parts[idx];
     const char *keys[2] = {"partNumber", "uploadId"};
@@ -247,8 +211,9 @@ static int mp_upload_part(mp_job *j, FILE *f, int idx, s3_err *err)
     char *q;
     int rc;
 
-    if (s3u_md5_fd(fileno(f), pt->off, pt->len, pt->md5) != 0) {
-        s3i_err_set(err, "UploadPart", 1, "cannot read %s: %s", j->path, strerror(errno));
+    if (s3u_md5_fd(j->fd, pt->off, pt->len, pt->md5) != 0) {
+        s3i_err_set(err, "UploadPart", 1, "cannot read the file: %s", errno == EIO ? "it shrank" : strerror(errno));
+        err->source = 1;
         return -1;
     }
     s3u_hex(pt->md5, 16, hex);
@@ -274,7 +239,8 @@ static int mp_upload_part(mp_job *j, FILE *f, int idx, s3_err *err)
     call.bucket = j->bucket;
     call.key = j->key;
     call.query = q;
-    call.body_file = f;
+    call.stream = 1;
+    call.body_fd = j->fd;
     call.body_off = pt->off;
     call.body_size = pt->len;
     call.content_md5 = b64;
@@ -299,24 +265,14 @@ static int mp_upload_part(mp_job *j, FILE *f, int idx, s3_err *err)
 static void *mp_worker(void *arg)
 {
     mp_job *j = arg;
-    FILE *f = fopen(j->path, "rb");
     s3_err err;
-    if (!f) {
-        pthread_mutex_lock(&j->mu);
-        if (!j->failed) {
-            j->failed = 1;
-            s3i_err_set(&j->err, "UploadPart", 1, "cannot open %s: %s", j->path, strerror(errno));
-        }
-        pthread_mutex_unlock(&j->mu);
-        return NULL;
-    }
     for (;;) {
         int idx;
         pthread_mutex_lock(&j->mu);
         idx = j->failed ? -1 : j->next++;
         pthread_mutex_unlock(&j->mu);
         if (idx < 0 || idx >= j->nparts) break;
-        if (mp_upload_part(j, f, idx, &err) != 0) {
+        if (mp_upload_part(j, idx, &err) != 0) {
             pthread_mutex_lock(&j->mu);
             if (!j->failed) {
                 j->failed = 1;
@@ -326,7 +282,6 @@ static void *mp_worker(void *arg)
             break;
         }
     }
-    fclose(f);
     return NULL;
 }
 
@@ -339,7 +294,6 @@ static int mp_create(s3_client *c, const char *bucket, const char *key, const ch
     http_resp r;
     char *q = s3u_query(1, keys, vals);
     int rc;
-    const char *p;
     if (!q) {
         s3i_err_set(err, "CreateMultipartUpload", 1, "out of memory");
         return -1;
@@ -354,14 +308,7 @@ static int mp_create(s3_client *c, const char *bucket, const char *key, const ch
     call.content_type = content_type ? content_type : "application/octet-stream";
     rc = s3i_do(c, &call, &r, err);
     free(q);
-    if (rc == 0) {
-        p = r.body;
-        *upload_id = s3u_xml_next(&p, r.body + r.body_len, "UploadId");
-        if (!*upload_id) {
-            s3i_err_set(err, "CreateMultipartUpload", 0, "answer without an UploadId");
-            rc = -1;
-        }
-    }
+    if (rc == 0) rc = s3x_create_upload(r.body, r.body_len, upload_id, err);
     http_resp_free(&r);
     return rc;
 }
@@ -372,11 +319,10 @@ static int mp_complete(s3_client *c, const char *bucket, const char *key, const 
     const char *keys[1] = {"uploadId"};
     const char *vals[1];
     size_t cap = 64 + (size_t)nparts * (64 + 6 * 80), len = 0;  /* an ETag escapes to <= 6x */
-    char *xml = malloc(cap), *q, *code;
+    char *xml = malloc(cap), *q;
     char got[80];
     s3_call call;
     http_resp r;
-    const char *p;
     int i, rc;
 
     vals[0] = upload_id;
@@ -411,41 +357,17 @@ static int mp_complete(s3_client *c, const char *bucket, const char *key, const 
     call.body_len = len;
     call.content_type = "application/xml";
     rc = s3i_do(c, &call, &r, err);
-    if (rc == 0) {
-        /* S3 may answer 200 and report the failure in the body. */
-        p = r.body;
-        if ((code = s3u_xml_next(&p, r.body + r.body_len, "Code")) != NULL &&
-            strstr(r.body, "<Error") != NULL) {
-            char *msg;
-            p = r.body;
-            msg = s3u_xml_next(&p, r.body + r.body_len, "Message");
-            s3i_err_set(err, "CompleteMultipartUpload", strcmp(code, "InternalError") != 0 &&
-                        strcmp(code, "SlowDown") != 0, "%s", msg ? msg : "error in a 200 answer");
-            snprintf(err->code, sizeof err->code, "%s", code);
-            err->status = r.status;
-            free(msg);
-            rc = -1;
-        } else {
-            char *et;
-            p = r.body;
-            et = s3u_xml_next(&p, r.body + r.body_len, "ETag");
-            s3u_etag_clean(et, got, sizeof got);
-            free(et);
-            if (!s3i_etag_ok(c, "CompleteMultipartUpload", got, want_etag, err)) {
-                rc = -1;
-            } else {
-                snprintf(etag_out, 80, "%s", got);
-            }
-        }
-        free(code);
-    }
+    /* S3 may answer 200 and report the failure in the body. */
+    if (rc == 0) rc = s3x_complete(r.body, r.body_len, got, err);
+    if (rc == 0 && !s3i_etag_ok(c, "CompleteMultipartUpload", got, want_etag, err)) rc = -1;
+    if (rc == 0) snprintf(etag_out, 80, "%s", got);
     http_resp_free(&r);
     free(xml);
     free(q);
     return rc;
 }
 
-int s3i_put_multipart(s3_client *c, const char *bucket, const char *key, const char *path, long long size,
+int s3i_put_multipart(s3_client *c, const char *bucket, const char *key, int fd, long long size,
                       long long part_size, int nparts, const char *content_type, s3_put_result *res, s3_err *err)
 {
     struct mp_uploads up;
@@ -504,7 +426,7 @@ int s3i_put_multipart(s3_client *c, const char *bucket, const char *key, const c
     j.c = c;
     j.bucket = bucket;
     j.key = key;
-    j.path = path;
+    j.fd = fd;
     j.upload_id = upload_id;
     j.nparts = nparts;
     pthread_mutex_init(&j.mu, NULL);

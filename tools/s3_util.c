@@ -118,7 +118,8 @@ char *s3u_xml_decode(const char *b, const char *e)
                 memcpy(num, b + 2, len - 2);
                 num[len - 2] = '\0';
                 cp = (num[0] == 'x' || num[0] == 'X') ? strtoul(num + 1, NULL, 16) : strtoul(num, NULL, 10);
-                if (cp > 0x10FFFF) cp = 0xFFFD;
+                /* NUL would cut the string short, a surrogate is not UTF-8: both become U+FFFD */
+                if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
                 s3u_put_utf8(&w, cp);
             } else {
                 memcpy(w, b, len + 1);

@@ -1,0 +1,2 @@
+#include "mll_test.h"
+int main(void) { return 1; }
