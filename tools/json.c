@@ -141,7 +141,11 @@ int json_get_str(const cJSON *o, const char *k, const char **out)
 
 int json_get_ll(const cJSON *o, const char *k, long long lo, long long hi, long long *out)
 {
-    const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+    return json_value_ll(cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL, lo, hi, out);
+}
+
+int json_value_ll(const cJSON *v, long long lo, long long hi, long long *out)
+{
     long long x;
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;

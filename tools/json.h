@@ -24,6 +24,7 @@ cJSON *json_parse(const char *text, size_t len);
 /* Typed getters: 0 found and valid, -1 missing or wrong type/range. */
 int json_get_str(const cJSON *o, const char *k, const char **out);         /* borrowed */
 int json_get_ll(const cJSON *o, const char *k, long long lo, long long hi, long long *out); /* number or decimal string (int64 in proto JSON) */
+int json_value_ll(const cJSON *v, long long lo, long long hi, long long *out);   /* the same for a value (an array element) */
 int json_get_int(const cJSON *o, const char *k, int lo, int hi, int *out);
 int json_get_bool(const cJSON *o, const char *k, int *out);
 const cJSON *json_get_obj(const cJSON *o, const char *k);                  /* NULL unless an object */

@@ -1,11 +1,15 @@
-/* tools/state.c — see state.h */
+/* tools/state.c — the sync state's journal: open and lock, replay, append,
+ * compact. The records themselves (and their JSON) are in state_records.c. */
 #define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #include "state.h"
-#include "util.h"
+
+#include "json.h"
+#include "msgs.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,272 +18,796 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+enum { READ_CHUNK = 1 << 20, WARN_MAX = 10 };
+
+/* ---- the record kinds behind one generic table ------------------------------------- */
+
+typedef struct st_kind {
+    const char *name;                  /* "run": the "k" of its journal lines */
+    size_t size;
+    void (*free)(void *);
+    int (*copy)(void *, const void *);
+    cJSON *(*to_json)(const void *);
+    int (*from_json)(const cJSON *, void *);
+} st_kind;
+
+#define ST_KIND(T, jname)                                                                                          \
+    static void T##_free_v(void *p) { T##_free(p); }                                                               \
+    static int T##_copy_v(void *d, const void *s) { return T##_copy(d, s); }                                       \
+    static cJSON *T##_to_json_v(const void *p) { return T##_to_json(p); }                                          \
+    static int T##_from_json_v(const cJSON *j, void *p) { return T##_from_json(j, p); }                            \
+    static const st_kind T##_kind = {jname, sizeof(T), T##_free_v, T##_copy_v, T##_to_json_v, T##_from_json_v};
+ST_KIND(st_exp, "exp")
+ST_KIND(st_run, "run")
+ST_KIND(st_model, "model")
+ST_KIND(st_version, "ver")
+ST_KIND(st_logged_model, "lm")
+#undef ST_KIND
+
+enum { K_EXP, K_RUN, K_MODEL, K_VER, K_LM, K_N };
+static const st_kind *const kinds[K_N] = {&st_exp_kind, &st_run_kind, &st_model_kind, &st_version_kind,
+                                          &st_logged_model_kind};
+
+/* Records of one kind: key -> slot (ival); a dropped record leaves an empty slot. */
+typedef struct rtab {
+    hmap idx;
+    void **slot;
+    size_t n, cap;
+} rtab;
+
 struct state {
-    char *path;
-    char *dest;
-    cJSON *runs, *exps;          /* objects keyed by local id */
-    FILE *journal;
-    int lockfd;                  /* flock()ed <path>.lock: one sync per SRC and DEST at a time */
-    int readonly, dirty;
-    pthread_mutex_t lock;
+    char *path, *lock_path, *legacy_path;
+    char *dest, *legacy_dest;
+    int fd, lockfd;                    /* the journal (O_APPEND), its lock; -1 when none */
+    int readonly;
+    int dirty;                         /* something was put: compact on close */
+    int rewrite;                       /* the file is not a clean compacted format-2 file */
+    int remove_legacy;                 /* the format-1 file was read: remove it after compaction */
+    int format;                        /* the header's, 0 before it was read */
+    int ignore_rest;                   /* the header was damaged: the records are not ours to trust */
+    long damaged, lines;
+    rtab tab[K_N];
+    pthread_mutex_t mu;
 };
 
-static int state_mkdirs(const char *dir)
+static void *rtab_get(const rtab *t, const char *key)
 {
-    char *p = xstrdup(dir), *s;
-    if (!p) return -1;
-    for (s = p + 1; *s; s++)
-        if (*s == '/') {
-            *s = '\0';
-            if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-                free(p);
-                return -1;
-            }
-            *s = '/';
-        }
-    if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-        free(p);
-        return -1;
+    const hmap_entry *e = hmap_get(&t->idx, key);
+    return e ? t->slot[e->ival] : NULL;
+}
+
+static void rtab_drop(rtab *t, const st_kind *k, const char *key)
+{
+    hmap_entry *e = hmap_get(&t->idx, key);
+    if (!e) return;
+    k->free(t->slot[e->ival]);
+    free(t->slot[e->ival]);
+    t->slot[e->ival] = NULL;
+    hmap_del(&t->idx, key);
+}
+
+/* Takes ownership of rec (a malloc'd record). 0 or -1 (out of memory: rec freed). */
+static int rtab_put(rtab *t, const st_kind *k, const char *key, void *rec)
+{
+    hmap_entry *e = hmap_get(&t->idx, key);
+    if (e) {
+        k->free(t->slot[e->ival]);
+        free(t->slot[e->ival]);
+        t->slot[e->ival] = rec;
+        return 0;
     }
-    free(p);
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        void **ns = realloc(t->slot, cap * sizeof *ns);
+        if (!ns) goto oom;
+        t->slot = ns;
+        t->cap = cap;
+    }
+    if (!hmap_put(&t->idx, key, NULL, (long long)t->n, 0)) goto oom;
+    t->slot[t->n++] = rec;
+    return 0;
+oom:
+    k->free(rec);
+    free(rec);
+    return -1;
+}
+
+static void rtab_free(rtab *t, const st_kind *k)
+{
+    size_t i;
+    for (i = 0; i < t->n; i++)
+        if (t->slot[i]) {
+            k->free(t->slot[i]);
+            free(t->slot[i]);
+        }
+    free(t->slot);
+    hmap_free(&t->idx);
+    memset(t, 0, sizeof *t);
+}
+
+/* Versions are keyed "<model name>\n<version>": the version has no newline, so
+   the last '\n' splits the key back (for compaction). */
+static char *version_key(const char *name, int version)
+{
+    sbuf b = {0};
+    sb_printf(&b, "%s\n%d", name, version);
+    return b.oom ? (sb_free(&b), NULL) : b.s;
+}
+
+/* ---- damage ---------------------------------------------------------------------------- */
+
+/* One warning per damaged line (the first WARN_MAX; state_close sums up the rest). */
+static void damaged(state *s, long lineno, const char *why)
+{
+    s->damaged++;
+    s->rewrite = 1;
+    if (s->damaged <= WARN_MAX)
+        warnf("%s:%ld: %s: ignored (what it described is checked with the server again)", s->path, lineno, why);
+}
+
+/* A damaged line that still names its record: that record becomes unknown. */
+static void forget(state *s, int kind, const char *key)
+{
+    if (kind < 0 || !key) return;
+    rtab_drop(&s->tab[kind], kinds[kind], key);
+}
+
+/* ---- replay ------------------------------------------------------------------------------ */
+
+static int kind_index(const char *name)
+{
+    int i;
+    for (i = 0; i < K_N; i++)
+        if (strcmp(kinds[i]->name, name) == 0) return i;
+    return -1;
+}
+
+/* The table key a line names: its decoded id (+ "\n<n>" for versions), or NULL. */
+static char *line_key(const cJSON *j, int kind)
+{
+    const char *id;
+    char *dec, *key;
+    long long n = 0;
+    if (json_get_str(j, "id", &id) != 0 || !(dec = st_str_decode(id))) return NULL;
+    if (kind != K_VER) return dec;
+    key = json_get_ll(j, "n", 1, INT_MAX, &n) == 0 ? version_key(dec, (int)n) : NULL;
+    free(dec);
+    return key;
+}
+
+/* A model dropped: its versions go with it. */
+static void drop_versions(state *s, const char *name)
+{
+    rtab *t = &s->tab[K_VER];
+    size_t n = strlen(name);
+    hmap_entry *e;
+    HMAP_FOREACH(&t->idx, e)
+    if (strncmp(e->key, name, n) == 0 && e->key[n] == '\n' && !strchr(e->key + n + 1, '\n')) {
+        char *key = xstrdup(e->key);
+        if (key) rtab_drop(t, kinds[K_VER], key);
+        free(key);
+    }
+}
+
+static void replay_record(state *s, const cJSON *j, int kind, long lineno)
+{
+    char *key = line_key(j, kind);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "v");
+    void *rec;
+    if (!key || !v) {
+        damaged(s, lineno, key ? "a record line without a record" : "a record line without a valid id");
+        forget(s, kind, key);
+        free(key);
+        return;
+    }
+    if (cJSON_IsNull(v)) {
+        rtab_drop(&s->tab[kind], kinds[kind], key);
+        if (kind == K_MODEL) drop_versions(s, key);
+    } else if (!(rec = calloc(1, kinds[kind]->size)) || kinds[kind]->from_json(v, rec) != 0) {
+        free(rec);
+        damaged(s, lineno, "a record with a field missing, of the wrong type or out of range");
+        forget(s, kind, key);
+    } else if (rtab_put(&s->tab[kind], kinds[kind], key, rec) != 0)
+        damaged(s, lineno, "out of memory");
+    free(key);
+}
+
+/* "prog" and "intent" lines: onto the run record they name. */
+static void replay_run_line(state *s, const cJSON *j, int intent, long lineno)
+{
+    char *key = line_key(j, K_RUN);
+    st_run *run = key ? rtab_get(&s->tab[K_RUN], key) : NULL;
+    if (!run) damaged(s, lineno, key ? "metric progress of a run that has no record" : "a line without a valid id");
+    else if ((intent ? st_intent_apply(run, j) : st_progress_apply(run, j)) != 0) {
+        damaged(s, lineno, intent ? "a damaged intent" : "damaged metric progress");
+        forget(s, K_RUN, key);
+    }
+    free(key);
+}
+
+static int replay_header(state *s, const cJSON *j, long lineno, tool_err *e)
+{
+    long long fmt = 0;
+    const char *d;
+    if (json_get_ll(j, "mlflow_lite_sync", 1, INT_MAX, &fmt) != 0 || json_get_str(j, "dest", &d) != 0) {
+        damaged(s, lineno, "not a sync state header: none of the file's records can be trusted");
+        s->ignore_rest = 1;
+        return 0;
+    }
+    if (fmt > STATE_FORMAT)
+        return err_set(e, EXIT_STATE, s->path, "written by a newer mlflow-lite (format %lld): use that one, or "
+                       "give another --state FILE", fmt);
+    /* format 1 recorded DEST as given (userinfo and all): compare with that */
+    if (strcmp(d, s->dest) != 0 && !(fmt == 1 && s->legacy_dest && strcmp(d, s->legacy_dest) == 0))
+        return err_set(e, EXIT_STATE, s->path, "belongs to another destination: give another --state FILE, or "
+                       "delete it");
+    s->format = (int)fmt;
+    if (fmt < STATE_FORMAT) s->rewrite = 1;
     return 0;
 }
 
-static char *state_default_path(const char *src, const char *dest)
+static void replay_body(state *s, const cJSON *j, long lineno)
+{
+    const char *k;
+    int kind;
+    if (s->format == 1 && json_get_str(j, "kind", &k) == 0) { /* mlflow-lite 0.1 */
+        if (strcmp(k, "reg") == 0) return; /* its registry records: the registry sync finds versions by marker */
+    } else if (json_get_str(j, "k", &k) != 0) {
+        damaged(s, lineno, "a line without a kind");
+        return;
+    }
+    if (strcmp(k, "prog") == 0 || strcmp(k, "intent") == 0) replay_run_line(s, j, k[0] == 'i', lineno);
+    else if ((kind = kind_index(k)) >= 0) replay_record(s, j, kind, lineno);
+    else damaged(s, lineno, "a record of a kind this mlflow-lite does not know");
+}
+
+/* One line (NUL-terminated, without its newline). torn: the file ended without one. */
+static int replay_line(state *s, const char *line, size_t len, long lineno, int torn, tool_err *e)
+{
+    cJSON *j = NULL;
+    const char *why = NULL;
+    int rc = 0;
+    if (len == 0) return 0;
+    s->lines++;
+    if (s->ignore_rest) return 0;
+    if (strlen(line) != len) why = "a line with a NUL byte";
+    else if (!json_utf8_valid(line)) why = "not valid UTF-8";
+    else if (!cJSON_IsObject(j = json_parse(line, len)))
+        why = torn ? "the last line is incomplete (cut short by a crash?)" : "not a JSON object";
+    if (why && s->format) damaged(s, lineno, why);
+    else if (why) { /* it was the header: nothing ties the rest to this DEST */
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s, where the header should be: none of the file's records can be trusted", why);
+        damaged(s, lineno, msg);
+        s->ignore_rest = 1;
+    } else if (!s->format)
+        rc = replay_header(s, j, lineno, e);
+    else
+        replay_body(s, j, lineno);
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* Cuts a byte stream into lines, each at most STATE_LINE_MAX long. */
+typedef struct splitter {
+    sbuf line;
+    int skipping;                      /* inside a line that is too long */
+    long lineno;
+} splitter;
+
+static int split_feed(state *s, splitter *sp, const char *p, size_t n, tool_err *e)
+{
+    const char *end = p + n;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t seg = (size_t)((nl ? nl : end) - p);
+        if (!sp->skipping && sp->line.len + seg > STATE_LINE_MAX) {
+            sp->skipping = 1;
+            sb_free(&sp->line);
+        }
+        if (!sp->skipping) sb_add(&sp->line, p, seg);
+        if (!nl) break;
+        sp->lineno++;
+        if (sp->skipping || sp->line.oom) damaged(s, sp->lineno, sp->skipping ? "a line longer than 64 MiB" : "out of memory");
+        else if (replay_line(s, sp->line.s ? sp->line.s : "", sp->line.len, sp->lineno, 0, e) != 0) return e->code;
+        sp->line.len = 0;
+        sp->line.oom = 0;
+        sp->skipping = 0;
+        p = nl + 1;
+    }
+    return 0;
+}
+
+static int split_end(state *s, splitter *sp, tool_err *e)
+{
+    int rc = 0;
+    if (sp->skipping || sp->line.len) {
+        sp->lineno++;
+        if (sp->skipping || sp->line.oom) damaged(s, sp->lineno, "a line longer than 64 MiB");
+        else rc = replay_line(s, sp->line.s, sp->line.len, sp->lineno, 1, e);
+        s->rewrite = 1;
+    }
+    sb_free(&sp->line);
+    return rc;
+}
+
+int state_parse_journal(state *s, const char *buf, size_t len, tool_err *e)
+{
+    splitter sp = {{0}, 0, 0};
+    int rc = split_feed(s, &sp, buf, len, e);
+    if (rc == 0) rc = split_end(s, &sp, e);
+    else sb_free(&sp.line);
+    return rc;
+}
+
+static int load_fd(state *s, int fd, tool_err *e)
+{
+    splitter sp = {{0}, 0, 0};
+    char *buf = malloc(READ_CHUNK);
+    ssize_t got;
+    int rc = 0;
+    if (!buf) return err_set(e, EXIT_STATE, s->path, "out of memory");
+    while (rc == 0 && ((got = read(fd, buf, READ_CHUNK)) > 0 || (got < 0 && errno == EINTR)))
+        if (got > 0) rc = split_feed(s, &sp, buf, (size_t)got, e);
+    if (rc == 0 && got < 0) rc = err_set(e, EXIT_STATE, s->path, "cannot read it: %s", strerror(errno));
+    if (rc == 0) rc = split_end(s, &sp, e);
+    else sb_free(&sp.line);
+    free(buf);
+    return rc;
+}
+
+/* ---- files: trusted only when ours ------------------------------------------------------- */
+
+/* fd is the file at path: a regular file owned by us, mode 0600 (a wider
+   mode is narrowed, with a warning, unless readonly). */
+static int check_ours(int fd, const char *path, int readonly, tool_err *e)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) return err_set(e, EXIT_STATE, path, "cannot stat it: %s", strerror(errno));
+    if (!S_ISREG(st.st_mode)) return err_set(e, EXIT_STATE, path, "not a regular file");
+    if (st.st_uid != geteuid())
+        return err_set(e, EXIT_STATE, path, "owned by uid %ld, not by you: someone else may have planted it; "
+                       "remove it or give --state FILE", (long)st.st_uid);
+    if ((st.st_mode & 077) == 0) return 0;
+    if (readonly) {
+        warnf("%s is readable by others (mode %04o); a sync without --dry-run sets it to 0600", path,
+              (unsigned)(st.st_mode & 07777));
+        return 0;
+    }
+    if (fchmod(fd, 0600) != 0) return err_set(e, EXIT_STATE, path, "cannot set mode 0600: %s", strerror(errno));
+    warnf("%s was readable by others (mode %04o): set to 0600", path, (unsigned)(st.st_mode & 07777));
+    return 0;
+}
+
+/* open(2) without following a link; a link is named as such. -1 with e filled (ENOENT: e untouched). */
+static int open_nofollow(const char *path, int flags, tool_err *e)
+{
+    int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ELOOP) err_set(e, EXIT_STATE, path, "is a symbolic link: the state is never read through one");
+    else if (fd < 0 && errno != ENOENT) err_set(e, EXIT_STATE, path, "cannot open it: %s", strerror(errno));
+    return fd;
+}
+
+static int take_lock(state *s, tool_err *e)
+{
+    int fd = open_nofollow(s->lock_path, O_RDWR | O_CREAT, e);
+    if (fd < 0) return e->code ? e->code : err_set(e, EXIT_STATE, s->lock_path, "cannot create it: %s", strerror(errno));
+    s->lockfd = fd;
+    if (check_ours(fd, s->lock_path, 0, e) != 0) return e->code;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+        return err_set(e, EXIT_STATE, s->lock_path, errno == EWOULDBLOCK ? "another mlflow-lite sync of this folder "
+                       "to this destination is running (this lock is held)" : "cannot lock it: %s", strerror(errno));
+    return 0;
+}
+
+/* SRC/.mlflow-lite-sync-<hash>.jsonl, or <state_dir>/sync-<hash>.jsonl when SRC is not writable. */
+static char *derive_path(const char *src, const char *dest, const char *state_dir, int readonly, tool_err *e)
 {
     uint64_t h = fnv1a64(dest, strlen(dest), FNV_SEED);
+    char real[PATH_MAX];
     sbuf b = {0};
     if (access(src, W_OK) == 0) {
         sb_printf(&b, "%s/.mlflow-lite-sync-%016llx.jsonl", src, (unsigned long long)h);
-        return b.s;
     } else {
-        const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-        char rp[4096];
-        uint64_t hs;
-        if (!realpath(src, rp)) snprintf(rp, sizeof rp, "%s", src);
-        hs = fnv1a64(rp, strlen(rp), h);
-        if (x && *x) sb_printf(&b, "%s/mlflow-lite", x);
-        else sb_printf(&b, "%s/.local/state/mlflow-lite", home ? home : "/tmp");
-        if (!b.s || state_mkdirs(b.s) != 0) {
-            sb_free(&b);
+        if (!state_dir) {
+            err_set(e, EXIT_STATE, src, "not writable, and neither HOME nor XDG_STATE_HOME is set: give --state FILE");
             return NULL;
         }
-        sb_printf(&b, "/sync-%016llx.jsonl", (unsigned long long)hs);
-        return b.s;
+        if (!realpath(src, real)) snprintf(real, sizeof real, "%s", src);
+        if (!readonly && mkdir_p(state_dir, 0700) != 0) {
+            err_set(e, EXIT_STATE, state_dir, "cannot create it: %s", strerror(errno));
+            return NULL;
+        }
+        sb_printf(&b, "%s/sync-%016llx.jsonl", state_dir, (unsigned long long)fnv1a64(real, strlen(real), h));
     }
+    if (b.oom) err_set(e, EXIT_STATE, src, "out of memory");
+    return b.oom ? (sb_free(&b), NULL) : b.s;
 }
 
-static void state_apply(state *s, cJSON *line)
+static state *state_new(const char *dest)
 {
-    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(line, "kind");
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(line, "id");
-    cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(line, "v");
-    cJSON *tbl;
-    if (!cJSON_IsString(kind) || !cJSON_IsString(id)) {
-        cJSON_Delete(v);
-        return;
+    state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->fd = s->lockfd = -1;
+    pthread_mutex_init(&s->mu, NULL);
+    if (!(s->dest = xstrdup(dest))) {
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+        return NULL;
     }
-    tbl = strcmp(kind->valuestring, "exp") == 0 ? s->exps : s->runs;
-    cJSON_DeleteItemFromObjectCaseSensitive(tbl, id->valuestring);
-    if (v && !cJSON_IsNull(v)) cJSON_AddItemToObject(tbl, id->valuestring, v);
-    else cJSON_Delete(v);
+    return s;
 }
 
-static int state_load(state *s, char *err, size_t errn)
+static void state_free(state *s)
 {
-    size_t len;
-    char *buf = read_file(s->path, &len), *p, *nl;
-    int first = 1;
-    if (!buf) {
-        if (errno == ENOENT) return 0;
-        snprintf(err, errn, "cannot read the sync state %s: %s", s->path, strerror(errno));
-        return -1;
+    int k;
+    if (s->fd >= 0) close(s->fd);
+    if (s->lockfd >= 0) close(s->lockfd); /* releases the flock */
+    for (k = 0; k < K_N; k++) rtab_free(&s->tab[k], kinds[k]);
+    free(s->path);
+    free(s->lock_path);
+    free(s->legacy_path);
+    free(s->dest);
+    free(s->legacy_dest);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+/* ---- writing lines ------------------------------------------------------------------------ */
+
+static void header_line(sbuf *b, const char *dest)
+{
+    sb_printf(b, "{\"mlflow_lite_sync\":%d,\"dest\":", STATE_FORMAT);
+    json_str(b, dest);
+    sb_puts(b, "}\n");
+}
+
+/* {"k":KIND,"id":ID[,"n":VERSION],"v":RECORD|null}\n; rec NULL: a drop */
+static void record_line(sbuf *b, int kind, const char *key, const void *rec)
+{
+    const char *nl = kind == K_VER ? strrchr(key, '\n') : NULL;
+    char *owned, *id = nl ? malloc((size_t)(nl - key) + 1) : NULL, *text = NULL;
+    const char *enc;
+    cJSON *j = rec ? kinds[kind]->to_json(rec) : NULL;
+    if (nl && id) {
+        memcpy(id, key, (size_t)(nl - key));
+        id[nl - key] = '\0';
     }
-    for (p = buf; p < buf + len; p = nl + 1) {
-        cJSON *j;
-        nl = memchr(p, '\n', (size_t)(buf + len - p));
-        if (!nl) break; /* torn last line: ignored */
-        *nl = '\0';
-        j = cJSON_Parse(p);
-        if (!j) continue;
-        if (first) {
-            const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "dest");
-            first = 0;
-            if (!cJSON_IsString(d) || strcmp(d->valuestring, s->dest) != 0) {
-                cJSON_Delete(j);
-                free(buf);
-                snprintf(err, errn, "the sync state %s belongs to another destination", s->path);
-                return -1;
-            }
-        } else
-            state_apply(s, j);
-        cJSON_Delete(j);
+    enc = (nl && !id) ? NULL : st_str_encode(nl ? id : key, &owned);
+    if (!enc || (rec && (!j || !(text = cJSON_PrintUnformatted(j))))) b->oom = 1;
+    else {
+        sb_printf(b, "{\"k\":\"%s\",\"id\":", kinds[kind]->name);
+        json_str(b, enc);
+        if (nl) sb_printf(b, ",\"n\":%s", nl + 1);
+        sb_puts(b, ",\"v\":");
+        sb_puts(b, text ? text : "null");
+        sb_puts(b, "}\n");
     }
-    free(buf);
+    if (enc) free(owned);
+    free(text);
+    free(id);
+    cJSON_Delete(j);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
     return 0;
 }
 
-static int state_write_line(FILE *f, const char *kind, const char *id, const cJSON *v)
+/* One line onto the journal, with s->mu held: one write(2) on O_APPEND, so
+   lines of many threads never interleave and a crash tears at most the last. */
+static int append(state *s, const sbuf *line, tool_err *e)
 {
-    cJSON *line = cJSON_CreateObject();
-    char *txt;
-    int rc;
-    if (!line) return -1;
-    cJSON_AddStringToObject(line, "kind", kind);
-    cJSON_AddStringToObject(line, "id", id);
-    cJSON_AddItemToObject(line, "v", v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull());
-    txt = cJSON_PrintUnformatted(line);
-    cJSON_Delete(line);
-    if (!txt) return -1;
-    rc = fputs(txt, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
-    free(txt);
+    if (line->oom) return err_set(e, EXIT_STATE, s->path, "out of memory");
+    if (s->readonly || s->fd < 0) return 0;
+    s->dirty = 1;
+    if (write_all(s->fd, line->s, line->len) != 0)
+        return err_set(e, EXIT_STATE, s->path, "cannot append to it: %s (the next sync checks with the server)",
+                       strerror(errno ? errno : EIO));
+    return 0;
+}
+
+/* ---- compaction --------------------------------------------------------------------------- */
+
+static int fsync_dir_of(const char *path)
+{
+    char *dir = xstrdup(path), *slash;
+    int fd, rc;
+    if (!dir) return -1;
+    slash = strrchr(dir, '/');
+    if (slash) *(slash == dir ? slash + 1 : slash) = '\0';
+    fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (fd < 0) return -1;
+    rc = fsync(fd);
+    close(fd);
     return rc;
 }
 
-static int state_write_header(FILE *f, const char *dest)
+/* Every live record, one line each, into fd (buffered 1 MiB at a time). */
+static int write_records(state *s, int fd)
 {
-    cJSON *h = cJSON_CreateObject();
-    char *txt;
-    int rc;
-    cJSON_AddNumberToObject(h, "mlflow_lite_sync", 1);
-    cJSON_AddStringToObject(h, "dest", dest);
-    txt = cJSON_PrintUnformatted(h);
-    cJSON_Delete(h);
-    if (!txt) return -1;
-    rc = fprintf(f, "%s\n", txt) > 0 ? 0 : -1;
-    free(txt);
+    sbuf b = {0};
+    const hmap_entry *he;
+    int k, rc = 0;
+    header_line(&b, s->dest);
+    for (k = 0; k < K_N && rc == 0; k++)
+        HMAP_FOREACH(&s->tab[k].idx, he)
+        {
+            record_line(&b, k, he->key, s->tab[k].slot[he->ival]);
+            if (b.oom || (b.len >= READ_CHUNK && write_all(fd, b.s, b.len) != 0)) {
+                rc = -1;
+                break;
+            }
+            if (b.len >= READ_CHUNK) b.len = 0;
+        }
+    if (rc == 0 && (b.oom || write_all(fd, b.s, b.len) != 0)) rc = -1;
+    if (b.oom) errno = ENOMEM;
+    sb_free(&b);
     return rc;
 }
 
-int state_open(state **out, const char *path, const char *src, const char *dest, int readonly, char *err,
-               size_t errn)
+/* temp file, fsync, rename over the journal, fsync the folder */
+static int compact(state *s, tool_err *e)
 {
-    state *s = calloc(1, sizeof *s);
+    sbuf tmp = {0};
+    int fd, rc = 0;
+    sb_printf(&tmp, "%s.tmp", s->path);
+    if (tmp.oom) return err_set(e, EXIT_STATE, s->path, "out of memory");
+    unlink(tmp.s); /* a leftover of a killed sync; we hold the lock */
+    fd = open_nofollow(tmp.s, O_WRONLY | O_CREAT | O_EXCL, e);
+    if (fd < 0) rc = e->code ? e->code : err_set(e, EXIT_STATE, tmp.s, "cannot create it: %s", strerror(errno));
+    else {
+        if (write_records(s, fd) != 0 || fsync(fd) != 0)
+            rc = err_set(e, EXIT_STATE, tmp.s, "cannot write it: %s", strerror(errno));
+        if (close(fd) != 0 && rc == 0) rc = err_set(e, EXIT_STATE, tmp.s, "cannot write it: %s", strerror(errno));
+        if (rc == 0 && rename(tmp.s, s->path) != 0)
+            rc = err_set(e, EXIT_STATE, s->path, "cannot replace it: %s", strerror(errno));
+        if (rc != 0) unlink(tmp.s);
+        else fsync_dir_of(s->path);
+    }
+    sb_free(&tmp);
+    return rc;
+}
+
+/* ---- open and close ------------------------------------------------------------------------ */
+
+/* A format-1 file named after DEST as given (it may hold a password in its
+   name's source and its header): read it now, remove it after compaction. */
+static int load_legacy(state *s, const state_opts *o, tool_err *e)
+{
+    char *lp = derive_path(o->src, o->legacy_dest, o->state_dir, 1, e), *shown;
+    int fd, rc;
+    if (!lp) return 0; /* no fallback folder: nothing to find there */
+    if (strcmp(lp, s->path) == 0 || (fd = open_nofollow(lp, O_RDONLY, e)) < 0) {
+        free(lp);
+        return e->code;
+    }
+    shown = s->path; /* warnings name the file the lines are in */
+    s->path = lp;
+    rc = check_ours(fd, lp, 1, e);
+    if (rc == 0) rc = load_fd(s, fd, e);
+    s->path = shown;
+    close(fd);
+    if (rc == 0 && !s->readonly) {
+        s->legacy_path = lp;
+        s->remove_legacy = 1;
+        s->rewrite = 1;
+    } else
+        free(lp);
+    return rc;
+}
+
+static int open_journal(state *s, const state_opts *o, tool_err *e)
+{
+    struct stat st;
+    int fd = open_nofollow(s->path, s->readonly ? O_RDONLY : O_RDWR | O_CREAT | O_APPEND, e), rc;
+    if (fd < 0) return e->code; /* ENOENT with readonly: no state yet */
+    s->fd = fd;
+    if ((rc = check_ours(fd, s->path, s->readonly, e)) != 0) return rc;
+    if (fstat(fd, &st) != 0) return err_set(e, EXIT_STATE, s->path, "cannot stat it: %s", strerror(errno));
+    if (st.st_size == 0 && !o->path && o->legacy_dest) rc = load_legacy(s, o, e);
+    else rc = load_fd(s, fd, e);
+    if (rc == 0 && !s->readonly && st.st_size == 0) { /* a new journal starts with its header */
+        sbuf h = {0};
+        header_line(&h, s->dest);
+        if (h.oom || write_all(fd, h.s, h.len) != 0)
+            rc = err_set(e, EXIT_STATE, s->path, "cannot write it: %s", strerror(errno ? errno : ENOMEM));
+        sb_free(&h);
+    }
+    if (s->readonly) {
+        close(fd);
+        s->fd = -1;
+    }
+    return rc;
+}
+
+int state_open(state **out, const state_opts *o, tool_err *e)
+{
+    state *s = state_new(o->dest);
+    sbuf lk = {0};
+    int rc = 0;
     *out = NULL;
-    if (!s) {
-        snprintf(err, errn, "out of memory");
-        return -1;
-    }
-    pthread_mutex_init(&s->lock, NULL);
-    s->path = path ? xstrdup(path) : state_default_path(src, dest);
-    s->dest = xstrdup(dest);
-    s->runs = cJSON_CreateObject();
-    s->exps = cJSON_CreateObject();
-    s->readonly = readonly;
-    if (!s->path || !s->dest || !s->runs || !s->exps) {
-        snprintf(err, errn, "cannot set up the sync state: %s", strerror(errno ? errno : ENOMEM));
-        goto fail;
-    }
-    s->lockfd = -1;
-    if (!readonly) {
-        sbuf lk = {0};
+    err_clear(e);
+    if (!s) return err_set(e, EXIT_STATE, "sync state", "out of memory");
+    s->readonly = o->readonly;
+    if (o->legacy_dest && !(s->legacy_dest = xstrdup(o->legacy_dest))) rc = err_set(e, EXIT_STATE, "sync state", "out of memory");
+    if (rc == 0) s->path = o->path ? xstrdup(o->path) : derive_path(o->src, o->dest, o->state_dir, o->readonly, e);
+    if (rc == 0 && !s->path) rc = e->code ? e->code : err_set(e, EXIT_STATE, "sync state", "out of memory");
+    if (rc == 0 && !s->readonly) {
         sb_printf(&lk, "%s.lock", s->path);
-        s->lockfd = lk.s ? open(lk.s, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
-        if (s->lockfd < 0) {
-            snprintf(err, errn, "cannot create the lock file %s: %s", lk.s ? lk.s : s->path, strerror(errno));
-            sb_free(&lk);
-            goto fail;
-        }
-        if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
-            snprintf(err, errn, "another mlflow-lite sync of this folder to this destination is running (%s is locked)",
-                     lk.s);
-            sb_free(&lk);
-            goto fail;
-        }
-        sb_free(&lk);
+        s->lock_path = lk.s;
+        rc = lk.oom ? err_set(e, EXIT_STATE, s->path, "out of memory") : take_lock(s, e);
     }
-    if (state_load(s, err, errn) != 0) goto fail;
-    if (!readonly) {
-        struct stat st;
-        int fresh = stat(s->path, &st) != 0 || st.st_size == 0;
-        s->journal = fopen(s->path, "a");
-        if (!s->journal) {
-            snprintf(err, errn, "cannot write the sync state %s: %s", s->path, strerror(errno));
-            goto fail;
-        }
-        if (fresh && (state_write_header(s->journal, s->dest) != 0 || fflush(s->journal) != 0)) {
-            snprintf(err, errn, "cannot write the sync state %s: %s", s->path, strerror(errno));
-            goto fail;
-        }
+    if (rc == 0) rc = open_journal(s, o, e);
+    if (rc != 0) {
+        state_free(s);
+        return rc;
     }
     *out = s;
     return 0;
-fail:
-    if (s->journal) fclose(s->journal);
-    if (s->lockfd >= 0) close(s->lockfd);
-    cJSON_Delete(s->runs);
-    cJSON_Delete(s->exps);
-    free(s->path);
-    free(s->dest);
-    pthread_mutex_destroy(&s->lock);
-    free(s);
-    return -1;
+}
+
+int state_open_memory(state **out, const char *dest)
+{
+    state *s = state_new(dest);
+    *out = NULL;
+    if (!s || !(s->path = xstrdup("(memory)"))) {
+        if (s) state_free(s);
+        return EXIT_STATE;
+    }
+    s->readonly = 1;
+    *out = s;
+    return 0;
 }
 
 const char *state_path(const state *s) { return s->path; }
 
-cJSON *state_get(state *s, const char *kind, const char *id)
-{
-    cJSON *r;
-    pthread_mutex_lock(&s->lock);
-    r = cJSON_GetObjectItemCaseSensitive(strcmp(kind, "exp") == 0 ? s->exps : s->runs, id);
-    r = r ? cJSON_Duplicate(r, 1) : NULL;
-    pthread_mutex_unlock(&s->lock);
-    return r;
-}
+long state_damaged_lines(const state *s) { return s->damaged; }
 
-int state_put(state *s, const char *kind, const char *id, cJSON *v)
-{
-    cJSON *tbl;
-    int rc = 0;
-    pthread_mutex_lock(&s->lock);
-    tbl = strcmp(kind, "exp") == 0 ? s->exps : s->runs;
-    if (s->journal) {
-        rc = state_write_line(s->journal, kind, id, v);
-        if (rc == 0 && fflush(s->journal) != 0) rc = -1;
-    }
-    cJSON_DeleteItemFromObjectCaseSensitive(tbl, id);
-    if (v) cJSON_AddItemToObject(tbl, id, v);
-    s->dirty = 1;
-    pthread_mutex_unlock(&s->lock);
-    return rc;
-}
-
-int state_drop(state *s, const char *kind, const char *id) { return state_put(s, kind, id, NULL); }
-
-int state_close(state *s, char *err, size_t errn)
+int state_close(state *s, tool_err *e)
 {
     int rc = 0;
     if (!s) return 0;
-    if (s->journal) {
-        if (fclose(s->journal) != 0) rc = -1;
-        s->journal = NULL;
+    if (s->damaged > WARN_MAX) warnf("%s: %ld damaged lines ignored in all", s->path, s->damaged);
+    if (!s->readonly && s->fd >= 0 && (s->dirty || s->rewrite)) rc = compact(s, e);
+    if (rc == 0 && s->remove_legacy && s->legacy_path) {
+        sbuf lk = {0};
+        unlink(s->legacy_path); /* it may name (and hold) a password of the DEST it was made for */
+        sb_printf(&lk, "%s.lock", s->legacy_path);
+        if (!lk.oom) unlink(lk.s);
+        sb_free(&lk);
     }
-    if (!s->readonly && s->dirty && rc == 0) {
-        sbuf tmp = {0};
-        FILE *f;
-        const cJSON *it;
-        sb_printf(&tmp, "%s.tmp%ld", s->path, (long)getpid());
-        f = tmp.s ? fopen(tmp.s, "w") : NULL;
-        if (!f) rc = -1;
-        else {
-            rc = state_write_header(f, s->dest);
-            cJSON_ArrayForEach(it, s->exps) if (rc == 0) rc = state_write_line(f, "exp", it->string, it);
-            cJSON_ArrayForEach(it, s->runs) if (rc == 0) rc = state_write_line(f, "run", it->string, it);
-            if (fflush(f) != 0 || fsync(fileno(f)) != 0) rc = -1;
-            if (fclose(f) != 0) rc = -1;
-            if (rc == 0 && rename(tmp.s, s->path) != 0) rc = -1;
-            if (rc != 0) unlink(tmp.s);
-        }
-        if (rc != 0) snprintf(err, errn, "cannot compact the sync state %s: %s", s->path, strerror(errno));
-        sb_free(&tmp);
-    }
-    if (s->lockfd >= 0) close(s->lockfd); /* releases the flock */
-    cJSON_Delete(s->runs);
-    cJSON_Delete(s->exps);
-    free(s->path);
-    free(s->dest);
-    pthread_mutex_destroy(&s->lock);
-    free(s);
+    state_free(s);
     return rc;
+}
+
+/* ---- records: get, put, drop ------------------------------------------------------------------ */
+
+static int get_any(state *s, int kind, const char *key, void *out)
+{
+    const void *rec;
+    int found;
+    memset(out, 0, kinds[kind]->size);
+    if (!key) return 0;
+    pthread_mutex_lock(&s->mu);
+    rec = rtab_get(&s->tab[kind], key);
+    found = rec && kinds[kind]->copy(out, rec) == 0; /* out of memory: as absent, the server is asked */
+    pthread_mutex_unlock(&s->mu);
+    return found;
+}
+
+/* Appends the line and replaces (v) or drops (v NULL) the record in memory. Takes key. */
+static int put_any(state *s, int kind, char *key, const void *v, tool_err *e)
+{
+    void *copy = v ? calloc(1, kinds[kind]->size) : NULL;
+    sbuf line = {0};
+    int rc = 0;
+    if (!key || (v && (!copy || kinds[kind]->copy(copy, v) != 0))) {
+        free(key);
+        free(copy);
+        return err_set(e, EXIT_STATE, s->path, "out of memory");
+    }
+    record_line(&line, kind, key, v);
+    pthread_mutex_lock(&s->mu);
+    rc = append(s, &line, e);
+    if (!v) {
+        rtab_drop(&s->tab[kind], kinds[kind], key);
+        if (kind == K_MODEL) drop_versions(s, key);
+    } else if (rtab_put(&s->tab[kind], kinds[kind], key, copy) != 0 && rc == 0)
+        rc = err_set(e, EXIT_STATE, s->path, "out of memory");
+    pthread_mutex_unlock(&s->mu);
+    sb_free(&line);
+    free(key);
+    return rc;
+}
+
+int state_get_exp(state *s, const char *id, st_exp *out) { return get_any(s, K_EXP, id, out); }
+int state_get_run(state *s, const char *id, st_run *out) { return get_any(s, K_RUN, id, out); }
+int state_get_model(state *s, const char *name, st_model *out) { return get_any(s, K_MODEL, name, out); }
+int state_get_logged_model(state *s, const char *id, st_logged_model *out) { return get_any(s, K_LM, id, out); }
+
+int state_get_version(state *s, const char *name, int version, st_version *out)
+{
+    char *key = version_key(name, version);
+    int found = get_any(s, K_VER, key, out);
+    free(key);
+    return found;
+}
+
+int state_put_exp(state *s, const char *id, const st_exp *v, tool_err *e)
+{
+    return put_any(s, K_EXP, xstrdup(id), v, e);
+}
+
+int state_put_run(state *s, const char *id, const st_run *v, tool_err *e)
+{
+    return put_any(s, K_RUN, xstrdup(id), v, e);
+}
+
+int state_put_model(state *s, const char *name, const st_model *v, tool_err *e)
+{
+    return put_any(s, K_MODEL, xstrdup(name), v, e);
+}
+
+int state_put_version(state *s, const char *name, int version, const st_version *v, tool_err *e)
+{
+    if (version < 1) return err_set(e, EXIT_STATE, name, "model version %d: versions start at 1", version);
+    return put_any(s, K_VER, version_key(name, version), v, e);
+}
+
+int state_put_logged_model(state *s, const char *id, const st_logged_model *v, tool_err *e)
+{
+    return put_any(s, K_LM, xstrdup(id), v, e);
+}
+
+int state_drop_run(state *s, const char *id, tool_err *e) { return put_any(s, K_RUN, xstrdup(id), NULL, e); }
+
+int state_drop_model(state *s, const char *name, tool_err *e)
+{
+    return put_any(s, K_MODEL, xstrdup(name), NULL, e);
+}
+
+/* ---- progress and intents ------------------------------------------------------------------- */
+
+/* The line is appended and then replayed onto the record in memory by the
+   same function a later pass replays it with: what the next pass reads is
+   what this pass used. */
+static int run_line(state *s, const char *id, sbuf *line, int intent, tool_err *e)
+{
+    cJSON *j = line->oom ? NULL : json_parse(line->s, line->len);
+    st_run *run;
+    int rc = 0;
+    pthread_mutex_lock(&s->mu);
+    run = rtab_get(&s->tab[K_RUN], id);
+    if (!j) rc = err_set(e, EXIT_STATE, s->path, "out of memory");
+    else if (!run) rc = err_set(e, EXIT_STATE, id, "metric progress for a run without a record (put the record first)");
+    else if ((rc = append(s, line, e)) == 0 && (intent ? st_intent_apply(run, j) : st_progress_apply(run, j)) != 0)
+        rc = err_set(e, EXIT_STATE, id, "cannot apply its metric progress (out of memory?)");
+    pthread_mutex_unlock(&s->mu);
+    cJSON_Delete(j);
+    sb_free(line);
+    return rc;
+}
+
+int state_run_progress(state *s, const char *local_id, size_t n, const char *const *keys, const long long *offs,
+                       const long *lines, tool_err *e)
+{
+    sbuf line = {0};
+    st_progress_line(&line, local_id, n, keys, offs, lines);
+    return run_line(s, local_id, &line, 0, e);
+}
+
+int state_run_intent(state *s, const char *local_id, size_t n, const st_metric_range *ranges, tool_err *e)
+{
+    sbuf line = {0};
+    st_intent_line(&line, local_id, n, ranges);
+    return run_line(s, local_id, &line, 1, e);
 }
