@@ -31,7 +31,7 @@ void progress_start(int enabled, long total)
 
 void progress_step(long done, long failed, long long bytes)
 {
-    char bar[31];
+    char bar[31], line[160];
     int i, fill;
     double t = now_s();
     if (!pg_on) return;
@@ -44,9 +44,9 @@ void progress_step(long done, long failed, long long bytes)
     fill = (int)(30 * done / (pg_total ? pg_total : 1));
     for (i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '-';
     bar[30] = '\0';
-    fprintf(msgs_stream(), "\r\033[K[%s] %ld/%ld runs%s%.0ld%s %.1f MB", bar, done, pg_total, failed ? ", " : "",
-            failed, failed ? " failed," : ",", (double)bytes / 1e6);
-    fflush(msgs_stream());
+    snprintf(line, sizeof line, "\r\033[K[%s] %ld/%ld runs%s%.0ld%s %.1f MB", bar, done, pg_total,
+             failed ? ", " : "", failed, failed ? " failed," : ",", (double)bytes / 1e6);
+    msgs_raw(line);
     pg_drawn = 1;
     pthread_mutex_unlock(&pg_lock);
 }
@@ -55,8 +55,8 @@ void progress_end(void)
 {
     if (!pg_on) return;
     pthread_mutex_lock(&pg_lock);
-    pg_clear();
-    fflush(msgs_stream());
+    if (pg_drawn) msgs_raw("\r\033[K");
+    pg_drawn = 0;
     pthread_mutex_unlock(&pg_lock);
     msgs_set_clear_hook(NULL);
     pg_on = 0;

@@ -29,9 +29,10 @@ static void wrote(reg_ctx *g) { summary_add(&g->x->sum->reg_writes, 1); }
 
 static int item_failed(reg_ctx *g, const char *what, tool_err *te)
 {
-    char full[sizeof te->what];
-    snprintf(full, sizeof full, "registry: %s%s%s", what, te->what[0] ? ": " : "", te->what);
-    snprintf(te->what, sizeof te->what, "%s", full);
+    sbuf item = {0};
+    sb_printf(&item, "registry: %s", what);
+    sync_err_prefix(te, item.oom ? "registry" : item.s);
+    sb_free(&item);
     err_report(te);
     summary_add(&g->x->sum->reg_failed, 1);
     summary_fail(g->x->sum, te->code, NULL, te->what, te->why);

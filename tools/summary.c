@@ -122,12 +122,12 @@ static void print_text(const summary *s, int silent)
     print_lists(s);
     if (silent) return;
     if (s->mirror)
-        printf("%s %s to %s: %lld uploaded (%lld bytes), %lld unchanged, %lld deleted, %lld failed, %lld requests, "
+        helpf("%s %s to %s: %lld uploaded (%lld bytes), %lld unchanged, %lld deleted, %lld failed, %lld requests, "
                "%.2f s\n",
                s->dry_run ? "dry run:" : "synced", s->source, s->dest, s->files_uploaded, s->bytes_sent,
                s->files_unchanged, s->files_deleted, s->files_failed, s->http_requests, s->seconds);
     else
-        printf("%s%lld runs: %lld created, %lld updated, %lld unchanged, %lld failed%s; %lld metric points, %lld "
+        helpf("%s%lld runs: %lld created, %lld updated, %lld unchanged, %lld failed%s; %lld metric points, %lld "
                "artifacts (%lld bytes), %lld requests in %.2f s\n",
                s->dry_run ? "dry run: " : "", s->runs_total, s->runs_created, s->runs_updated, s->runs_unchanged,
                s->runs_failed, s->refused.n ? ", some items refused" : "", s->metric_points, s->artifacts,
@@ -235,7 +235,7 @@ static void print_json(const summary *s)
     json_list(&b, "refused", LIST_REFUSED, &s->refused);
     json_list(&b, "skipped", LIST_SKIPPED, &s->skipped);
     sb_puts(&b, "}\n");
-    if (!b.oom) fputs(b.s, stdout);
+    if (!b.oom) helpf("%s", b.s);
     else errorf(EXIT_FAILED, "the --json summary does not fit in memory");
     sb_free(&b);
 }

@@ -24,6 +24,22 @@ void sync_failed(sync_ctx *x, int code)
         __atomic_compare_exchange_n(&x->global_code, &zero, code, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
+void sync_err_prefix(tool_err *e, const char *item)
+{
+    sbuf b = {0};
+    size_t n;
+    sb_puts(&b, item);
+    if (e->what[0]) {
+        sb_puts(&b, ": ");
+        sb_puts(&b, e->what);
+    }
+    if (b.oom) return;
+    n = b.len < sizeof e->what - 1 ? b.len : sizeof e->what - 1;
+    memcpy(e->what, b.s, n);
+    e->what[n] = '\0';
+    sb_free(&b);
+}
+
 int sync_stopped(const sync_ctx *x) { return *x->stop || __atomic_load_n(&x->global_code, __ATOMIC_RELAXED); }
 
 void sync_http_opts(const tool_cfg *c, http_opts *o)
@@ -215,9 +231,19 @@ int sync_pass(const tool_cfg *c, volatile int *stop, summary *sum)
     ctx_init(&x, c, stop, sum);
     err_clear(&te);
     code = open_source(&x);
-    if (code == 0 && state_open(&x.st, c->state_path, c->src, c->dest_shown, c->dry_run, &te) != 0) {
-        err_report(&te);
-        code = te.code;
+    if (code == 0) {
+        state_opts so;
+        memset(&so, 0, sizeof so);
+        so.path = c->state_path;
+        so.src = c->src;
+        so.dest = c->dest_shown;
+        so.legacy_dest = c->dest;
+        so.state_dir = c->state_dir;
+        so.readonly = c->dry_run;
+        if (state_open(&x.st, &so, &te) != 0) {
+            err_report(&te);
+            code = te.code;
+        }
     }
     if (code == 0 && !c->dry_run) {
         s3_client_opts so;

@@ -52,6 +52,8 @@ void sync_http_opts(const tool_cfg *c, http_opts *o);
    when the class is global. Thread-safe. */
 void sync_failed(sync_ctx *x, int code);
 int sync_stopped(const sync_ctx *x);              /* a signal or a global failure */
+/* Puts the failed item's name in front of e->what ("run X: log-batch"). */
+void sync_err_prefix(tool_err *e, const char *item);
 
 /* sync_exp.c: experiment i of the store. 0, or the EXIT_* class (reported). */
 int sync_experiment(sync_ctx *x, const rest_ctx *rc, const src_exp *e);

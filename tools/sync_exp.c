@@ -122,10 +122,11 @@ static int exp_record(sync_ctx *x, const src_exp *e, const char *name, st_exp *r
 
 static int exp_failed(sync_ctx *x, const char *name, tool_err *te)
 {
-    char what[512];
+    sbuf item = {0};
     if (!te->code) err_set(te, EXIT_FAILED, "", "out of memory");
-    snprintf(what, sizeof what, "experiment '%s'%s%s", name, te->what[0] ? ": " : "", te->what);
-    snprintf(te->what, sizeof te->what, "%s", what);
+    sb_printf(&item, "experiment '%s'", name);
+    sync_err_prefix(te, item.oom ? "experiment" : item.s);
+    sb_free(&item);
     err_report(te);
     summary_fail(x->sum, te->code, NULL, te->what, te->why);
     sync_failed(x, te->code);

@@ -467,10 +467,10 @@ static int attempt_run(sync_ctx *x, const rest_ctx *rc, const src_run *r, int us
 
 static void run_failed(sync_ctx *x, const src_run *r, tool_err *te, int quiet)
 {
-    char what[sizeof te->what];
-    snprintf(what, sizeof what, "run %s (experiment '%s')%s%s", r->id, r->exp->name, te->what[0] ? ": " : "",
-             te->what);
-    snprintf(te->what, sizeof te->what, "%s", what);
+    sbuf item = {0};
+    sb_printf(&item, "run %s (experiment '%s')", r->id, r->exp->name);
+    sync_err_prefix(te, item.oom ? "run" : item.s);
+    sb_free(&item);
     if (!quiet) err_report(te);
     summary_add(&x->sum->runs_failed, 1);
     summary_fail(x->sum, te->code, r->id, te->what, te->why);

@@ -317,3 +317,71 @@ def start_moto(wd):
             time.sleep(0.1)
     p.kill()
     raise TestFailure("moto_server did not answer")
+
+
+class BadServer:
+    """tests/badserver/badserver.py (the misbehaving server of the REST tests) in
+    front of an upstream (a real mlflow server): every request it has no rule
+    for goes through; a rule corrupts exactly the endpoint a test names.
+
+        with BadServer(srv.url, [{"path": "/api/2.0/mlflow/runs/log-batch", "action": "html"}]) as bad:
+            bad.url ; bad.requests() ; bad.set_rules([...]) ; bad.reset()
+    """
+
+    def __init__(self, upstream, rules=()):
+        self.upstream = upstream
+        self.rules = list(rules)
+        self.proc = None
+        self.url = None
+
+    def __enter__(self):
+        import json as _json
+        script = os.path.join(HERE, "..", "badserver", "badserver.py")
+        args = [sys.executable, script, "--upstream", self.upstream]
+        for r in self.rules:
+            args += ["--rule", _json.dumps(r)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, start_new_session=True)
+        line = self.proc.stdout.readline().split()
+        if len(line) != 2 or line[0] != "PORT":
+            self.proc.kill()
+            raise TestFailure(f"badserver did not start: {line!r}")
+        self.url = f"http://127.0.0.1:{line[1]}"
+        return self
+
+    def _call(self, method, path, body=None):
+        import json as _json
+        import urllib.request
+        req = urllib.request.Request(self.url + path, method=method,
+                                     data=None if body is None else _json.dumps(body).encode())
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return _json.loads(r.read() or b"null")
+
+    def requests(self):
+        return self._call("GET", "/__badserver/requests")
+
+    def set_rules(self, rules):
+        self._call("POST", "/__badserver/rules", list(rules))
+
+    def reset(self):
+        self._call("POST", "/__badserver/reset", {})
+
+    def __exit__(self, *a):
+        if self.proc:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def state_files(src):
+    import glob
+    return glob.glob(os.path.join(src, ".mlflow-lite-sync-*.jsonl"))
+
+
+def remote_history(server_url, local_run_id, key):
+    """(step, timestamp, value) of every point of `key` in the remote copy of a local run."""
+    from mlflow import MlflowClient
+    rc = MlflowClient(server_url)
+    exps = [e.experiment_id for e in rc.search_experiments()]
+    q = f'"{local_run_id}"' if "'" in local_run_id else f"'{local_run_id}'"
+    rs = rc.search_runs(exps, f"tags.`{SYNC_TAG}` = {q}")
+    check(len(rs) == 1, f"local run {local_run_id}: {len(rs)} remote runs")
+    return rs[0], sorted((m.step, m.timestamp, m.value) for m in rc.get_metric_history(rs[0].info.run_id, key))

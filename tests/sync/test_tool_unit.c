@@ -1,15 +1,15 @@
 /* tests/sync/test_tool_unit.c — unit tests of the tool's policy functions:
  * the retry classification, backoff bounds, Retry-After parsing, URL
- * redaction (no secrets in --verbose), JSON number/string encoding, the
- * libyaml meta.yaml reader (PyYAML quoting, nulls) and the INI reader.
- * Built with the tool's sources; runs under ASan+UBSan in the sanitizer build. */
+ * redaction (no secrets in --verbose), JSON number/string encoding and the
+ * INI reader. (The meta.yaml reader's cases live with the SRC reader in
+ * tests/tool_src.) Linked with mll_tool_lib; runs under ASan+UBSan in the
+ * sanitizer build. */
 #define _POSIX_C_SOURCE 200809L
 #include "../../tools/config.h"
 #include "../../tools/http.h"
 #include "../../tools/msgs.h"
 #include "../../tools/rest.h"
 #include "../../tools/util.h"
-#include "../../tools/yaml.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -103,62 +103,32 @@ static void test_json(void)
     sb_free(&b);
 }
 
-static void test_yaml(const char *dir)
-{
-    char *p = path_join(dir, "meta.yaml"), err[256];
-    FILE *f = fopen(p, "w");
-    ymap *m = NULL;
-    CHECK(f != NULL);
-    if (!f) return;
-    fputs("artifact_uri: file:///x\nend_time: null\nexperiment_id: '0123'\nrun_name: 'yes'\nstatus: 3\n"
-          "tags: []\nuser_id: ''\nnested:\n  mlflow.data.context: training\nlong: \"a\\\n  b\"\n",
-          f);
-    fclose(f);
-    CHECK(ymap_load(p, &m, err, sizeof err) == 0);
-    if (m) {
-        CHECK(ymap_get(m, "end_time") == NULL && ymap_has(m, "end_time"));
-        CHECK(strcmp(ymap_get(m, "experiment_id"), "0123") == 0);
-        CHECK(strcmp(ymap_get(m, "run_name"), "yes") == 0);
-        CHECK(strcmp(ymap_get(m, "user_id"), "") == 0); /* quoted empty string is not null */
-        CHECK(strcmp(ymap_get(m, "status"), "3") == 0);
-        CHECK(ymap_sub(m, "nested") && strcmp(ymap_get(ymap_sub(m, "nested"), "mlflow.data.context"), "training") == 0);
-        CHECK(strcmp(ymap_get(m, "long"), "ab") == 0);
-    }
-    ymap_free(m);
-    f = fopen(p, "w");
-    fputs("a: [unclosed\n", f);
-    fclose(f);
-    CHECK(ymap_load(p, &m, err, sizeof err) == -1 && strstr(err, "meta.yaml") != NULL);
-    free(p);
-}
-
 static void test_ini(const char *dir)
 {
     char *p = path_join(dir, "cfg");
     FILE *f = fopen(p, "w");
-    char *v;
+    char *v = NULL;
     fputs("[DEFAULT]\nhost = https://a\ntoken = t1\n\n[prof]\n  host=https://b  \n# c\ntoken = t2\n", f);
     fclose(f);
-    v = config_ini_get(p, "prof", "host");
-    CHECK(v && strcmp(v, "https://b") == 0);
+    tool_err e;
+    err_clear(&e);
+    CHECK(config_ini_get(p, "prof", "host", &v, &e) == 0 && v && strcmp(v, "https://b") == 0);
     free(v);
-    v = config_ini_get(p, "DEFAULT", "token");
-    CHECK(v && strcmp(v, "t1") == 0);
+    CHECK(config_ini_get(p, "DEFAULT", "token", &v, &e) == 0 && v && strcmp(v, "t1") == 0);
     free(v);
-    CHECK(config_ini_get(p, "nope", "host") == NULL);
+    CHECK(config_ini_get(p, "nope", "host", &v, &e) == 0 && v == NULL);
     free(p);
 }
 
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : ".";
-    msgs_init(stderr);
+    msgs_init(stderr, stdout);
     test_classify();
     test_backoff();
     test_retry_after();
     test_redact();
     test_json();
-    test_yaml(dir);
     test_ini(dir);
     if (failures) {
         printf("%d failure(s)\n", failures);
