@@ -5,6 +5,34 @@
 
 #include <string.h>
 
+enum { HELP_WIDTH = 100, OPT_COL = 31 };
+
+/* text wrapped at HELP_WIDTH; the first line continues at column `col`,
+   the others start with `indent` spaces */
+static void wrap(sbuf *b, const char *text, size_t col, size_t indent)
+{
+    const char *p = text;
+    int first = 1;
+    for (;;) {
+        size_t word;
+        while (*p == ' ') p++;
+        if (!*p) break;
+        word = strcspn(p, " ");
+        if (!first && col + 1 + word > HELP_WIDTH) {
+            sb_printf(b, "\n%*s", (int)indent, "");
+            col = indent;
+        } else if (!first) {
+            sb_add(b, " ", 1);
+            col++;
+        }
+        sb_add(b, p, word);
+        col += word;
+        p += word;
+        first = 0;
+    }
+    sb_puts(b, "\n");
+}
+
 /* "-j, --jobs N" / "    --cacert FILE" */
 static void opt_left(sbuf *b, const args_opt *o)
 {
@@ -21,7 +49,8 @@ static void help_opts(sbuf *b, const char *title, const args_opt *v, size_t n)
         sbuf left = {0};
         if (v[i].type & ARG_HIDDEN) continue;
         opt_left(&left, &v[i]);
-        sb_printf(b, "  %-28s %s\n", left.s ? left.s : "", v[i].help);
+        sb_printf(b, "  %-*s ", OPT_COL - 3, left.s ? left.s : "");
+        wrap(b, v[i].help, left.len + 3 > OPT_COL ? left.len + 3 : OPT_COL, OPT_COL);
         sb_free(&left);
     }
 }
@@ -49,8 +78,13 @@ static void help_command(sbuf *b, const args_command *c)
 {
     size_t i;
     char title[64];
-    sb_printf(b, "\n%s\n\n", c->description);
-    for (i = 0; i < c->npos; i++) sb_printf(b, "  %-5s %s\n", c->pos[i].name, c->pos[i].help);
+    sb_puts(b, "\n");
+    wrap(b, c->description, 0, 0);
+    sb_puts(b, "\n");
+    for (i = 0; i < c->npos; i++) {
+        sb_printf(b, "  %-5s ", c->pos[i].name);
+        wrap(b, c->pos[i].help, 8, 8);
+    }
     snprintf(title, sizeof title, "Options of %s", c->name);
     help_opts(b, title, c->opts, c->nopts);
 }
@@ -74,7 +108,10 @@ void args_help_text(sbuf *b, tool_cmd cmd)
     help_opts(b, "Common options (before or after the command)", common, n);
     sb_puts(b, "\nEnvironment:\n");
     env = config_env_docs(&n);
-    for (i = 0; i < n; i++) sb_printf(b, "  %-42s %s\n", env[i].name, env[i].help);
+    for (i = 0; i < n; i++) {
+        sb_printf(b, "  %-42s ", env[i].name);
+        wrap(b, env[i].help, 45, 45);
+    }
     exit_codes_text(codes, sizeof codes, EXIT_TEXT_PLAIN);
     sb_printf(b, "\nExit codes:\n%s\nDetails: docs/sync.md, man mlflow-lite\n", codes);
 }

@@ -29,18 +29,6 @@ static void wipe_free(char *s)
     free(s);
 }
 
-/* "user:pass" in one exact allocation (an sbuf would leave copies behind in freed memory) */
-static char *make_userpwd(const char *user, const char *pass)
-{
-    size_t nu = strlen(user), np = strlen(pass);
-    char *s = malloc(nu + np + 2);
-    if (!s) return NULL;
-    memcpy(s, user, nu);
-    s[nu] = ':';
-    memcpy(s + nu + 1, pass, np + 1);
-    return s;
-}
-
 /* DEST as it may appear in a message before it could be parsed: the userinfo
    (everything before the last '@' of the authority) becomes "***". */
 static void dest_redacted(const char *dest, char *out, size_t n)
@@ -278,7 +266,7 @@ static int resolve_tracking_auth(tool_cfg *c, dest_parts *dp, tool_err *e)
                      : "environment";
     if (user && pass) {
         c->auth_kind = "basic";
-        if (!(c->userpwd = make_userpwd(user, pass))) ret = err_set(e, EXIT_FAILED, "credentials", "out of memory");
+        if (!(c->userpwd = str_join(user, ':', pass))) ret = err_set(e, EXIT_FAILED, "credentials", "out of memory");
     } else if ((token = config_env_str("MLFLOW_TRACKING_TOKEN")) != NULL) {
         c->auth_kind = "bearer";
         c->auth_source = "environment";
@@ -364,7 +352,7 @@ static int resolve_databricks_creds(tool_cfg *c, dbx_profile *p, const char *fil
         if (!c->bearer) return err_set(e, EXIT_FAILED, "credentials", "out of memory");
     } else if (user && pass) {
         c->auth_kind = "basic";
-        if (!(c->userpwd = make_userpwd(user, pass))) return err_set(e, EXIT_FAILED, "credentials", "out of memory");
+        if (!(c->userpwd = str_join(user, ':', pass))) return err_set(e, EXIT_FAILED, "credentials", "out of memory");
     } else
         return err_set(e, EXIT_CONFIG, "Databricks destination", "no credentials: set DATABRICKS_TOKEN (or "
                        "'token', or 'username' and 'password', in profile [%s] of %s)", c->profile, fname);

@@ -114,16 +114,18 @@ void kv_free(kvlist *l)
     memset(l, 0, sizeof *l);
 }
 
-char *path_join(const char *a, const char *b)
+char *str_join(const char *a, char sep, const char *b)
 {
     size_t na = strlen(a), nb = strlen(b);
     char *p = malloc(na + nb + 2);
     if (!p) return NULL;
     memcpy(p, a, na);
-    p[na] = '/';
+    p[na] = sep;
     memcpy(p + na + 1, b, nb + 1);
     return p;
 }
+
+char *path_join(const char *a, const char *b) { return str_join(a, '/', b); }
 
 char *read_file(const char *path, size_t *len)
 {

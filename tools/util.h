@@ -25,6 +25,8 @@ void kv_free(kvlist *l);
 
 char *xstrdup(const char *s);
 char *path_join(const char *a, const char *b);          /* malloc'd "a/b" */
+/* malloc'd "a<sep>b" in one exact allocation (no realloc leaves a copy of a secret behind) */
+char *str_join(const char *a, char sep, const char *b);
 /* Reads a whole file; returns malloc'd NUL-terminated buffer or NULL (errno set). */
 char *read_file(const char *path, size_t *len);
 int is_dir(const char *path);
