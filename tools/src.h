@@ -152,6 +152,7 @@ typedef struct src_run_files {
     kvlist tags;
     src_metric_file *metrics; size_t nmetrics;   /* sorted by key */
     src_dataset_input *inputs; size_t ninputs;
+    char **model_inputs; size_t nmodel_inputs;   /* MLflow 3: LoggedModel ids the run used */
     src_model_output *outputs; size_t noutputs;
     src_problems problems;             /* files of this run that were skipped, and why */
 } src_run_files;
@@ -173,20 +174,30 @@ char *src_run_read_value(src_store *s, const src_run *r, const char *dir /* "par
 typedef struct src_point {
     long long timestamp;               /* ms */
     double value;                      /* NaN and +-inf as MLflow reads "nan", "inf", "-inf" */
-    long long step;                    /* 0 when the line has no step (MLflow < 1.x files) */
+    long long step;                    /* 0 when the line has no step (MLflow < 1.x files); for a
+                                          5-field line the step written (MLflow's FileStore reads
+                                          0 there, migrate-filestore the written one) */
     long line;                         /* 1-based line number in the file */
+    long long end_offset;              /* byte offset just after this point's line */
+    char *dataset_name, *dataset_digest;   /* 5-field lines only, else NULL; owned */
 } src_point;
 
 typedef struct src_metric_chunk {
     src_point *pts; size_t n, cap;
     long long end_offset;              /* byte offset after the last whole line consumed */
     long next_line;                    /* line number of the line at end_offset */
+    int rewritten;                     /* set with the "rewritten" error: read again from 0 */
     src_problems problems;             /* malformed lines (with line numbers), skipped */
 } src_metric_chunk;
 
 /* Parses one metric line "timestamp value [step [dataset_name dataset_digest]]"
-   (trailing spaces and a CR allowed, as MLflow's reader allows). 0 ok, -1 malformed. */
+   as MLflow's reader does: str.strip() (trailing spaces, CR), split on single
+   spaces, 2, 3 or 5 fields, Python's int() and float() (nan, inf, Infinity,
+   1_000). 0 ok (free the dataset strings with src_point_free), -1 malformed
+   (nothing to free; *why says what is wrong). */
 int src_parse_metric_line(const char *line, size_t len, src_point *out);
+int src_parse_metric_line_why(const char *line, size_t len, src_point *out, const char **why);
+void src_point_free(src_point *p);
 
 /* Reads whole lines of metrics/<key> from byte `from` (a line boundary, as a
    previous chunk's end_offset) up to at most max_bytes (0 = no limit). A last
@@ -271,7 +282,9 @@ typedef struct src_logged_models {
 } src_logged_models;
 
 int src_logged_models_read(src_store *s, const src_exp *x, src_logged_models *out, tool_err *e);
-/* One LoggedModel by id, searched in every experiment; 0, or -1 when absent. */
+/* One LoggedModel by id, searched in every experiment folder of SRC (active and
+   .trash, as MLflow does): 0; -1 when absent or deleted; an EXIT_* code with e
+   filled when its folder cannot be read. */
 int src_logged_model_find(src_store *s, const char *model_id, src_logged_model *out, tool_err *e);
 void src_logged_model_free(src_logged_model *m);
 void src_logged_models_free(src_logged_models *m);
@@ -281,7 +294,11 @@ typedef struct src_lm_metric {
     long long timestamp, step;
     double value;
 } src_lm_metric;
-int src_logged_model_metrics(src_store *s, const src_logged_model *m, src_lm_metric **out, size_t *n, tool_err *e);
+/* All lines of all metric files, in file order (MLflow's entity keeps only the latest
+   per dataset; the history is what a server can take). Malformed lines are skipped
+   with a problem in *problems. */
+int src_logged_model_metrics(src_store *s, const src_logged_model *m, src_lm_metric **out, size_t *n,
+                             src_problems *problems, tool_err *e);
 void src_lm_metrics_free(src_lm_metric *v, size_t n);
 /* Artifacts of a LoggedModel (its artifacts/ folder), same link policy. */
 int src_logged_model_artifacts(src_store *s, const src_logged_model *m, src_artifacts *out, tool_err *e);
