@@ -382,7 +382,7 @@ static int check_ours(int fd, const char *path, int readonly, tool_err *e)
 /* open(2) without following a link; a link is named as such. -1 with e filled (ENOENT: e untouched). */
 static int open_nofollow(const char *path, int flags, tool_err *e)
 {
-    int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600); /* a planted FIFO must not hang us */
     if (fd < 0 && errno == ELOOP) err_set(e, EXIT_STATE, path, "is a symbolic link: the state is never read through one");
     else if (fd < 0 && errno != ENOENT) err_set(e, EXIT_STATE, path, "cannot open it: %s", strerror(errno));
     return fd;
@@ -583,7 +583,8 @@ static int compact(state *s, tool_err *e)
    name's source and its header): read it now, remove it after compaction. */
 static int load_legacy(state *s, const state_opts *o, tool_err *e)
 {
-    char *lp = derive_path(o->src, o->legacy_dest, o->state_dir, 1, e), *shown;
+    tool_err none;
+    char *lp = derive_path(o->src, o->legacy_dest, o->state_dir, 1, &none), *shown;
     int fd, rc;
     if (!lp) return 0; /* no fallback folder: nothing to find there */
     if (strcmp(lp, s->path) == 0 || (fd = open_nofollow(lp, O_RDONLY, e)) < 0) {
@@ -609,7 +610,8 @@ static int open_journal(state *s, const state_opts *o, tool_err *e)
 {
     struct stat st;
     int fd = open_nofollow(s->path, s->readonly ? O_RDONLY : O_RDWR | O_CREAT | O_APPEND, e), rc;
-    if (fd < 0) return e->code; /* ENOENT with readonly: no state yet */
+    if (fd < 0 && e->code) return e->code;
+    if (fd < 0) return !o->path && o->legacy_dest ? load_legacy(s, o, e) : 0; /* --dry-run, no state yet */
     s->fd = fd;
     if ((rc = check_ours(fd, s->path, s->readonly, e)) != 0) return rc;
     if (fstat(fd, &st) != 0) return err_set(e, EXIT_STATE, s->path, "cannot stat it: %s", strerror(errno));

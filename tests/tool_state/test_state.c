@@ -512,6 +512,13 @@ TEST(links_and_foreign_files_are_refused)
     CHECK(strstr(e.why, "symbolic link") != NULL);
     CHECK_STR(mll_test_read(target, NULL), "precious\n");
     unlink(path);
+    CHECK(mkfifo(path, 0600) == 0); /* a FIFO must not make the open hang */
+    CHECK_EQ(state_open(&s, &o, &e), EXIT_STATE);
+    CHECK(strstr(e.why, "not a regular file") != NULL);
+    o.readonly = 1;
+    CHECK_EQ(state_open(&s, &o, &e), EXIT_STATE);
+    o.readonly = 0;
+    unlink(path);
     if (geteuid() == 0) { /* a file someone else owns (only root can make one here) */
         write_bytes(path, HDR RUN_OK("a"), strlen(HDR RUN_OK("a")));
         CHECK(chown(path, 4242, 4242) == 0);
@@ -603,6 +610,13 @@ TEST(no_secret_and_format1_file_migrated)
     write_bytes(legacy, text, n);
     chmod(legacy, 0644);
     o.legacy_dest = raw;
+    o.readonly = 1; /* --dry-run sees the old records and changes nothing */
+    CHECK_EQ(state_open(&s, &o, &e), 0);
+    CHECK(state_get_run(s, "a", &r));
+    st_run_free(&r);
+    CHECK_EQ(state_close(s, &e), 0);
+    CHECK(mll_test_exists(legacy) && find_state_file(src) && !strcmp(find_state_file(src), legacy));
+    o.readonly = 0;
     CHECK_EQ(state_open(&s, &o, &e), 0);
     CHECK(strstr(state_path(s), "s3cr3t") == NULL);
     CHECK(state_get_run(s, "a", &r));
