@@ -41,9 +41,10 @@ typedef struct http_sink {
 
 /* the request body being sent */
 typedef struct http_src {
-    const unsigned char *mem;
+    const unsigned char *mem, *mem0;   /* in-memory body: current position, start */
     int fd;
-    long long off, left, sent;
+    long long off0, off, size, left, sent;
+    int no_rewind;                     /* a request that must not go out twice */
     int short_read, read_errno;
 } http_src;
 
@@ -288,6 +289,21 @@ static size_t http_read_cb(char *buf, size_t size, size_t nmemb, void *ud)
     return got;
 }
 
+/* curl rewinds a body to send it again on its own, e.g. when a kept-alive
+   connection turns out dead under the request. For a request that must not
+   go out twice (creates, log-batch) that is refused: curl then fails with
+   CURLE_SEND_FAIL_REWIND, which comes back ambiguous, for the caller to
+   resolve by asking the server. */
+static int http_seek_cb(void *ud, curl_off_t offset, int origin)
+{
+    http_src *s = ud;
+    if (s->no_rewind || origin != SEEK_SET || offset < 0 || offset > s->size) return CURL_SEEKFUNC_FAIL;
+    if (s->mem0) s->mem = s->mem0 + offset;
+    else s->off = s->off0 + (long long)offset;
+    s->left = s->size - (long long)offset;
+    return CURL_SEEKFUNC_OK;
+}
+
 static void http_setup_common(http_client *c, const http_req *r, http_sink *sink, char *errbuf)
 {
     CURL *h = c->curl;
@@ -350,19 +366,34 @@ oom:
     return NULL;
 }
 
+static void http_stream(CURL *h, http_src *src)
+{
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, http_read_cb);
+    curl_easy_setopt(h, CURLOPT_READDATA, src);
+    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, http_seek_cb);
+    curl_easy_setopt(h, CURLOPT_SEEKDATA, src);
+}
+
 static void http_setup_body(CURL *h, const http_req *r, const char *m, http_src *src)
 {
+    src->no_rewind = r->no_retry || r->retry_unsent_only;
     if (strcmp(m, "HEAD") == 0) {
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else if (r->stream) {
         src->fd = r->body_fd;
-        src->off = r->body_offset;
-        src->left = r->body_size;
+        src->off0 = src->off = r->body_offset;
+        src->size = src->left = r->body_size;
+        http_stream(h, src);
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(h, CURLOPT_READFUNCTION, http_read_cb);
-        curl_easy_setopt(h, CURLOPT_READDATA, src);
         curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->body_size);
         if (strcmp(m, "PUT") != 0) curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+    } else if (r->body && src->no_rewind) { /* through the read callback, so curl cannot resend it */
+        src->mem0 = src->mem = r->body;
+        src->size = src->left = (long long)r->body_len;
+        http_stream(h, src);
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+        if (strcmp(m, "POST") != 0) curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
     } else if (r->body || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body ? (const char *)r->body : "");
