@@ -212,6 +212,7 @@ static size_t http_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
         size_t cap = s->cap_alloc ? s->cap_alloc : 1024;
         char *nb;
         while (cap < s->len + n + 1) cap *= 2;
+        if ((long long)cap > s->cap + 1) cap = (size_t)s->cap + 1; /* never twice the cap for its last byte */
         nb = realloc(s->buf, cap);
         if (!nb) return 0;
         s->buf = nb;

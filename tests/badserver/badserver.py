@@ -358,6 +358,9 @@ def main():
     srv = Server(("127.0.0.1", a.port), Handler)
     srv.state = State(rules, a.upstream, a.log)
     srv.state.port = srv.server_address[1]
+    for r in rules:  # built before "PORT": a client with a short stall limit must not wait for it
+        if r.get("action") == "gzip_bomb":
+            srv.state.gzip_bomb(int(r.get("size", 2 << 30)))
     print("PORT %d" % srv.state.port, flush=True)
     try:
         srv.serve_forever()
