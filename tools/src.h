@@ -312,6 +312,8 @@ void src_problems_add(src_problems *p, int kind, const char *path, long line, co
     __attribute__((format(printf, 5, 6)))
 #endif
     ;
+/* Appends a copy of each of q's records to p (e.g. a run's into a summary). */
+void src_problems_merge(src_problems *p, const src_problems *q);
 void src_problems_free(src_problems *p);
 
 #endif

@@ -247,13 +247,23 @@ static int open_artifact(const src_store *s, const art_base *b, const char *what
 {
     struct stat st;
     int why = 0, fd;
-    if (!safe_rel(rel)) return err_set(e, EXIT_SOURCE, what, "'%s' is not a path inside the artifact folder", rel);
-    if (!b->rel && !b->abs) return err_set(e, EXIT_SOURCE, what, "the artifact folder is missing");
+    if (!safe_rel(rel)) {
+        err_set(e, EXIT_SOURCE, what, "'%s' is not a path inside the artifact folder", rel);
+        return -1;
+    }
+    if (!b->rel && !b->abs) {
+        err_set(e, EXIT_SOURCE, what, "the artifact folder is missing");
+        return -1;
+    }
     fd = open_in_base(s, b, rel, &why);
-    if (fd < 0) return err_set(e, EXIT_SOURCE, what, "%s: %s", rel, srcfs_why(why)), -1;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
         close(fd);
-        return err_set(e, EXIT_SOURCE, what, "%s: %s", rel, srcfs_why(SRCFS_NOT_REGULAR)), -1;
+        fd = -1;
+        why = SRCFS_NOT_REGULAR;
+    }
+    if (fd < 0) {
+        err_set(e, EXIT_SOURCE, what, "%s: %s", rel, srcfs_why(why));
+        return -1;
     }
     *size = (long long)st.st_size;
     return fd;

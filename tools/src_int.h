@@ -126,8 +126,6 @@ int src_art_open(const src_store *s, const char *uri, const char *own, const cha
 
 /* A problem whose path is "prefix/key" (either may be empty). */
 void src_problem_at(src_problems *p, int kind, const char *prefix, const char *key, const char *why);
-/* Appends a copy of each of q's records to p. */
-void src_problems_merge(src_problems *p, const src_problems *q);
 
 /* ---- YAML (src_yaml.c) ------------------------------------------------------ */
 

@@ -236,7 +236,7 @@ static int load_run(src_store *s, src_exp *x, const char *name)
             rel = NULL;
             r->exp = x;
             r->deleted = deleted;
-            if (!r->id || run_fields(s, r, &d) != 0 || !hmap_put(&s->run_index, r->id, NULL, 0, 0) ||
+            if (!r->id || run_fields(s, r, &d) != 0 || !hmap_put(&s->run_index, r->id, NULL, (long long)s->nruns, 0) ||
                 push_run(s, r) != 0)
                 goto oom_doc;
             r = NULL;
