@@ -54,6 +54,15 @@ char *st_str_decode(const char *s)
     return d;
 }
 
+/* A decoded view of s for a moment (hmap_put copies it): s itself when it is
+   stored plain, which saves an allocation per key on replay. NULL: invalid. */
+static const char *str_view(const char *s, char **owned)
+{
+    *owned = NULL;
+    if (s[0] != '\x01') return json_utf8_valid(s) ? s : NULL;
+    return *owned = st_str_decode(s);
+}
+
 /* ---- reading fields ---------------------------------------------------------------------- */
 
 static const cJSON *item(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
@@ -112,14 +121,15 @@ static int get_map(const cJSON *o, const char *k, hmap *m, val_check check)
     if (!cJSON_IsObject(obj)) return -1;
     cJSON_ArrayForEach(it, obj)
     {
-        char *key, *val;
+        char *okey, *oval;
+        const char *key, *val;
         int ok;
         if (!cJSON_IsString(it) || !it->valuestring || !it->string) return -1;
-        key = st_str_decode(it->string);
-        val = st_str_decode(it->valuestring);
+        key = str_view(it->string, &okey);
+        val = str_view(it->valuestring, &oval);
         ok = key && val && (!check || check(val)) && hmap_put(m, key, val, 0, 0);
-        free(key);
-        free(val);
+        free(okey);
+        free(oval);
         if (!ok) return -1;
     }
     return 0;
@@ -134,7 +144,8 @@ static int get_metric_map(const cJSON *o, hmap *m)
     cJSON_ArrayForEach(it, obj)
     {
         long long off = 0, line = 0;
-        char *key;
+        char *owned = NULL;
+        const char *key;
         int ok;
         if (!it->string) return -1;
         if (cJSON_IsNumber(it)) ok = json_value_ll(it, 0, LLONG_MAX, &off) == 0;
@@ -142,9 +153,9 @@ static int get_metric_map(const cJSON *o, hmap *m)
             ok = cJSON_IsArray(it) && cJSON_GetArraySize(it) == 2 &&
                  json_value_ll(cJSON_GetArrayItem(it, 0), 0, LLONG_MAX, &off) == 0 &&
                  json_value_ll(cJSON_GetArrayItem(it, 1), 0, LLONG_MAX, &line) == 0;
-        key = ok ? st_str_decode(it->string) : NULL;
+        key = ok ? str_view(it->string, &owned) : NULL;
         ok = key && hmap_put(m, key, NULL, off, line);
-        free(key);
+        free(owned);
         if (!ok) return -1;
     }
     return 0;
