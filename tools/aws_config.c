@@ -161,23 +161,11 @@ static void ac_strip_slash(char *s)
     while (n > 0 && s[n - 1] == '/') s[--n] = '\0';
 }
 
-int aws_config_load(aws_config *cfg, char *err, size_t errlen)
+/* 1. the environment's key pair; 2. the profile in the credentials file; 3. in the config file */
+static void ac_load_credentials(aws_config *cfg, const char *cred_file, const char *config_file)
 {
-    char *cred_file, *config_file, *v;
     const char *ev;
-    int rc = 0, ignore_ep;
-    char sect[300];
-
-    memset(cfg, 0, sizeof *cfg);
-    if (err && errlen) err[0] = '\0';
-    ev = ac_env("AWS_PROFILE");
-    if (!ev) ev = ac_env("AWS_DEFAULT_PROFILE");
-    cfg->profile = ac_strdup(ev ? ev : "default");
-    cred_file = ac_home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
-    config_file = ac_home_file("AWS_CONFIG_FILE", ".aws/config");
-    if (!cfg->profile) { rc = -1; goto done; }
-
-    /* credentials */
+    char *id, *sec;
     if (ac_env("AWS_ACCESS_KEY_ID") && ac_env("AWS_SECRET_ACCESS_KEY")) {
         cfg->access_key_id = ac_strdup(ac_env("AWS_ACCESS_KEY_ID"));
         cfg->secret_access_key = ac_strdup(ac_env("AWS_SECRET_ACCESS_KEY"));
@@ -185,49 +173,48 @@ int aws_config_load(aws_config *cfg, char *err, size_t errlen)
         if (!ev) ev = ac_env("AWS_SECURITY_TOKEN");
         cfg->session_token = ac_strdup(ev);
         cfg->cred_source = "environment";
+        return;
+    }
+    id = aws_ini_get(cred_file, cfg->profile, "aws_access_key_id");
+    sec = aws_ini_get(cred_file, cfg->profile, "aws_secret_access_key");
+    if (id && sec) {
+        cfg->session_token = aws_ini_get(cred_file, cfg->profile, "aws_session_token");
+        cfg->cred_source = "credentials file";
     } else {
-        char *id = aws_ini_get(cred_file, cfg->profile, "aws_access_key_id");
-        char *sec = aws_ini_get(cred_file, cfg->profile, "aws_secret_access_key");
+        free(id);
+        free(sec);
+        id = ac_config_get(config_file, cfg->profile, "aws_access_key_id");
+        sec = ac_config_get(config_file, cfg->profile, "aws_secret_access_key");
         if (id && sec) {
-            cfg->session_token = aws_ini_get(cred_file, cfg->profile, "aws_session_token");
-            cfg->cred_source = "credentials file";
+            cfg->session_token = ac_config_get(config_file, cfg->profile, "aws_session_token");
+            cfg->cred_source = "config file";
         } else {
             free(id);
             free(sec);
-            id = ac_config_get(config_file, cfg->profile, "aws_access_key_id");
-            sec = ac_config_get(config_file, cfg->profile, "aws_secret_access_key");
-            if (id && sec) {
-                cfg->session_token = ac_config_get(config_file, cfg->profile, "aws_session_token");
-                cfg->cred_source = "config file";
-            } else {
-                free(id);
-                free(sec);
-                id = sec = NULL;
-            }
-        }
-        cfg->access_key_id = id;
-        cfg->secret_access_key = sec;
-    }
-
-    /* a profile named explicitly must exist somewhere */
-    if ((ac_env("AWS_PROFILE") || ac_env("AWS_DEFAULT_PROFILE")) && strcmp(cfg->profile, "default") != 0) {
-        snprintf(sect, sizeof sect, "profile %s", cfg->profile);
-        if (!aws_ini_has_section(cred_file, cfg->profile) && !aws_ini_has_section(config_file, sect)) {
-            snprintf(err, errlen, "AWS profile '%s' is in neither %s nor %s", cfg->profile,
-                     cred_file ? cred_file : "~/.aws/credentials", config_file ? config_file : "~/.aws/config");
-            rc = -1;
-            goto done;
+            id = sec = NULL;
         }
     }
+    cfg->access_key_id = id;
+    cfg->secret_access_key = sec;
+}
 
-    /* region */
-    ev = ac_env("AWS_REGION");
-    if (!ev) ev = ac_env("AWS_DEFAULT_REGION");
-    if (ev) cfg->region = ac_strdup(ev);
-    else if (!(cfg->region = ac_config_get(config_file, cfg->profile, "region"))) cfg->region = ac_strdup("us-east-1");
+/* a profile named explicitly must exist somewhere */
+static int ac_check_profile(const aws_config *cfg, const char *cred_file, const char *config_file, char *err,
+                            size_t errlen)
+{
+    char sect[300];
+    if (!(ac_env("AWS_PROFILE") || ac_env("AWS_DEFAULT_PROFILE")) || strcmp(cfg->profile, "default") == 0) return 0;
+    snprintf(sect, sizeof sect, "profile %s", cfg->profile);
+    if (aws_ini_has_section(cred_file, cfg->profile) || aws_ini_has_section(config_file, sect)) return 0;
+    snprintf(err, errlen, "AWS profile '%s' is in neither %s nor %s", cfg->profile,
+             cred_file ? cred_file : "~/.aws/credentials", config_file ? config_file : "~/.aws/config");
+    return -1;
+}
 
-    /* endpoint */
-    ignore_ep = ac_truthy(ac_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"));
+static int ac_load_endpoint(aws_config *cfg, const char *config_file, char *err, size_t errlen)
+{
+    int ignore_ep = ac_truthy(ac_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"));
+    const char *ev;
     if ((ev = ac_env("MLFLOW_S3_ENDPOINT_URL"))) cfg->endpoint_url = ac_strdup(ev);
     else if (!ignore_ep && (ev = ac_env("AWS_ENDPOINT_URL_S3"))) cfg->endpoint_url = ac_strdup(ev);
     else if (!ignore_ep && (ev = ac_env("AWS_ENDPOINT_URL"))) cfg->endpoint_url = ac_strdup(ev);
@@ -239,32 +226,61 @@ int aws_config_load(aws_config *cfg, char *err, size_t errlen)
     if (cfg->endpoint_url && strncmp(cfg->endpoint_url, "http://", 7) != 0 &&
         strncmp(cfg->endpoint_url, "https://", 8) != 0) {
         snprintf(err, errlen, "S3 endpoint URL '%s' must start with http:// or https://", cfg->endpoint_url);
-        rc = -1;
-        goto done;
+        return -1;
     }
+    return 0;
+}
 
-    /* addressing style */
+static int ac_load_addressing(aws_config *cfg, const char *config_file, char *err, size_t errlen)
+{
+    const char *ev;
+    char *v;
+    int bad;
     if ((ev = ac_env("MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE"))) {
-        if (ac_parse_addressing(ev, &cfg->addressing) != 0) {
-            snprintf(err, errlen, "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE='%s' is not auto, path or virtual", ev);
-            rc = -1;
-            goto done;
-        }
-    } else if ((v = ac_config_get(config_file, cfg->profile, "s3.addressing_style"))) {
-        int bad = ac_parse_addressing(v, &cfg->addressing) != 0;
-        if (bad) snprintf(err, errlen, "addressing_style '%s' in %s is not auto, path or virtual", v, config_file);
-        free(v);
-        if (bad) { rc = -1; goto done; }
+        if (ac_parse_addressing(ev, &cfg->addressing) == 0) return 0;
+        snprintf(err, errlen, "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE='%s' is not auto, path or virtual", ev);
+        return -1;
     }
+    if (!(v = ac_config_get(config_file, cfg->profile, "s3.addressing_style"))) return 0;
+    bad = ac_parse_addressing(v, &cfg->addressing) != 0;
+    if (bad) snprintf(err, errlen, "addressing_style '%s' in %s is not auto, path or virtual", v, config_file);
+    free(v);
+    return bad ? -1 : 0;
+}
 
-    cfg->ignore_tls = ac_truthy(ac_env("MLFLOW_S3_IGNORE_TLS"));
-    if ((ev = ac_env("MLFLOW_S3_EXPECTED_BUCKET_OWNER"))) cfg->expected_bucket_owner = ac_strdup(ev);
-    if ((ev = ac_env("MLFLOW_S3_UPLOAD_EXTRA_ARGS")) && aws_parse_upload_extra_args(cfg, ev, err, errlen) != 0) {
-        rc = -1;
-        goto done;
+int aws_config_load(aws_config *cfg, char *err, size_t errlen)
+{
+    char *cred_file, *config_file;
+    const char *ev;
+    int rc = 0;
+
+    memset(cfg, 0, sizeof *cfg);
+    if (err && errlen) err[0] = '\0';
+    ev = ac_env("AWS_PROFILE");
+    if (!ev) ev = ac_env("AWS_DEFAULT_PROFILE");
+    cfg->profile = ac_strdup(ev ? ev : "default");
+    cred_file = ac_home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
+    config_file = ac_home_file("AWS_CONFIG_FILE", ".aws/config");
+    if (!cfg->profile) rc = -1;
+    if (rc == 0) {
+        ac_load_credentials(cfg, cred_file, config_file);
+        rc = ac_check_profile(cfg, cred_file, config_file, err, errlen);
     }
-    if (!cfg->region) rc = -1;
-done:
+    if (rc == 0) {
+        ev = ac_env("AWS_REGION");
+        if (!ev) ev = ac_env("AWS_DEFAULT_REGION");
+        if (ev) cfg->region = ac_strdup(ev);
+        else if (!(cfg->region = ac_config_get(config_file, cfg->profile, "region")))
+            cfg->region = ac_strdup("us-east-1");
+        rc = ac_load_endpoint(cfg, config_file, err, errlen);
+    }
+    if (rc == 0) rc = ac_load_addressing(cfg, config_file, err, errlen);
+    if (rc == 0) {
+        cfg->ignore_tls = ac_truthy(ac_env("MLFLOW_S3_IGNORE_TLS"));
+        if ((ev = ac_env("MLFLOW_S3_EXPECTED_BUCKET_OWNER"))) cfg->expected_bucket_owner = ac_strdup(ev);
+        if ((ev = ac_env("MLFLOW_S3_UPLOAD_EXTRA_ARGS"))) rc = aws_parse_upload_extra_args(cfg, ev, err, errlen);
+    }
+    if (rc == 0 && !cfg->region) rc = -1;
     free(cred_file);
     free(config_file);
     if (rc != 0 && err && errlen && !err[0]) snprintf(err, errlen, "out of memory");

@@ -1,15 +1,18 @@
 /* tools/s3_mirror.c — `mlflow-lite sync SRC s3://bucket/prefix`; the plan
- * and its execution are described in s3_mirror.h. */
+ * and its execution are described in s3_mirror.h. SRC is read through the
+ * SRC reader only (src_list_all_files, src_open_file), so its link policy
+ * holds here too: no link out of SRC is ever read unless --follow-symlinks. */
 #define _POSIX_C_SOURCE 200809L
-#define _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* realpath */
 #include "s3_mirror.h"
-#include "exitcodes.h"
+#include "errors.h"
 #include "msgs.h"
 #include "s3.h"
 #include "s3_record.h"
 #include "s3_util.h"
+#include "src.h"
+#include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -17,8 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 enum { ACT_SKIP = 0, ACT_UPLOAD = 1, ACT_CHECK = 2, ACT_HEAD = 3 };
@@ -46,24 +47,72 @@ typedef struct robj {
 typedef struct mirror {
     const struct s3_mirror_opts *o;
     const char *src;
-    char *bucket, *prefix;     /* prefix ends with '/' unless empty */
+    summary *sum;
+    src_store *store;
+    char *bucket, *prefix;     /* ends with '/' unless empty: a listing of "p" would also hold "p2/..." */
     s3_client *c;
     mfile *f; size_t nf, capf;
     robj *r; size_t nr, capr;
     s3rec rec;
     size_t *tasks; size_t ntasks, next;
-    int stop;                  /* a fatal error (credentials): stop handing out work */
+    int stop;                  /* a global error (credentials, link down): stop handing out work */
     int exit_code;
     pthread_mutex_t mu;
-    long long bytes, uploaded, unchanged, deleted, failed, checked;
 } mirror;
 
-/* ---- walk ---------------------------------------------------------------- */
+/* ---- errors ---------------------------------------------------------------- */
 
-static int mir_add_file(mirror *m, const char *rel, const struct stat *st)
+static int mir_exit_for(const s3_err *e)
+{
+    if (e->source) return EXIT_SOURCE;
+    if (e->status == 401 || e->status == 403 || strcmp(e->code, "InvalidToken") == 0 ||
+        strcmp(e->code, "ExpiredToken") == 0 || strcmp(e->code, "TokenRefreshRequired") == 0)
+        return EXIT_AUTH;
+    if (e->status == 0 && e->curl_code != CURLE_OK) return EXIT_CONNECT;
+    if (e->status) return EXIT_REJECTED;
+    return EXIT_PARTIAL;
+}
+
+static void mir_set_exit(mirror *m, int code)
+{
+    pthread_mutex_lock(&m->mu);
+    if (exit_is_global(code)) __atomic_store_n(&m->stop, 1, __ATOMIC_RELAXED);
+    if (m->exit_code == EXIT_OK || code == EXIT_AUTH) m->exit_code = code;
+    pthread_mutex_unlock(&m->mu);
+}
+
+/* One failure: into the summary (said once there, at the end), and the class. */
+static void mir_fail(mirror *m, int code, const char *what, const char *why)
+{
+    if (exit_is_global(code) && __atomic_load_n(&m->stop, __ATOMIC_RELAXED))
+        return; /* the same refusal from requests already in flight: said once */
+    summary_fail(m->sum, code, NULL, what, why);
+    mir_set_exit(m, code);
+}
+
+static void mir_report(mirror *m, const char *what, const s3_err *e)
+{
+    char why[700], full[900];
+    s3_err_format(e, why, sizeof why);
+    snprintf(full, sizeof full, "%s: %s", why, s3_err_hint(e));
+    mir_fail(m, mir_exit_for(e), what, full);
+}
+
+/* ---- the local files, through the SRC reader ------------------------------------- */
+
+/* prefix ("p/" or "") + rel */
+static char *mir_key(const char *prefix, const char *rel)
+{
+    sbuf k = {0};
+    sb_puts(&k, prefix);
+    sb_puts(&k, rel);
+    if (k.oom) sb_free(&k);
+    return k.s;
+}
+
+static int mir_add_file(mirror *m, const src_artifact *a)
 {
     mfile *x;
-    size_t klen;
     if (m->nf == m->capf) {
         size_t nc = m->capf ? 2 * m->capf : 1024;
         mfile *p = realloc(m->f, nc * sizeof *p);
@@ -73,64 +122,48 @@ static int mir_add_file(mirror *m, const char *rel, const struct stat *st)
     }
     x = &m->f[m->nf];
     memset(x, 0, sizeof *x);
-    x->rel = strdup(rel);
-    klen = strlen(m->prefix) + strlen(rel) + 1;
-    x->key = malloc(klen);
+    x->rel = xstrdup(a->rel);
+    x->key = mir_key(m->prefix, a->rel);
     if (!x->rel || !x->key) {
         free(x->rel);
         free(x->key);
         return -1;
     }
-    snprintf(x->key, klen, "%s%s", m->prefix, rel);
-    x->size = (long long)st->st_size;
-    x->mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL + (long long)st->st_mtim.tv_nsec;
+    x->size = a->size;
+    x->mtime_ns = a->mtime_ns;
     m->nf++;
     return 0;
 }
 
-/* rel: "" for SRC itself, else "a/b" (no leading or trailing '/'). */
-static int mir_walk(mirror *m, const char *rel)
+/* Every regular file of SRC (root files named .mlflow-lite-*, local sync
+   state, are not part of the store); links not followed are named. */
+static int mir_list_local(mirror *m)
 {
-    char path[2 * PATH_MAX + 2], child[PATH_MAX];
-    DIR *d;
-    struct dirent *de;
-    int rc = 0;
-
-    snprintf(path, sizeof path, "%s%s%s", m->src, rel[0] ? "/" : "", rel);
-    d = opendir(path);
-    if (!d) {
-        errorf(EXIT_SOURCE, "cannot read the folder %s: %s: check the path and its permissions", path,
-               strerror(errno));
+    src_artifacts a;
+    tool_err e;
+    size_t i;
+    if (src_list_all_files(m->store, &a, &e) != 0) {
+        mir_fail(m, e.code, e.what, e.why);
         return -1;
     }
-    while (rc == 0 && (de = readdir(d)) != NULL) {
-        struct stat st;
-        char full[2 * PATH_MAX + 2];
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        /* local sync state of this tool at the root is not part of the store */
-        if (!rel[0] && strncmp(de->d_name, ".mlflow-lite-", 13) == 0) continue;
-        if ((size_t)snprintf(child, sizeof child, "%s%s%s", rel, rel[0] ? "/" : "", de->d_name) >= sizeof child)
-            continue;
-        if ((size_t)snprintf(full, sizeof full, "%s/%s", m->src, child) >= sizeof full) continue;
-        if (lstat(full, &st) != 0) {
-            warnf("skipping %s: %s", full, strerror(errno));
-            continue;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            rc = mir_walk(m, child);
-        } else if (S_ISLNK(st.st_mode)) {
-            if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) rc = mir_add_file(m, child, &st);
-            else verbosef("not following the symbolic link %s", full);
-        } else if (S_ISREG(st.st_mode)) {
-            rc = mir_add_file(m, child, &st);
+    for (i = 0; i < a.problems.n; i++) {
+        warnf("skipping %s: %s", a.problems.v[i].path, a.problems.v[i].why);
+        summary_skipped(m->sum, a.problems.v[i].path, a.problems.v[i].why);
+    }
+    for (i = 0; i < a.n; i++) {
+        if (!strchr(a.v[i].rel, '/') && strncmp(a.v[i].rel, ".mlflow-lite-", 13) == 0) continue;
+        if (mir_add_file(m, &a.v[i]) != 0) {
+            src_artifacts_free(&a);
+            mir_fail(m, EXIT_FAILED, m->src, "out of memory while listing");
+            return -1;
         }
     }
-    closedir(d);
-    if (rc != 0 && errno == ENOMEM) errorf(EXIT_FAILED, "out of memory while walking %s", m->src);
-    return rc;
+    src_artifacts_free(&a);
+    m->sum->files_total = (long long)m->nf;
+    return 0;
 }
 
-/* ---- remote listing ------------------------------------------------------ */
+/* ---- the bucket's listing -------------------------------------------------------- */
 
 static int mir_list_cb(void *ud, const s3_object *o)
 {
@@ -144,8 +177,7 @@ static int mir_list_cb(void *ud, const s3_object *o)
         m->capr = nc;
     }
     x = &m->r[m->nr];
-    x->key = strdup(o->key);
-    if (!x->key) return 1;
+    if (!(x->key = xstrdup(o->key))) return 1;
     x->size = o->size;
     snprintf(x->etag, sizeof x->etag, "%s", o->etag ? o->etag : "");
     x->matched = 0;
@@ -166,33 +198,7 @@ static robj *mir_remote_find(mirror *m, const char *key)
     return bsearch(&k, m->r, m->nr, sizeof k, mir_robj_cmp);
 }
 
-/* ---- errors -------------------------------------------------------------- */
-
-static int mir_exit_for(const s3_err *e)
-{
-    if (e->status == 401 || e->status == 403 || strcmp(e->code, "InvalidToken") == 0 ||
-        strcmp(e->code, "ExpiredToken") == 0 || strcmp(e->code, "TokenRefreshRequired") == 0)
-        return EXIT_AUTH;
-    if (e->status == 0 && e->curl_code != CURLE_OK) return EXIT_CONNECT;
-    if (e->status) return EXIT_REJECTED;
-    return EXIT_PARTIAL;
-}
-
-static void mir_report(mirror *m, const char *what, const s3_err *e)
-{
-    char why[768];
-    int code = mir_exit_for(e);
-    if ((code == EXIT_AUTH || code == EXIT_CONNECT) && __atomic_load_n(&m->stop, __ATOMIC_RELAXED))
-        return;  /* the same refusal from requests already in flight: said once */
-    s3_err_format(e, why, sizeof why);
-    errorf(code, "%s: %s: %s", what, why, s3_err_hint(e));
-    pthread_mutex_lock(&m->mu);
-    if (code == EXIT_AUTH || code == EXIT_CONNECT) __atomic_store_n(&m->stop, 1, __ATOMIC_RELAXED);
-    if (m->exit_code == EXIT_OK || code == EXIT_AUTH) m->exit_code = code;
-    pthread_mutex_unlock(&m->mu);
-}
-
-/* ---- work ---------------------------------------------------------------- */
+/* ---- one file ------------------------------------------------------------------------ */
 
 static const char *mir_content_type(const char *rel)
 {
@@ -209,93 +215,119 @@ static const char *mir_content_type(const char *rel)
     return NULL;
 }
 
-/* One file could not be checked or sent: say why, and count it. */
 static void mir_file_failed(mirror *m, mfile *x, const char *what, const s3_err *e)
 {
     mir_report(m, what, e);
     x->failed = 1;
-    pthread_mutex_lock(&m->mu);
-    m->failed++;
-    pthread_mutex_unlock(&m->mu);
+    summary_add(&m->sum->files_failed, 1);
 }
 
-static void mir_do_file(mirror *m, mfile *x)
+static void mir_recorded(mirror *m, mfile *x, const char *etag)
 {
-    char path[2 * PATH_MAX + 2], what[PATH_MAX + 64];
+    snprintf(x->etag, sizeof x->etag, "%s", etag);
+    x->done = 1;
+    if (s3rec_append(&m->rec, x->rel, x->size, x->mtime_ns, x->etag) != 0)
+        warnf("cannot append to the record %s: %s", m->rec.path, strerror(errno));
+}
+
+/* HEAD for a file the record did not vouch for: what the bucket holds */
+static int mir_head(mirror *m, mfile *x)
+{
+    long long rsize = -1;
+    s3_err err;
+    char what[PATH_MAX + 64];
+    int h = s3_head(m->c, m->bucket, x->key, &rsize, x->head_etag, &err);
+    if (h < 0) {
+        snprintf(what, sizeof what, "checking s3://%s/%s", m->bucket, x->key);
+        mir_file_failed(m, x, what, &err);
+        return -1;
+    }
+    x->action = (h == 0 && rsize == x->size) ? ACT_CHECK : ACT_UPLOAD;
+    x->remote_etag = h == 0 ? x->head_etag : NULL;
+    return 0;
+}
+
+/* The object has the file's size: equal bytes (MD5 or multipart ETag) need no upload. */
+static int mir_same_bytes(mirror *m, mfile *x, int fd)
+{
+    char want[80];
+    if (!x->remote_etag || s3_expected_etag_fd(m->c, fd, x->size, want, sizeof want) != 0 ||
+        strcmp(want, x->remote_etag) != 0)
+        return 0;
+    mir_recorded(m, x, want);
+    summary_add(&m->sum->files_unchanged, 1);
+    summary_add(&m->sum->files_hashed, 1);
+    return 1;
+}
+
+static void mir_upload(mirror *m, mfile *x, int fd)
+{
     s3_put_result res;
     s3_err err;
-
-    snprintf(path, sizeof path, "%s/%s", m->src, x->rel);
-    if (x->action == ACT_HEAD) {
-        long long rsize = -1;
-        int h = s3_head(m->c, m->bucket, x->key, &rsize, x->head_etag, &err);
-        if (h < 0) {
-            snprintf(what, sizeof what, "checking s3://%s/%s", m->bucket, x->key);
-            mir_file_failed(m, x, what, &err);
-            return;
-        }
-        x->action = (h == 0 && rsize == x->size) ? ACT_CHECK : ACT_UPLOAD;
-        x->remote_etag = h == 0 ? x->head_etag : NULL;
-    }
-    if (x->action == ACT_CHECK) {
-        char want[80];
-        if (s3_expected_etag(m->c, path, x->size, want, sizeof want) == 0 && x->remote_etag &&
-            strcmp(want, x->remote_etag) == 0) {
-            snprintf(x->etag, sizeof x->etag, "%s", want);
-            x->done = 1;
-            s3rec_append(&m->rec, x->rel, x->size, x->mtime_ns, x->etag);
-            pthread_mutex_lock(&m->mu);
-            m->unchanged++;
-            m->checked++;
-            pthread_mutex_unlock(&m->mu);
-            return;
-        }
-        x->action = ACT_UPLOAD;
-    }
-    if (m->o->dry_run) {
-        notef("would upload %s (%lld bytes)", x->rel, x->size);
-        pthread_mutex_lock(&m->mu);
-        m->uploaded++;
-        m->bytes += x->size;
-        pthread_mutex_unlock(&m->mu);
-        return;
-    }
-    if (s3_put_file(m->c, m->bucket, x->key, path, x->size, mir_content_type(x->rel), &res, &err) != 0) {
-        struct stat st;
-        if (err.definite && stat(path, &st) != 0 && errno == ENOENT) {
-            /* removed since the walk (a writer's temporary file): nothing to mirror */
-            verbosef("%s vanished before it was sent; skipped", x->rel);
-            return;
-        }
+    char what[PATH_MAX + 64];
+    if (s3_put_fd(m->c, m->bucket, x->key, fd, x->size, mir_content_type(x->rel), &res, &err) != 0) {
         snprintf(what, sizeof what, "uploading %s", x->rel);
         mir_file_failed(m, x, what, &err);
         return;
     }
-    snprintf(x->etag, sizeof x->etag, "%s", res.etag);
-    x->done = x->uploaded = 1;
-    if (s3rec_append(&m->rec, x->rel, x->size, x->mtime_ns, x->etag) != 0)
-        warnf("cannot append to the record %s: %s", m->rec.path, strerror(errno));
+    x->uploaded = 1;
+    mir_recorded(m, x, res.etag);
     if (res.multipart)
         verbosef("uploaded %s: %d parts (%d sent, %d kept from an interrupted upload)", x->rel, res.parts_total,
                  res.parts_sent, res.parts_reused);
     else
         verbosef("uploaded %s (%lld bytes)", x->rel, x->size);
-    pthread_mutex_lock(&m->mu);
-    m->uploaded++;
-    m->bytes += res.bytes_sent;
-    pthread_mutex_unlock(&m->mu);
+    summary_add(&m->sum->files_uploaded, 1);
+    summary_add(&m->sum->bytes_sent, res.bytes_sent);
 }
+
+static void mir_do_file(mirror *m, mfile *x)
+{
+    tool_err e;
+    long long size;
+    int fd;
+    if (x->action == ACT_HEAD && mir_head(m, x) != 0) return;
+    if (m->o->dry_run && x->action == ACT_UPLOAD) {
+        notef("would upload %s (%lld bytes)", x->rel, x->size);
+        summary_add(&m->sum->files_uploaded, 1);
+        summary_add(&m->sum->bytes_sent, x->size);
+        return;
+    }
+    fd = src_open_file(m->store, x->rel, &size, &e);
+    if (fd < 0) {
+        if (errno == ENOENT) { /* removed since the listing (a writer's temporary file): nothing to mirror */
+            verbosef("%s vanished before it was sent; skipped", x->rel);
+            return;
+        }
+        mir_fail(m, e.code, e.what, e.why);
+        x->failed = 1;
+        summary_add(&m->sum->files_failed, 1);
+        return;
+    }
+    x->size = size; /* what is there now; the record says so, and the next pass checks again */
+    if (x->action == ACT_CHECK && mir_same_bytes(m, x, fd)) {
+        close(fd);
+        return;
+    }
+    if (m->o->dry_run) {
+        notef("would upload %s (%lld bytes)", x->rel, x->size);
+        summary_add(&m->sum->files_uploaded, 1);
+    } else
+        mir_upload(m, x, fd);
+    close(fd);
+}
+
+/* ---- the work ---------------------------------------------------------------------------- */
 
 static void mir_delete_failed(void *ud, const char *key, const char *code, const char *msg)
 {
     mirror *m = ud;
-    errorf(EXIT_REJECTED, "deleting s3://%s/%s: %s%s%s: run again with --verbose", m->bucket, key,
-           code[0] ? code : "refused", msg[0] ? ": " : "", msg);
-    pthread_mutex_lock(&m->mu);
-    m->failed++;
-    m->deleted--;
-    if (m->exit_code == EXIT_OK) m->exit_code = EXIT_REJECTED;
-    pthread_mutex_unlock(&m->mu);
+    char what[PATH_MAX + 64], why[700];
+    snprintf(what, sizeof what, "deleting s3://%s/%s", m->bucket, key);
+    snprintf(why, sizeof why, "%s%s%s", code[0] ? code : "refused", msg[0] ? ": " : "", msg);
+    mir_fail(m, EXIT_REJECTED, what, why);
+    summary_add(&m->sum->files_failed, 1);
+    summary_add(&m->sum->files_deleted, -1);
 }
 
 /* --delete: the listed objects no local file matched, by DeleteObjects */
@@ -306,20 +338,19 @@ static void mir_delete_extra(mirror *m)
     s3_err err;
     char what[512];
     if (!keys) {
-        errorf(EXIT_FAILED, "out of memory planning the deletions");
-        m->exit_code = EXIT_FAILED;
+        mir_fail(m, EXIT_FAILED, "planning the deletions", "out of memory");
         return;
     }
     for (i = 0; i < m->nr; i++)
         if (!m->r[i].matched) keys[n++] = m->r[i].key;
     verbosef("%zu objects under the prefix have no local file", n);
     for (i = 0; m->o->dry_run && i < n; i++) notef("would delete s3://%s/%s", m->bucket, keys[i]);
-    m->deleted += (long long)n;
+    summary_add(&m->sum->files_deleted, (long long)n);
     if (n && !m->o->dry_run && s3_delete_many(m->c, m->bucket, keys, n, mir_delete_failed, m, &err) != 0) {
         snprintf(what, sizeof what, "deleting extra objects under s3://%s/%s", m->bucket, m->prefix);
         mir_report(m, what, &err);
-        m->deleted = 0;
-        m->failed += (long long)n;
+        m->sum->files_deleted = 0;
+        summary_add(&m->sum->files_failed, (long long)n);
     }
     free(keys);
 }
@@ -354,69 +385,179 @@ static void mir_run_pool(mirror *m, int nthreads)
     for (i = 0; i < n; i++) pthread_join(th[i], NULL);
 }
 
-/* ---- state location ------------------------------------------------------ */
+/* large files one at a time, their parts in parallel inside s3_put_fd */
+static void *mir_large_files(void *arg)
+{
+    mirror *m = arg;
+    size_t i;
+    for (i = 0; i < m->nf && !__atomic_load_n(&m->stop, __ATOMIC_RELAXED); i++) {
+        mfile *x = &m->f[i];
+        if (x->action == ACT_SKIP || s3_part_size_for(m->c, x->size, NULL) == 0) continue;
+        mir_do_file(m, x);
+    }
+    return NULL;
+}
 
+static int mir_fresh(const mfile *x, const s3rec_entry *e)
+{
+    return e && e->size == x->size && e->mtime_ns == x->mtime_ns && e->etag[0];
+}
+
+static void mir_unchanged(mirror *m, mfile *x, const char *etag)
+{
+    x->action = ACT_SKIP;
+    snprintf(x->etag, sizeof x->etag, "%s", etag);
+    x->done = 1;
+    summary_add(&m->sum->files_unchanged, 1);
+}
+
+/* step 4: per file, from the record and (when listed) the bucket */
+static void mir_decide(mirror *m, int listed)
+{
+    size_t i;
+    for (i = 0; i < m->nf; i++) {
+        mfile *x = &m->f[i];
+        const s3rec_entry *e = s3rec_find(&m->rec, x->rel);
+        robj *r;
+        if (!listed) {
+            if (mir_fresh(x, e)) mir_unchanged(m, x, e->etag);
+            else x->action = ACT_HEAD;
+            continue;
+        }
+        if ((r = mir_remote_find(m, x->key)) != NULL) r->matched = 1;
+        if (!r || r->size != x->size) {
+            x->action = ACT_UPLOAD;
+        } else if (mir_fresh(x, e) && strcmp(e->etag, r->etag) == 0) {
+            mir_unchanged(m, x, r->etag);
+        } else {
+            x->action = ACT_CHECK; /* no or stale record: compare the bytes' MD5 with the ETag */
+            x->remote_etag = r->etag;
+        }
+    }
+}
+
+/* step 2: the bucket's view, by one listing unless few files need a look; 1 listed, 0 not, -1 failed */
+static int mir_list_remote(mirror *m)
+{
+    s3_err err;
+    char what[512];
+    size_t i, nstale = 0;
+    for (i = 0; i < m->nf; i++)
+        if (!mir_fresh(&m->f[i], s3rec_find(&m->rec, m->f[i].rel))) nstale++;
+    if (!m->o->verify && !m->o->delete_extra && nstale <= MIR_HEAD_MAX) {
+        verbosef("%zu local files, %zu without a fresh record: checked by HEAD, no listing", m->nf, nstale);
+        return 0;
+    }
+    if (s3_list(m->c, m->bucket, m->prefix, mir_list_cb, m, &err) != 0) {
+        snprintf(what, sizeof what, "listing s3://%s/%s", m->bucket, m->prefix);
+        mir_report(m, what, &err);
+        return -1;
+    }
+    if (m->nr > 1) qsort(m->r, m->nr, sizeof *m->r, mir_robj_cmp);
+    verbosef("%zu local files (%zu without a fresh record), %zu objects under s3://%s/%s", m->nf, nstale, m->nr,
+             m->bucket, m->prefix);
+    return 1;
+}
+
+static void mir_plan_and_run(mirror *m)
+{
+    size_t i;
+    int listed, big_started;
+    pthread_t big;
+    if (mir_list_local(m) != 0) return;
+    if (!(m->tasks = malloc((m->nf + 1) * sizeof *m->tasks))) {
+        mir_fail(m, EXIT_FAILED, "planning the sync", "out of memory");
+        return;
+    }
+    if ((listed = mir_list_remote(m)) < 0) return;
+    mir_decide(m, listed);
+    /* small files (single PUT) in the pool, and beside it the large ones one by one */
+    m->ntasks = 0;
+    for (i = 0; i < m->nf; i++)
+        if (m->f[i].action != ACT_SKIP && s3_part_size_for(m->c, m->f[i].size, NULL) == 0) m->tasks[m->ntasks++] = i;
+    verbosef("%zu small files to check or send", m->ntasks);
+    big_started = pthread_create(&big, NULL, mir_large_files, m) == 0;
+    mir_run_pool(m, m->o->jobs > 0 ? m->o->jobs : S3_DEFAULT_JOBS);
+    if (big_started) pthread_join(big, NULL);
+    else mir_large_files(m);
+    /* only after every upload, so a failed run never deletes first */
+    if (m->o->delete_extra && !m->stop) mir_delete_extra(m);
+    if (m->sum->files_failed && m->exit_code == EXIT_OK) m->exit_code = EXIT_PARTIAL;
+    if (m->sum->files_failed && m->exit_code == EXIT_REJECTED && m->sum->files_uploaded) m->exit_code = EXIT_PARTIAL;
+}
+
+/* ---- the record ------------------------------------------------------------------------------ */
+
+/* $XDG_STATE_HOME/mlflow-lite/s3/<hash of SRC, DEST and endpoint>.tsv, else ~/.local/state/... */
 static char *mir_state_path(const mirror *m, const char *dest_url)
 {
-    char real[PATH_MAX], buf[PATH_MAX + 128], id[65];
+    char real[PATH_MAX], id[65];
     const char *base = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     const aws_config *cfg = s3_client_config(m->c);
-    char *key;
-    size_t n;
+    sbuf key = {0}, out = {0};
     if (!realpath(m->src, real)) snprintf(real, sizeof real, "%s", m->src);
-    n = strlen(real) + strlen(dest_url) + (cfg->endpoint_url ? strlen(cfg->endpoint_url) : 0) + 8;
-    key = malloc(n);
-    if (!key) return NULL;
-    snprintf(key, n, "%s\n%s\n%s", real, dest_url, cfg->endpoint_url ? cfg->endpoint_url : "aws");
-    s3u_sha256_hex(key, strlen(key), id);
-    free(key);
+    sb_printf(&key, "%s\n%s\n%s", real, dest_url, cfg->endpoint_url ? cfg->endpoint_url : "aws");
+    if (key.oom) return NULL;
+    s3u_sha256_hex(key.s, key.len, id);
+    sb_free(&key);
     id[24] = '\0';
-    if (base && base[0] == '/') snprintf(buf, sizeof buf, "%s/mlflow-lite/s3/%s.tsv", base, id);
-    else snprintf(buf, sizeof buf, "%s/.local/state/mlflow-lite/s3/%s.tsv", home && *home ? home : "/tmp", id);
-    return strdup(buf);
+    if (base && base[0] == '/') sb_printf(&out, "%s/mlflow-lite/s3/%s.tsv", base, id);
+    else sb_printf(&out, "%s/.local/state/mlflow-lite/s3/%s.tsv", home && *home ? home : "/tmp", id);
+    return out.oom ? NULL : out.s;
 }
 
-/* ---- main ---------------------------------------------------------------- */
-
-static double mir_now(void)
+static int mir_open_record(mirror *m, const char *dest_url)
 {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
-/* JSON string body of s (quotes, backslashes and control bytes escaped). */
-static void mir_json_str(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
-        else fputc(ch, f);
+    char *state = m->o->state_path ? xstrdup(m->o->state_path) : mir_state_path(m, dest_url);
+    sbuf why = {0};
+    if (!state || s3rec_load(&m->rec, state) != 0) {
+        sb_printf(&why, "%s: remove it to rebuild it from the bucket", strerror(errno));
+        mir_fail(m, EXIT_STATE, state ? state : "the mirror record", why.s ? why.s : "out of memory");
+        free(state);
+        sb_free(&why);
+        return -1;
     }
+    verbosef("mirror record: %s (%zu entries)", state, m->rec.n);
+    free(state);
+    if (m->o->dry_run || s3rec_open_journal(&m->rec) == 0) return 0;
+    if (errno == EBUSY)
+        sb_printf(&why, "another mlflow-lite sync of %s to %s is running (it holds the record): wait for it to end",
+                  m->src, dest_url);
+    else
+        sb_printf(&why, "%s: check the folder or pass --state FILE", strerror(errno));
+    mir_fail(m, EXIT_STATE, m->rec.path, why.s ? why.s : "out of memory");
+    sb_free(&why);
+    return -1;
 }
 
-static void mir_summary(mirror *m, const char *dest_url, double secs)
+/* compact: every file the bucket now holds as we have it */
+static void mir_save_record(mirror *m)
 {
-    long long reqs = http_total_requests();
-    if (m->o->json) {
-        fputs("{\"src\":\"", stdout);
-        mir_json_str(stdout, m->src);
-        fputs("\",\"dest\":\"", stdout);
-        mir_json_str(stdout, dest_url);
-        printf("\",\"dry_run\":%s,\"files\":%zu,\"uploaded\":%lld,\"unchanged\":%lld,\"hashed\":%lld,"
-               "\"deleted\":%lld,\"failed\":%lld,\"bytes_sent\":%lld,\"requests\":%lld,\"seconds\":%.3f,"
-               "\"exit_code\":%d}\n",
-               m->o->dry_run ? "true" : "false", m->nf, m->uploaded, m->unchanged, m->checked, m->deleted, m->failed,
-               m->bytes, reqs, secs, m->exit_code);
-    } else {
-        printf("%s %s to %s: %lld uploaded (%lld bytes), %lld unchanged, %lld deleted, %lld failed, "
-               "%lld requests, %.2f s\n",
-               m->o->dry_run ? "dry run:" : "synced", m->src, dest_url, m->uploaded, m->bytes, m->unchanged,
-               m->deleted, m->failed, reqs, secs);
+    s3rec_entry *v = calloc(m->nf + 1, sizeof *v);
+    size_t i, k = 0;
+    if (!v) return;
+    for (i = 0; i < m->nf; i++) {
+        const s3rec_entry *old = s3rec_find(&m->rec, m->f[i].rel);
+        if (m->f[i].done && m->f[i].etag[0]) {
+            v[k].rel = m->f[i].rel;
+            v[k].size = m->f[i].size;
+            v[k].mtime_ns = m->f[i].mtime_ns;
+            snprintf(v[k].etag, sizeof v[k].etag, "%s", m->f[i].etag);
+            k++;
+        } else if (old && !m->f[i].failed) {
+            v[k++] = *old; /* not reached this time (stopped early): keep what we knew */
+        }
     }
-    fflush(stdout);
+    if (m->rec.journal) {
+        fclose(m->rec.journal);
+        m->rec.journal = NULL;
+    }
+    if (s3rec_save(&m->rec, v, k) != 0)
+        mir_fail(m, EXIT_STATE, m->rec.path, "cannot write the mirror record: the next sync will re-check files");
+    free(v);
 }
+
+/* ---- main -------------------------------------------------------------------------------------- */
 
 static void mir_free(mirror *m)
 {
@@ -433,210 +574,61 @@ static void mir_free(mirror *m)
     free(m->prefix);
     s3rec_free(&m->rec);
     s3_client_free(m->c);
+    src_store_close(m->store);
     pthread_mutex_destroy(&m->mu);
 }
 
-static void *mir_large_files(void *arg)
+/* bucket and prefix (ending in '/'), the store, the S3 client: 0 or the class */
+static int mir_setup(mirror *m, const char *dest_url)
 {
-    mirror *m = arg;
-    size_t i;
-    for (i = 0; i < m->nf && !__atomic_load_n(&m->stop, __ATOMIC_RELAXED); i++) {
-        mfile *x = &m->f[i];
-        if (x->action == ACT_SKIP || s3_part_size_for(m->c, x->size, NULL) == 0) continue;
-        mir_do_file(m, x);
+    src_opts so;
+    tool_err e;
+    s3_client_opts co;
+    char err[512], desc[512], *p;
+    if (s3_parse_url(dest_url, &m->bucket, &m->prefix) != 0) {
+        mir_fail(m, EXIT_USAGE, dest_url, "expected s3://bucket[/prefix]");
+        return EXIT_USAGE;
     }
-    return NULL;
+    if (m->prefix[0] && m->prefix[strlen(m->prefix) - 1] != '/') {
+        if (!(p = mir_key(m->prefix, "/"))) return EXIT_FAILED;
+        free(m->prefix);
+        m->prefix = p;
+    }
+    memset(&so, 0, sizeof so);
+    so.follow_symlinks = m->o->follow_symlinks;
+    if (src_store_open(&m->store, m->src, &so, NULL, &e) != 0) {
+        mir_fail(m, e.code, e.what, e.why);
+        return e.code;
+    }
+    memset(&co, 0, sizeof co);
+    if (m->o->s3) co = *m->o->s3;
+    co.jobs = m->o->jobs;
+    if (!(m->c = s3_client_new_from_env(m->o->http, &co, err, sizeof err))) {
+        mir_fail(m, EXIT_CONFIG, "S3 configuration", err);
+        return EXIT_CONFIG;
+    }
+    aws_config_describe(s3_client_config(m->c), desc, sizeof desc);
+    verbosef("S3: %s", desc);
+    return 0;
 }
 
-static int mir_plan_and_run(mirror *m)
-{
-    s3_err err;
-    size_t i, nstale = 0;
-    int use_list, big_started;
-    pthread_t big;
-    char what[512];
-
-    /* 1: local files; 3: which of them the record knows unchanged */
-    if (mir_walk(m, "") != 0) return m->exit_code = EXIT_SOURCE;
-    m->tasks = malloc((m->nf + 1) * sizeof *m->tasks);
-    if (!m->tasks) {
-        errorf(EXIT_FAILED, "out of memory planning the sync");
-        return m->exit_code = EXIT_FAILED;
-    }
-    for (i = 0; i < m->nf; i++) {
-        const s3rec_entry *e = s3rec_find(&m->rec, m->f[i].rel);
-        if (!(e && e->size == m->f[i].size && e->mtime_ns == m->f[i].mtime_ns && e->etag[0])) nstale++;
-    }
-
-    /* 2: the bucket's view, by one listing unless few files need a look */
-    use_list = m->o->verify || m->o->delete_extra || nstale > MIR_HEAD_MAX;
-    if (use_list) {
-        if (s3_list(m->c, m->bucket, m->prefix, mir_list_cb, m, &err) != 0) {
-            snprintf(what, sizeof what, "listing s3://%s/%s", m->bucket, m->prefix);
-            mir_report(m, what, &err);
-            return m->exit_code;
-        }
-        if (m->nr > 1) qsort(m->r, m->nr, sizeof *m->r, mir_robj_cmp);
-        verbosef("%zu local files (%zu without a fresh record), %zu objects under s3://%s/%s", m->nf, nstale, m->nr,
-                 m->bucket, m->prefix);
-    } else {
-        verbosef("%zu local files, %zu without a fresh record: checked by HEAD, no listing", m->nf, nstale);
-    }
-
-    /* 4: decide per file */
-    for (i = 0; i < m->nf; i++) {
-        mfile *x = &m->f[i];
-        const s3rec_entry *e = s3rec_find(&m->rec, x->rel);
-        int fresh = e && e->size == x->size && e->mtime_ns == x->mtime_ns && e->etag[0];
-        if (!use_list) {
-            if (fresh) {
-                x->action = ACT_SKIP;
-                snprintf(x->etag, sizeof x->etag, "%s", e->etag);
-                x->done = 1;
-                m->unchanged++;
-            } else {
-                x->action = ACT_HEAD;
-            }
-            continue;
-        }
-        {
-            robj *r = mir_remote_find(m, x->key);
-            if (r) r->matched = 1;
-            if (!r || r->size != x->size) {
-                x->action = ACT_UPLOAD;
-            } else if (fresh && strcmp(e->etag, r->etag) == 0) {
-                x->action = ACT_SKIP;
-                snprintf(x->etag, sizeof x->etag, "%s", r->etag);
-                x->done = 1;
-                m->unchanged++;
-            } else {
-                x->action = ACT_CHECK;  /* no or stale record: compare the bytes' MD5 with the ETag */
-                x->remote_etag = r->etag;
-            }
-        }
-    }
-
-    /* 5a: small files (single PUT) in the pool */
-    m->ntasks = 0;
-    for (i = 0; i < m->nf; i++)
-        if (m->f[i].action != ACT_SKIP && s3_part_size_for(m->c, m->f[i].size, NULL) == 0) m->tasks[m->ntasks++] = i;
-    verbosef("%zu small files to check or send", m->ntasks);
-    /* 5b runs beside 5a: large files one at a time, parts in parallel
-       inside s3_put_file, while the pool sends the small ones */
-    big_started = pthread_create(&big, NULL, mir_large_files, m) == 0;
-    mir_run_pool(m, m->o->jobs > 0 ? m->o->jobs : S3_DEFAULT_JOBS);
-    if (big_started) pthread_join(big, NULL);
-    else mir_large_files(m);
-    /* 6: only after every upload, so a failed run never deletes first */
-    if (m->o->delete_extra && !m->stop) mir_delete_extra(m);
-    if (m->failed && m->exit_code == EXIT_OK) m->exit_code = EXIT_PARTIAL;
-    if (m->failed && m->exit_code == EXIT_REJECTED && m->uploaded) m->exit_code = EXIT_PARTIAL;
-    return m->exit_code;
-}
-
-int s3_mirror_run(const char *src_dir, const char *dest_url, const struct s3_mirror_opts *opts)
+int s3_mirror_run(const char *src_dir, const char *dest_url, const struct s3_mirror_opts *opts, summary *sum)
 {
     static const struct s3_mirror_opts defaults;
     mirror m;
-    s3_client_opts co;
-    char err[512], desc[512], *state = NULL;
-    struct stat st;
-    double t0 = mir_now();
-    size_t n;
-
+    double t0 = now_s();
     memset(&m, 0, sizeof m);
     pthread_mutex_init(&m.mu, NULL);
     m.o = opts ? opts : &defaults;
     m.src = src_dir;
-    if (s3_parse_url(dest_url, &m.bucket, &m.prefix) != 0) {
-        errorf(EXIT_USAGE, "bad destination '%s': expected s3://bucket[/prefix]", dest_url);
-        mir_free(&m);
-        return EXIT_USAGE;
+    m.sum = sum;
+    if (mir_setup(&m, dest_url) == 0 && mir_open_record(&m, dest_url) == 0) {
+        mir_plan_and_run(&m);
+        if (!m.o->dry_run && m.nf && m.exit_code != EXIT_SOURCE) mir_save_record(&m);
     }
-    n = strlen(m.prefix);
-    if (n && m.prefix[n - 1] != '/') {
-        char *p = realloc(m.prefix, n + 2);
-        if (!p) {
-            mir_free(&m);
-            return EXIT_FAILED;
-        }
-        m.prefix = p;
-        m.prefix[n] = '/';
-        m.prefix[n + 1] = '\0';
-    }
-    if (stat(src_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        errorf(EXIT_SOURCE, "cannot read the source folder %s: %s: give the path of an mlruns folder", src_dir,
-               errno ? strerror(errno) : "not a folder");
-        mir_free(&m);
-        return EXIT_SOURCE;
-    }
-    memset(&co, 0, sizeof co);
-    co.jobs = m.o->jobs;
-    m.c = s3_client_new_from_env(m.o->http, &co, err, sizeof err);
-    if (!m.c) {
-        errorf(EXIT_CONFIG, "S3 configuration: %s", err);
-        mir_free(&m);
-        return EXIT_CONFIG;
-    }
-    aws_config_describe(s3_client_config(m.c), desc, sizeof desc);
-    verbosef("S3: %s", desc);
-
-    state = m.o->state_path ? strdup(m.o->state_path) : mir_state_path(&m, dest_url);
-    if (!state || s3rec_load(&m.rec, state) != 0) {
-        errorf(EXIT_STATE, "cannot read the mirror record %s: %s: remove it to rebuild it from the bucket",
-               state ? state : "?", strerror(errno));
-        free(state);
-        mir_free(&m);
-        return EXIT_STATE;
-    }
-    verbosef("mirror record: %s (%zu entries)", state, m.rec.n);
-    free(state);
-    if (!m.o->dry_run && s3rec_open_journal(&m.rec) != 0) {
-        if (errno == EBUSY)
-            errorf(EXIT_STATE, "another mlflow-lite sync of %s to %s is running (it holds %s): wait for it to end",
-                   src_dir, dest_url, m.rec.path);
-        else
-            errorf(EXIT_STATE, "cannot write the mirror record %s: %s: check the folder or pass --state FILE",
-                   m.rec.path, strerror(errno));
-        mir_free(&m);
-        return EXIT_STATE;
-    }
-
-    mir_plan_and_run(&m);
-
-    if (!m.o->dry_run && m.exit_code != EXIT_SOURCE && m.nf) {
-        /* compact: every file the bucket now holds as we have it */
-        s3rec_entry *v = calloc(m.nf, sizeof *v);
-        size_t i, k = 0;
-        if (v) {
-            for (i = 0; i < m.nf; i++) {
-                const s3rec_entry *old = s3rec_find(&m.rec, m.f[i].rel);
-                if (m.f[i].done && m.f[i].etag[0]) {
-                    v[k].rel = m.f[i].rel;
-                    v[k].size = m.f[i].size;
-                    v[k].mtime_ns = m.f[i].mtime_ns;
-                    snprintf(v[k].etag, sizeof v[k].etag, "%s", m.f[i].etag);
-                    k++;
-                } else if (old && !m.f[i].failed) {
-                    v[k++] = *old;  /* not reached this time (stopped early): keep what we knew */
-                }
-            }
-            if (m.rec.journal) {
-                fclose(m.rec.journal);
-                m.rec.journal = NULL;
-            }
-            if (s3rec_save(&m.rec, v, k) != 0) {
-                errorf(EXIT_STATE, "cannot write the mirror record %s: %s: the next sync will re-check files",
-                       m.rec.path, strerror(errno));
-                if (m.exit_code == EXIT_OK) m.exit_code = EXIT_STATE;
-            }
-            free(v);
-        }
-    }
-    mir_summary(&m, dest_url, mir_now() - t0);
-    {
-        int rc = m.exit_code;
-        mir_free(&m);
-        return rc;
-    }
+    sum->seconds = now_s() - t0;
+    sum->http_requests = http_total_requests();
+    sum->exit_code = m.exit_code;
+    mir_free(&m);
+    return sum->exit_code;
 }

@@ -6,9 +6,11 @@
  * the same experiments, runs, params, tags, metric histories and artifacts.
  *
  * Incremental, in this order:
- *   1. walk SRC (regular files; symlinked files are followed, symlinked
- *      folders are not; root files named .mlflow-lite-* — local sync state —
- *      are not mirrored);
+ *   1. list SRC through the SRC reader (src_list_all_files: regular files
+ *      under its link policy — a link resolving outside SRC is read only
+ *      with --follow-symlinks, a folder link is never descended, each link
+ *      not followed is named; root files named .mlflow-lite-* — local sync
+ *      state — are not mirrored);
  *   2. read the local record of what was sent (size, mtime, ETag per file),
  *      kept OUTSIDE SRC so MLflow never sees it: --state FILE, else
  *      $XDG_STATE_HOME/mlflow-lite/s3/<hash of SRC and DEST>.tsv, else
@@ -32,13 +34,16 @@
  * The record is appended after every upload (a kill loses nothing) and
  * compacted at the end.
  *
- * Output: one summary line on stdout (or a JSON object with --json),
- * diagnostics through msgs.h. Returns an exit code from exitcodes.h.
+ * Output: the counters and failures go into the caller's summary (summary.h:
+ * files_total/uploaded/unchanged/hashed/deleted/failed, bytes_sent, failures[],
+ * skipped[]), which the caller prints. Returns the exit code (errors.h).
  */
 #ifndef MLL_TOOLS_S3_MIRROR_H
 #define MLL_TOOLS_S3_MIRROR_H
 
 #include "http.h"
+#include "s3.h"
+#include "summary.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,9 +59,12 @@ struct s3_mirror_opts {
     const char *state_path;   /* --state FILE, NULL = default location */
     int verify;               /* --reconcile: list the bucket even when the record is fresh */
     const http_opts *http;    /* timeouts, retries, TLS; NULL = defaults */
+    const s3_client_opts *s3; /* part sizes (config.c's MLFLOW_LITE_S3_*); NULL = defaults, jobs from above */
+    int follow_symlinks;      /* --follow-symlinks: links out of SRC may be read */
 };
 
-int s3_mirror_run(const char *src_dir, const char *dest_url, const struct s3_mirror_opts *opts);
+/* dest_url: the sanitized DEST (never a secret). sum: summary_init()ed by the caller (mirror = 1). */
+int s3_mirror_run(const char *src_dir, const char *dest_url, const struct s3_mirror_opts *opts, summary *sum);
 
 #ifdef __cplusplus
 }

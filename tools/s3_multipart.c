@@ -30,17 +30,9 @@
 #include <unistd.h>
 
 #include "msgs.h"
+#include "util.h"
 
 #define MP_COMPLETE_RETRIES 3
-
-static void mp_sleep_ms(long ms)
-{
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
 
 typedef struct mp_part {
     long long off, len;
@@ -367,21 +359,99 @@ static int mp_complete(s3_client *c, const char *bucket, const char *key, const 
     return rc;
 }
 
+/* 1. an upload of this key left by an interrupted run: the one with the most
+   matching parts; its remote sizes/ETags go into parts[]. 0 (maybe *id set) or -1. */
+static int mp_find_resumable(s3_client *c, const char *bucket, const char *key, mp_part *parts, int nparts,
+                             struct mp_uploads *up, char **id, s3_err *err)
+{
+    int i, k, best = -1, best_found = -1;
+    *id = NULL;
+    if (s3_list_uploads(c, bucket, key, mp_collect_cb, up, err) != 0) {
+        if (err->status != 403) return -1;
+        /* credentials allowed to upload but not to list uploads: no resume */
+        verbosef("cannot list the open uploads of %s (HTTP 403 %s); starting a new one", key, err->code);
+    }
+    for (i = 0; i < up->n; i++) {
+        int found;
+        mp_part *tmp = calloc((size_t)nparts, sizeof *tmp);
+        if (!tmp) continue;
+        for (k = 0; k < nparts; k++) tmp[k].remote_size = -1;
+        found = mp_list_parts(c, bucket, key, up->ids[i], tmp, nparts, err);
+        if (found > best_found) {
+            best_found = found;
+            best = i;
+            for (k = 0; k < nparts; k++) {
+                parts[k].remote_size = tmp[k].remote_size;
+                memcpy(parts[k].remote_etag, tmp[k].remote_etag, sizeof tmp[k].remote_etag);
+            }
+        }
+        free(tmp);
+    }
+    if (best >= 0) {
+        *id = up->ids[best];
+        up->ids[best] = NULL;
+    }
+    return 0;
+}
+
+/* 3. up to `jobs` threads take the parts in order */
+static void mp_send_parts(s3_client *c, mp_job *j)
+{
+    pthread_t *th;
+    int i, nth = c->o.jobs < j->nparts ? c->o.jobs : j->nparts;
+    pthread_mutex_init(&j->mu, NULL);
+    th = calloc((size_t)nth, sizeof *th);
+    for (i = 0; th && i < nth; i++)
+        if (pthread_create(&th[i], NULL, mp_worker, j) != 0) break;
+    if (!th || i == 0) mp_worker(j);
+    nth = th ? i : 0;
+    for (i = 0; i < nth; i++) pthread_join(th[i], NULL);
+    free(th);
+    pthread_mutex_destroy(&j->mu);
+}
+
+/* 4. complete and verify: the ETag must be md5(part MD5s)-N. A 200 answer
+   carrying InternalError/SlowDown is S3 asking for a retry, which http_do
+   cannot see: retried here with the same backoff. */
+static int mp_complete_verified(s3_client *c, const char *bucket, const char *key, const char *upload_id,
+                                const mp_part *parts, int nparts, char *etag_out, s3_err *err)
+{
+    unsigned char *all = malloc((size_t)nparts * 16), raw[16];
+    char want[80], hex[33];
+    int i;
+    if (!all) {
+        s3i_err_set(err, "CompleteMultipartUpload", 1, "out of memory");
+        return -1;
+    }
+    for (i = 0; i < nparts; i++) memcpy(all + 16 * i, parts[i].md5, 16);
+    s3u_md5(all, (size_t)nparts * 16, raw);
+    free(all);
+    s3u_hex(raw, 16, hex);
+    snprintf(want, sizeof want, "%s-%d", hex, nparts);
+    for (i = 1;; i++) {
+        unsigned seed = (unsigned)i * 2654435761u;
+        long delay;
+        if (mp_complete(c, bucket, key, upload_id, parts, nparts, want, etag_out, err) == 0) return 0;
+        if (err->definite || err->status != 200 || i > MP_COMPLETE_RETRIES || c->http.max_retries < 0) return -1;
+        delay = http_backoff_ms(i, &seed);
+        warnf("CompleteMultipartUpload of %s answered 200 with %s; retry %d/%d in %.1f s", key, err->code, i,
+              MP_COMPLETE_RETRIES, (double)delay / 1000.0);
+        sleep_ms(delay);
+    }
+}
+
 int s3i_put_multipart(s3_client *c, const char *bucket, const char *key, int fd, long long size,
                       long long part_size, int nparts, const char *content_type, s3_put_result *res, s3_err *err)
 {
     struct mp_uploads up;
     mp_job j;
-    pthread_t *th = NULL;
-    char *upload_id = NULL, want[80], hex[33];
-    unsigned char *all = NULL, raw[16];
-    int i, nth, started = 0, rc = -1, best = -1, best_found = -1;
+    char *upload_id = NULL;
+    int i, started = 0, rc = -1;
 
     memset(&up, 0, sizeof up);
     memset(&j, 0, sizeof j);
     up.key = key;
-    j.parts = calloc((size_t)nparts, sizeof *j.parts);
-    if (!j.parts) {
+    if (!(j.parts = calloc((size_t)nparts, sizeof *j.parts))) {
         s3i_err_set(err, "UploadPart", 1, "out of memory");
         return -1;
     }
@@ -390,59 +460,17 @@ int s3i_put_multipart(s3_client *c, const char *bucket, const char *key, int fd,
         j.parts[i].len = size - j.parts[i].off < part_size ? size - j.parts[i].off : part_size;
         j.parts[i].remote_size = -1;
     }
-
-    /* 1. an upload of this key left by an interrupted run? */
-    if (s3_list_uploads(c, bucket, key, mp_collect_cb, &up, err) != 0) {
-        if (err->status != 403) goto out;
-        /* credentials allowed to upload but not to list uploads: no resume */
-        verbosef("cannot list the open uploads of %s (HTTP 403 %s); starting a new one", key, err->code);
-    }
-    for (i = 0; i < up.n; i++) {
-        int k, found;
-        mp_part *tmp = calloc((size_t)nparts, sizeof *tmp);
-        if (!tmp) continue;
-        for (k = 0; k < nparts; k++) tmp[k].remote_size = -1;
-        found = mp_list_parts(c, bucket, key, up.ids[i], tmp, nparts, err);
-        if (found > best_found) {
-            best_found = found;
-            best = i;
-            for (k = 0; k < nparts; k++) {
-                j.parts[k].remote_size = tmp[k].remote_size;
-                memcpy(j.parts[k].remote_etag, tmp[k].remote_etag, sizeof tmp[k].remote_etag);
-            }
-        }
-        free(tmp);
-    }
-    if (best >= 0) {
-        upload_id = up.ids[best];
-        up.ids[best] = NULL;
-        res->resumed = 1;
-    } else if (mp_create(c, bucket, key, content_type, &upload_id, err) != 0) {
-        goto out;
-    }
+    if (mp_find_resumable(c, bucket, key, j.parts, nparts, &up, &upload_id, err) != 0) goto out;
+    if (upload_id) res->resumed = 1;
+    else if (mp_create(c, bucket, key, content_type, &upload_id, err) != 0) goto out;
     started = 1;
-
-    /* 3. parts in parallel */
     j.c = c;
     j.bucket = bucket;
     j.key = key;
     j.fd = fd;
     j.upload_id = upload_id;
     j.nparts = nparts;
-    pthread_mutex_init(&j.mu, NULL);
-    nth = c->o.jobs < nparts ? c->o.jobs : nparts;
-    th = calloc((size_t)nth, sizeof *th);
-    if (!th) {
-        s3i_err_set(err, "UploadPart", 1, "out of memory");
-        pthread_mutex_destroy(&j.mu);
-        goto out;
-    }
-    for (i = 0; i < nth; i++)
-        if (pthread_create(&th[i], NULL, mp_worker, &j) != 0) break;
-    if (i == 0) mp_worker(&j);
-    nth = i;
-    for (i = 0; i < nth; i++) pthread_join(th[i], NULL);
-    pthread_mutex_destroy(&j.mu);
+    mp_send_parts(c, &j);
     res->multipart = 1;
     res->parts_total = nparts;
     res->parts_sent = j.sent;
@@ -452,33 +480,9 @@ int s3i_put_multipart(s3_client *c, const char *bucket, const char *key, int fd,
         *err = j.err;
         goto out;
     }
-
-    /* 4. complete and verify */
-    all = malloc((size_t)nparts * 16);
-    if (!all) {
-        s3i_err_set(err, "CompleteMultipartUpload", 1, "out of memory");
-        goto out;
-    }
-    for (i = 0; i < nparts; i++) memcpy(all + 16 * i, j.parts[i].md5, 16);
-    s3u_md5(all, (size_t)nparts * 16, raw);
-    s3u_hex(raw, 16, hex);
-    snprintf(want, sizeof want, "%s-%d", hex, nparts);
-    /* A 200 answer carrying InternalError/SlowDown is S3 asking for a retry,
-       which http_do cannot see: retried here with the same backoff. */
-    for (i = 1;; i++) {
-        unsigned seed = (unsigned)i * 2654435761u;
-        long delay;
-        if (mp_complete(c, bucket, key, upload_id, j.parts, nparts, want, res->etag, err) == 0) break;
-        if (err->definite || err->status != 200 || i > MP_COMPLETE_RETRIES || c->http.max_retries < 0) goto out;
-        delay = http_backoff_ms(i, &seed);
-        warnf("CompleteMultipartUpload of %s answered 200 with %s; retry %d/%d in %.1f s", key, err->code, i,
-              MP_COMPLETE_RETRIES, (double)delay / 1000.0);
-        mp_sleep_ms(delay);
-    }
+    if (mp_complete_verified(c, bucket, key, upload_id, j.parts, nparts, res->etag, err) != 0) goto out;
     rc = 0;
-
-    /* 5. no other upload of this key stays behind */
-    for (i = 0; i < up.n; i++) {
+    for (i = 0; i < up.n; i++) { /* 5. no other upload of this key stays behind */
         s3_err e2;
         if (up.ids[i]) s3_abort_upload(c, bucket, key, up.ids[i], &e2);
     }
@@ -490,8 +494,6 @@ out:
     for (i = 0; i < up.n; i++) free(up.ids[i]);
     free(up.ids);
     free(upload_id);
-    free(th);
-    free(all);
     free(j.parts);
     return rc;
 }
