@@ -29,7 +29,7 @@
     X(SOURCE, 3, 0, "SRC cannot be read or is not an MLflow file store",                                            \
       "give the mlruns folder: the one that holds <experiment id>/meta.yaml")                                       \
     X(CONNECT, 4, 1, "the server could not be reached (after retries)",                                             \
-      "is the server up and DEST right? run the same command again, it resumes")                                   \
+      "is the server running and DEST right? run the same command again, it resumes")                               \
     X(AUTH, 5, 1, "the server refused the credentials (HTTP 401/403)",                                              \
       "check MLFLOW_TRACKING_USERNAME/PASSWORD, MLFLOW_TRACKING_TOKEN or the Databricks profile")                    \
     X(PARTIAL, 6, 0, "some runs, files or points failed, were refused or were skipped; the others were synced",   \
