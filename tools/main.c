@@ -74,7 +74,11 @@ static int run_mirror(const tool_cfg *c)
 {
     struct s3_mirror_opts so;
     http_opts ho;
+    s3_client_opts s3o;
+    summary sum;
+    int rc;
     sync_http_opts(c, &ho);
+    sync_s3_opts(c, &s3o);
     memset(&so, 0, sizeof so);
     so.jobs = c->jobs;
     so.dry_run = c->dry_run;
@@ -85,7 +89,13 @@ static int run_mirror(const tool_cfg *c)
     so.progress = !c->silent && !c->no_progress;
     so.state_path = c->state_path;
     so.http = &ho;
-    return s3_mirror_run(c->src, c->dest_shown, &so);
+    so.s3 = &s3o;
+    so.follow_symlinks = c->follow_symlinks;
+    summary_init(&sum, 1, c->src, c->dest_shown, c->dry_run);
+    rc = s3_mirror_run(c->src, c->dest_shown, &so, &sum);
+    summary_print(&sum, c->json, c->silent);
+    summary_free(&sum);
+    return rc;
 }
 
 /* Passes until done: once, or with --watch until a signal (or a failure that a later pass cannot mend). */

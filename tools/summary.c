@@ -116,9 +116,10 @@ static void print_text(const summary *s, int silent)
     if (s->refused.n)
         errorf(EXIT_PARTIAL, "%zu item(s) refused for good (listed below; kept until they change)%s: %s",
                s->refused.n, s->mirror ? "" : ", everything else of their runs is synced", exit_hint(EXIT_PARTIAL));
-    if (s->failures.n)
-        errorf(s->exit_code ? s->exit_code : EXIT_PARTIAL, "%zu item(s) failed (listed below): %s", s->failures.n,
-               exit_hint(EXIT_PARTIAL));
+    if (s->failures.n) {
+        int code = s->exit_code ? s->exit_code : EXIT_PARTIAL;
+        errorf(code, "%zu item(s) failed (listed below): %s", s->failures.n, exit_hint(code));
+    }
     print_lists(s);
     if (silent) return;
     if (s->mirror)

@@ -56,6 +56,14 @@ void sync_http_opts(const tool_cfg *c, http_opts *o)
     o->verbose = c->verbose;
 }
 
+void sync_s3_opts(const tool_cfg *c, s3_client_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->jobs = c->jobs;
+    o->multipart_threshold = c->s3_multipart_threshold;
+    o->part_size = c->s3_part_size;
+}
+
 /* ---- opening SRC ------------------------------------------------------------------- */
 
 static int in_list(const char *s, const char *const *v, size_t n)
@@ -96,7 +104,10 @@ static int open_source(sync_ctx *x)
     f.nruns = c->nruns;
     err_clear(&te);
     if (src_store_open(&x->src, c->src, &so, &f, &te) != 0) {
-        if (!te.what[0]) snprintf(te.what, sizeof te.what, "cannot read the source %s", c->src);
+        sbuf item = {0};
+        sb_printf(&item, "cannot read the source %s", c->src);
+        sync_err_prefix(&te, item.oom ? "cannot read the source" : item.s);
+        sb_free(&item);
         err_report(&te);
         return te.code ? te.code : EXIT_SOURCE;
     }
@@ -247,9 +258,7 @@ int sync_pass(const tool_cfg *c, volatile int *stop, summary *sum)
     }
     if (code == 0 && !c->dry_run) {
         s3_client_opts so;
-        memset(&so, 0, sizeof so);
-        so.multipart_threshold = c->s3_multipart_threshold;
-        so.part_size = c->s3_part_size;
+        sync_s3_opts(c, &so);
         if (!(x.arts = art_session_new(&x.ho, &so))) code = EXIT_FAILED;
     }
     if (code == 0) {

@@ -47,6 +47,8 @@ typedef struct sync_ctx {
 int sync_pass(const tool_cfg *c, volatile int *stop, summary *sum);
 /* The HTTP settings of the configuration (timeouts, retries, TLS), for every client of a pass. */
 void sync_http_opts(const tool_cfg *c, http_opts *o);
+/* The S3 client settings of the configuration (part sizes), for s3:// artifacts and the S3 mirror. */
+void sync_s3_opts(const tool_cfg *c, s3_client_opts *o);
 
 /* Records a failed item: counts it, remembers the first class, stops the pass
    when the class is global. Thread-safe. */

@@ -3,9 +3,15 @@
   - right credentials from ~/.mlflow/credentials (HOME redirected): exit 0;
   - wrong password: exit 5, an error naming HTTP 401 and what to try;
   - the password (and its base64 form) never appears in any output,
-    --verbose included."""
+    --verbose included;
+  - DEST with userinfo, http://admin:PASSWORD@127.0.0.1:PORT (issue 9, defect 2):
+    the sync works, and the password appears nowhere: stdout, stderr with -v,
+    --json, the state file (mode 0600) and its name; a wrong password in DEST
+    is exit 5 without the password in the message."""
 import base64
+import glob
 import os
+import stat
 
 from mlflow import MlflowClient
 from synctest import MlflowServer, check, compare_stores, main, run_tool, workdir
@@ -76,6 +82,39 @@ def test():
         os.environ["MLFLOW_TRACKING_USERNAME"] = "admin"
         os.environ["MLFLOW_TRACKING_PASSWORD"] = PW
         compare_stores(src, srv.url, expect_runs=2)
+        del os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"]
+        userinfo_dest(wd, src, srv)
+
+
+def userinfo_dest(wd, src, srv):
+    """DEST carries the credentials; the default state file (at the root of SRC) is used."""
+    host = srv.url.split("://", 1)[1]
+    wrong = run_tool(["sync", "-v", "--json", "--state", os.path.join(wd, "st-ui-wrong"), src,
+                      f"http://admin:WRONG{PW[::-1]}@{host}"])
+    check(wrong.returncode == 5, f"wrong password in DEST: exit {wrong.returncode}, expected 5")
+    check(PW[::-1] not in wrong.stdout + wrong.stderr, "the wrong password in DEST was printed")
+    for f in state_files_of(src):
+        os.unlink(f)
+    p = run_tool(["sync", "-v", "--json", src, f"http://admin:{PW}@{host}"], check_rc=0)
+    no_secret(p)
+    check("auth basic" in p.stderr, "--verbose should name the auth kind")
+    files = state_files_of(src)
+    check(len(files) == 1, f"state files: {files}")
+    for f in files:
+        check(PW not in f, "the password is in the state file's name")
+        check(stat.S_IMODE(os.stat(f).st_mode) == 0o600, f"state file mode {oct(os.stat(f).st_mode)}")
+        data = open(f, "rb").read()
+        b64 = base64.b64encode(f"admin:{PW}".encode())
+        check(PW.encode() not in data and b64 not in data and b"admin:" not in data,
+              "the password (or the userinfo) is in the state file")
+    os.environ["MLFLOW_TRACKING_USERNAME"] = "admin"
+    os.environ["MLFLOW_TRACKING_PASSWORD"] = PW
+    compare_stores(src, srv.url, expect_runs=2)
+    del os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"]
+
+
+def state_files_of(src):
+    return glob.glob(os.path.join(src, ".mlflow-lite-sync-*"))
 
 
 main(test)

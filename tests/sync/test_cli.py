@@ -57,6 +57,13 @@ def test():
               f"plan not printed: {p.stdout}")
         check(not glob.glob(os.path.join(src, ".mlflow-lite-sync-*")), "--dry-run wrote a state file")
 
+        # -e / -r naming nothing: said at once, exit 2, no request (issue 9, CLI)
+        p = run_tool(["sync", "-e", "no such experiment", src, px.url], check_rc=2)
+        check("--experiment 'no such experiment' matches no experiment" in p.stderr, f"-e: {p.stderr[-300:]}")
+        p = run_tool(["sync", "--json", "-r", "0" * 32, src, px.url], check_rc=2)
+        check("--run '" + "0" * 32 + "' matches no run" in p.stderr, f"-r: {p.stderr[-300:]}")
+        check(px.requests == [], f"a filter naming nothing sent {px.requests}")
+
         # --experiment filter + DEST from MLFLOW_TRACKING_URI + bearer token + --json
         token = "tok-" + "z" * 20
         p = run_tool(["sync", "--json", "-v", "--experiment", "second/exp", src],
