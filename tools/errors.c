@@ -53,11 +53,26 @@ int exit_is_global(int code)
     return r ? r->global : 1; /* an unknown class stops the pass: the safe side */
 }
 
+/* a markdown table cell: '|' would end it, '<' start an HTML tag */
+static void md_cell(sbuf *b, const char *s)
+{
+    sb_puts(b, " ");
+    for (; *s; s++) {
+        if (*s == '|') sb_puts(b, "\\|");
+        else if (*s == '<') sb_puts(b, "&lt;");
+        else sb_add(b, s, 1);
+    }
+    sb_puts(b, " |");
+}
+
 static void exit_row_text(sbuf *b, const exit_row *r, exit_text_style style)
 {
     switch (style) {
     case EXIT_TEXT_MARKDOWN:
-        sb_printf(b, "| %d | %s | %s |\n", r->code, r->what, r->hint);
+        sb_printf(b, "| %d |", r->code);
+        md_cell(b, r->what);
+        md_cell(b, r->hint);
+        sb_puts(b, "\n");
         break;
     default:
         sb_printf(b, "  %2d  %s\n", r->code, r->what);
