@@ -320,7 +320,9 @@ void src_problem_at(src_problems *p, int kind, const char *prefix, const char *k
     sb_free(&b);
 }
 
-static int walk_dir(int dir_fd, const char *key_prefix, const char *prefix, int depth, srcfs_walk_fn fn, void *ctx,
+/* key[0..kp) is the folder's own key; entries are appended in place (one buffer for
+   the whole walk: this runs once per file, and the recursion must stay small) */
+static int walk_dir(int dir_fd, char *key, size_t kp, const char *prefix, int depth, srcfs_walk_fn fn, void *ctx,
                     src_problems *p)
 {
     srcfs_entry *v;
@@ -328,34 +330,44 @@ static int walk_dir(int dir_fd, const char *key_prefix, const char *prefix, int 
     int rc = 0;
     if (srcfs_list(dir_fd, &v, &n) != 0) {
         if (errno == ENOMEM) return -1;
-        src_problem_at(p, SRC_SKIPPED_FOLDER, prefix, key_prefix, strerror(errno));
+        src_problem_at(p, SRC_SKIPPED_FOLDER, prefix, key, strerror(errno));
         return 0;
     }
+    if (kp) key[kp++] = '/';
     for (i = 0; i < n && rc == 0; i++) {
-        sbuf key = {0};
+        size_t nl = strlen(v[i].name);
         int r;
-        if (*key_prefix) sb_printf(&key, "%s/", key_prefix);
-        sb_puts(&key, v[i].name);
-        r = key.oom ? -1 : fn(ctx, dir_fd, key.s, &v[i]);
+        if (kp + nl >= PATH_MAX) {
+            src_problem_at(p, SRC_SKIPPED_FILE, prefix, v[i].name, "a path longer than PATH_MAX");
+            continue;
+        }
+        memcpy(key + kp, v[i].name, nl + 1);
+        r = fn(ctx, dir_fd, key, &v[i]);
         if (r < 0) rc = -1;
         else if (r == 1 && v[i].type == SRCFS_T_DIR) {
             int why = 0, sub = depth < SRCFS_MAX_WALK_DEPTH ? open_dir_at(dir_fd, v[i].name, &why) : -1;
             if (sub >= 0) {
-                rc = walk_dir(sub, key.s, prefix, depth + 1, fn, ctx, p);
+                rc = walk_dir(sub, key, kp + nl, prefix, depth + 1, fn, ctx, p);
                 close(sub);
             } else
-                src_problem_at(p, SRC_SKIPPED_FOLDER, prefix, key.s,
-                           depth < SRCFS_MAX_WALK_DEPTH ? srcfs_why(why) : "nested too deeply");
+                src_problem_at(p, SRC_SKIPPED_FOLDER, prefix, key,
+                               depth < SRCFS_MAX_WALK_DEPTH ? srcfs_why(why) : "nested too deeply");
         }
-        sb_free(&key);
     }
+    if (kp) key[kp - 1] = '\0';
     srcfs_list_free(v, n);
     return rc;
 }
 
 int srcfs_walk(int top_fd, const char *prefix, srcfs_walk_fn fn, void *ctx, src_problems *p)
 {
-    return walk_dir(top_fd, "", prefix, 0, fn, ctx, p);
+    char *key = malloc(PATH_MAX);
+    int rc;
+    if (!key) return -1;
+    key[0] = '\0';
+    rc = walk_dir(top_fd, key, 0, prefix, 0, fn, ctx, p);
+    free(key);
+    return rc;
 }
 
 /* ---- value folders: params/, tags/, aliases/ --------------------------------------------- */

@@ -59,6 +59,15 @@ static int metric_file_cmp(const void *a, const void *b)
     return strcmp(((const src_metric_file *)a)->key, ((const src_metric_file *)b)->key);
 }
 
+/* a flat metrics/ folder is listed in order already: no second sort */
+static int sorted_by_key(const src_run_files *f)
+{
+    size_t i;
+    for (i = 1; i < f->nmetrics; i++)
+        if (strcmp(f->metrics[i - 1].key, f->metrics[i].key) > 0) return 0;
+    return 1;
+}
+
 static int list_metrics(src_store *s, const src_run *r, src_run_files *out)
 {
     char *rel = joinp(r->rel, "metrics");
@@ -75,7 +84,7 @@ static int list_metrics(src_store *s, const src_run *r, src_run_files *out)
     rc = srcfs_walk(fd, rel, add_metric_file, &c, &out->problems);
     close(fd);
     free(rel);
-    if (out->nmetrics > 1) qsort(out->metrics, out->nmetrics, sizeof *out->metrics, metric_file_cmp);
+    if (!sorted_by_key(out)) qsort(out->metrics, out->nmetrics, sizeof *out->metrics, metric_file_cmp);
     return rc;
 }
 

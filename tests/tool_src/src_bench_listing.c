@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,15 @@ static double now(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* CPU seconds (user + system) used so far: on a shared machine the wall clock also
+   counts the time other processes had the CPU */
+static double cpu(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 static int write_file(const char *path, const char *text)
@@ -67,13 +77,14 @@ static int pass(const char *dir, int round)
     src_opts o;
     tool_err e;
     size_t i, files = 0;
-    double t0 = now(), t1, t2;
+    double t0 = now(), c0 = cpu(), t1, t2, c1;
     memset(&o, 0, sizeof o);
     if (src_store_open(&s, dir, &o, NULL, &e) != 0) {
         fprintf(stderr, "src_store_open: %s: %s\n", e.what, e.why);
         return -1;
     }
     t1 = now();
+    c1 = cpu();
     for (i = 0; i < src_store_nruns(s); i++) {
         src_run_files f;
         if (src_run_read(s, src_store_run(s, i), SRC_READ_METRICS, &f, &e) != 0) {
@@ -85,8 +96,15 @@ static int pass(const char *dir, int round)
         src_run_files_free(&f);
     }
     t2 = now();
-    printf("pass %d: %zu runs, %zu metric files: src_store_open %.3f s, listing metrics %.3f s, total %.3f s\n", round,
-           src_store_nruns(s), files, t1 - t0, t2 - t1, t2 - t0);
+    {
+        struct rusage u;
+        getrusage(RUSAGE_SELF, &u);
+        printf("(process so far: user %.3f s, system %.3f s)\n", (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec / 1e6,
+               (double)u.ru_stime.tv_sec + (double)u.ru_stime.tv_usec / 1e6);
+    }
+    printf("pass %d: %zu runs, %zu metric files: src_store_open %.3f s (cpu %.3f s), listing metrics %.3f s "
+           "(cpu %.3f s), total %.3f s (cpu %.3f s)\n",
+           round, src_store_nruns(s), files, t1 - t0, c1 - c0, t2 - t1, cpu() - c1, t2 - t0, cpu() - c0);
     src_store_close(s);
     return 0;
 }
