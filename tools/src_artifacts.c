@@ -145,13 +145,9 @@ static int open_in_base(const src_store *s, const art_base *b, const char *key, 
 
 static int push_artifact(src_artifacts *a, const char *key, const struct stat *st)
 {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 32;
-        src_artifact *nv = realloc(a->v, cap * sizeof *nv);
-        if (!nv) return -1;
-        a->v = nv;
-        a->cap = cap;
-    }
+    src_artifact *nv = src_grow(a->v, &a->cap, a->n, sizeof *nv, 32);
+    if (!nv) return -1;
+    a->v = nv;
     a->v[a->n].rel = xstrdup(key);
     a->v[a->n].size = (long long)st->st_size;
     a->v[a->n].mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL + (long long)st->st_mtim.tv_nsec;

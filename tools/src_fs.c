@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -179,6 +180,17 @@ char *srcfs_read(int base_fd, const char *rel, size_t max, size_t *len, int *why
     return buf;
 }
 
+void *src_grow(void *v, size_t *cap, size_t n, size_t elem, size_t first)
+{
+    size_t nc = *cap ? *cap * 2 : first;
+    void *nv;
+    if (n < *cap) return v;
+    if (nc <= n) nc = n + 1;
+    if (nc > SIZE_MAX / elem || !(nv = realloc(v, nc * elem))) return NULL;
+    *cap = nc;
+    return nv;
+}
+
 /* ---- listing ------------------------------------------------------------------ */
 
 static int entry_cmp(const void *a, const void *b)
@@ -208,13 +220,9 @@ static int entry_type(int dir_fd, const struct dirent *d)
 
 static int list_push(srcfs_entry **v, size_t *n, size_t *cap, const char *name, int type)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        srcfs_entry *nv = realloc(*v, nc * sizeof *nv);
-        if (!nv) return -1;
-        *v = nv;
-        *cap = nc;
-    }
+    srcfs_entry *nv = src_grow(*v, cap, *n, sizeof *nv, 16);
+    if (!nv) return -1;
+    *v = nv;
     if (!((*v)[*n].name = xstrdup(name))) return -1;
     (*v)[*n].type = type;
     (*n)++;
@@ -436,13 +444,9 @@ typedef struct fd_stack { int *v; size_t n, cap; } fd_stack;
 
 static int fds_push(fd_stack *st, int fd)
 {
-    if (st->n == st->cap) {
-        size_t nc = st->cap ? st->cap * 2 : 16;
-        int *nv = realloc(st->v, nc * sizeof *nv);
-        if (!nv) return -1;
-        st->v = nv;
-        st->cap = nc;
-    }
+    int *nv = src_grow(st->v, &st->cap, st->n, sizeof *nv, 16);
+    if (!nv) return -1;
+    st->v = nv;
     st->v[st->n++] = fd;
     return 0;
 }

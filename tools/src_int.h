@@ -124,6 +124,11 @@ int src_art_open(const src_store *s, const char *uri, const char *own, const cha
 
 /* ---- problems (src_store.c) ------------------------------------------------- */
 
+/* Room for element n of an array of elem-sized elements with capacity *cap:
+   returns v itself when there is room, else v grown (doubling, at least
+   `first`), or NULL when out of memory (v is then still valid). */
+void *src_grow(void *v, size_t *cap, size_t n, size_t elem, size_t first);
+
 /* A problem whose path is "prefix/key" (either may be empty). */
 void src_problem_at(src_problems *p, int kind, const char *prefix, const char *key, const char *why);
 

@@ -216,20 +216,15 @@ typedef struct lm_metrics {
 static int lm_line(void *vctx, const char *line, size_t len, long lineno, int last)
 {
     lm_metrics *c = vctx;
-    src_lm_metric m;
+    src_lm_metric m, *nv;
     const char *why = NULL;
     (void)last;
     if (src_parse_lm_metric_line(line, len, &m, &why) != 0) {
         src_problems_add(c->p, SRC_MALFORMED, c->path, lineno, "%s: the line is skipped", why ? why : "malformed");
         return why && !strcmp(why, "out of memory") ? -1 : 0;
     }
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        src_lm_metric *nv = realloc(c->v, cap * sizeof *nv);
-        if (!nv) goto oom;
-        c->v = nv;
-        c->cap = cap;
-    }
+    if (!(nv = src_grow(c->v, &c->cap, c->n, sizeof *nv, 16))) goto oom;
+    c->v = nv;
     if (!(m.key = xstrdup(c->key))) goto oom;
     c->v[c->n++] = m;
     return 0;

@@ -297,13 +297,9 @@ static void malformed(chunk_reader *c, const char *why)
 
 static int push_point(src_metric_chunk *o, src_point *p)
 {
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 256;
-        src_point *nv = realloc(o->pts, cap * sizeof *nv);
-        if (!nv) return -1;
-        o->pts = nv;
-        o->cap = cap;
-    }
+    src_point *nv = src_grow(o->pts, &o->cap, o->n, sizeof *nv, 256);
+    if (!nv) return -1;
+    o->pts = nv;
     o->pts[o->n++] = *p;
     return 0;
 }

@@ -24,6 +24,7 @@ static char *joinp(const char *a, const char *b)
 typedef struct metric_list {
     src_run_files *out;
     const char *prefix;
+    size_t cap;                        /* of out->metrics */
 } metric_list;
 
 static int add_metric_file(void *vctx, int dir_fd, const char *key, const srcfs_entry *e)
@@ -31,6 +32,7 @@ static int add_metric_file(void *vctx, int dir_fd, const char *key, const srcfs_
     metric_list *c = vctx;
     src_run_files *f = c->out;
     struct stat st;
+    src_metric_file *nv;
     if (e->type == SRCFS_T_DIR) return 1;
     if (e->type != SRCFS_T_REG) {
         src_problem_at(&f->problems, SRC_SKIPPED_FILE, c->prefix, key,
@@ -42,11 +44,8 @@ static int add_metric_file(void *vctx, int dir_fd, const char *key, const srcfs_
         return 0;
     }
     if (srcfs_stat_entry(dir_fd, e->name, &st) != 0) return 0; /* gone since the listing */
-    if (f->nmetrics % 64 == 0) {
-        src_metric_file *nv = realloc(f->metrics, (f->nmetrics + 64) * sizeof *nv);
-        if (!nv) return -1;
-        f->metrics = nv;
-    }
+    if (!(nv = src_grow(f->metrics, &c->cap, f->nmetrics, sizeof *nv, 64))) return -1;
+    f->metrics = nv;
     f->metrics[f->nmetrics].key = xstrdup(key);
     f->metrics[f->nmetrics].size = (long long)st.st_size;
     if (!f->metrics[f->nmetrics].key) return -1;
@@ -81,6 +80,7 @@ static int list_metrics(src_store *s, const src_run *r, src_run_files *out)
     }
     c.out = out;
     c.prefix = rel;
+    c.cap = 0;
     rc = srcfs_walk(fd, rel, add_metric_file, &c, &out->problems);
     close(fd);
     free(rel);
@@ -103,7 +103,7 @@ static int add_dataset_input(src_store *s, const src_run *r, const src_ydoc *in,
     char why[512];
     sbuf rel = {0};
     src_ydoc d;
-    src_dataset_input *di;
+    src_dataset_input *di, *nv;
     const src_ynode *k, *v = NULL, *tags = src_yget(in, 0, "tags");
     size_t tmap = tags ? src_ynode_index(in, tags) : (size_t)-1;
     int lr;
@@ -117,11 +117,11 @@ static int add_dataset_input(src_store *s, const src_run *r, const src_ydoc *in,
         return 0;
     }
     sb_free(&rel);
-    if (out->ninputs % 8 == 0) {
-        src_dataset_input *nv = realloc(out->inputs, (out->ninputs + 8) * sizeof *nv);
-        if (!nv) return src_ydoc_free(&d), -1;
-        out->inputs = nv;
+    if (!(nv = realloc(out->inputs, (out->ninputs + 1) * sizeof *nv))) { /* a run has a few inputs */
+        src_ydoc_free(&d);
+        return -1;
     }
+    out->inputs = nv;
     di = &out->inputs[out->ninputs++];
     memset(di, 0, sizeof *di);
     di->name = ydup(&d, 0, "name");

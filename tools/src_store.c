@@ -24,13 +24,9 @@ void src_problems_add(src_problems *p, int kind, const char *path, long line, co
     sbuf why = {0};
     char tmp[1024];
     va_list ap;
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 8;
-        src_problem *nv = realloc(p->v, cap * sizeof *nv);
-        if (!nv) return; /* out of memory: the record is lost, nothing else */
-        p->v = nv;
-        p->cap = cap;
-    }
+    src_problem *nv = src_grow(p->v, &p->cap, p->n, sizeof *nv, 8);
+    if (!nv) return; /* out of memory: the record is lost, nothing else */
+    p->v = nv;
     va_start(ap, fmt);
     vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
@@ -146,13 +142,9 @@ static void run_free(src_run *r)
 
 static int push_run(src_store *s, src_run *r)
 {
-    if (s->nruns == s->capruns) {
-        size_t cap = s->capruns ? s->capruns * 2 : 64;
-        src_run **nv = realloc(s->runs, cap * sizeof *nv);
-        if (!nv) return -1;
-        s->runs = nv;
-        s->capruns = cap;
-    }
+    src_run **nv = src_grow(s->runs, &s->capruns, s->nruns, sizeof *nv, 64);
+    if (!nv) return -1;
+    s->runs = nv;
     s->runs[s->nruns++] = r;
     return 0;
 }
@@ -334,13 +326,9 @@ static const char *exp_identity_problem(const src_ydoc *d, const char *folder, c
 
 static int push_exp(src_store *s, src_exp *x)
 {
-    if (s->nexps == s->capexps) {
-        size_t cap = s->capexps ? s->capexps * 2 : 16;
-        src_exp **nv = realloc(s->exps, cap * sizeof *nv);
-        if (!nv) return -1;
-        s->exps = nv;
-        s->capexps = cap;
-    }
+    src_exp **nv = src_grow(s->exps, &s->capexps, s->nexps, sizeof *nv, 16);
+    if (!nv) return -1;
+    s->exps = nv;
     s->exps[s->nexps++] = x;
     return 0;
 }

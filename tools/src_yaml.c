@@ -44,13 +44,8 @@ static long add_node(builder *b, const yaml_event_t *e, int type)
     src_ydoc *d = b->doc;
     src_ynode *n;
     if (d->n >= SRC_YAML_MAX_NODES) return bfail(b, e, "more YAML nodes than any MLflow file holds");
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 32;
-        src_ynode *nv = realloc(d->v, cap * sizeof *nv);
-        if (!nv) return bfail(b, NULL, "out of memory");
-        d->v = nv;
-        d->cap = cap;
-    }
+    if (!(n = src_grow(d->v, &d->cap, d->n, sizeof *n, 32))) return bfail(b, NULL, "out of memory");
+    d->v = n;
     n = &d->v[d->n++];
     memset(n, 0, sizeof *n);
     n->type = type;

@@ -150,11 +150,13 @@ static long block_char(prescan *ps, const char *l, size_t i, size_t len)
         ps->token_start = 1;
         return (long)i;
     }
+    /* libyaml's scanner opens a flow level at any '[' or '{' that is not inside a scalar,
+       even right after a quoted scalar, where the parser then fails: count it */
+    if (c == '[' || c == '{') return flow_open(ps) ? -1 : (long)i;
     if (!ps->token_start) { /* after a quoted scalar or flow collection: only ':' belongs here */
         ps->mode = P_PLAIN;
         return (long)i;
     }
-    if (c == '[' || c == '{') return flow_open(ps) ? -1 : (long)i;
     if (c == '\'' || c == '"') ps->mode = c == '\'' ? P_SQUOTE : P_DQUOTE;
     else if (c == '|' || c == '>') {
         start_block_scalar(ps, l, i, len);

@@ -49,6 +49,12 @@ def expect(what, ours, theirs):
         fail(f"{what}: reader has {ours!r}, MLflow has {theirs!r}")
 
 
+def pairs(what, ours, theirs):
+    """The ids both sides hold (after checking they hold the same ones), with both records."""
+    expect(what, sorted(ours), sorted(theirs))
+    return [(k, ours[k], theirs[k]) for k in theirs if k in ours]
+
+
 # ---- writing a store with Python MLflow --------------------------------------------------
 
 
@@ -110,12 +116,7 @@ def dump(reader, root, *flags):
 
 def check_experiments(d, c, view):
     theirs = {e.experiment_id: e for e in c.search_experiments(view_type=view)}
-    ours = {e["id"]: e for e in d["experiments"]}
-    expect("experiment ids", sorted(ours), sorted(theirs))
-    for eid, e in theirs.items():
-        o = ours.get(eid)
-        if not o:
-            continue
+    for eid, o, e in pairs("experiment ids", {e["id"]: e for e in d["experiments"]}, theirs):
         expect(f"experiment {eid} name", o["name"], e.name)
         expect(f"experiment {eid} artifact_location", o["artifact_location"], e.artifact_location)
         expect(f"experiment {eid} deleted", o["deleted"], e.lifecycle_stage == "deleted")
@@ -165,11 +166,7 @@ def check_runs(d, c, exp_ids, view, dataset_steps):
     for eid in exp_ids:
         for r in c.search_runs([eid], run_view_type=view, max_results=50000):
             theirs[r.info.run_id] = r
-    expect("run ids", sorted(ours), sorted(theirs))
-    for rid, r in theirs.items():
-        o = ours.get(rid)
-        if not o:
-            continue
+    for rid, o, r in pairs("run ids", ours, theirs):
         i = r.info
         expect(f"run {rid} experiment", o["experiment_id"], i.experiment_id)
         expect(f"run {rid} name", o["name"], i.run_name)
@@ -183,13 +180,8 @@ def check_runs(d, c, exp_ids, view, dataset_steps):
 
 
 def check_registry(d, c):
-    ours = {m["name"]: m for m in d["registry"]}
     theirs = {m.name: m for m in c.search_registered_models()}
-    expect("registered models", sorted(ours), sorted(theirs))
-    for name, m in theirs.items():
-        o = ours.get(name)
-        if not o:
-            continue
+    for name, o, m in pairs("registered models", {m["name"]: m for m in d["registry"]}, theirs):
         expect(f"model {name} description", o["description"], m.description)
         expect(f"model {name} tags", o["tags"], m.tags)
         expect(f"model {name} aliases", o["aliases"], m.aliases)
@@ -203,17 +195,13 @@ def check_registry(d, c):
                                     ("status", v.status), ("creation_time", v.creation_timestamp),
                                     ("last_updated_time", v.last_updated_timestamp), ("tags", v.tags)):
                 expect(f"model {name} version {n} {field}", ov.get(field), theirs_v)
-        return o
+        if not any(v["deleted"] for v in o["versions"]):
+            fail(f"model {name}: the deleted version is not listed (its number must be known)")
 
 
 def check_logged_models(d, c, exp_ids):
-    ours = {m["id"]: m for m in d["logged_models"]}
     theirs = {m.model_id: m for m in c.search_logged_models(experiment_ids=exp_ids)}
-    expect("logged models", sorted(ours), sorted(theirs))
-    for mid, m in theirs.items():
-        o = ours.get(mid)
-        if not o:
-            continue
+    for mid, o, m in pairs("logged models", {m["id"]: m for m in d["logged_models"]}, theirs):
         expect(f"logged model {mid} name", o["name"], m.name)
         expect(f"logged model {mid} experiment", o["experiment_id"], m.experiment_id)
         expect(f"logged model {mid} source_run_id", o["source_run_id"], m.source_run_id)

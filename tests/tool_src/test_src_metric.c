@@ -93,14 +93,16 @@ TEST(a_comma_locale_changes_nothing)
     setlocale(LC_NUMERIC, "C");
 }
 
-/* a store with one running run; returns the run's metrics folder in dir */
-static src_store *one_run(char *dir, size_t n, const src_run **r)
+/* a store with one running run whose metrics/<key> holds body (n bytes; none when
+   body is NULL); path gets that file's path */
+static src_store *metric_file(const char *key, const char *body, size_t n, char *path, size_t pn, const src_run **r)
 {
     const char *root = mll_test_tmpdir();
     src_store *s;
     make_exp(root, "1", "e");
     make_run(root, "1", "aaaa", "r", 1);
-    snprintf(dir, n, "%s/1/aaaa/metrics", root);
+    snprintf(path, pn, "%s/1/aaaa/metrics/%s", root, key);
+    if (body) put(path, body, n);
     s = open_store(root, 0);
     *r = s ? src_store_find_run(s, "aaaa") : NULL;
     return s;
@@ -108,15 +110,13 @@ static src_store *one_run(char *dir, size_t n, const src_run **r)
 
 TEST(incremental_reading_leaves_an_unterminated_line)
 {
-    char dir[4096], path[4200];
+    char path[4200];
     const char *part1 = "1 0.1 0\n2 0.2 1\n3 0.3";
     const src_run *r;
-    src_store *s = one_run(dir, sizeof dir, &r);
+    src_store *s = metric_file("loss", part1, strlen(part1), path, sizeof path, &r);
     src_metric_chunk c;
     tool_err e;
     CHECK(s && r);
-    snprintf(path, sizeof path, "%s/loss", dir);
-    put(path, part1, strlen(part1));
     CHECK_EQ(src_metric_read(s, r, "loss", 0, 1, 0, 0, &c, &e), 0);
     CHECK_EQ(c.n, 2);
     CHECK_EQ(c.end_offset, 16);
@@ -146,16 +146,15 @@ TEST(incremental_reading_leaves_an_unterminated_line)
 
 TEST(byte_limit_cuts_at_whole_lines)
 {
-    char dir[4096], path[4200];
+    char path[4200];
     const src_run *r;
-    src_store *s = one_run(dir, sizeof dir, &r);
+    src_store *s = metric_file("acc", NULL, 0, path, sizeof path, &r);
     src_metric_chunk c;
     tool_err e;
     long long off = 0;
     long line = 1;
     int total = 0, i;
     CHECK(s && r);
-    snprintf(path, sizeof path, "%s/acc", dir);
     {
         char buf[8192];
         size_t n = 0;
@@ -180,15 +179,13 @@ TEST(byte_limit_cuts_at_whole_lines)
 
 TEST(malformed_lines_are_problems_with_line_numbers)
 {
-    char dir[4096], path[4200];
+    char path[4200];
     const char *body = "1 1 0\n\n2 x 1\n3 3 2 4\n4 4 3\r5 5 4\r\n6 6 5   \n";
     const src_run *r;
-    src_store *s = one_run(dir, sizeof dir, &r);
+    src_store *s = metric_file("m", body, strlen(body), path, sizeof path, &r);
     src_metric_chunk c;
     tool_err e;
     CHECK(s && r);
-    snprintf(path, sizeof path, "%s/m", dir);
-    put(path, body, strlen(body));
     CHECK_EQ(src_metric_read(s, r, "m", 0, 1, 0, 0, &c, &e), 0);
     CHECK_EQ(c.n, 4); /* lines 1, 5 (two points: a lone CR splits it, as str.splitlines() does), 6 */
     CHECK(c.pts[0].timestamp == 1 && c.pts[1].timestamp == 4 && c.pts[2].timestamp == 5 && c.pts[3].timestamp == 6);
@@ -205,19 +202,19 @@ TEST(malformed_lines_are_problems_with_line_numbers)
 
 TEST(a_very_long_line_is_skipped_and_reading_goes_on)
 {
-    char dir[4096], path[4200];
+    char path[4200];
     const src_run *r;
-    src_store *s = one_run(dir, sizeof dir, &r);
+    src_store *s;
     src_metric_chunk c;
     tool_err e;
     size_t n = 600000;
     char *buf = malloc(n + 32);
-    CHECK(s && r && buf);
+    CHECK(buf);
     memset(buf, '7', n);
     memcpy(buf + n, "\n9 9 9\n", 7);
-    snprintf(path, sizeof path, "%s/long", dir);
-    put(path, buf, n + 7);
+    s = metric_file("long", buf, n + 7, path, sizeof path, &r);
     free(buf);
+    CHECK(s && r);
     CHECK_EQ(src_metric_read(s, r, "long", 0, 1, 0, 0, &c, &e), 0);
     CHECK_EQ(c.n, 1);
     CHECK_EQ(c.pts[0].line, 2);
@@ -229,13 +226,12 @@ TEST(a_very_long_line_is_skipped_and_reading_goes_on)
 
 TEST(a_file_that_shrank_was_rewritten)
 {
-    char dir[4096], path[4200];
+    char path[4200];
     const src_run *r;
-    src_store *s = one_run(dir, sizeof dir, &r);
+    src_store *s = metric_file("m", NULL, 0, path, sizeof path, &r);
     src_metric_chunk c;
     tool_err e;
     CHECK(s && r);
-    snprintf(path, sizeof path, "%s/m", dir);
     putf(path, "1 1 0\n");
     CHECK(src_metric_read(s, r, "m", 100, 10, 0, 0, &c, &e) != 0);
     CHECK_EQ(c.rewritten, 1);
@@ -248,14 +244,13 @@ TEST(a_file_that_shrank_was_rewritten)
 
 TEST(a_metric_file_that_is_a_link_is_not_read)
 {
-    char dir[4096], path[4200];
+    char path[4200];
     const src_run *r;
-    src_store *s = one_run(dir, sizeof dir, &r);
+    src_store *s = metric_file("stolen", NULL, 0, path, sizeof path, &r);
     src_metric_chunk c;
     src_run_files f;
     tool_err e;
     CHECK(s && r);
-    snprintf(path, sizeof path, "%s/stolen", dir);
     CHECK_EQ(symlink("/proc/self/environ", path), 0);
     CHECK(src_metric_read(s, r, "stolen", 0, 1, 0, 1, &c, &e) != 0);
     CHECK(strstr(e.why, "symbolic link") != NULL);
