@@ -81,11 +81,14 @@ static void mir_set_exit(mirror *m, int code)
     pthread_mutex_unlock(&m->mu);
 }
 
-/* One failure: into the summary (said once there, at the end), and the class. */
+/* One failure: said now (as the tracking sync does), kept for the summary, and its class. */
 static void mir_fail(mirror *m, int code, const char *what, const char *why)
 {
+    tool_err te;
     if (exit_is_global(code) && __atomic_load_n(&m->stop, __ATOMIC_RELAXED))
         return; /* the same refusal from requests already in flight: said once */
+    err_set(&te, code, what, "%s", why);
+    err_report(&te);
     summary_fail(m->sum, code, NULL, what, why);
     mir_set_exit(m, code);
 }

@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "aws_config.h"
 #include "s3.h"
 #include "s3_record.h"
 #include "s3_util.h"
+#include "s3_xml.h"
 
 static int failures, checks;
 
@@ -293,7 +295,7 @@ static void test_parts_and_etag(const char *dir)
     char err[256], path[512], etag[80], hex[33];
     unsigned char raw[16], cat[48];
     static char buf[2500];
-    int n = 0;
+    int n = 0, fd;
     FILE *f;
 
     memset(&cfg, 0, sizeof cfg);
@@ -321,18 +323,96 @@ static void test_parts_and_etag(const char *dir)
         fwrite(buf, 1, sizeof buf, f);
         fclose(f);
     }
-    CHECK(s3_expected_etag(c, path, -1, etag, sizeof etag) == 0);
+    fd = open(path, O_RDONLY);
+    CHECK(fd >= 0);
+    CHECK(s3_expected_etag_fd(c, fd, (long long)sizeof buf, etag, sizeof etag) == 0);
     s3u_md5(buf, 1000, cat);
     s3u_md5(buf + 1000, 1000, cat + 16);
     s3u_md5(buf + 2000, 500, cat + 32);
     s3u_md5(cat, 48, raw);
     s3u_hex(raw, 16, hex);
     CHECK(strncmp(etag, hex, 32) == 0 && strcmp(etag + 32, "-3") == 0);
-    CHECK(s3_expected_etag(c, path, 1999, etag, sizeof etag) == 0);
+    CHECK(s3_expected_etag_fd(c, fd, 1999, etag, sizeof etag) == 0);
     s3u_md5(buf, 1999, raw);
     s3u_hex(raw, 16, hex);
     CHECK_STR(etag, hex);
+    CHECK(s3_expected_etag_fd(c, fd, 99999, etag, sizeof etag) != 0); /* the file is shorter: an error */
+    close(fd);
     s3_client_free(c);
+}
+
+static int count_cb(void *ud, const s3_object *o)
+{
+    (*(int *)ud)++;
+    return o->size < 0;
+}
+
+static int upload_cb(void *ud, const char *key, const char *id)
+{
+    (void)key;
+    (void)id;
+    (*(int *)ud)++;
+    return 0;
+}
+
+static int xml_list(const char *x, char **tok)
+{
+    s3_err err;
+    int n = 0, stopped;
+    if (s3x_list_objects(x, strlen(x), count_cb, &n, tok, &stopped, &err) != 0) return -1;
+    return n;
+}
+
+/* every S3 answer parser fed answers a broken or hostile store gives */
+static void test_xml_parsers(void)
+{
+    char *tok = NULL, *km, *um, *id = NULL, etag[80], code[64], msg[512];
+    char etags[3][80];
+    long long sizes[3] = {-1, -1, -1};
+    int found = 0, next = 0, n = 0, stopped;
+    s3_err err;
+    const char *parts;
+    CHECK(xml_list("<R><Contents><Key>a</Key><Size>5</Size><ETag>&quot;e&quot;</ETag></Contents>"
+                   "<IsTruncated>true</IsTruncated><NextContinuationToken>t+/=</NextContinuationToken></R>", &tok) == 1);
+    CHECK(tok && strcmp(tok, "t+/=") == 0);
+    free(tok);
+    CHECK(xml_list("<R><IsTruncated>true</IsTruncated></R>", &tok) == -1);       /* truncated, no token */
+    CHECK(xml_list("<R><Contents><Key>a</Key><Size>-5</Size></Contents></R>", &tok) == -1);
+    CHECK(xml_list("<R><Contents><Key>a</Key><Size>99999999999999999999</Size></Contents></R>", &tok) == -1);
+    CHECK(xml_list("<R><Contents><Size>5</Size></Contents></R>", &tok) == -1);  /* no key */
+    CHECK(xml_list("<R><Contents><Key>&#0;x</Key><Size>1</Size></Contents></R>", &tok) == 1); /* NUL decoded as U+FFFD */
+    parts = "<L><Part><PartNumber>2</PartNumber><Size>10</Size><ETag>\"x2\"</ETag></Part>"
+            "<Part><PartNumber>2</PartNumber><Size>11</Size><ETag>dup</ETag></Part>"
+            "<Part><PartNumber>4</PartNumber><Size>10</Size><ETag>out</ETag></Part>"
+            "<IsTruncated>true</IsTruncated><NextPartNumberMarker>4</NextPartNumberMarker></L>";
+    CHECK(s3x_list_parts(parts, strlen(parts), 3, sizes, etags, &found, &next, &err) == 0);
+    CHECK(found == 1 && sizes[1] == 10 && strcmp(etags[1], "x2") == 0 && sizes[0] == -1); /* dup and 4-of-3 ignored */
+    CHECK(next == 4);
+    parts = "<L><Part><PartNumber>99999</PartNumber><Size>1</Size><ETag>x</ETag></Part></L>";
+    CHECK(s3x_list_parts(parts, strlen(parts), 3, sizes, etags, &found, &next, &err) == -1); /* over S3's 10,000 */
+    parts = "<R><UploadId></UploadId></R>";
+    CHECK(s3x_create_upload(parts, strlen(parts), &id, &err) == -1);
+    parts = "<R><UploadId>a\x01b</UploadId></R>";
+    CHECK(s3x_create_upload(parts, strlen(parts), &id, &err) == -1);
+    parts = "<R><UploadId>u+/=</UploadId></R>";
+    CHECK(s3x_create_upload(parts, strlen(parts), &id, &err) == 0 && strcmp(id, "u+/=") == 0);
+    free(id);
+    /* a 200 CompleteMultipartUpload that carries an <Error> */
+    parts = "<?xml version=\"1.0\"?>\n<Error><Code>InternalError</Code><Message>try again</Message></Error>";
+    CHECK(s3x_complete(parts, strlen(parts), etag, &err) == -1 && !err.definite && strcmp(err.code, "InternalError") == 0);
+    parts = "<Error><Code>InvalidPart</Code></Error>";
+    CHECK(s3x_complete(parts, strlen(parts), etag, &err) == -1 && err.definite);
+    parts = "<CompleteMultipartUploadResult><ETag>&quot;abc-2&quot;</ETag></CompleteMultipartUploadResult>";
+    CHECK(s3x_complete(parts, strlen(parts), etag, &err) == 0 && strcmp(etag, "abc-2") == 0);
+    /* a NUL byte before <Error> does not hide it (no strstr on a body) */
+    CHECK(s3x_complete("x\0<Error><Code>SlowDown</Code></Error>", 2 + strlen("<Error><Code>SlowDown</Code></Error>"),
+                       etag, &err) == -1);
+    parts = "<L><Upload><Key>k</Key><UploadId>u1</UploadId></Upload><IsTruncated>true</IsTruncated>"
+            "<NextKeyMarker>k</NextKeyMarker></L>"; /* one marker without the other */
+    CHECK(s3x_list_uploads(parts, strlen(parts), upload_cb, &n, &km, &um, &stopped, &err) == -1 && n == 1);
+    parts = "<Error><Code>A\x1b[2J</Code><Message>m\x07</Message></Error>";
+    CHECK(s3x_error(parts, strlen(parts), code, sizeof code, msg, sizeof msg) == 1);
+    CHECK(strchr(code, 0x1b) == NULL && strchr(msg, 0x07) == NULL); /* no escape reaches the terminal */
 }
 
 static void test_record(const char *dir)
@@ -382,6 +462,7 @@ int main(void)
     if (!mkdtemp(dir)) return 1;
     test_encoding();
     test_xml();
+    test_xml_parsers();
     test_digests();
     test_aws_config(dir);
     test_urls();
