@@ -679,7 +679,7 @@ def test_upload_args(ctx):
     """MLFLOW_S3_UPLOAD_EXTRA_ARGS (as MLflow: boto3 ExtraArgs) become signed
     headers of PutObject and CreateMultipartUpload; MLFLOW_S3_EXPECTED_BUCKET_OWNER
     is signed on every request; every request signs x-amz-content-sha256 and
-    none carries Expect (test-peers.md rules 2 and 5)."""
+    none carries Expect (libcurl 7.88 signs an Expect: header it never sends: docs/s3.md)."""
     src = default_experiment(ctx)
     with open(os.path.join(src, "0", "big.bin"), "wb") as f:
         f.write(os.urandom(10 << 20))
