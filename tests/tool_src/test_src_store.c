@@ -134,6 +134,44 @@ TEST(run_fields_as_mlflow_reads_them)
     src_store_close(s);
 }
 
+/* defect 7 of issue 9 inside a store: a run meta.yaml of 50,000 nested flow mappings
+   (a stack overflow before) and one of 200,000 nested flow sequences (over 5 minutes
+   before) each end fast with a problem naming that file; the other runs load */
+TEST(deep_yaml_run_meta_fails_alone_and_fast)
+{
+    const char *root = mll_test_tmpdir();
+    src_store *s;
+    sbuf maps = {0}, seqs = {0};
+    double t0, took;
+    int i;
+    make_exp(root, "1", "e");
+    make_run(root, "1", "good", "g", 0);
+    make_run(root, "1", "maps", "x", 0);
+    make_run(root, "1", "seqs", "x", 0);
+    sb_puts(&maps, "run_id: maps\nstart_time: ");
+    for (i = 0; i < 50000; i++) sb_puts(&maps, "{a: ");
+    for (i = 0; i < 50000; i++) sb_puts(&maps, "}");
+    sb_puts(&seqs, "run_id: seqs\nstart_time: ");
+    for (i = 0; i < 200000; i++) sb_puts(&seqs, "[");
+    for (i = 0; i < 200000; i++) sb_puts(&seqs, "]");
+    CHECK(!maps.oom && !seqs.oom && maps.len > 200000 && seqs.len > 400000);
+    put(at(root, "1/maps/meta.yaml"), maps.s, maps.len);
+    put(at(root, "1/seqs/meta.yaml"), seqs.s, seqs.len);
+    sb_free(&maps);
+    sb_free(&seqs);
+    t0 = mono_s();
+    CHECK((s = open_store(root, 0)) != NULL);
+    took = mono_s() - t0;
+    printf("    a store with both: opened in %.4f s\n", took);
+    CHECK(took < (getenv("MLL_UNDER_VALGRIND") ? 60.0 : 1.0));
+    CHECK_EQ(src_store_nruns(s), 1);
+    CHECK(src_store_find_run(s, "good") != NULL);
+    CHECK(find_problem(src_store_problems(s), "1/maps/meta.yaml", "nested more than 1000 levels") != NULL);
+    CHECK(find_problem(src_store_problems(s), "1/seqs/meta.yaml", "nested more than 1000 levels") != NULL);
+    CHECK_EQ(src_store_nskipped_runs(s), 2);
+    src_store_close(s);
+}
+
 static void set_parent(const char *root, const char *run, const char *parent)
 {
     char rel[256];
@@ -256,6 +294,7 @@ int main(void)
     RUN(bad_experiments_are_named_and_the_rest_loads);
     RUN(bad_runs_are_named_and_the_rest_loads);
     RUN(run_fields_as_mlflow_reads_them);
+    RUN(deep_yaml_run_meta_fails_alone_and_fast);
     RUN(parents_come_before_children);
     RUN(filters_and_what_they_did_not_match);
     RUN(deleted_experiments_and_runs_on_request);
