@@ -121,6 +121,33 @@ static int art_put_failed(int rc, const http_resp *rs, const char *shown, const 
     return art_rest_failed(&re, step, rel, e, detail);
 }
 
+static int art_token_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* A header a server asks us to send (presigned uploads): the name an HTTP
+   token, the value without control bytes, or a CR/LF would let the answer
+   smuggle in headers of its own (an Authorization for its host). */
+int art_header_add(struct curl_slist **l, const char *name, const char *value)
+{
+    const char *p;
+    struct curl_slist *n;
+    sbuf line = {0};
+    if (!name || !*name || !value || strlen(name) > 256 || strlen(value) > 8192) return -1;
+    for (p = name; *p; p++)
+        if (!art_token_char((unsigned char)*p)) return -1;
+    for (p = value; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) return -1;
+    sb_printf(&line, "%s: %s", name, value);
+    n = line.oom ? NULL : curl_slist_append(*l, line.s);
+    sb_free(&line);
+    if (!n) return -1;
+    *l = n;
+    return 0;
+}
+
 /* An ETag to hand back in a multipart complete: printable, bounded */
 static int art_etag_ok(const char *s)
 {

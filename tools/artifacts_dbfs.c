@@ -30,25 +30,16 @@ static int dbfs_type(const cJSON *ci, const char **name)
     return 0;
 }
 
+/* [{"name", "value"}, ...] into header lines (art_header_add checks each) */
 static int dbfs_headers(const cJSON *arr, struct curl_slist **out)
 {
     const cJSON *h;
     *out = NULL;
     cJSON_ArrayForEach(h, arr)
     {
-        const char *n, *v, *p;
-        sbuf line = {0};
-        struct curl_slist *nl;
-        if (json_get_str(h, "name", &n) != 0 || json_get_str(h, "value", &v) != 0 || !*n) return -1;
-        for (p = n; *p; p++)
-            if ((unsigned char)*p <= 0x20 || *p == ':' || *p == 0x7f) return -1;
-        for (p = v; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f) return -1;
-        sb_printf(&line, "%s: %s", n, v);
-        nl = line.oom ? NULL : curl_slist_append(*out, line.s);
-        sb_free(&line);
-        if (!nl) return -1;
-        *out = nl;
+        const char *n, *v;
+        if (json_get_str(h, "name", &n) != 0 || json_get_str(h, "value", &v) != 0 || art_header_add(out, n, v) != 0)
+            return -1;
     }
     return 0;
 }

@@ -17,6 +17,10 @@ enum { ART_MAX_PARTS = 10000 };                      /* S3's limit, which the pr
 int art_put(const art_target *t, const char *url, int fd, long long off, long long size,
             const struct curl_slist *headers, int auth, char **etag, const char *rel, tool_err *e, rest_err *detail);
 
+/* Appends "name: value" to *l after checking it (name an HTTP token, value
+   without control bytes, both bounded): 0, or -1 refused / out of memory. */
+int art_header_add(struct curl_slist **l, const char *name, const char *value);
+
 /* A failed REST call for rel: e and detail filled; returns the class. */
 int art_rest_failed(const rest_err *re, const char *step, const char *rel, tool_err *e, rest_err *detail);
 

@@ -27,13 +27,7 @@ void art_mpu_free(art_mpu *m)
     memset(m, 0, sizeof *m);
 }
 
-static int mpu_token_char(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c);
-}
-
-/* {"Name": "value", ...} into "Name: value" lines; -1 for a name that is not
-   an HTTP token or a value with control bytes (header injection) */
+/* {"Name": "value", ...} into header lines (art_header_add checks each) */
 static int mpu_headers(const cJSON *hd, struct curl_slist **out)
 {
     const cJSON *h;
@@ -41,19 +35,7 @@ static int mpu_headers(const cJSON *hd, struct curl_slist **out)
     if (hd && !cJSON_IsObject(hd)) return -1;
     cJSON_ArrayForEach(h, hd)
     {
-        const char *k = h->string, *v = cJSON_IsString(h) ? h->valuestring : NULL, *p;
-        struct curl_slist *n;
-        sbuf line = {0};
-        if (!k || !*k || !v || strlen(k) > 256 || strlen(v) > 8192) return -1;
-        for (p = k; *p; p++)
-            if (!mpu_token_char((unsigned char)*p)) return -1;
-        for (p = v; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f) return -1;
-        sb_printf(&line, "%s: %s", k, v);
-        n = line.oom ? NULL : curl_slist_append(*out, line.s);
-        sb_free(&line);
-        if (!n) return -1;
-        *out = n;
+        if (!cJSON_IsString(h) || art_header_add(out, h->string, h->valuestring) != 0) return -1;
     }
     return 0;
 }

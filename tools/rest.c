@@ -203,6 +203,107 @@ int rest_eq_filter(sbuf *f, const char *field, const char *value)
     return like;
 }
 
+int rest_send(const rest_ctx *c, const char *method, const char *path, sbuf *b, int once, cJSON **out, rest_err *e)
+{
+    int rc;
+    if (out) *out = NULL;
+    rc = b->oom || !b->s || !path ? rest_oom(e) : rest_call(c, method, path, b->s, once, out, e);
+    sb_free(b);
+    return rc;
+}
+
+int rest_oom(rest_err *e)
+{
+    rest_err_clear(e);
+    snprintf(e->msg, sizeof e->msg, "out of memory");
+    return e->code = EXIT_FAILED;
+}
+
+int rest_get(const rest_ctx *c, sbuf *path, cJSON **out, rest_err *e)
+{
+    int rc;
+    if (out) *out = NULL;
+    rc = path->oom || !path->s ? rest_oom(e) : rest_call(c, "GET", path->s, NULL, REST_RETRY, out, e);
+    sb_free(path);
+    return rc;
+}
+
+void rest_add_str(sbuf *b, const char *name, const char *value)
+{
+    if (!value) return;
+    sb_printf(b, ",\"%s\":", name);
+    json_str(b, value);
+}
+
+int rest_tags_have(const cJSON *tags, const char *key, const char *value)
+{
+    const cJSON *t;
+    if (!cJSON_IsArray(tags)) return 0;
+    cJSON_ArrayForEach(t, tags)
+    {
+        const char *k, *v;
+        if (json_get_str(t, "key", &k) == 0 && json_get_str(t, "value", &v) == 0 && strcmp(k, key) == 0 &&
+            strcmp(v, value) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int rest_parse_token(const cJSON *answer, char **token, rest_err *e)
+{
+    const char *t;
+    *token = NULL;
+    if (json_get_str(answer, "next_page_token", &t) != 0 || !t[0]) return 0;
+    if (strlen(t) > 4096) return rest_bad_answer(e, 0, "the answer's next_page_token is longer than 4096 bytes");
+    if (!(*token = xstrdup(t))) return rest_bad_answer(e, 0, "out of memory");
+    return 0;
+}
+
+int rest_pages(const char *what, int max_pages, rest_page_fn page, void *ud, rest_err *e)
+{
+    char *token = NULL;
+    int n, rc = 0;
+    rest_err_clear(e);
+    for (n = 0;; n++) {
+        char *next = NULL;
+        if (n >= max_pages) {
+            rc = rest_bad_answer(e, 0, "%s still had pages after %d", what, max_pages);
+            break;
+        }
+        rc = page(ud, token, &next, e);
+        if (rc == 0 && next && token && strcmp(next, token) == 0)
+            rc = rest_bad_answer(e, 0, "%s answered the same page token twice", what);
+        free(token);
+        token = next;
+        if (rc != 0 || !token) break;
+    }
+    free(token);
+    return rc;
+}
+
+int rest_marker_search_body(sbuf *b, const char *exp_id, const char *key, const char *value, const char *view,
+                            int max_results, const char *token)
+{
+    sbuf f = {0}, field = {0};
+    sb_printf(&field, "tags.`%s`", key);
+    if (field.oom || rest_eq_filter(&f, field.s, value) < 0) {
+        sb_free(&field);
+        sb_free(&f);
+        return -1;
+    }
+    sb_puts(b, "{\"experiment_ids\":[");
+    json_str(b, exp_id);
+    sb_puts(b, "],\"filter\":");
+    json_str(b, f.s);
+    rest_add_str(b, "run_view_type", view);
+    sb_printf(b, ",\"max_results\":%d", max_results);
+    rest_add_str(b, "page_token", token);
+    sb_puts(b, "}");
+    sb_free(&field);
+    sb_free(&f);
+    return b->oom ? -1 : 0;
+}
+
 static int rest_is_write(const char *method) { return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0; }
 
 int rest_call(const rest_ctx *c, const char *method, const char *path, const char *body, int once, cJSON **out,

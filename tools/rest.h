@@ -109,6 +109,33 @@ int rest_bad_answer(rest_err *e, int write, const char *fmt, ...)
    memory. */
 int rest_eq_filter(sbuf *f, const char *field, const char *value);
 
+/* ---- helpers for the endpoint files (rest_*.c, artifacts*.c) ---- */
+
+/* Sends b, a finished JSON body, and frees it: EXIT_FAILED when building it
+   ran out of memory, else rest_call(). */
+int rest_send(const rest_ctx *c, const char *method, const char *path, sbuf *b, int once, cJSON **out, rest_err *e);
+/* Fills e as "out of memory" and returns EXIT_FAILED. */
+int rest_oom(rest_err *e);
+/* GET of path (freed here). */
+int rest_get(const rest_ctx *c, sbuf *path, cJSON **out, rest_err *e);
+/* Appends ,"name":"value" (escaped); nothing when value is NULL. */
+void rest_add_str(sbuf *b, const char *name, const char *value);
+/* 1 when tags, an array of {"key","value"}, holds key = value exactly. */
+int rest_tags_have(const cJSON *tags, const char *key, const char *value);
+/* The answer's next_page_token: *token owned, NULL when none or empty;
+   EXIT_REJECTED when it is longer than 4096 bytes. */
+int rest_parse_token(const cJSON *answer, char **token, rest_err *e);
+/* Follows pages: page(ud, token, &next, e) fetches one (token NULL first)
+   and returns 0 or the class; it stops when *next is NULL. A token answered
+   twice in a row or more than max_pages pages is an error naming `what`. */
+typedef int (*rest_page_fn)(void *ud, const char *token, char **next, rest_err *e);
+int rest_pages(const char *what, int max_pages, rest_page_fn page, void *ud, rest_err *e);
+/* The body of runs/search and logged-models/search for one experiment's
+   objects whose tag `key` is `value` (rest_eq_filter): view (NULL = none),
+   max_results and the page token (NULL = first). 0 or -1 out of memory. */
+int rest_marker_search_body(sbuf *b, const char *exp_id, const char *key, const char *value, const char *view,
+                            int max_results, const char *token);
+
 /* Sets e->code, e->transient and e->ambiguous from e->status, e->curl_code,
    e->msg (after the fields were filled); returns e->code. */
 int rest_classify(rest_err *e, int write, int request_sent);

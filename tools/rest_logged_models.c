@@ -64,41 +64,18 @@ int rest_lm_create(const rest_ctx *c, const rest_lm_create_req *q, rest_logged_m
     memset(out, 0, sizeof *out);
     sb_puts(&b, "{\"experiment_id\":");
     json_str(&b, q->experiment_id);
-    sb_puts(&b, ",\"name\":");
-    json_str(&b, q->name && q->name[0] ? q->name : "model");
-    if (q->model_type) {
-        sb_puts(&b, ",\"model_type\":");
-        json_str(&b, q->model_type);
-    }
-    if (q->source_run_id) {
-        sb_puts(&b, ",\"source_run_id\":");
-        json_str(&b, q->source_run_id);
-    }
+    rest_add_str(&b, "name", q->name && q->name[0] ? q->name : "model");
+    rest_add_str(&b, "model_type", q->model_type);
+    rest_add_str(&b, "source_run_id", q->source_run_id);
     sb_puts(&b, ",\"params\":");
     json_kv_array(&b, q->params);
     sb_puts(&b, ",\"tags\":");
     json_kv_array(&b, q->tags);
     sb_puts(&b, "}");
-    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
-               : rest_call(c, "POST", "/api/2.0/mlflow/logged-models", b.s, REST_RETRY_UNSENT, &j, e);
-    sb_free(&b);
-    if (rc != 0) return rc;
+    if ((rc = rest_send(c, "POST", "/api/2.0/mlflow/logged-models", &b, REST_RETRY_UNSENT, &j, e)) != 0) return rc;
     rc = rest_parse_lm(j, 1, out, e);
     cJSON_Delete(j);
     return rc;
-}
-
-static int rest_lm_has_tag(const cJSON *info, const char *key, const char *value)
-{
-    const cJSON *t;
-    cJSON_ArrayForEach(t, json_get_arr(info, "tags"))
-    {
-        const char *k, *v;
-        if (json_get_str(t, "key", &k) == 0 && json_get_str(t, "value", &v) == 0 && strcmp(k, key) == 0 &&
-            strcmp(v, value) == 0)
-            return 1;
-    }
-    return 0;
 }
 
 /* One page of logged-models/search: 1 found (out filled), 0 not on this page. */
@@ -106,68 +83,53 @@ int rest_parse_lm_search(const cJSON *a, const char *key, const char *value, res
                          rest_err *e)
 {
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(a, "models"), *m;
-    const char *t;
     *token = NULL;
     if (ms && !cJSON_IsArray(ms)) return -rest_bad_answer(e, 0, "logged-models/search answered models that are not a list");
     cJSON_ArrayForEach(m, ms)
     {
         const cJSON *info = json_get_obj(m, "info");
-        if (!rest_lm_has_tag(info, key, value)) continue;
+        if (!rest_tags_have(json_get_arr(info, "tags"), key, value)) continue;
         return rest_parse_lm_info(info, out, 0, e) == 0 ? 1 : -e->code;
     }
-    if (json_get_str(a, "next_page_token", &t) != 0 || !t[0]) return 0;
-    if (strlen(t) > 4096) return -rest_bad_answer(e, 0, "the answer's next_page_token is longer than 4096 bytes");
-    if (!(*token = xstrdup(t))) return -rest_bad_answer(e, 0, "out of memory");
-    return 0;
+    return -rest_parse_token(a, token, e);
 }
 
-static int rest_lm_search_body(sbuf *b, const char *exp_id, const char *key, const char *value, const char *token)
+typedef struct lm_search {
+    const rest_ctx *c;
+    const char *exp_id, *key, *value;
+    rest_logged_model *out;
+    int found;
+} lm_search;
+
+static int rest_lm_search_page(void *ud, const char *token, char **next, rest_err *e)
 {
-    sbuf f = {0}, field = {0};
-    sb_printf(&field, "tags.`%s`", key);
-    if (field.oom || rest_eq_filter(&f, field.s, value) < 0) {
-        sb_free(&field);
-        sb_free(&f);
-        return -1;
+    lm_search *q = ud;
+    sbuf b = {0};
+    cJSON *j = NULL;
+    int rc;
+    if (rest_marker_search_body(&b, q->exp_id, q->key, q->value, NULL, LM_SEARCH_PAGE, token) != 0) b.oom = 1;
+    rc = rest_send(q->c, "POST", "/api/2.0/mlflow/logged-models/search", &b, REST_RETRY, &j, e);
+    if (rc == 0) {
+        rc = rest_parse_lm_search(j, q->key, q->value, q->out, next, e);
+        q->found = rc == 1;
+        rc = rc < 0 ? -rc : 0; /* found: no next page was asked for */
     }
-    sb_puts(b, "{\"experiment_ids\":[");
-    json_str(b, exp_id);
-    sb_puts(b, "],\"filter\":");
-    json_str(b, f.s);
-    sb_printf(b, ",\"max_results\":%d", LM_SEARCH_PAGE);
-    if (token) {
-        sb_puts(b, ",\"page_token\":");
-        json_str(b, token);
-    }
-    sb_puts(b, "}");
-    sb_free(&field);
-    sb_free(&f);
-    return b->oom ? -1 : 0;
+    cJSON_Delete(j);
+    return rc;
 }
 
 int rest_lm_search_by_tag(const rest_ctx *c, const char *exp_id, const char *key, const char *value,
                           rest_logged_model *out, rest_err *e)
 {
-    char *token = NULL;
-    int page, rc = 0;
+    lm_search q = {c, exp_id, key, value, out, 0};
+    int rc;
     memset(out, 0, sizeof *out);
-    rest_err_clear(e);
-    for (page = 0; page < LM_SEARCH_MAX_PAGES; page++) {
-        sbuf b = {0};
-        cJSON *j = NULL;
-        char *next = NULL;
-        if (rest_lm_search_body(&b, exp_id, key, value, token) != 0) rc = -rest_bad_answer(e, 0, "out of memory");
-        else rc = -rest_call(c, "POST", "/api/2.0/mlflow/logged-models/search", b.s, REST_RETRY, &j, e);
-        sb_free(&b);
-        if (rc == 0) rc = rest_parse_lm_search(j, key, value, out, &next, e);
-        cJSON_Delete(j);
-        free(token);
-        token = next;
-        if (rc != 0 || !token) break;
+    rc = rest_pages("logged-models/search", LM_SEARCH_MAX_PAGES, rest_lm_search_page, &q, e);
+    if (rc != 0) {
+        rest_logged_model_free(out);
+        return -rc;
     }
-    if (rc == 0 && token) rc = -rest_bad_answer(e, 0, "logged-models/search still had pages after %d", page);
-    free(token);
-    return rc;
+    return q.found;
 }
 
 static int rest_lm_path(sbuf *p, const char *model_id, const char *tail)
@@ -188,10 +150,8 @@ int rest_lm_finalize(const rest_ctx *c, const char *model_id, int status, rest_e
     sb_puts(&b, "{\"model_id\":");
     json_str(&b, model_id);
     sb_printf(&b, ",\"status\":%d}", status);
-    if (rest_lm_path(&p, model_id, "") != 0 || b.oom) rc = rest_bad_answer(e, 0, "out of memory");
-    else rc = rest_call(c, "PATCH", p.s, b.s, REST_RETRY, &j, e);
+    rc = rest_send(c, "PATCH", rest_lm_path(&p, model_id, "") == 0 ? p.s : NULL, &b, REST_RETRY, &j, e);
     sb_free(&p);
-    sb_free(&b);
     if (rc == 0 && (rc = rest_parse_lm(j, 1, &m, e)) == 0) {
         if (strcmp(m.id, model_id) != 0 || m.status != status)
             rc = rest_bad_answer(e, 1, "finalizing LoggedModel %s answered model %s with status %d", model_id, m.id,
@@ -212,10 +172,8 @@ static int rest_lm_kv(const rest_ctx *c, const char *method, const char *model_i
     sb_printf(&b, ",\"%s\":", list);
     json_kv_array(&b, l);
     sb_puts(&b, "}");
-    if (rest_lm_path(&p, model_id, tail) != 0 || b.oom) rc = rest_bad_answer(e, 0, "out of memory");
-    else rc = rest_call(c, method, p.s, b.s, REST_RETRY, NULL, e);
+    rc = rest_send(c, method, rest_lm_path(&p, model_id, tail) == 0 ? p.s : NULL, &b, REST_RETRY, NULL, e);
     sb_free(&p);
-    sb_free(&b);
     return rc;
 }
 
@@ -232,8 +190,7 @@ int rest_lm_log_params(const rest_ctx *c, const char *model_id, const kvlist *pa
 int rest_lm_delete(const rest_ctx *c, const char *model_id, rest_err *e)
 {
     sbuf p = {0};
-    int rc = rest_lm_path(&p, model_id, "") != 0 ? rest_bad_answer(e, 0, "out of memory")
-                                                  : rest_call(c, "DELETE", p.s, NULL, REST_RETRY, NULL, e);
+    int rc = rest_lm_path(&p, model_id, "") != 0 ? rest_oom(e) : rest_call(c, "DELETE", p.s, NULL, REST_RETRY, NULL, e);
     sb_free(&p);
     return rc;
 }

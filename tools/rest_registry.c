@@ -127,8 +127,7 @@ int rest_model_get(const rest_ctx *c, const char *name, rest_model *out, rest_er
     memset(out, 0, sizeof *out);
     sb_puts(&p, "/api/2.0/mlflow/registered-models/get?name=");
     url_encode(&p, name, 0);
-    rc = p.oom ? rest_bad_answer(e, 0, "out of memory") : rest_call(c, "GET", p.s, NULL, REST_RETRY, &j, e);
-    sb_free(&p);
+    rc = rest_get(c, &p, &j, e);
     if (rc != 0) return rest_is_absent(e) ? 0 : -rc;
     rc = rest_parse_model(j, name, out, e);
     cJSON_Delete(j);
@@ -141,20 +140,14 @@ static int rest_reg_call(const rest_ctx *c, const char *method, const char *path
                          const char *const *kv, const char *raw, cJSON **out, rest_err *e)
 {
     sbuf b = {0};
-    int i, rc;
+    int i;
     sb_puts(&b, "{\"name\":");
     json_str(&b, name);
     if (version > 0) sb_printf(&b, ",\"version\":\"%d\"", version);
-    for (i = 0; kv && kv[i]; i += 2) {
-        if (!kv[i + 1]) continue;
-        sb_printf(&b, ",\"%s\":", kv[i]);
-        json_str(&b, kv[i + 1]);
-    }
+    for (i = 0; kv && kv[i]; i += 2) rest_add_str(&b, kv[i], kv[i + 1]);
     if (raw) sb_puts(&b, raw);
     sb_puts(&b, "}");
-    rc = b.oom ? rest_bad_answer(e, 0, "out of memory") : rest_call(c, method, path, b.s, REST_RETRY, out, e);
-    sb_free(&b);
-    return rc;
+    return rest_send(c, method, path, &b, REST_RETRY, out, e);
 }
 
 int rest_model_create(const rest_ctx *c, const char *name, const char *description, const kvlist *tags,
@@ -166,16 +159,11 @@ int rest_model_create(const rest_ctx *c, const char *name, const char *descripti
     int rc;
     sb_puts(&b, "{\"name\":");
     json_str(&b, name);
-    if (description) {
-        sb_puts(&b, ",\"description\":");
-        json_str(&b, description);
-    }
+    rest_add_str(&b, "description", description);
     sb_puts(&b, ",\"tags\":");
     json_kv_array(&b, tags);
     sb_puts(&b, "}");
-    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
-               : rest_call(c, "POST", "/api/2.0/mlflow/registered-models/create", b.s, REST_RETRY_UNSENT, &j, e);
-    sb_free(&b);
+    rc = rest_send(c, "POST", "/api/2.0/mlflow/registered-models/create", &b, REST_RETRY_UNSENT, &j, e);
     if (rc == 0 && (json_get_str(json_get_obj(j, "registered_model"), "name", &n) != 0 || strcmp(n, name) != 0))
         rc = rest_bad_answer(e, 1, "registered-models/create answered without the model '%s'", name);
     cJSON_Delete(j);
@@ -223,7 +211,6 @@ int rest_parse_version_search(const cJSON *a, const char *name, rest_version **v
                               rest_err *e)
 {
     const cJSON *mvs = cJSON_GetObjectItemCaseSensitive(a, "model_versions"), *mv;
-    const char *t;
     *token = NULL;
     if (mvs && !cJSON_IsArray(mvs)) return rest_bad_answer(e, 0, "model-versions/search answered a non-list");
     cJSON_ArrayForEach(mv, mvs)
@@ -236,57 +223,47 @@ int rest_parse_version_search(const cJSON *a, const char *name, rest_version **v
         if (rest_parse_version_obj(mv, name, &(*v)[*n], 0, e) != 0) return e->code;
         (*n)++;
     }
-    if (json_get_str(a, "next_page_token", &t) != 0 || !t[0]) return 0;
-    if (strlen(t) > 4096) return rest_bad_answer(e, 0, "the answer's next_page_token is longer than 4096 bytes");
-    if (!(*token = xstrdup(t))) return rest_bad_answer(e, 0, "out of memory");
-    return 0;
+    return rest_parse_token(a, token, e);
 }
 
-static int rest_version_page(const rest_ctx *c, const char *name, const char *token, rest_version **v, size_t *n,
-                             char **next, rest_err *e)
+typedef struct version_search {
+    const rest_ctx *c;
+    const char *name;
+    rest_version *v;
+    size_t n;
+} version_search;
+
+static int rest_version_page(void *ud, const char *token, char **next, rest_err *e)
 {
+    version_search *q = ud;
     sbuf f = {0}, p = {0};
     cJSON *j = NULL;
     int rc;
-    if (rest_eq_filter(&f, "name", name) < 0) return rest_bad_answer(e, 0, "out of memory");
+    if (rest_eq_filter(&f, "name", q->name) < 0) return rest_oom(e);
     sb_puts(&p, "/api/2.0/mlflow/model-versions/search?filter=");
     url_encode(&p, f.s, 0);
+    sb_free(&f);
     sb_printf(&p, "&max_results=%d", VERSION_PAGE);
     if (token) {
         sb_puts(&p, "&page_token=");
         url_encode(&p, token, 0);
     }
-    rc = p.oom ? rest_bad_answer(e, 0, "out of memory") : rest_call(c, "GET", p.s, NULL, REST_RETRY, &j, e);
-    if (rc == 0) rc = rest_parse_version_search(j, name, v, n, next, e);
+    if ((rc = rest_get(q->c, &p, &j, e)) == 0) rc = rest_parse_version_search(j, q->name, &q->v, &q->n, next, e);
     cJSON_Delete(j);
-    sb_free(&f);
-    sb_free(&p);
     return rc;
 }
 
 int rest_version_search(const rest_ctx *c, const char *name, rest_version **out, size_t *n, rest_err *e)
 {
-    char *token = NULL;
-    int page, rc = 0;
-    *out = NULL;
-    *n = 0;
-    rest_err_clear(e);
-    for (page = 0; page < VERSION_MAX_PAGES; page++) {
-        char *next = NULL;
-        rc = rest_version_page(c, name, token, out, n, &next, e);
-        if (rc == 0 && next && token && strcmp(next, token) == 0)
-            rc = rest_bad_answer(e, 0, "model-versions/search answered the same page token twice");
-        free(token);
-        token = next;
-        if (rc != 0 || !token) break;
-    }
-    if (rc == 0 && token) rc = rest_bad_answer(e, 0, "model-versions/search still had pages after %d", page);
-    free(token);
+    version_search q = {c, name, NULL, 0};
+    int rc = rest_pages("model-versions/search", VERSION_MAX_PAGES, rest_version_page, &q, e);
     if (rc != 0) {
-        rest_versions_free(*out, *n);
-        *out = NULL;
-        *n = 0;
+        rest_versions_free(q.v, q.n);
+        q.v = NULL;
+        q.n = 0;
     }
+    *out = q.v;
+    *n = q.n;
     return rc;
 }
 
@@ -298,26 +275,14 @@ int rest_version_create(const rest_ctx *c, const rest_version_create_req *q, res
     memset(out, 0, sizeof *out);
     sb_puts(&b, "{\"name\":");
     json_str(&b, q->name);
-    sb_puts(&b, ",\"source\":");
-    json_str(&b, q->source);
-    if (q->run_id) {
-        sb_puts(&b, ",\"run_id\":");
-        json_str(&b, q->run_id);
-    }
-    if (q->model_id) {
-        sb_puts(&b, ",\"model_id\":");
-        json_str(&b, q->model_id);
-    }
-    if (q->description) {
-        sb_puts(&b, ",\"description\":");
-        json_str(&b, q->description);
-    }
+    rest_add_str(&b, "source", q->source);
+    rest_add_str(&b, "run_id", q->run_id);
+    rest_add_str(&b, "model_id", q->model_id);
+    rest_add_str(&b, "description", q->description);
     sb_puts(&b, ",\"tags\":");
     json_kv_array(&b, q->tags);
     sb_puts(&b, "}");
-    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
-               : rest_call(c, "POST", "/api/2.0/mlflow/model-versions/create", b.s, REST_RETRY_UNSENT, &j, e);
-    sb_free(&b);
+    rc = rest_send(c, "POST", "/api/2.0/mlflow/model-versions/create", &b, REST_RETRY_UNSENT, &j, e);
     if (rc == 0) rc = rest_parse_version(j, q->name, 1, out, e);
     cJSON_Delete(j);
     return rc;

@@ -101,7 +101,6 @@ static void rest_add_list(sbuf *body, const char *name, const sbuf *items)
 int rest_log_batch(const rest_ctx *c, const char *run_id, const rest_batch *b, rest_err *e)
 {
     sbuf body = {0};
-    int rc;
     rest_err_clear(e);
     if (rest_batch_empty(b)) return 0;
     sb_puts(&body, "{\"run_id\":");
@@ -110,20 +109,11 @@ int rest_log_batch(const rest_ctx *c, const char *run_id, const rest_batch *b, r
     rest_add_list(&body, "params", &b->p);
     rest_add_list(&body, "tags", &b->t);
     sb_puts(&body, "}");
-    if (body.oom || b->m.oom || b->p.oom || b->t.oom) rc = rest_bad_answer(e, 0, "out of memory");
-    else rc = rest_call(c, "POST", "/api/2.0/mlflow/runs/log-batch", body.s, REST_RETRY_UNSENT, NULL, e);
-    sb_free(&body);
-    return rc;
+    if (b->m.oom || b->p.oom || b->t.oom) body.oom = 1;
+    return rest_send(c, "POST", "/api/2.0/mlflow/runs/log-batch", &body, REST_RETRY_UNSENT, NULL, e);
 }
 
 /* ---- inputs and outputs ------------------------------------------------------------- */
-
-static void rest_opt_str(sbuf *b, const char *name, const char *v, int always)
-{
-    if (!v && !always) return;
-    sb_printf(b, ",\"%s\":", name);
-    json_str(b, v ? v : "");
-}
 
 /* Datasets are identified by (name, digest) on the server: logging the same
    input again is a no-op, so this is retried like any idempotent write. */
@@ -131,7 +121,6 @@ int rest_log_inputs(const rest_ctx *c, const char *run_id, const rest_dataset_in
 {
     sbuf b = {0};
     size_t i;
-    int rc;
     sb_puts(&b, "{\"run_id\":");
     json_str(&b, run_id);
     sb_puts(&b, ",\"datasets\":[");
@@ -140,18 +129,15 @@ int rest_log_inputs(const rest_ctx *c, const char *run_id, const rest_dataset_in
         json_kv_array(&b, d[i].tags);
         sb_puts(&b, ",\"dataset\":{\"name\":");
         json_str(&b, d[i].name ? d[i].name : "");
-        rest_opt_str(&b, "digest", d[i].digest, 1);
-        rest_opt_str(&b, "source_type", d[i].source_type, 1);
-        rest_opt_str(&b, "source", d[i].source, 1);
-        rest_opt_str(&b, "schema", d[i].schema, 0);
-        rest_opt_str(&b, "profile", d[i].profile, 0);
+        rest_add_str(&b, "digest", d[i].digest ? d[i].digest : "");
+        rest_add_str(&b, "source_type", d[i].source_type ? d[i].source_type : "");
+        rest_add_str(&b, "source", d[i].source ? d[i].source : "");
+        rest_add_str(&b, "schema", d[i].schema);
+        rest_add_str(&b, "profile", d[i].profile);
         sb_puts(&b, "}}");
     }
     sb_puts(&b, "]}");
-    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
-               : rest_call(c, "POST", "/api/2.0/mlflow/runs/log-inputs", b.s, REST_RETRY, NULL, e);
-    sb_free(&b);
-    return rc;
+    return rest_send(c, "POST", "/api/2.0/mlflow/runs/log-inputs", &b, REST_RETRY, NULL, e);
 }
 
 int rest_log_outputs(const rest_ctx *c, const char *run_id, const char *const *model_ids, const long long *steps,
@@ -159,7 +145,6 @@ int rest_log_outputs(const rest_ctx *c, const char *run_id, const char *const *m
 {
     sbuf b = {0};
     size_t i;
-    int rc;
     sb_puts(&b, "{\"run_id\":");
     json_str(&b, run_id);
     sb_puts(&b, ",\"models\":[");
@@ -169,10 +154,7 @@ int rest_log_outputs(const rest_ctx *c, const char *run_id, const char *const *m
         sb_printf(&b, ",\"step\":%lld}", steps ? steps[i] : 0LL);
     }
     sb_puts(&b, "]}");
-    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
-               : rest_call(c, "POST", "/api/2.0/mlflow/runs/outputs", b.s, REST_RETRY, NULL, e);
-    sb_free(&b);
-    return rc;
+    return rest_send(c, "POST", "/api/2.0/mlflow/runs/outputs", &b, REST_RETRY, NULL, e);
 }
 
 /* ---- metric history -------------------------------------------------------------------- */
@@ -196,7 +178,6 @@ static int rest_metric_value(const cJSON *m, double *out)
 int rest_parse_history(const cJSON *a, rest_point **v, size_t *n, size_t *cap, char **token, rest_err *e)
 {
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(a, "metrics"), *m;
-    const char *t;
     *token = NULL;
     if (ms && !cJSON_IsArray(ms)) return rest_bad_answer(e, 0, "metrics/get-history answered metrics that are not a list");
     cJSON_ArrayForEach(m, ms)
@@ -215,31 +196,38 @@ int rest_parse_history(const cJSON *a, rest_point **v, size_t *n, size_t *cap, c
         }
         (*v)[(*n)++] = p;
     }
-    if (json_get_str(a, "next_page_token", &t) != 0 || !t[0]) return 0;
-    if (!cJSON_GetArraySize(ms)) return rest_bad_answer(e, 0, "metrics/get-history answered an empty page with a next page");
-    if (strlen(t) > 4096) return rest_bad_answer(e, 0, "the answer's next_page_token is longer than 4096 bytes");
-    if (!(*token = xstrdup(t))) return rest_bad_answer(e, 0, "out of memory");
+    if (rest_parse_token(a, token, e) != 0) return e->code;
+    if (*token && !cJSON_GetArraySize(ms)) { /* a server that pages without progress would loop forever */
+        free(*token);
+        *token = NULL;
+        return rest_bad_answer(e, 0, "metrics/get-history answered an empty page with a next page");
+    }
     return 0;
 }
 
-static int rest_history_page(const rest_ctx *c, const char *run_id, const char *key, const char *token,
-                             rest_point **out, size_t *n, size_t *cap, char **next, rest_err *e)
+typedef struct history {
+    const rest_ctx *c;
+    const char *run_id, *key;
+    rest_point *v;
+    size_t n, cap;
+} history;
+
+static int rest_history_page(void *ud, const char *token, char **next, rest_err *e)
 {
+    history *q = ud;
     sbuf p = {0};
     cJSON *j = NULL;
     int rc;
     sb_puts(&p, "/api/2.0/mlflow/metrics/get-history?run_id=");
-    url_encode(&p, run_id, 0);
+    url_encode(&p, q->run_id, 0);
     sb_puts(&p, "&metric_key=");
-    url_encode(&p, key, 0);
+    url_encode(&p, q->key, 0);
     sb_printf(&p, "&max_results=%d", HISTORY_PAGE);
     if (token) {
         sb_puts(&p, "&page_token=");
         url_encode(&p, token, 0);
     }
-    rc = p.oom ? rest_bad_answer(e, 0, "out of memory") : rest_call(c, "GET", p.s, NULL, REST_RETRY, &j, e);
-    sb_free(&p);
-    if (rc == 0) rc = rest_parse_history(j, out, n, cap, next, e);
+    if ((rc = rest_get(q->c, &p, &j, e)) == 0) rc = rest_parse_history(j, &q->v, &q->n, &q->cap, next, e);
     cJSON_Delete(j);
     return rc;
 }
@@ -247,27 +235,14 @@ static int rest_history_page(const rest_ctx *c, const char *run_id, const char *
 int rest_metric_history(const rest_ctx *c, const char *run_id, const char *key, rest_point **out, size_t *n,
                         rest_err *e)
 {
-    char *token = NULL;
-    size_t cap = 0;
-    int page, rc = 0;
-    *out = NULL;
-    *n = 0;
-    rest_err_clear(e);
-    for (page = 0; page < HISTORY_MAX_PAGES; page++) {
-        char *next = NULL;
-        rc = rest_history_page(c, run_id, key, token, out, n, &cap, &next, e);
-        if (rc == 0 && next && token && strcmp(next, token) == 0)
-            rc = rest_bad_answer(e, 0, "metrics/get-history answered the same page token twice");
-        free(token);
-        token = next;
-        if (rc != 0 || !token) break;
-    }
-    if (rc == 0 && token) rc = rest_bad_answer(e, 0, "metrics/get-history still had pages after %d", page);
-    free(token);
+    history q = {c, run_id, key, NULL, 0, 0};
+    int rc = rest_pages("metrics/get-history", HISTORY_MAX_PAGES, rest_history_page, &q, e);
     if (rc != 0) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
+        free(q.v);
+        q.v = NULL;
+        q.n = 0;
     }
+    *out = q.v;
+    *n = q.n;
     return rc;
 }

@@ -50,8 +50,7 @@ int rest_exp_get_by_name(const rest_ctx *c, const char *name, rest_exp *out, res
     memset(out, 0, sizeof *out);
     sb_puts(&p, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=");
     url_encode(&p, name, 0);
-    rc = p.oom ? rest_bad_answer(e, 0, "out of memory") : rest_call(c, "GET", p.s, NULL, REST_RETRY, &j, e);
-    sb_free(&p);
+    rc = rest_get(c, &p, &j, e);
     if (rc != 0) return rest_is_absent(e) ? 0 : -rc;
     rc = rest_parse_exp_get(j, out, e);
     cJSON_Delete(j);
@@ -79,10 +78,7 @@ int rest_exp_create(const rest_ctx *c, const char *name, const kvlist *tags, cha
     sb_puts(&b, ",\"tags\":");
     json_kv_array(&b, tags);
     sb_puts(&b, "}");
-    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
-               : rest_call(c, "POST", "/api/2.0/mlflow/experiments/create", b.s, REST_RETRY_UNSENT, &j, e);
-    sb_free(&b);
-    if (rc != 0) return rc;
+    if ((rc = rest_send(c, "POST", "/api/2.0/mlflow/experiments/create", &b, REST_RETRY_UNSENT, &j, e)) != 0) return rc;
     rc = rest_parse_exp_create(j, id, e);
     cJSON_Delete(j);
     return rc;
@@ -92,16 +88,14 @@ int rest_exp_create(const rest_ctx *c, const char *name, const kvlist *tags, cha
 static int rest_post_pairs(const rest_ctx *c, const char *path, const char *const *kv, rest_err *e)
 {
     sbuf b = {0};
-    int rc, i;
+    int i;
     sb_puts(&b, "{");
     for (i = 0; kv[i]; i += 2) {
         sb_printf(&b, "%s\"%s\":", i ? "," : "", kv[i]);
         json_str(&b, kv[i + 1]);
     }
     sb_puts(&b, "}");
-    rc = b.oom ? rest_bad_answer(e, 0, "out of memory") : rest_call(c, "POST", path, b.s, REST_RETRY, NULL, e);
-    sb_free(&b);
-    return rc;
+    return rest_send(c, "POST", path, &b, REST_RETRY, NULL, e);
 }
 
 int rest_exp_restore(const rest_ctx *c, const char *id, rest_err *e)
@@ -185,47 +179,17 @@ int rest_run_create(const rest_ctx *c, const rest_run_create_req *q, rest_run *o
     memset(out, 0, sizeof *out);
     sb_puts(&b, "{\"experiment_id\":");
     json_str(&b, q->experiment_id);
-    sb_puts(&b, ",\"user_id\":");
-    json_str(&b, q->user_id ? q->user_id : "");
-    if (q->run_name && q->run_name[0]) { /* must agree with an mlflow.runName tag, else 400 */
-        sb_puts(&b, ",\"run_name\":");
-        json_str(&b, q->run_name);
-    }
+    rest_add_str(&b, "user_id", q->user_id ? q->user_id : "");
+    /* must agree with an mlflow.runName tag, else 400 */
+    rest_add_str(&b, "run_name", q->run_name && q->run_name[0] ? q->run_name : NULL);
     if (q->start_time >= 0) sb_printf(&b, ",\"start_time\":%lld", q->start_time);
     sb_puts(&b, ",\"tags\":");
     json_kv_array(&b, q->tags);
     sb_puts(&b, "}");
-    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
-               : rest_call(c, "POST", "/api/2.0/mlflow/runs/create", b.s, REST_RETRY_UNSENT, &j, e);
-    sb_free(&b);
-    if (rc != 0) return rc;
+    if ((rc = rest_send(c, "POST", "/api/2.0/mlflow/runs/create", &b, REST_RETRY_UNSENT, &j, e)) != 0) return rc;
     rc = rest_parse_run(j, 1, out, e);
     cJSON_Delete(j);
     return rc;
-}
-
-/* 1 when the run's data.tags hold key = value exactly */
-static int rest_run_has_tag(const cJSON *run, const char *key, const char *value)
-{
-    const cJSON *t;
-    cJSON_ArrayForEach(t, json_get_arr(json_get_obj(run, "data"), "tags"))
-    {
-        const char *k, *v;
-        if (json_get_str(t, "key", &k) == 0 && json_get_str(t, "value", &v) == 0 && strcmp(k, key) == 0 &&
-            strcmp(v, value) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static int rest_next_token(const cJSON *a, char **token, rest_err *e)
-{
-    const char *t;
-    *token = NULL;
-    if (json_get_str(a, "next_page_token", &t) != 0 || !t[0]) return 0;
-    if (strlen(t) > 4096) return rest_bad_answer(e, 0, "the answer's next_page_token is longer than 4096 bytes");
-    if (!(*token = xstrdup(t))) return rest_bad_answer(e, 0, "out of memory");
-    return 0;
 }
 
 int rest_parse_run_search(const cJSON *a, const char *key, const char *value, rest_run **v, size_t *n,
@@ -237,70 +201,48 @@ int rest_parse_run_search(const cJSON *a, const char *key, const char *value, re
     cJSON_ArrayForEach(r, runs)
     {
         rest_run *nv;
-        if (!rest_run_has_tag(r, key, value)) continue; /* LIKE matches more; never trust a filter blindly */
+        /* LIKE matches more; never trust a filter blindly */
+        if (!rest_tags_have(json_get_arr(json_get_obj(r, "data"), "tags"), key, value)) continue;
         if (!(nv = realloc(*v, (*n + 1) * sizeof **v))) return rest_bad_answer(e, 0, "out of memory");
         *v = nv;
         if (rest_parse_run_info(json_get_obj(r, "info"), &(*v)[*n], 0, e) != 0) return e->code;
         (*n)++;
     }
-    return rest_next_token(a, token, e);
+    return rest_parse_token(a, token, e);
 }
 
-static int rest_run_search_body(sbuf *b, const char *exp_id, const char *key, const char *value, const char *view,
-                                const char *token)
+typedef struct run_search {
+    const rest_ctx *c;
+    const char *exp_id, *key, *value, *view;
+    rest_run *v;
+    size_t n;
+} run_search;
+
+static int rest_run_search_page(void *ud, const char *token, char **next, rest_err *e)
 {
-    sbuf f = {0}, field = {0};
-    sb_printf(&field, "tags.`%s`", key);
-    if (field.oom || rest_eq_filter(&f, field.s, value) < 0) {
-        sb_free(&field);
-        sb_free(&f);
-        return -1;
-    }
-    sb_puts(b, "{\"experiment_ids\":[");
-    json_str(b, exp_id);
-    sb_puts(b, "],\"filter\":");
-    json_str(b, f.s);
-    sb_puts(b, ",\"run_view_type\":");
-    json_str(b, view);
-    sb_printf(b, ",\"max_results\":%d", SEARCH_PAGE);
-    if (token) {
-        sb_puts(b, ",\"page_token\":");
-        json_str(b, token);
-    }
-    sb_puts(b, "}");
-    sb_free(&field);
-    sb_free(&f);
-    return b->oom ? -1 : 0;
+    run_search *q = ud;
+    sbuf b = {0};
+    cJSON *j = NULL;
+    int rc;
+    if (rest_marker_search_body(&b, q->exp_id, q->key, q->value, q->view, SEARCH_PAGE, token) != 0) b.oom = 1;
+    rc = rest_send(q->c, "POST", "/api/2.0/mlflow/runs/search", &b, REST_RETRY, &j, e);
+    if (rc == 0) rc = rest_parse_run_search(j, q->key, q->value, &q->v, &q->n, next, e);
+    cJSON_Delete(j);
+    return rc;
 }
 
 int rest_run_search_by_tag(const rest_ctx *c, const char *exp_id, const char *key, const char *value,
                            const char *view, rest_run **out, size_t *n, rest_err *e)
 {
-    char *token = NULL;
-    int page, rc = 0;
-    *out = NULL;
-    *n = 0;
-    rest_err_clear(e);
-    for (page = 0; page < SEARCH_MAX_PAGES; page++) {
-        sbuf b = {0};
-        cJSON *j = NULL;
-        char *next = NULL;
-        if (rest_run_search_body(&b, exp_id, key, value, view, token) != 0) rc = rest_bad_answer(e, 0, "out of memory");
-        else rc = rest_call(c, "POST", "/api/2.0/mlflow/runs/search", b.s, REST_RETRY, &j, e);
-        sb_free(&b);
-        if (rc == 0) rc = rest_parse_run_search(j, key, value, out, n, &next, e);
-        cJSON_Delete(j);
-        free(token);
-        token = next;
-        if (rc != 0 || !token) break;
-    }
-    if (rc == 0 && token) rc = rest_bad_answer(e, 0, "runs/search still had pages after %d", SEARCH_MAX_PAGES);
-    free(token);
+    run_search q = {c, exp_id, key, value, view, NULL, 0};
+    int rc = rest_pages("runs/search", SEARCH_MAX_PAGES, rest_run_search_page, &q, e);
     if (rc != 0) {
-        rest_runs_free(*out, *n);
-        *out = NULL;
-        *n = 0;
+        rest_runs_free(q.v, q.n);
+        q.v = NULL;
+        q.n = 0;
     }
+    *out = q.v;
+    *n = q.n;
     return rc;
 }
 
@@ -312,8 +254,7 @@ int rest_run_get(const rest_ctx *c, const char *run_id, rest_run *out, rest_err 
     memset(out, 0, sizeof *out);
     sb_puts(&p, "/api/2.0/mlflow/runs/get?run_id=");
     url_encode(&p, run_id, 0);
-    rc = p.oom ? rest_bad_answer(e, 0, "out of memory") : rest_call(c, "GET", p.s, NULL, REST_RETRY, &j, e);
-    sb_free(&p);
+    rc = rest_get(c, &p, &j, e);
     if (rc != 0) return rc;
     rc = rest_parse_run(j, 0, out, e);
     if (rc == 0 && strcmp(out->id, run_id) != 0) {
@@ -343,22 +284,12 @@ int rest_run_update(const rest_ctx *c, const char *run_id, const char *status, l
     int rc;
     sb_puts(&b, "{\"run_id\":");
     json_str(&b, run_id);
-    sb_puts(&b, ",\"run_uuid\":"); /* servers before 1.x read only run_uuid */
-    json_str(&b, run_id);
-    if (status) {
-        sb_puts(&b, ",\"status\":");
-        json_str(&b, status);
-    }
+    rest_add_str(&b, "run_uuid", run_id); /* servers before 1.x read only run_uuid */
+    rest_add_str(&b, "status", status);
     if (end_time >= 0) sb_printf(&b, ",\"end_time\":%lld", end_time);
-    if (run_name && run_name[0]) {
-        sb_puts(&b, ",\"run_name\":");
-        json_str(&b, run_name);
-    }
+    rest_add_str(&b, "run_name", run_name && run_name[0] ? run_name : NULL);
     sb_puts(&b, "}");
-    rc = b.oom ? rest_bad_answer(e, 0, "out of memory")
-               : rest_call(c, "POST", "/api/2.0/mlflow/runs/update", b.s, REST_RETRY, &j, e);
-    sb_free(&b);
-    if (rc != 0) return rc;
+    if ((rc = rest_send(c, "POST", "/api/2.0/mlflow/runs/update", &b, REST_RETRY, &j, e)) != 0) return rc;
     rc = rest_parse_run_update(j, run_id, e);
     cJSON_Delete(j);
     return rc;
