@@ -124,22 +124,19 @@ static int find_base(const src_store *s, const char *uri, const char *own, art_b
    --follow-symlinks; -1 with *why */
 static int open_in_base(const src_store *s, const art_base *b, const char *key, int *why)
 {
-    sbuf path = {0};
-    int fd;
-    if (b->abs) {
-        sb_printf(&path, "%s/%s", b->abs, key);
-        fd = path.oom ? (*why = ENOMEM, -1) : srcfs_open_outside(path.s, O_RDONLY, why);
-    } else {
-        sb_printf(&path, "%s%s%s", b->rel, *b->rel ? "/" : "", key);
-        fd = path.oom ? (*why = ENOMEM, -1) : srcfs_open_beneath(s, path.s, O_RDONLY, why);
-        if (fd < 0 && *why == EXDEV && s->opts.follow_symlinks) {
-            sbuf abs = {0};
-            sb_printf(&abs, "%s/%s", s->root, path.s);
-            fd = abs.oom ? (*why = ENOMEM, -1) : srcfs_open_outside(abs.s, O_RDONLY, why);
-            sb_free(&abs);
-        }
+    sbuf path = {0}, abs = {0};
+    int fd = -1;
+    if (b->abs) sb_printf(&path, "%s/%s", b->abs, key);
+    else sb_printf(&path, "%s%s%s", b->rel, *b->rel ? "/" : "", key);
+    if (path.oom) *why = ENOMEM;
+    else if (b->abs) fd = srcfs_open_outside(path.s, O_RDONLY, why);
+    else if ((fd = srcfs_open_beneath(s, path.s, O_RDONLY, why)) < 0 && *why == EXDEV && s->opts.follow_symlinks) {
+        sb_printf(&abs, "%s/%s", s->root, path.s); /* out of SRC, and the user said so: follow it */
+        if (abs.oom) *why = ENOMEM;
+        else fd = srcfs_open_outside(abs.s, O_RDONLY, why);
     }
     sb_free(&path);
+    sb_free(&abs);
     return fd;
 }
 
@@ -151,7 +148,9 @@ static int push_artifact(src_artifacts *a, const char *key, const struct stat *s
     a->v[a->n].rel = xstrdup(key);
     a->v[a->n].size = (long long)st->st_size;
     a->v[a->n].mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL + (long long)st->st_mtim.tv_nsec;
-    return a->v[a->n].rel ? (int)(a->n++, 0) : -1;
+    if (!a->v[a->n].rel) return -1;
+    a->n++;
+    return 0;
 }
 
 typedef struct art_walk {
@@ -178,7 +177,7 @@ static int add_link(art_walk *w, const char *key)
         rc = push_artifact(w->out, key, &st);
     if (fd >= 0) close(fd);
     if (msg) src_problem_at(&w->out->problems, SRC_SKIPPED_LINK, w->prefix, key, msg);
-    return why == ENOMEM ? -1 : rc;
+    return fd < 0 && why == ENOMEM ? -1 : rc;
 }
 
 static int add_entry(void *vctx, int dir_fd, const char *key, const srcfs_entry *e)
@@ -347,11 +346,12 @@ int src_list_all_files(src_store *s, src_artifacts *out, tool_err *e)
 int src_open_file(src_store *s, const char *rel, long long *size, tool_err *e)
 {
     art_base b;
-    int fd;
+    int fd = -1;
     err_clear(e);
     b.abs = NULL;
     b.rel = xstrdup("");
-    fd = b.rel ? open_artifact(s, &b, s->root, rel, size, e) : (err_set(e, EXIT_FAILED, s->root, "out of memory"), -1);
+    if (b.rel) fd = open_artifact(s, &b, s->root, rel, size, e);
+    else err_set(e, EXIT_FAILED, s->root, "out of memory");
     base_free(&b);
     return fd;
 }

@@ -509,79 +509,120 @@ static int open_last(int dir_fd, const char *name, const struct stat *st, int fl
     return fd;
 }
 
+/* the state of one walk below SRC */
+typedef struct beneath {
+    const src_store *s;
+    fd_stack up;                       /* the folders above cur, for ".." */
+    int cur;                           /* the folder reached so far */
+    char *path;                        /* what is left to walk starts at p */
+    const char *p;
+    int links;                         /* links followed so far */
+} beneath;
+
+static int reopen_top(beneath *b, int *why)
+{
+    fds_clear(&b->up);
+    if (b->cur >= 0) close(b->cur);
+    b->cur = openat(b->s->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (b->cur < 0) *why = errno;
+    return b->cur < 0 ? -1 : 0;
+}
+
+/* "..": back to the folder above, never above SRC */
+static int step_up(beneath *b, int *why)
+{
+    if (!b->up.n) {
+        *why = EXDEV;
+        return -1;
+    }
+    close(b->cur);
+    b->cur = b->up.v[--b->up.n];
+    return 0;
+}
+
+/* a link in the middle or at the end: its target replaces it in what is left to walk */
+static int follow_link(beneath *b, const char *comp, int *why)
+{
+    char *target = ++b->links > SRCFS_MAX_LINKS ? NULL : read_link_at(b->cur, comp, why), *np;
+    int restart;
+    if (!target) {
+        if (!*why) *why = ELOOP;
+        return -1;
+    }
+    np = splice_link(b->s, target, b->p, &restart, why);
+    free(target);
+    if (!np) return -1;
+    free(b->path);
+    b->p = b->path = np;
+    return restart ? reopen_top(b, why) : 0;
+}
+
+static int step_down(beneath *b, const char *comp, int *why)
+{
+    int next = open_dir_at(b->cur, comp, why);
+    if (next < 0) return -1;
+    if (fds_push(&b->up, b->cur) != 0) {
+        close(next);
+        *why = ENOMEM;
+        return -1;
+    }
+    b->cur = next;
+    return 0;
+}
+
+/* the next component of the path into comp; 0 none left, -1 too long */
+static int next_component(beneath *b, char comp[NAME_MAX + 1], int *why)
+{
+    size_t n;
+    while (*b->p == '/') b->p++;
+    n = strcspn(b->p, "/");
+    if (n > NAME_MAX) {
+        *why = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(comp, b->p, n);
+    comp[n] = '\0';
+    b->p += n;
+    while (*b->p == '/') b->p++;
+    return n > 0;
+}
+
 int srcfs_open_beneath(const src_store *s, const char *rel, int flags, int *why)
 {
-    fd_stack up = {0};
-    char *path = xstrdup(rel), comp[NAME_MAX + 1];
-    const char *p = path;
-    int cur = openat(s->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), links = 0, out = -1;
-    *why = cur < 0 ? errno : (path ? 0 : ENOMEM);
-    while (cur >= 0 && path && !*why) {
-        size_t n;
+    beneath b;
+    char comp[NAME_MAX + 1];
+    int out = -1, r;
+    memset(&b, 0, sizeof b);
+    b.s = s;
+    b.cur = -1;
+    *why = 0;
+    if (!(b.p = b.path = xstrdup(rel))) *why = ENOMEM;
+    else reopen_top(&b, why);
+    while (!*why && (r = next_component(&b, comp, why)) >= 0) {
         struct stat st;
-        while (*p == '/') p++;
-        if (!*p) { /* the path named SRC's folder itself (or ".." back to it) */
-            *why = (flags & O_DIRECTORY) ? 0 : SRCFS_NOT_REGULAR;
-            if (!*why) out = cur, cur = -1;
+        if (r == 0) { /* the path named SRC's folder itself (or ".." back to it) */
+            if (flags & O_DIRECTORY) {
+                out = b.cur;
+                b.cur = -1;
+            } else
+                *why = SRCFS_NOT_REGULAR;
             break;
         }
-        n = strcspn(p, "/");
-        if (n > NAME_MAX) {
-            *why = ENAMETOOLONG;
-            break;
-        }
-        memcpy(comp, p, n);
-        comp[n] = '\0';
-        p += n;
         if (!strcmp(comp, ".")) continue;
-        if (!strcmp(comp, "..")) {
-            if (!up.n) *why = EXDEV;
-            else close(cur), cur = up.v[--up.n];
-            continue;
-        }
-        if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            *why = errno;
+        if (!strcmp(comp, "..")) r = step_up(&b, why);
+        else if (fstatat(b.cur, comp, &st, AT_SYMLINK_NOFOLLOW) != 0) *why = errno;
+        else if (S_ISLNK(st.st_mode)) r = follow_link(&b, comp, why);
+        else if (!*b.p) { /* the last component */
+            out = open_last(b.cur, comp, &st, flags, why);
             break;
-        }
-        if (S_ISLNK(st.st_mode)) {
-            char *target = ++links > SRCFS_MAX_LINKS ? NULL : read_link_at(cur, comp, why), *np;
-            int restart;
-            if (!target) {
-                if (!*why) *why = ELOOP;
-                break;
-            }
-            np = splice_link(s, target, p, &restart, why);
-            free(target);
-            if (!np) break;
-            if (restart) {
-                fds_clear(&up);
-                close(cur);
-                cur = openat(s->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (cur < 0) *why = errno;
-            }
-            free(path);
-            p = path = np;
-            continue;
-        }
-        while (*p == '/') p++;
-        if (!*p) { /* the last component */
-            out = open_last(cur, comp, &st, flags, why);
-            break;
-        } else {
-            int next = open_dir_at(cur, comp, why);
-            if (next < 0) break;
-            if (fds_push(&up, cur) != 0) {
-                close(next);
-                *why = ENOMEM;
-                break;
-            }
-            cur = next;
-        }
+        } else
+            r = step_down(&b, comp, why);
+        if (r < 0) break;
     }
-    if (cur >= 0) close(cur);
-    fds_clear(&up);
-    free(up.v);
-    free(path);
+    if (b.cur >= 0) close(b.cur);
+    fds_clear(&b.up);
+    free(b.up.v);
+    free(b.path);
     return out;
 }
 

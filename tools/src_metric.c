@@ -95,7 +95,10 @@ static int py_int(const char *s, size_t n, long long *out)
     long long v;
     int ok;
     py_strip(&s, &n);
-    if (n && (s[0] == '+' || s[0] == '-')) sb_add(&c, s, 1), i = 1;
+    if (n && (s[0] == '+' || s[0] == '-')) {
+        sb_add(&c, s, 1);
+        i = 1;
+    }
     ok = n > i && digit_part(s, i, n, &c) == n && !c.oom;
     errno = 0;
     v = ok ? strtoll(c.s, &end, 10) : 0;
@@ -130,8 +133,11 @@ static int py_float(const char *s, size_t n, double *out)
     int neg = 0, ok;
     py_strip(&s, &n);
     if (n && (s[0] == '+' || s[0] == '-')) neg = s[i++] == '-';
-    if (ci_equal(s + i, n - i, "inf") || ci_equal(s + i, n - i, "infinity")) return *out = neg ? -INFINITY : INFINITY, 0;
-    if (ci_equal(s + i, n - i, "nan")) return *out = neg ? -NAN : NAN, 0;
+    if (ci_equal(s + i, n - i, "inf") || ci_equal(s + i, n - i, "infinity") || ci_equal(s + i, n - i, "nan")) {
+        *out = (s[i] | 0x20) == 'n' ? NAN : INFINITY;
+        if (neg) *out = -*out;
+        return 0;
+    }
     sb_add(&c, neg ? "-" : "+", 1);
     j = digit_part(s, i, n, &c);
     ok = j > i;
@@ -145,7 +151,7 @@ static int py_float(const char *s, size_t n, double *out)
     if (ok && j < n && (s[j] == 'e' || s[j] == 'E')) {
         size_t k = j + 1;
         sb_add(&c, "e", 1);
-        if (k < n && (s[k] == '+' || s[k] == '-')) sb_add(&c, s + k, 1), k++;
+        if (k < n && (s[k] == '+' || s[k] == '-')) sb_add(&c, s + k++, 1);
         j = digit_part(s, k, n, &c);
         ok = j > k;
     }
@@ -402,8 +408,14 @@ static long long read_lines(chunk_reader *c, int fd, char *buf, long long from, 
         while ((nl = memchr(p, '\n', (size_t)(buf + got - p))) != NULL) {
             long long at = pos + (p - buf);
             next = pos + (nl - buf) + 1;
-            if (stop >= 0 && next > stop && took) return c->stopped = 1, at;
-            if (take_line(c, p, (size_t)(nl - p), at, next) != 0) return errno = ENOMEM, -1;
+            if (stop >= 0 && next > stop && took) {
+                c->stopped = 1;
+                return at;
+            }
+            if (take_line(c, p, (size_t)(nl - p), at, next) != 0) {
+                errno = ENOMEM;
+                return -1;
+            }
             c->line++;
             took = 1;
             p = nl + 1;
@@ -413,7 +425,10 @@ static long long read_lines(chunk_reader *c, int fd, char *buf, long long from, 
             continue;
         }
         if (got < METRIC_BLOCK || (next = skip_long_line(fd, buf, pos, end)) < 0) break; /* the unterminated tail */
-        if (stop >= 0 && next > stop && took) return c->stopped = 1, pos;
+        if (stop >= 0 && next > stop && took) {
+            c->stopped = 1;
+            return pos;
+        }
         malformed(c, "a line longer than 4096 bytes");
         c->line++;
         took = 1;
@@ -429,7 +444,10 @@ static long long read_tail(chunk_reader *c, int fd, char *buf, long long pos, lo
     if (pos >= end) return pos;
     if (end - pos > METRIC_BLOCK) malformed(c, "a line longer than 4096 bytes");
     else if ((got = srcfs_pread_full(fd, buf, (size_t)(end - pos), pos)) != end - pos) return pos;
-    else if (take_line(c, buf, (size_t)got, pos, end) != 0) return errno = ENOMEM, -1;
+    else if (take_line(c, buf, (size_t)got, pos, end) != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
     c->line++;
     return end;
 }

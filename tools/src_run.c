@@ -142,7 +142,9 @@ static int add_model_input(src_run_files *out, const char *model_id)
     char **nv = realloc(out->model_inputs, (out->nmodel_inputs + 1) * sizeof *nv);
     if (!nv) return -1;
     out->model_inputs = nv;
-    return (nv[out->nmodel_inputs] = xstrdup(model_id)) ? (int)(out->nmodel_inputs++, 0) : -1;
+    if (!(nv[out->nmodel_inputs] = xstrdup(model_id))) return -1;
+    out->nmodel_inputs++;
+    return 0;
 }
 
 static int add_model_output(src_run_files *out, const char *model_id, long long step)
@@ -151,7 +153,9 @@ static int add_model_output(src_run_files *out, const char *model_id, long long 
     if (!nv) return -1;
     out->outputs = nv;
     nv[out->noutputs].step = step;
-    return (nv[out->noutputs].model_id = xstrdup(model_id)) ? (int)(out->noutputs++, 0) : -1;
+    if (!(nv[out->noutputs].model_id = xstrdup(model_id))) return -1;
+    out->noutputs++;
+    return 0;
 }
 
 /* one record folder below inputs/ or outputs/ */
