@@ -9,25 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ArtifactCredentialType: a name or its number */
+/* ArtifactCredentialType: a name or its number (1..4) */
 static int dbfs_type(const cJSON *ci, const char **name)
 {
-    static const char *const names[] = {"", "AZURE_SAS_URI", "AWS_PRESIGNED_URL", "GCP_SIGNED_URL",
+    static const char *const names[] = {"AZURE_SAS_URI", "AWS_PRESIGNED_URL", "GCP_SIGNED_URL",
                                         "AZURE_ADLS_GEN2_SAS_URI"};
-    const char *s;
-    int n, i;
-    *name = "unknown";
-    if (json_get_int(ci, "type", 1, 4, &n) == 0) {
-        *name = names[n];
-        return n;
-    }
-    if (json_get_str(ci, "type", &s) != 0) return 0;
-    for (i = 1; i <= 4; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *name = names[i];
-            return i;
-        }
-    return 0;
+    int t = rest_enum(ci, "type", names, 4);
+    *name = t ? names[t - 1] : "unknown";
+    return t;
 }
 
 /* [{"name", "value"}, ...] into header lines (art_header_add checks each) */

@@ -235,6 +235,17 @@ void rest_add_str(sbuf *b, const char *name, const char *value)
     json_str(b, value);
 }
 
+int rest_enum(const cJSON *o, const char *k, const char *const *names, int n)
+{
+    const char *s;
+    int v, i;
+    if (json_get_int(o, k, 1, n, &v) == 0) return v;
+    if (json_get_str(o, k, &s) != 0) return 0;
+    for (i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0) return i + 1;
+    return 0;
+}
+
 int rest_tags_have(const cJSON *tags, const char *key, const char *value)
 {
     const cJSON *t;

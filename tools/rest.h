@@ -120,6 +120,9 @@ int rest_oom(rest_err *e);
 int rest_get(const rest_ctx *c, sbuf *path, cJSON **out, rest_err *e);
 /* Appends ,"name":"value" (escaped); nothing when value is NULL. */
 void rest_add_str(sbuf *b, const char *name, const char *value);
+/* A proto enum field given by name or number: names[i] is value i + 1;
+   1..n, or 0 when absent or unknown. */
+int rest_enum(const cJSON *o, const char *k, const char *const *names, int n);
 /* 1 when tags, an array of {"key","value"}, holds key = value exactly. */
 int rest_tags_have(const cJSON *tags, const char *key, const char *value);
 /* The answer's next_page_token: *token owned, NULL when none or empty;

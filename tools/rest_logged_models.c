@@ -20,13 +20,7 @@ void rest_logged_model_free(rest_logged_model *m)
 static int rest_lm_status(const cJSON *info)
 {
     static const char *const names[] = {"LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"};
-    const char *s;
-    int n, i;
-    if (json_get_int(info, "status", 1, 3, &n) == 0) return n;
-    if (json_get_str(info, "status", &s) != 0) return 0;
-    for (i = 0; i < 3; i++)
-        if (strcmp(s, names[i]) == 0) return i + 1;
-    return 0;
+    return rest_enum(info, "status", names, 3);
 }
 
 static int rest_parse_lm_info(const cJSON *info, rest_logged_model *out, int write, rest_err *e)

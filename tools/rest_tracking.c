@@ -132,13 +132,7 @@ void rest_runs_free(rest_run *v, size_t n)
 static int rest_run_status(const cJSON *info)
 {
     static const char *const names[] = {"RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"};
-    const char *s;
-    int n, i;
-    if (json_get_int(info, "status", 1, 5, &n) == 0) return n;
-    if (json_get_str(info, "status", &s) != 0) return 0;
-    for (i = 0; i < 5; i++)
-        if (strcmp(s, names[i]) == 0) return i + 1;
-    return 0;
+    return rest_enum(info, "status", names, 5);
 }
 
 /* one run's "info" object into out; write: the answer is to a create */
