@@ -59,6 +59,19 @@ static int rest_failed(reg_ctx *g, const char *what, const rest_err *re, const c
 
 static void hash_of(const char *s, char h[17]) { state_value_hash(s ? s : "", h); }
 
+/* key -> hash of value for every tag (the marker excepted): a baseline to compare against */
+static int hash_tags(hmap *into, const kvlist *tags)
+{
+    size_t i;
+    char h[17];
+    for (i = 0; i < tags->n; i++) {
+        if (strcmp(tags->v[i].key, REGISTRY_SYNC_TAG) == 0) continue;
+        hash_of(tags->v[i].value, h);
+        if (!hmap_put(into, tags->v[i].key, h, 0, 0)) return -1;
+    }
+    return 0;
+}
+
 static int same_hash(const char *recorded, const char *value)
 {
     char h[17];
@@ -163,36 +176,16 @@ static const rest_version *with_marker(const reg_ctx *g, const char *marker, int
 }
 
 /* A record made from what the server holds (the state was lost): only differences are sent. */
-static int version_base_from_server(const rest_version *rv, st_version *base)
+/* A version's baseline: what the server holds (the state was lost), or what a
+   create request just carried (stage None); only differences are sent after it. */
+static int version_base(const kvlist *tags, const char *description, const char *stage, st_version *base)
 {
-    size_t i;
     char h[17];
     memset(base, 0, sizeof *base);
-    for (i = 0; i < rv->tags.n; i++) {
-        if (strcmp(rv->tags.v[i].key, REGISTRY_SYNC_TAG) == 0) continue;
-        hash_of(rv->tags.v[i].value, h);
-        if (!hmap_put(&base->tag_hash, rv->tags.v[i].key, h, 0, 0)) return -1;
-    }
-    hash_of(rv->description, h);
+    hash_of(description, h);
     base->desc_hash = xstrdup(h);
-    base->stage = xstrdup(rv->stage && rv->stage[0] ? rv->stage : "None");
-    return base->desc_hash && base->stage ? 0 : -1;
-}
-
-/* A record for a version created now: what the create request carried. */
-static int version_base_created(const src_version *v, st_version *base)
-{
-    size_t i;
-    char h[17];
-    memset(base, 0, sizeof *base);
-    for (i = 0; i < v->tags.n; i++) {
-        hash_of(v->tags.v[i].value, h);
-        if (!hmap_put(&base->tag_hash, v->tags.v[i].key, h, 0, 0)) return -1;
-    }
-    hash_of(v->description, h);
-    base->desc_hash = xstrdup(h);
-    base->stage = xstrdup("None");
-    return base->desc_hash && base->stage ? 0 : -1;
+    base->stage = xstrdup(stage && stage[0] ? stage : "None");
+    return hash_tags(&base->tag_hash, tags) == 0 && base->desc_hash && base->stage ? 0 : -1;
 }
 
 /* ---- one version ---------------------------------------------------------------------------- */
@@ -397,11 +390,11 @@ static int version_find_or_create(ver_job *j, st_version *base, int *remote, int
     if (created) {
         summary_add(&g->x->sum->reg_versions_created, 1);
         if (had_intent || j->rounds > 1) delete_twins(j, *remote);
-        r = version_base_created(j->v, base);
+        r = version_base(&j->v->tags, j->v->description, "None", base);
     } else {
         const rest_version *f = with_marker(g, j->marker, 0);
         *from_server = 1;
-        r = f ? version_base_from_server(f, base) : -1;
+        r = f ? version_base(&f->tags, f->description, f->stage, base) : -1;
     }
     return r == 0 && *remote > 0 ? R_OK : out_of_memory(g, j->what);
 }
@@ -557,32 +550,16 @@ static int sync_versions(reg_ctx *g, const src_model *m, int *remote)
     return R_OK;
 }
 
-static int model_base_from_server(const rest_model *rm, st_model *base)
+/* A model's baseline: the server's copy (with its aliases), or the one just created. */
+static int model_base_of(const kvlist *tags, const char *description, const kvlist *aliases, st_model *base)
 {
     size_t i;
     char h[17];
     memset(base, 0, sizeof *base);
-    for (i = 0; i < rm->tags.n; i++) {
-        hash_of(rm->tags.v[i].value, h);
-        if (!hmap_put(&base->tag_hash, rm->tags.v[i].key, h, 0, 0)) return -1;
-    }
-    for (i = 0; i < rm->aliases.n; i++)
-        if (!hmap_put(&base->alias, rm->aliases.v[i].key, rm->aliases.v[i].value, 0, 0)) return -1;
-    hash_of(rm->description, h);
-    return (base->desc_hash = xstrdup(h)) ? 0 : -1;
-}
-
-static int model_base_created(const src_model *m, st_model *base)
-{
-    size_t i;
-    char h[17];
-    memset(base, 0, sizeof *base);
-    for (i = 0; i < m->tags.n; i++) {
-        hash_of(m->tags.v[i].value, h);
-        if (!hmap_put(&base->tag_hash, m->tags.v[i].key, h, 0, 0)) return -1;
-    }
-    hash_of(m->description, h);
-    return (base->desc_hash = xstrdup(h)) ? 0 : -1;
+    for (i = 0; aliases && i < aliases->n; i++)
+        if (!hmap_put(&base->alias, aliases->v[i].key, aliases->v[i].value, 0, 0)) return -1;
+    hash_of(description, h);
+    return hash_tags(&base->tag_hash, tags) == 0 && (base->desc_hash = xstrdup(h)) ? 0 : -1;
 }
 
 /* Without a record: the server's copy, or a new one. R_OK (*from_server set) or R_FAILED. */
@@ -598,7 +575,7 @@ static int model_base(reg_ctx *g, const src_model *m, const char *what, st_model
         if (rest_model_create(g->rc, m->name, m->description, &m->tags, &re) == 0) {
             g->models_created++;
             g->fresh_model = 1;
-            return model_base_created(m, base) == 0 ? R_OK : out_of_memory(g, what);
+            return model_base_of(&m->tags, m->description, NULL, base) == 0 ? R_OK : out_of_memory(g, what);
         }
         if (!rest_is_exists(&re)) return rest_failed(g, what, &re, "creating it");
         f = rest_model_get(g->rc, m->name, &rm, &re); /* created meanwhile (a concurrent sync) */
@@ -612,7 +589,7 @@ static int model_base(reg_ctx *g, const src_model *m, const char *what, st_model
         return rest_failed(g, what, &re, "finding it");
     }
     *from_server = 1;
-    f = model_base_from_server(&rm, base);
+    f = model_base_of(&rm.tags, rm.description, &rm.aliases, base);
     rest_model_free(&rm);
     return f == 0 ? R_OK : out_of_memory(g, what);
 }

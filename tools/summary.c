@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,35 +184,31 @@ static void json_list(sbuf *b, const char *name, int which, const summary_list *
     sb_add(b, "]", 1);
 }
 
-static void json_sync_counters(sbuf *b, const summary *s)
-{
-    json_num(b, "experiments_written", s->experiments);
-    json_num(b, "runs_total", s->runs_total);
-    json_num(b, "runs_created", s->runs_created);
-    json_num(b, "runs_updated", s->runs_updated);
-    json_num(b, "runs_unchanged", s->runs_unchanged);
-    json_num(b, "runs_failed", s->runs_failed);
-    json_num(b, "runs_skipped", s->runs_skipped);
-    json_num(b, "metric_points_sent", s->metric_points);
-    json_num(b, "params_sent", s->params);
-    json_num(b, "tags_sent", s->tags);
-    json_num(b, "artifacts_uploaded", s->artifacts);
-    json_num(b, "artifact_bytes", s->artifact_bytes);
-    json_num(b, "registry_models", s->reg_models);
-    json_num(b, "registry_versions", s->reg_versions);
-    json_num(b, "registry_versions_created", s->reg_versions_created);
-    json_num(b, "registry_failed", s->reg_failed);
-    json_num(b, "registry_writes", s->reg_writes);
-}
+typedef struct counter_key {
+    const char *key;
+    size_t off;                        /* offsetof(summary, field) */
+} counter_key;
+#define COUNTER(k, f) {k, offsetof(summary, f)}
 
-static void json_mirror_counters(sbuf *b, const summary *s)
+static const counter_key sync_counters[] = {
+    COUNTER("experiments_written", experiments), COUNTER("runs_total", runs_total),
+    COUNTER("runs_created", runs_created), COUNTER("runs_updated", runs_updated),
+    COUNTER("runs_unchanged", runs_unchanged), COUNTER("runs_failed", runs_failed),
+    COUNTER("runs_skipped", runs_skipped), COUNTER("metric_points_sent", metric_points),
+    COUNTER("params_sent", params), COUNTER("tags_sent", tags), COUNTER("artifacts_uploaded", artifacts),
+    COUNTER("artifact_bytes", artifact_bytes), COUNTER("registry_models", reg_models),
+    COUNTER("registry_versions", reg_versions), COUNTER("registry_versions_created", reg_versions_created),
+    COUNTER("registry_failed", reg_failed), COUNTER("registry_writes", reg_writes)};
+
+static const counter_key mirror_counters[] = {
+    COUNTER("files_total", files_total), COUNTER("files_uploaded", files_uploaded),
+    COUNTER("files_unchanged", files_unchanged), COUNTER("files_hashed", files_hashed),
+    COUNTER("files_deleted", files_deleted), COUNTER("files_failed", files_failed)};
+
+static void json_counters(sbuf *b, const summary *s, const counter_key *k, size_t n)
 {
-    json_num(b, "files_total", s->files_total);
-    json_num(b, "files_uploaded", s->files_uploaded);
-    json_num(b, "files_unchanged", s->files_unchanged);
-    json_num(b, "files_hashed", s->files_hashed);
-    json_num(b, "files_deleted", s->files_deleted);
-    json_num(b, "files_failed", s->files_failed);
+    size_t i;
+    for (i = 0; i < n; i++) json_num(b, k[i].key, *(const long long *)(const void *)((const char *)s + k[i].off));
 }
 
 static void print_json(const summary *s)
@@ -230,8 +227,8 @@ static void print_json(const summary *s)
     json_double(&b, s->seconds);
     json_num(&b, "http_requests", s->http_requests);
     json_num(&b, "bytes_sent", s->bytes_sent);
-    if (s->mirror) json_mirror_counters(&b, s);
-    else json_sync_counters(&b, s);
+    if (s->mirror) json_counters(&b, s, mirror_counters, sizeof mirror_counters / sizeof mirror_counters[0]);
+    else json_counters(&b, s, sync_counters, sizeof sync_counters / sizeof sync_counters[0]);
     json_list(&b, "failures", LIST_FAILURES, &s->failures);
     json_list(&b, "refused", LIST_REFUSED, &s->refused);
     json_list(&b, "skipped", LIST_SKIPPED, &s->skipped);

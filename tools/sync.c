@@ -109,6 +109,7 @@ static int open_source(sync_ctx *x)
         sync_err_prefix(&te, item.oom ? "cannot read the source" : item.s);
         sb_free(&item);
         err_report(&te);
+        summary_fail(x->sum, te.code ? te.code : EXIT_SOURCE, NULL, te.what, te.why);
         return te.code ? te.code : EXIT_SOURCE;
     }
     pr = src_store_problems(x->src);
@@ -253,6 +254,7 @@ int sync_pass(const tool_cfg *c, volatile int *stop, summary *sum)
         so.readonly = c->dry_run;
         if (state_open(&x.st, &so, &te) != 0) {
             err_report(&te);
+            summary_fail(sum, te.code, NULL, te.what, te.why);
             code = te.code;
         }
     }

@@ -1,0 +1,125 @@
+"""Benchmark (not a test): a no-op `mlflow-lite sync` pass over 1,000,000 metric files.
+
+    .venv/bin/python bench/sync_noop_bench.py build/tools/mlflow-lite [--runs 1000 --keys 1000 --passes 3]
+    (or: cmake --build build --target sync_noop_bench)
+
+A resync with nothing new must cost time linear in the number of metric files:
+every lookup (state records, metric offsets, tag and param hashes, the run
+index) is hashed. Target (issue 9, defect 12): a no-op pass over 1,000,000
+metric files across 1,000 runs in under 10 s on a 2-core machine.
+
+1. Source: RUNS runs in one experiment (created by MLflow's own FileStore),
+   each with KEYS metric files of one point (written in the FileStore's line
+   format "ts value step" directly; the FileStore would need an hour for a
+   million files) and 2 params.
+2. A fresh `mlflow server` 3.18.0 (SQLite); one full sync (timed, printed).
+3. PASSES no-op passes, each checked to send no request (--json says
+   http_requests 0); for each: wall time, the tool's own `seconds`, CPU time
+   (user + system) and peak RSS of the tool, from wait4().
+
+The page cache is warm for the no-op passes (the full sync has just read every
+file); the bench does not drop caches, since that would slow every other
+process on a shared machine.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "common"))
+os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+
+from mlflow_server import MlflowServer  # noqa: E402
+
+import logging  # noqa: E402
+logging.getLogger("mlflow").setLevel(logging.WARNING)
+
+
+def make_source(root, runs, keys):
+    from mlflow import MlflowClient
+
+    mlruns = os.path.join(root, "mlruns")
+    c = MlflowClient("file://" + mlruns)
+    e = c.create_experiment("noop-bench")
+    t0 = 1700000000000
+    for i in range(runs):
+        r = c.create_run(e, run_name=f"noop-{i}", start_time=t0 + i)
+        rid = r.info.run_id
+        c.log_param(rid, "i", str(i))
+        c.log_param(rid, "seed", "42")
+        mdir = os.path.join(mlruns, e, rid, "metrics")
+        for k in range(keys):
+            with open(os.path.join(mdir, f"m{k:05d}"), "w") as f:
+                f.write(f"{t0 + k} {k * 0.5} 0\n")
+        c.set_terminated(rid, "FINISHED", end_time=t0 + 10**6 + i)
+    return mlruns
+
+
+def run_measured(tool, args, wd):
+    """Runs the tool; returns (wall s, CPU s, peak RSS MiB, stdout, stderr, exit code) of that one process
+    (wait4: the server, also our child, is not counted)."""
+    with open(os.path.join(wd, "out"), "w+") as fo, open(os.path.join(wd, "err"), "w+") as fe:
+        t = time.perf_counter()
+        p = subprocess.Popen([tool] + args, stdout=fo, stderr=fe)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+        p.returncode = os.waitstatus_to_exitcode(status)
+        fo.seek(0)
+        fe.seek(0)
+        return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, fo.read(), fe.read(), p.returncode
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("tool")
+    ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument("--keys", type=int, default=1000)
+    ap.add_argument("--passes", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=4)
+    ap.add_argument("--keep", help="keep the source folder here (and reuse it when it exists)")
+    a = ap.parse_args()
+    tool = os.path.abspath(a.tool)
+    wd = tempfile.mkdtemp(prefix="mll-noop-bench-")
+    try:
+        nfiles = a.runs * a.keys
+        src = os.path.join(a.keep, "mlruns") if a.keep else None
+        if not src or not os.path.isdir(src):
+            t = time.perf_counter()
+            src = make_source(a.keep or os.path.join(wd, "src"), a.runs, a.keys)
+            print(f"source: {a.runs:,} runs x {a.keys:,} metric files = {nfiles:,} files "
+                  f"(written in {time.perf_counter() - t:.0f} s)", flush=True)
+        for f in os.listdir(src):
+            if f.startswith(".mlflow-lite-sync-"):
+                os.unlink(os.path.join(src, f))
+        with MlflowServer(os.path.join(wd, "server"), start_timeout=900) as s:
+            wall, cpu, rss, out, err, rc = run_measured(
+                tool, ["sync", "--json", "--no-progress", "--jobs", str(a.jobs), src, s.url], wd)
+            if rc != 0:
+                raise SystemExit(f"the full sync failed ({rc}):\n{err[-3000:]}")
+            print(f"full sync: {wall:.1f} s ({nfiles / wall:,.0f} points/s), tool CPU {cpu:.1f} s, "
+                  f"peak RSS {rss:.0f} MiB", flush=True)
+            rows = []
+            for i in range(a.passes):
+                wall, cpu, rss, out, err, rc = run_measured(tool, ["sync", "--json", "--no-progress", src, s.url], wd)
+                summ = json.loads(out.strip().splitlines()[-1])
+                if rc != 0 or summ["http_requests"] != 0 or summ["runs_unchanged"] != a.runs:
+                    raise SystemExit(f"pass {i + 1} was not a no-op: exit {rc}, {summ}\n{err[-2000:]}")
+                rows.append(wall)
+                print(f"no-op pass {i + 1}: {wall:.2f} s wall (the tool's own: {summ['seconds']:.2f} s), "
+                      f"{cpu:.2f} s CPU, peak RSS {rss:.0f} MiB, 0 requests", flush=True)
+            best = min(rows)
+            print(f"no-op pass over {nfiles:,} metric files in {a.runs:,} runs: best {best:.2f} s, "
+                  f"median {sorted(rows)[len(rows) // 2]:.2f} s (target < 10 s); "
+                  f"{1e6 * best / nfiles:.1f} us per metric file", flush=True)
+    finally:
+        shutil.rmtree(wd, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
