@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 #include "aws_config.h"
+#include "config.h"
+#include "util.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -10,138 +12,36 @@
 #include <string.h>
 #include <strings.h>
 
-static char *ac_strdup(const char *s)
+/* The AWS files are INI files with nested keys ("s3 =" then indented
+   "endpoint_url = ..."): read with the tool's one INI walker (config.h),
+   which passes those as "s3.endpoint_url". A file that exists but cannot be
+   read (a directory, no permission, an overlong line) is an error. */
+static int ac_file_get(const char *path, const char *section, const char *key, char **out, char *err, size_t errlen)
 {
-    size_t n;
-    char *d;
-    if (!s) return NULL;
-    n = strlen(s);
-    d = malloc(n + 1);
-    if (d) memcpy(d, s, n + 1);
-    return d;
-}
-
-static const char *ac_env(const char *name)
-{
-    const char *v = getenv(name);
-    return (v && *v) ? v : NULL;
-}
-
-static int ac_truthy(const char *v)
-{
-    return v && (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcasecmp(v, "yes") == 0);
-}
-
-static char *ac_trim(char *s)
-{
-    char *e;
-    while (*s == ' ' || *s == '\t') s++;
-    e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n')) *--e = '\0';
-    return s;
-}
-
-/* Walks an AWS ini file. For every key in `section` calls back with the
-   full key name ("name" or "parent.name" for nested lines). Stops when the
-   callback returns non-zero. Returns -1 if the file cannot be opened. */
-typedef int (*ac_ini_cb)(void *ud, const char *key, const char *val);
-
-static int ac_ini_walk(const char *path, const char *section, ac_ini_cb cb, void *ud, int *found_section)
-{
-    FILE *f;
-    char line[4096];
-    int in = 0;
-    char parent[128] = "";
-
-    if (found_section) *found_section = 0;
-    if (!path || !(f = fopen(path, "r"))) return -1;
-    while (fgets(line, sizeof line, f)) {
-        int indented = (line[0] == ' ' || line[0] == '\t');
-        char *s = ac_trim(line), *eq;
-        if (*s == '\0' || *s == '#' || *s == ';') continue;
-        if (*s == '[') {
-            char *e = strchr(s, ']');
-            if (e) *e = '\0';
-            s = ac_trim(s + 1);
-            in = strcmp(s, section) == 0;
-            if (in && found_section) *found_section = 1;
-            parent[0] = '\0';
-            continue;
-        }
-        if (!in) continue;
-        eq = strchr(s, '=');
-        if (!eq) continue;
-        *eq = '\0';
-        {
-            char *k = ac_trim(s), *v = ac_trim(eq + 1);
-            char full[300];
-            if (indented && parent[0]) {
-                snprintf(full, sizeof full, "%s.%s", parent, k);
-            } else {
-                if (*v == '\0') snprintf(parent, sizeof parent, "%s", k);
-                else parent[0] = '\0';
-                snprintf(full, sizeof full, "%s", k);
-            }
-            if (*v && cb(ud, full, v)) break;
-        }
-    }
-    fclose(f);
-    return 0;
-}
-
-struct ac_get { const char *want; char *val; };
-
-static int ac_get_cb(void *ud, const char *key, const char *val)
-{
-    struct ac_get *g = ud;
-    if (strcmp(key, g->want) != 0) return 0;
-    free(g->val);
-    g->val = ac_strdup(val);
-    return 1;
-}
-
-char *aws_ini_get(const char *path, const char *section, const char *key)
-{
-    struct ac_get g;
-    g.want = key;
-    g.val = NULL;
-    ac_ini_walk(path, section, ac_get_cb, &g, NULL);
-    return g.val;
-}
-
-static int ac_none_cb(void *ud, const char *key, const char *val)
-{
-    (void)ud; (void)key; (void)val;
-    return 0;
-}
-
-int aws_ini_has_section(const char *path, const char *section)
-{
-    int found = 0;
-    ac_ini_walk(path, section, ac_none_cb, NULL, &found);
-    return found;
+    tool_err e;
+    err_clear(&e);
+    if (config_ini_get(path, section, key, out, &e) == 0) return 0;
+    snprintf(err, errlen, "%s: %s", e.what, e.why);
+    return -1;
 }
 
 static char *ac_home_file(const char *env_name, const char *rel)
 {
-    const char *v = ac_env(env_name), *home;
-    char buf[4096];
-    if (v) return ac_strdup(v);
-    home = ac_env("HOME");
-    if (!home) return NULL;
-    snprintf(buf, sizeof buf, "%s/%s", home, rel);
-    return ac_strdup(buf);
+    const char *v = config_env_str(env_name), *home;
+    if (v) return xstrdup(v);
+    home = config_env_str("HOME");
+    return home ? path_join(home, rel) : NULL;
 }
 
 /* The profile's value in the config file: "[default]" or "[profile NAME]". */
-static char *ac_config_get(const char *config_file, const char *profile, const char *key)
+static int ac_config_get(const char *config_file, const char *profile, const char *key, char **out, char *err,
+                         size_t errlen)
 {
     char sect[300];
-    char *v;
     snprintf(sect, sizeof sect, "profile %s", profile);
-    v = aws_ini_get(config_file, sect, key);
-    if (!v && strcmp(profile, "default") == 0) v = aws_ini_get(config_file, "default", key);
-    return v;
+    if (ac_file_get(config_file, sect, key, out, err, errlen) != 0) return -1;
+    if (!*out && strcmp(profile, "default") == 0) return ac_file_get(config_file, "default", key, out, err, errlen);
+    return 0;
 }
 
 static int ac_parse_addressing(const char *v, int *out)
@@ -161,41 +61,58 @@ static void ac_strip_slash(char *s)
     while (n > 0 && s[n - 1] == '/') s[--n] = '\0';
 }
 
-/* 1. the environment's key pair; 2. the profile in the credentials file; 3. in the config file */
-static void ac_load_credentials(aws_config *cfg, const char *cred_file, const char *config_file)
+static const char *ac_env2(const char *a, const char *b)
 {
-    const char *ev;
-    char *id, *sec;
-    if (ac_env("AWS_ACCESS_KEY_ID") && ac_env("AWS_SECRET_ACCESS_KEY")) {
-        cfg->access_key_id = ac_strdup(ac_env("AWS_ACCESS_KEY_ID"));
-        cfg->secret_access_key = ac_strdup(ac_env("AWS_SECRET_ACCESS_KEY"));
-        ev = ac_env("AWS_SESSION_TOKEN");
-        if (!ev) ev = ac_env("AWS_SECURITY_TOKEN");
-        cfg->session_token = ac_strdup(ev);
-        cfg->cred_source = "environment";
-        return;
-    }
-    id = aws_ini_get(cred_file, cfg->profile, "aws_access_key_id");
-    sec = aws_ini_get(cred_file, cfg->profile, "aws_secret_access_key");
+    const char *v = config_env_str(a);
+    return v ? v : config_env_str(b);
+}
+
+/* key id and secret from one place: both, or neither */
+static int ac_pair(aws_config *cfg, char *id, char *sec, const char *source)
+{
     if (id && sec) {
-        cfg->session_token = aws_ini_get(cred_file, cfg->profile, "aws_session_token");
-        cfg->cred_source = "credentials file";
-    } else {
-        free(id);
-        free(sec);
-        id = ac_config_get(config_file, cfg->profile, "aws_access_key_id");
-        sec = ac_config_get(config_file, cfg->profile, "aws_secret_access_key");
-        if (id && sec) {
-            cfg->session_token = ac_config_get(config_file, cfg->profile, "aws_session_token");
-            cfg->cred_source = "config file";
-        } else {
-            free(id);
-            free(sec);
-            id = sec = NULL;
-        }
+        cfg->access_key_id = id;
+        cfg->secret_access_key = sec;
+        cfg->cred_source = source;
+        return 1;
     }
-    cfg->access_key_id = id;
-    cfg->secret_access_key = sec;
+    free(id);
+    free(sec);
+    return 0;
+}
+
+/* 1. the environment's key pair; 2. the profile in the credentials file; 3. in the config file */
+static int ac_load_credentials(aws_config *cfg, const char *cred_file, const char *config_file, char *err,
+                               size_t errlen)
+{
+    char *id = NULL, *sec = NULL;
+    const char *p = cfg->profile;
+    if (config_env_str("AWS_ACCESS_KEY_ID") && config_env_str("AWS_SECRET_ACCESS_KEY")) {
+        ac_pair(cfg, xstrdup(config_env_str("AWS_ACCESS_KEY_ID")), xstrdup(config_env_str("AWS_SECRET_ACCESS_KEY")),
+                "environment");
+        cfg->session_token = xstrdup(ac_env2("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"));
+        return cfg->access_key_id && cfg->secret_access_key ? 0 : -1;
+    }
+    if (ac_file_get(cred_file, p, "aws_access_key_id", &id, err, errlen) != 0 ||
+        ac_file_get(cred_file, p, "aws_secret_access_key", &sec, err, errlen) != 0)
+        return ac_pair(cfg, id, sec, NULL), -1;
+    if (ac_pair(cfg, id, sec, "credentials file"))
+        return ac_file_get(cred_file, p, "aws_session_token", &cfg->session_token, err, errlen);
+    id = sec = NULL;
+    if (ac_config_get(config_file, p, "aws_access_key_id", &id, err, errlen) != 0 ||
+        ac_config_get(config_file, p, "aws_secret_access_key", &sec, err, errlen) != 0)
+        return ac_pair(cfg, id, sec, NULL), -1;
+    if (ac_pair(cfg, id, sec, "config file"))
+        return ac_config_get(config_file, p, "aws_session_token", &cfg->session_token, err, errlen);
+    return 0;
+}
+
+static int ac_none_cb(void *ud, const char *key, const char *val)
+{
+    (void)ud;
+    (void)key;
+    (void)val;
+    return 0;
 }
 
 /* a profile named explicitly must exist somewhere */
@@ -203,24 +120,41 @@ static int ac_check_profile(const aws_config *cfg, const char *cred_file, const 
                             size_t errlen)
 {
     char sect[300];
-    if (!(ac_env("AWS_PROFILE") || ac_env("AWS_DEFAULT_PROFILE")) || strcmp(cfg->profile, "default") == 0) return 0;
+    int in_cred = 0, in_config = 0;
+    tool_err e;
+    if (!ac_env2("AWS_PROFILE", "AWS_DEFAULT_PROFILE") || strcmp(cfg->profile, "default") == 0) return 0;
     snprintf(sect, sizeof sect, "profile %s", cfg->profile);
-    if (aws_ini_has_section(cred_file, cfg->profile) || aws_ini_has_section(config_file, sect)) return 0;
+    if (config_ini_walk(cred_file, cfg->profile, ac_none_cb, NULL, &in_cred, &e) != 0 ||
+        config_ini_walk(config_file, sect, ac_none_cb, NULL, &in_config, &e) != 0) {
+        snprintf(err, errlen, "%s: %s", e.what, e.why);
+        return -1;
+    }
+    if (in_cred || in_config) return 0;
     snprintf(err, errlen, "AWS profile '%s' is in neither %s nor %s", cfg->profile,
              cred_file ? cred_file : "~/.aws/credentials", config_file ? config_file : "~/.aws/config");
     return -1;
 }
 
+static int ac_bool(const char *name, int *out, char *err, size_t errlen)
+{
+    tool_err e;
+    if (config_env_bool(name, out, &e) == 0) return 0;
+    snprintf(err, errlen, "%s: %s", e.what, e.why);
+    return -1;
+}
+
 static int ac_load_endpoint(aws_config *cfg, const char *config_file, char *err, size_t errlen)
 {
-    int ignore_ep = ac_truthy(ac_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"));
+    int ignore_ep = 0;
     const char *ev;
-    if ((ev = ac_env("MLFLOW_S3_ENDPOINT_URL"))) cfg->endpoint_url = ac_strdup(ev);
-    else if (!ignore_ep && (ev = ac_env("AWS_ENDPOINT_URL_S3"))) cfg->endpoint_url = ac_strdup(ev);
-    else if (!ignore_ep && (ev = ac_env("AWS_ENDPOINT_URL"))) cfg->endpoint_url = ac_strdup(ev);
+    if (ac_bool("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", &ignore_ep, err, errlen) != 0) return -1;
+    if ((ev = config_env_str("MLFLOW_S3_ENDPOINT_URL"))) cfg->endpoint_url = xstrdup(ev);
+    else if (!ignore_ep && (ev = ac_env2("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"))) cfg->endpoint_url = xstrdup(ev);
     else if (!ignore_ep) {
-        cfg->endpoint_url = ac_config_get(config_file, cfg->profile, "s3.endpoint_url");
-        if (!cfg->endpoint_url) cfg->endpoint_url = ac_config_get(config_file, cfg->profile, "endpoint_url");
+        if (ac_config_get(config_file, cfg->profile, "s3.endpoint_url", &cfg->endpoint_url, err, errlen) != 0 ||
+            (!cfg->endpoint_url &&
+             ac_config_get(config_file, cfg->profile, "endpoint_url", &cfg->endpoint_url, err, errlen) != 0))
+            return -1;
     }
     ac_strip_slash(cfg->endpoint_url);
     if (cfg->endpoint_url && strncmp(cfg->endpoint_url, "http://", 7) != 0 &&
@@ -234,18 +168,28 @@ static int ac_load_endpoint(aws_config *cfg, const char *config_file, char *err,
 static int ac_load_addressing(aws_config *cfg, const char *config_file, char *err, size_t errlen)
 {
     const char *ev;
-    char *v;
+    char *v = NULL;
     int bad;
-    if ((ev = ac_env("MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE"))) {
+    if ((ev = config_env_str("MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE"))) {
         if (ac_parse_addressing(ev, &cfg->addressing) == 0) return 0;
         snprintf(err, errlen, "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE='%s' is not auto, path or virtual", ev);
         return -1;
     }
-    if (!(v = ac_config_get(config_file, cfg->profile, "s3.addressing_style"))) return 0;
+    if (ac_config_get(config_file, cfg->profile, "s3.addressing_style", &v, err, errlen) != 0) return -1;
+    if (!v) return 0;
     bad = ac_parse_addressing(v, &cfg->addressing) != 0;
     if (bad) snprintf(err, errlen, "addressing_style '%s' in %s is not auto, path or virtual", v, config_file);
     free(v);
     return bad ? -1 : 0;
+}
+
+static int ac_load_region(aws_config *cfg, const char *config_file, char *err, size_t errlen)
+{
+    const char *ev = ac_env2("AWS_REGION", "AWS_DEFAULT_REGION");
+    if (ev) cfg->region = xstrdup(ev);
+    else if (ac_config_get(config_file, cfg->profile, "region", &cfg->region, err, errlen) != 0) return -1;
+    if (!cfg->region) cfg->region = xstrdup("us-east-1");
+    return cfg->region ? 0 : -1;
 }
 
 int aws_config_load(aws_config *cfg, char *err, size_t errlen)
@@ -256,31 +200,22 @@ int aws_config_load(aws_config *cfg, char *err, size_t errlen)
 
     memset(cfg, 0, sizeof *cfg);
     if (err && errlen) err[0] = '\0';
-    ev = ac_env("AWS_PROFILE");
-    if (!ev) ev = ac_env("AWS_DEFAULT_PROFILE");
-    cfg->profile = ac_strdup(ev ? ev : "default");
+    ev = ac_env2("AWS_PROFILE", "AWS_DEFAULT_PROFILE");
+    cfg->profile = xstrdup(ev ? ev : "default");
     cred_file = ac_home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
     config_file = ac_home_file("AWS_CONFIG_FILE", ".aws/config");
     if (!cfg->profile) rc = -1;
-    if (rc == 0) {
-        ac_load_credentials(cfg, cred_file, config_file);
-        rc = ac_check_profile(cfg, cred_file, config_file, err, errlen);
-    }
-    if (rc == 0) {
-        ev = ac_env("AWS_REGION");
-        if (!ev) ev = ac_env("AWS_DEFAULT_REGION");
-        if (ev) cfg->region = ac_strdup(ev);
-        else if (!(cfg->region = ac_config_get(config_file, cfg->profile, "region")))
-            cfg->region = ac_strdup("us-east-1");
-        rc = ac_load_endpoint(cfg, config_file, err, errlen);
-    }
+    if (rc == 0) rc = ac_load_credentials(cfg, cred_file, config_file, err, errlen);
+    if (rc == 0) rc = ac_check_profile(cfg, cred_file, config_file, err, errlen);
+    if (rc == 0) rc = ac_load_region(cfg, config_file, err, errlen);
+    if (rc == 0) rc = ac_load_endpoint(cfg, config_file, err, errlen);
     if (rc == 0) rc = ac_load_addressing(cfg, config_file, err, errlen);
-    if (rc == 0) {
-        cfg->ignore_tls = ac_truthy(ac_env("MLFLOW_S3_IGNORE_TLS"));
-        if ((ev = ac_env("MLFLOW_S3_EXPECTED_BUCKET_OWNER"))) cfg->expected_bucket_owner = ac_strdup(ev);
-        if ((ev = ac_env("MLFLOW_S3_UPLOAD_EXTRA_ARGS"))) rc = aws_parse_upload_extra_args(cfg, ev, err, errlen);
-    }
-    if (rc == 0 && !cfg->region) rc = -1;
+    if (rc == 0) rc = ac_bool("MLFLOW_S3_IGNORE_TLS", &cfg->ignore_tls, err, errlen);
+    if (rc == 0 && (ev = config_env_str("MLFLOW_S3_EXPECTED_BUCKET_OWNER")) &&
+        !(cfg->expected_bucket_owner = xstrdup(ev)))
+        rc = -1;
+    if (rc == 0 && (ev = config_env_str("MLFLOW_S3_UPLOAD_EXTRA_ARGS")))
+        rc = aws_parse_upload_extra_args(cfg, ev, err, errlen);
     free(cred_file);
     free(config_file);
     if (rc != 0 && err && errlen && !err[0]) snprintf(err, errlen, "out of memory");

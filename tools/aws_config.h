@@ -30,6 +30,10 @@
  *   MLFLOW_S3_EXPECTED_BUCKET_OWNER adds x-amz-expected-bucket-owner to
  *   every request.
  *
+ * The files are read with the tool's one INI walker (config.h: nested
+ * "s3 =" keys, a line-length limit, an unreadable file is an error) and the
+ * variables with its validated readers (booleans as MLflow spells them).
+ *
  * Secrets: nothing here prints. aws_config_describe() shows where the
  * credentials came from and the key id's last 4 characters only.
  */
@@ -70,17 +74,9 @@ void aws_config_free(aws_config *cfg);
    endpoint http://127.0.0.1:5000, path-style" — never a secret. */
 void aws_config_describe(const aws_config *cfg, char *buf, size_t n);
 
-/* Value of `key` in [section] of an AWS ini file; nested keys (the lines
-   indented under `s3 =`) are looked up as "s3.key". Returns a malloc'd
-   string, or NULL if absent or the file cannot be read. Exposed for tests. */
-char *aws_ini_get(const char *path, const char *section, const char *key);
-
 /* Parses a MLFLOW_S3_UPLOAD_EXTRA_ARGS JSON text into cfg->upload_headers.
    0, or -1 with a message in err. Exposed for tests. */
 int aws_parse_upload_extra_args(aws_config *cfg, const char *json, char *err, size_t errlen);
-
-/* 1 when an ini file has the section, 0 otherwise. */
-int aws_ini_has_section(const char *path, const char *section);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,7 @@ find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(MLL_FUZZ_REST_CJSON REQUIRED IMPORTED_TARGET libcjson)
 get_filename_component(_rt ${CMAKE_CURRENT_LIST_DIR}/../../tools ABSOLUTE)
-set(_rest_common ${_rt}/util.c ${_rt}/json.c ${_rt}/errors.c ${_rt}/msgs.c)
+set(_rest_common ${_rt}/util.c ${_rt}/json.c ${_rt}/errors.c ${_rt}/msgs.c ${_rt}/config_env.c)
 mll_add_fuzz(json_resp
   SOURCES ${_rt}/http.c ${_rt}/rest.c ${_rt}/rest_tracking.c ${_rt}/rest_run_data.c ${_rt}/rest_logged_models.c
           ${_rt}/rest_registry.c ${_rt}/artifacts.c ${_rt}/artifacts_mpu.c ${_rt}/artifacts_dbfs.c
