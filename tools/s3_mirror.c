@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* realpath */
 #include "s3_mirror.h"
+#include "config.h"
 #include "errors.h"
 #include "msgs.h"
 #include "s3.h"
@@ -495,7 +496,7 @@ static void mir_plan_and_run(mirror *m)
 static char *mir_state_path(const mirror *m, const char *dest_url)
 {
     char real[PATH_MAX], id[65];
-    const char *base = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    const char *base = config_env_str("XDG_STATE_HOME"), *home = config_env_str("HOME");
     const aws_config *cfg = s3_client_config(m->c);
     sbuf key = {0}, out = {0};
     if (!realpath(m->src, real)) snprintf(real, sizeof real, "%s", m->src);

@@ -3,6 +3,7 @@
 #define _DEFAULT_SOURCE
 #include "s3_record.h"
 #include "s3_util.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -24,19 +25,32 @@ static int s3rec_cmp_seq(const void *a, const void *b)
     return c ? c : (x->seq < y->seq ? -1 : x->seq > y->seq);
 }
 
+static int s3rec_hex(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* "%XX" back to bytes; a damaged line ("%zz", "%00") is refused (NULL) */
 static char *s3rec_unescape(const char *s)
 {
     size_t n = strlen(s), i, o = 0;
     char *out = malloc(n + 1);
     if (!out) return NULL;
     for (i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n) {
-            char h[3] = {s[i + 1], s[i + 2], 0};
-            out[o++] = (char)strtol(h, NULL, 16);
-            i += 2;
-        } else {
+        int hi, lo;
+        if (s[i] != '%') {
             out[o++] = s[i];
+            continue;
         }
+        if (i + 2 >= n || (hi = s3rec_hex(s[i + 1])) < 0 || (lo = s3rec_hex(s[i + 2])) < 0 || (hi | lo) == 0) {
+            free(out);
+            return NULL;
+        }
+        out[o++] = (char)(hi * 16 + lo);
+        i += 2;
     }
     out[o] = '\0';
     return out;
@@ -108,21 +122,18 @@ const s3rec_entry *s3rec_find(const s3rec *r, const char *rel)
     return bsearch(&key, r->v, r->n, sizeof key, s3rec_cmp);
 }
 
-int s3rec_mkdir_parent(const char *path)
+/* mkdir -p of the record's folder (0700: it names the files of SRC) */
+static int s3rec_mkdir_parent(const char *path)
 {
-    char *d = strdup(path), *p;
+    char *d = xstrdup(path), *slash;
+    int rc = 0;
     if (!d) return -1;
-    for (p = d + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(d, 0700) != 0 && errno != EEXIST) {
-            free(d);
-            return -1;
-        }
-        *p = '/';
+    if ((slash = strrchr(d, '/')) != NULL && slash != d) {
+        *slash = '\0';
+        rc = mkdir_p(d, 0700);
     }
     free(d);
-    return 0;
+    return rc;
 }
 
 int s3rec_open_journal(s3rec *r)

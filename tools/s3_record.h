@@ -34,7 +34,5 @@ int s3rec_append(s3rec *r, const char *rel, long long size, long long mtime_ns, 
 /* Writes the given entries as the new record. 0 or -1 (errno). */
 int s3rec_save(s3rec *r, const s3rec_entry *v, size_t n);
 void s3rec_free(s3rec *r);
-/* mkdir -p of the parent folder of path. */
-int s3rec_mkdir_parent(const char *path);
 
 #endif
