@@ -5,7 +5,6 @@
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* realpath */
 #include "s3_mirror.h"
-#include "config.h"
 #include "errors.h"
 #include "msgs.h"
 #include "s3.h"
@@ -492,21 +491,22 @@ static void mir_plan_and_run(mirror *m)
 
 /* ---- the record ------------------------------------------------------------------------------ */
 
-/* $XDG_STATE_HOME/mlflow-lite/s3/<hash of SRC, DEST and endpoint>.tsv, else ~/.local/state/... */
+/* <state_dir>/s3/<hash of SRC, DEST and endpoint>.tsv (state_dir: config.c's
+   $XDG_STATE_HOME/mlflow-lite or ~/.local/state/mlflow-lite; never /tmp, where
+   anyone could plant a record); NULL without one */
 static char *mir_state_path(const mirror *m, const char *dest_url)
 {
     char real[PATH_MAX], id[65];
-    const char *base = config_env_str("XDG_STATE_HOME"), *home = config_env_str("HOME");
     const aws_config *cfg = s3_client_config(m->c);
     sbuf key = {0}, out = {0};
+    if (!m->o->state_dir) return NULL;
     if (!realpath(m->src, real)) snprintf(real, sizeof real, "%s", m->src);
     sb_printf(&key, "%s\n%s\n%s", real, dest_url, cfg->endpoint_url ? cfg->endpoint_url : "aws");
     if (key.oom) return NULL;
     s3u_sha256_hex(key.s, key.len, id);
     sb_free(&key);
     id[24] = '\0';
-    if (base && base[0] == '/') sb_printf(&out, "%s/mlflow-lite/s3/%s.tsv", base, id);
-    else sb_printf(&out, "%s/.local/state/mlflow-lite/s3/%s.tsv", home && *home ? home : "/tmp", id);
+    sb_printf(&out, "%s/s3/%s.tsv", m->o->state_dir, id);
     return out.oom ? NULL : out.s;
 }
 
@@ -514,6 +514,10 @@ static int mir_open_record(mirror *m, const char *dest_url)
 {
     char *state = m->o->state_path ? xstrdup(m->o->state_path) : mir_state_path(m, dest_url);
     sbuf why = {0};
+    if (!state && !m->o->state_path && !m->o->state_dir) {
+        mir_fail(m, EXIT_CONFIG, "the mirror record", "neither HOME nor XDG_STATE_HOME is set: pass --state FILE");
+        return -1;
+    }
     if (!state || s3rec_load(&m->rec, state) != 0) {
         sb_printf(&why, "%s: remove it to rebuild it from the bucket", strerror(errno));
         mir_fail(m, EXIT_STATE, state ? state : "the mirror record", why.s ? why.s : "out of memory");

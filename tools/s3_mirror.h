@@ -14,7 +14,8 @@
  *   2. read the local record of what was sent (size, mtime, ETag per file),
  *      kept OUTSIDE SRC so MLflow never sees it: --state FILE, else
  *      $XDG_STATE_HOME/mlflow-lite/s3/<hash of SRC and DEST>.tsv, else
- *      ~/.local/state/mlflow-lite/s3/<hash>.tsv. A file is "fresh" when the
+ *      ~/.local/state/mlflow-lite/s3/<hash>.tsv (opts.state_dir; never
+ *      /tmp, where another user could plant one). A file is "fresh" when the
  *      record has it with the same size and mtime;
  *   3. fresh files are unchanged: nothing is sent and nothing asked (a no-op
  *      resync makes no request at all). Files without a fresh record are
@@ -56,7 +57,8 @@ struct s3_mirror_opts {
     int verbose;              /* informational: --verbose output goes through msgs.h's verbosef */
     int json;                 /* --json summary on stdout */
     int progress;             /* reserved: the mirror draws no progress meter yet */
-    const char *state_path;   /* --state FILE, NULL = default location */
+    const char *state_path;   /* --state FILE, NULL = <state_dir>/s3/<hash>.tsv */
+    const char *state_dir;    /* config.c's tool_cfg.state_dir (NULL: --state is needed) */
     int verify;               /* --reconcile: list the bucket even when the record is fresh */
     const http_opts *http;    /* timeouts, retries, TLS; NULL = defaults */
     const s3_client_opts *s3; /* part sizes (config.c's MLFLOW_LITE_S3_*); NULL = defaults, jobs from above */

@@ -430,7 +430,7 @@ TEST(shrinking_file_is_the_files_failure)
 
 TEST(file_uri_copy)
 {
-    char root[512], uri[600], dst[700];
+    char root[1024], uri[3200], dst[1200];
     art_target t;
     tool_err te;
     rest_err d;
