@@ -40,6 +40,16 @@ void sync_err_prefix(tool_err *e, const char *item)
     sb_free(&b);
 }
 
+void sync_report_problems(sync_ctx *x, const src_problems *pr)
+{
+    size_t i;
+    for (i = 0; i < pr->n; i++) {
+        const char *why = pr->v[i].why ? pr->v[i].why : "";
+        warnf("%s: %s%s", pr->v[i].path, why, strstr(why, "skip") ? "" : "; skipped");
+        summary_skipped(x->sum, pr->v[i].path, why);
+    }
+}
+
 int sync_stopped(const sync_ctx *x) { return *x->stop || __atomic_load_n(&x->global_code, __ATOMIC_RELAXED); }
 
 void sync_http_opts(const tool_cfg *c, http_opts *o)
@@ -93,8 +103,6 @@ static int open_source(sync_ctx *x)
     src_opts so;
     src_filter f;
     tool_err te;
-    const src_problems *pr;
-    size_t i;
     memset(&so, 0, sizeof so);
     memset(&f, 0, sizeof f);
     so.follow_symlinks = c->follow_symlinks;
@@ -112,11 +120,7 @@ static int open_source(sync_ctx *x)
         summary_fail(x->sum, te.code ? te.code : EXIT_SOURCE, NULL, te.what, te.why);
         return te.code ? te.code : EXIT_SOURCE;
     }
-    pr = src_store_problems(x->src);
-    for (i = 0; i < pr->n; i++) {
-        warnf("%s: %s; skipped", pr->v[i].path, pr->v[i].why);
-        summary_skipped(x->sum, pr->v[i].path, pr->v[i].why);
-    }
+    sync_report_problems(x, src_store_problems(x->src));
     x->sum->runs_skipped = (long long)src_store_nskipped_runs(x->src);
     return check_filter(x);
 }

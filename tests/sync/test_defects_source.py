@@ -144,7 +144,7 @@ def test():
             check(ln in err, f"no warning names the link {ln}")
 
         # the token never arrived, however it was planted (MLFLOW_TRACKING_TOKEN set for the tool)
-        p = run_tool(["sync", "--state", state, src, srv.url], env={"MLFLOW_TRACKING_TOKEN": TOKEN})
+        p = run_tool(["sync", src, srv.url], env={"MLFLOW_TRACKING_TOKEN": TOKEN})  # another DEST: another state
         check(p.returncode == 6, f"second pass: exit {p.returncode}, expected 6 (links and empty metas remain)")
         check(TOKEN not in everything_on_server(srv.url), "the token arrived on the server")
         check(TOKEN not in p.stdout + p.stderr, "the token was printed")
@@ -165,7 +165,7 @@ def test():
                             f"tags.`mlflow_lite.source_run_id` = '{runs[0]}'")[0]
         names = sorted(a.path for a in rc.list_artifacts(rr.info.run_id))
         check(names == ["real.txt"], f"artifacts without --follow-symlinks: {names}")
-        run_tool(["sync", "--follow-symlinks", "--state", state, src, srv.url])
+        run_tool(["sync", "--follow-symlinks", src, srv.url])
         names = sorted(a.path for a in rc.list_artifacts(rr.info.run_id))
         check("outside.txt" in names and "loop" not in names, f"artifacts with --follow-symlinks: {names}")
 
