@@ -243,8 +243,10 @@ static int batch_commit(batch *b)
 {
     int rc = 0;
     if (!b->n && !b->nmk && !b->bad_lines.n) return 0;
-    batch_intent(b);
-    if (b->n) rc = batch_send(b, 0, b->n, &b->rb);
+    if (b->n) { /* ranges without a point to send (blank or malformed lines only) cannot be in doubt */
+        batch_intent(b);
+        rc = batch_send(b, 0, b->n, &b->rb);
+    }
     if (rc == 0 && batch_apply(b) != 0) rc = err_set(&b->e->err, EXIT_FAILED, "log-batch", "out of memory");
     if (rc == 0) batch_record(b);
     batch_reset(b);
