@@ -125,6 +125,26 @@ static int open_source(sync_ctx *x)
     return check_filter(x);
 }
 
+/* The state of this SRC and DEST, locked for the pass (read only with --dry-run). */
+static int open_state(sync_ctx *x)
+{
+    const tool_cfg *c = x->cfg;
+    state_opts so;
+    tool_err te;
+    memset(&so, 0, sizeof so);
+    so.path = c->state_path;
+    so.src = c->src;
+    so.dest = c->dest_shown;
+    so.legacy_dest = c->dest;
+    so.state_dir = c->state_dir;
+    so.readonly = c->dry_run;
+    err_clear(&te);
+    if (state_open(&x->st, &so, &te) == 0) return 0;
+    err_report(&te);
+    summary_fail(x->sum, te.code, NULL, te.what, te.why);
+    return te.code;
+}
+
 /* ---- experiments, then runs level by level ---------------------------------------------- */
 
 static int sync_experiments(sync_ctx *x)
@@ -247,21 +267,7 @@ int sync_pass(const tool_cfg *c, volatile int *stop, summary *sum)
     ctx_init(&x, c, stop, sum);
     err_clear(&te);
     code = open_source(&x);
-    if (code == 0) {
-        state_opts so;
-        memset(&so, 0, sizeof so);
-        so.path = c->state_path;
-        so.src = c->src;
-        so.dest = c->dest_shown;
-        so.legacy_dest = c->dest;
-        so.state_dir = c->state_dir;
-        so.readonly = c->dry_run;
-        if (state_open(&x.st, &so, &te) != 0) {
-            err_report(&te);
-            summary_fail(sum, te.code, NULL, te.what, te.why);
-            code = te.code;
-        }
-    }
+    if (code == 0) code = open_state(&x);
     if (code == 0 && !c->dry_run) {
         s3_client_opts so;
         sync_s3_opts(c, &so);
