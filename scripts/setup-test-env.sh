@@ -74,13 +74,15 @@ fi
 
 # .venv22: a full MLflow 2.x that can run `mlflow server` (the 2.x server the sync tests also
 # run against). Checked by starting it once when the venv is made (or with MLL_SETUP_CHECK_SERVERS=1).
-want22="mlflow==$MLFLOW22_VERSION"
+# SQLAlchemy 2.1 removed FallbackAsyncAdaptedQueuePool, which 2.22's SQL store imports
+# (its own pin allows <3): without the cap, `mlflow server` on SQLite dies at start-up.
+want22="mlflow==$MLFLOW22_VERSION sqlalchemy<2.1"
 made22=""
 if ! venv_ok "$repo/.venv22" "$want22"; then
   echo "setup: creating .venv22 ($want22)"
   rm -rf "$repo/.venv22"
   "$PY" -m venv "$repo/.venv22"
-  pip_q "$repo/.venv22" "$want22"
+  pip_q "$repo/.venv22" $want22
   echo "$want22" > "$repo/.venv22/.mll-requirements"
   made22=1
 fi
