@@ -22,7 +22,9 @@ sudo_cmd=""
 
 missing=""
 for p in $APT_PACKAGES; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+  # dpkg-query, not `dpkg -s`: once a second architecture is installed (multiarch, e.g. arm64
+  # for qemu tests), `dpkg -s PKG` fails for a package installed for both and apt ran every time
+  dpkg-query -W -f='${db:Status-Status} ' "$p" 2>/dev/null | grep -q installed || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
   echo "setup: installing apt packages:$missing"
