@@ -14,7 +14,8 @@ aliases, tags, descriptions) and MLflow 3 LoggedModels.
 
 compare() maps local ids to remote ones: runs by the tag
 mlflow_lite.source_run_id, LoggedModels by mlflow_lite.source_model_id,
-experiments and registered models by name. It returns one line per
+experiments and registered models by name (these marker tags, and a
+version's mlflow_lite.source_version, are the tool's own and not compared). It returns one line per
 difference; nothing is skipped silently (what the tool does not carry by
 design, e.g. deleted runs, is expected to be ABSENT remotely and checked).
 
@@ -36,6 +37,7 @@ os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
 SYNC_TAG = "mlflow_lite.source_run_id"
 MODEL_TAG = "mlflow_lite.source_model_id"
+VERSION_TAG = "mlflow_lite.source_version"  # the tool's marker on a version it created ("name/num@created")
 MAXD = 1.7976931348623157e308
 MAX_RESULTS = 50000
 
@@ -328,7 +330,8 @@ class Ids:
         return out, dupes
 
     def map_text(self, s):
-        """Local run and model ids inside a string (a source, a tag) replaced by remote ones."""
+        """Local run and model ids inside a string replaced by remote ones: for the fields
+        that name another entity (a parent run, a version's run and source, outputs)."""
         if not isinstance(s, str):
             return s
         for table in (self.run, self.model):
@@ -398,7 +401,10 @@ def compare_run(lid, lr, rr, ids, out):
     rtags = dict(rr["tags"])
     if rtags.pop(SYNC_TAG, None) != lid:
         out.append(f"{w}: remote tag {SYNC_TAG} is not the local run id")
-    diff_dict(f"{w} tags", lr["tags"], rtags, out, ids.map_text)
+    ltags = dict(lr["tags"])
+    if "mlflow.parentRunId" in ltags:  # the one tag whose value the sync rewrites: the parent's remote id
+        ltags["mlflow.parentRunId"] = ids.map_text(ltags["mlflow.parentRunId"])
+    diff_dict(f"{w} tags", ltags, rtags, out)
     compare_metrics(w, lr["metrics"], rr["metrics"], out)
     if lr["datasets"] != rr["datasets"]:
         out.append(f"{w}: dataset inputs local {short(lr['datasets'])} != remote {short(rr['datasets'])}")
@@ -440,7 +446,7 @@ def compare_logged_models(local, remote, ids, out):
             out.append(f"{w}: source run {lm['source_run_id']} not mapped to the remote {rm['source_run_id']}")
         diff_dict(f"{w} params", lm["params"], rm["params"], out)
         rtags = {k: v for k, v in rm["tags"].items() if k != MODEL_TAG}
-        diff_dict(f"{w} tags", lm["tags"], rtags, out, ids.map_text)
+        diff_dict(f"{w} tags", lm["tags"], rtags, out)
         lmet = json.loads(ids.map_text(json.dumps(lm["metrics"])))
         if lmet != rm["metrics"]:
             out.append(f"{w}: metrics local {short(lmet)} != remote {short(rm['metrics'])}")
@@ -465,6 +471,7 @@ def compare_registry(local, remote, ids, out):
             lv, rv = lm["versions"][num], rm["versions"][num]
             mapped = {k: ids.map_text(v) for k, v in lv.items()}
             mapped["tags"] = lv["tags"]
+            rv = dict(rv, tags={k: v for k, v in rv["tags"].items() if k != VERSION_TAG})
             for f in ("stage", "source", "run_id", "status", "description", "tags", "model_id"):
                 if mapped[f] != rv[f] and not source_equivalent(f, mapped[f], rv[f]):
                     out.append(f"{w} version {num}: {f} local {short(mapped[f])} != remote {short(rv[f])}")

@@ -37,10 +37,12 @@ should be loopback or namespace addresses the test made.
 import argparse
 import asyncio
 import json
+import os
 import random
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -387,6 +389,36 @@ class Control:
     def close(self):
         self.file.close()
         self.sock.close()
+
+
+class Process:
+    """netfault.py as a child process (so it never shares a GIL with the client it
+    slows down): .port, .control (a Control), .stop(). args are command-line options."""
+
+    def __init__(self, target, *args, python=sys.executable):
+        self.proc = subprocess.Popen([python, os.path.abspath(__file__), "--target", f"{target[0]}:{target[1]}",
+                                      *map(str, args)], stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait(10)
+            raise RuntimeError(f"netfault exited {self.proc.returncode} before it was ready")
+        ready = json.loads(line)
+        self.port = ready["port"]
+        self.control = Control(ready["control_port"])
+
+    def stop(self):
+        stats = self.control.send("stats")
+        self.control.close()
+        self.proc.terminate()
+        self.proc.wait(10)
+        return stats
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.stop()
 
 
 def hostport(s):
