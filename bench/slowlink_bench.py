@@ -89,16 +89,15 @@ def bench_loopback(a, wd, src, npts):
           f"(target: within 10%)", flush=True)
 
 
+OPTIONS = [("--runs", int, 100), ("--metrics", int, 10), ("--steps", int, 1000), ("--artifact-mb", float, 10),
+           ("--jobs", int, 4), ("--workers", int, 2), ("--delay-ms", float, 50)]  # sync_bench's, plus the delay
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("tool")
-    ap.add_argument("--runs", type=int, default=100)
-    ap.add_argument("--metrics", type=int, default=10)
-    ap.add_argument("--steps", type=int, default=1000)
-    ap.add_argument("--artifact-mb", type=float, default=10)
-    ap.add_argument("--jobs", type=int, default=4)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--delay-ms", type=float, default=50)
+    for name, kind, default in OPTIONS:
+        ap.add_argument(name, type=kind, default=default)
     ap.add_argument("--netns", action="store_true", help="servers in a network namespace (needs root)")
     ap.add_argument("--loopback", action="store_true", help="also time the tool without the proxy")
     ap.add_argument("--skip-python", action="store_true")

@@ -73,6 +73,16 @@ class ProxyProc:
         self.p.wait(10)
 
 
+def expect_silence(s, seconds, what):
+    """Nothing arrives on s for `seconds` (a stalled or dead link)."""
+    s.settimeout(seconds)
+    try:
+        s.recv(10)
+        check(False, what)
+    except socket.timeout:
+        pass
+
+
 def roundtrip(port, payload=b"x" * 100, timeout=5.0, sock=None):
     """Seconds for payload to come back through a new (or given) connection."""
     s = sock or socket.create_connection(("127.0.0.1", port), timeout=timeout)
@@ -152,12 +162,7 @@ def test_stall(echo):
     try:
         s = socket.create_connection(("127.0.0.1", px.port), timeout=5)
         s.sendall(b"abc")
-        s.settimeout(0.7)
-        try:
-            s.recv(10)
-            check(False, "a stalled connection answered at once")
-        except socket.timeout:
-            pass
+        expect_silence(s, 0.7, "a stalled connection answered at once")
         s.settimeout(5)
         t = time.monotonic()
         check(s.recv(10) == b"abc", "data after the stall")
@@ -177,12 +182,7 @@ def test_dead_drop_and_recover(echo):
         check(px.ctl.send("dead 1.5 drop")["link"] == "drop", "link is dead")
         t = time.monotonic()
         s.sendall(b"during")
-        s.settimeout(0.5)
-        try:
-            s.recv(10)
-            check(False, "a dead link passed data")
-        except socket.timeout:
-            pass
+        expect_silence(s, 0.5, "a dead link passed data")
         late = socket.create_connection(("127.0.0.1", px.port), timeout=5)  # accepted, held
         late.sendall(b"late")
         s.settimeout(5)
