@@ -338,9 +338,29 @@ class Ids:
         return s
 
 
+SERVER_LIMITS = {"params": 6000, "tags": 8000}  # MLflow servers cut longer values (MLFLOW_TRUNCATE_LONG_VALUES)
+
+
+class Out(list):
+    """The differences, plus .notes: differences every MLflow server imposes, accepted but shown."""
+
+    def __init__(self):
+        super().__init__()
+        self.notes = []
+
+
+def cut_by_server(where, local, remote):
+    """A param or tag value longer than the server's limit arrives cut to the limit."""
+    limit = next((n for kind, n in SERVER_LIMITS.items() if where.endswith(" " + kind)), None)
+    return limit and isinstance(local, str) and len(local) > limit and remote == local[:limit]
+
+
 def diff_dict(where, local, remote, out, map_value=lambda v: v):
     for k in sorted(set(local) | set(remote)):
-        if k not in remote:
+        if k in local and k in remote and cut_by_server(where, map_value(local[k]), remote[k]):
+            out.notes.append(f"{where}: {k!r} has {len(local[k])} characters; the server kept the first "
+                             f"{len(remote[k])}, as every MLflow server does")
+        elif k not in remote:
             out.append(f"{where}: {k!r} missing remotely (local {short(local[k])})")
         elif k not in local:
             out.append(f"{where}: {k!r} only remotely ({short(remote[k])})")
@@ -390,6 +410,7 @@ def server_named(lr, rr):
 def compare_run(lid, lr, rr, ids, out):
     w = f"run {lid} ({lr['run_name']})"
     if server_named(lr, rr):
+        out.notes.append(f"{w}: no name locally; the server named it {rr['run_name']!r}, as every MLflow server does")
         lr = dict(lr, run_name=rr["run_name"], tags=dict(lr["tags"], **{"mlflow.runName": rr["run_name"]}))
     for f in RUN_FIELDS:
         if lr[f] != rr[f]:
@@ -485,9 +506,10 @@ def source_equivalent(field, local, remote):
 
 
 def compare(local, remote, name_prefix=""):
-    """Every difference between a local dump and a remote one, as lines."""
+    """Every difference between a local dump and a remote one, as lines (a list
+    whose .notes holds the differences every MLflow server imposes: accepted)."""
     ids = Ids(local, remote, name_prefix)
-    out = []
+    out = Out()
     compare_experiments(local, remote, ids, out)
     compare_runs(local, remote, ids, out)
     compare_logged_models(local, remote, ids, out)
@@ -518,6 +540,7 @@ def main(argv):
         local, remote = dump_local(argv[1]), dump_remote(argv[2])
         print(f"local:  {summary(local)}\nremote: {summary(remote)}")
         diffs = compare(local, remote)
+        print("\n".join(f"note: {n}" for n in diffs.notes))
         print("\n".join(diffs) if diffs else "no differences")
         return 1 if diffs else 0
     else:

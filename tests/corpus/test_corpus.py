@@ -66,6 +66,8 @@ def one_pass(tool, folder, args, k):
             if p.returncode != 0:
                 problems.append(f"sync exited {p.returncode}: {p.stderr.strip()[-1500:]}")
             diffs = expected.compare(local, expected.dump_remote(srv.url))
+            for n in diffs.notes:
+                print(f"[{k}] note (accepted): {n}")
             problems += [f"after the first sync: {d}" for d in diffs]
             p2, s2, dt2 = run_sync(tool, src, srv.url, args.sync_options)
             print(f"[{k}] second sync: exit {p2.returncode} in {dt2:.2f} s: {short_summary(s2)}")
