@@ -16,6 +16,10 @@ What it does to each connection:
   sides, SO_LINGER 0) --reset-after-ms after the first byte from the client.
 - stall: a --stall-fraction of new connections stops forwarding after the
   first byte from the client, for --stall-seconds (0 = for ever), then goes on.
+- --per-chunk: the reset/stall draw is made for every chunk the client sends
+  (about one request on a kept-alive connection) instead of once per
+  connection; a client that reuses one connection for everything meets
+  faults at the given rate per request.
 - dead: for N seconds the link is down. "drop" (a pulled cable): nothing
   passes either way, new connections are accepted but held (a SYN that is
   answered late), and everything resumes, in order, when the link is back.
@@ -25,7 +29,7 @@ What it does to each connection:
 Control, from a test: a line protocol on --control (TCP, loopback), one JSON
 answer per command:
     dead SECONDS [drop|refuse]   alive   stats   quit
-    set delay_ms|reset_fraction|stall_fraction|stall_seconds|reset_after_ms VALUE
+    set delay_ms|reset_fraction|stall_fraction|stall_seconds|reset_after_ms|per_chunk VALUE
 and signals: SIGUSR1 = dead for --signal-dead-seconds (drop), SIGUSR2 = alive.
 When ready it prints one JSON line {"port": P, "control_port": C} on stdout
 (and writes it to --ready-file). In Python, `Proxy(...).start_thread()` runs
@@ -55,7 +59,8 @@ class Settings:
     """The knobs a test may change while the proxy runs."""
 
     def __init__(self, delay_ms=0.0, reset_fraction=0.0, stall_fraction=0.0, stall_seconds=30.0,
-                 reset_after_ms=0.0):
+                 reset_after_ms=0.0, per_chunk=0):
+        self.per_chunk = float(per_chunk)
         self.delay_ms = float(delay_ms)
         self.reset_fraction = float(reset_fraction)
         self.stall_fraction = float(stall_fraction)
@@ -66,7 +71,7 @@ class Settings:
         if name not in vars(self):
             raise ValueError(f"unknown setting {name!r}")
         v = float(value)
-        if v < 0 or (name.endswith("fraction") and v > 1):
+        if v < 0 or ((name.endswith("fraction") or name == "per_chunk") and v > 1):
             raise ValueError(f"{name} out of range: {value}")
         setattr(self, name, v)
 
@@ -114,6 +119,8 @@ class Conn:
         rnd = proxy.rnd.random()
         s = proxy.settings
         self.fate = "reset" if rnd < s.reset_fraction else "stall" if rnd < s.reset_fraction + s.stall_fraction else "ok"
+        if s.per_chunk:
+            self.fate = "ok"  # drawn again for every chunk instead (roll_chunk)
         self.first_byte = asyncio.Event()
         self.stalled_until = None
         self.closed = False
@@ -143,7 +150,8 @@ class Conn:
     async def reset_later(self):
         await self.first_byte.wait()
         await asyncio.sleep(self.proxy.settings.reset_after_ms / 1000.0)
-        self.proxy.stats["resets"] += 1
+        if not self.closed:
+            self.proxy.stats["resets"] += 1
         self.reset()
 
     def reset(self):
@@ -160,10 +168,23 @@ class Conn:
                 if w is not None:
                     w.close()
 
+    def roll_chunk(self):
+        """--per-chunk: each chunk from the client (about one request on a kept-alive
+        connection) draws a fate of its own: reset the connection, or stall it from here."""
+        s, rnd = self.proxy.settings, self.proxy.rnd.random()
+        if rnd < s.reset_fraction:
+            self.fate = "reset"
+            asyncio.ensure_future(self.reset_later())
+        elif rnd < s.reset_fraction + s.stall_fraction and (self.stalled_until is None
+                                                             or time.monotonic() >= self.stalled_until):
+            self.fate = "stall"
+
     async def gate(self, upstream):
         """Waits while this connection is stalled or the link is dead."""
         p = self.proxy
-        if upstream and self.fate == "stall" and self.stalled_until is None:
+        if upstream and self.fate == "stall" and (self.stalled_until is None or self.proxy.settings.per_chunk
+                                                  and time.monotonic() >= self.stalled_until):
+            self.fate = "ok" if self.proxy.settings.per_chunk else "stall"
             p.stats["stalls"] += 1
             s = p.settings.stall_seconds
             self.stalled_until = time.monotonic() + s if s > 0 else float("inf")
@@ -180,6 +201,8 @@ class Conn:
                 data = await reader.read(CHUNK)
                 if upstream and data:
                     self.first_byte.set()
+                    if self.proxy.settings.per_chunk:
+                        self.roll_chunk()
                 await q.put((time.monotonic() + self.proxy.settings.delay_ms / 1000.0, data))
                 if not data:
                     break
@@ -445,6 +468,8 @@ def parse_args(argv):
     a.add_argument("--reset-after-ms", type=float, default=0.0)
     a.add_argument("--stall-fraction", type=float, default=0.0)
     a.add_argument("--stall-seconds", type=float, default=30.0, help="0 = stall for ever")
+    a.add_argument("--per-chunk", action="store_true",
+                   help="draw reset/stall for every chunk from the client, not once per connection")
     a.add_argument("--dead-at", type=dead_spec, action="append", default=[], metavar="SECONDS:DURATION[:MODE]")
     a.add_argument("--signal-dead-seconds", type=float, default=20.0, help="how long SIGUSR1 kills the link")
     a.add_argument("--seed", type=int)
@@ -455,7 +480,7 @@ def parse_args(argv):
 def main(argv=None):
     o = parse_args(argv if argv is not None else sys.argv[1:])
     settings = Settings()
-    for name in ("delay_ms", "reset_fraction", "stall_fraction", "stall_seconds", "reset_after_ms"):
+    for name in ("delay_ms", "reset_fraction", "stall_fraction", "stall_seconds", "reset_after_ms", "per_chunk"):
         try:
             settings.set(name, getattr(o, name))
         except ValueError as e:

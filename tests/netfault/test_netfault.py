@@ -157,6 +157,29 @@ def test_reset_fraction(echo):
     print(f"reset fraction 0.3: {bad} of 100 connections reset ({st['resets']} counted)")
 
 
+def test_per_chunk(echo):
+    """One kept-alive connection meets faults at the given rate per chunk (request)."""
+    px = ProxyProc(echo.port, "--per-chunk", "--stall-fraction", "0.2", "--stall-seconds", "0.3", "--seed", "3")
+    try:
+        s = socket.create_connection(("127.0.0.1", px.port), timeout=5)
+        times = [roundtrip(px.port, b"req", sock=s) for _ in range(40)]
+        st = px.ctl.send("stats")
+        px.ctl.send("set stall_fraction 0")
+        px.ctl.send("set reset_fraction 1")
+        try:
+            roundtrip(px.port, b"req", sock=s)
+            check(False, "a reset drawn for a chunk should cut the kept-alive connection")
+        except (ConnectionError, OSError):
+            pass
+        s.close()
+    finally:
+        px.stop()
+    slow = sum(t >= 0.25 for t in times)
+    check(st["connections"] == 1, f"one connection: {st}")
+    check(3 <= st["stalls"] <= 16 and slow == st["stalls"], f"20% of 40 requests stalled: {st['stalls']}, {slow} slow")
+    print(f"per chunk: {st['stalls']} of 40 requests on one connection stalled 0.3 s")
+
+
 def test_stall(echo):
     px = ProxyProc(echo.port, "--stall-fraction", "1", "--stall-seconds", "1.5")
     try:

@@ -7,7 +7,8 @@ netns.py: a veth pair and a /30 the test made); the tool on this host reaches
 it only through tests/netfault/netfault.py on 127.0.0.1, which adds 50 ms
 each way (100 ms round trip). Phases:
   delay  the 50 ms link alone;
-  lossy  plus resets and stalls (5 s) on 1% of connections each;
+  lossy  plus resets and stalls (5 s) on 1% of requests each (drawn per chunk:
+         the tool keeps its connections alive, so per connection would be none);
   dead   plus the link going dead (drop) for 20 s, 3 s into the sync.
 The tool is run until it exits 0 (at most 5 passes: a pass that ends with
 some runs failed is repeated, as a user would), then the server is compared
@@ -35,7 +36,7 @@ from netns import NetNs, NetnsError  # noqa: E402
 
 PHASES = {
     "delay": dict(settings=dict(delay_ms=50), dead=None),
-    "lossy": dict(settings=dict(delay_ms=50, reset_fraction=0.01, stall_fraction=0.01, stall_seconds=5,
+    "lossy": dict(settings=dict(delay_ms=50, reset_fraction=0.01, stall_fraction=0.01, stall_seconds=5, per_chunk=1,
                                 reset_after_ms=20), dead=None),
     "dead": dict(settings=dict(delay_ms=50), dead=(3.0, 20.0, "drop")),
 }
