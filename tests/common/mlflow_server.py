@@ -96,6 +96,14 @@ class MlflowServer:
     def url(self):
         return f"http://{self.host}:{self.port}"
 
+    def uvicorn_opts(self):
+        """MLflow 3 serves with uvicorn, whose supervisor kills a worker that misses its
+        5 s health ping; on a loaded 2-core machine workers then die in a loop and the
+        server never answers. Give them 120 s (unless the test passes its own options)."""
+        if self.workers <= 1 or self.mlflow == "2.22" or any(a.endswith("-opts") for a in self.extra_args):
+            return []
+        return ["--uvicorn-opts", "--timeout-worker-healthcheck 120"]
+
     def backend_uri(self):
         if self.backend == "file":
             return "file://" + self.file_root
@@ -109,7 +117,7 @@ class MlflowServer:
                "--artifacts-destination", self.artifacts, "--workers", str(self.workers)]
         if self.app_name:
             cmd += ["--app-name", self.app_name]
-        cmd += self.extra_args
+        cmd += self.uvicorn_opts() + self.extra_args
         env = dict(os.environ)
         env.update(self.env)
         env.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
