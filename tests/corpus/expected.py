@@ -202,7 +202,7 @@ def read_logged_models(c, exp_ids, artifacts):
     for m in c.search_logged_models(experiment_ids=list(exp_ids), max_results=MAX_RESULTS):
         out[m.model_id] = {
             "name": m.name, "experiment_id": m.experiment_id, "status": str(m.status),
-            "source_run_id": m.source_run_id, "model_type": m.model_type,
+            "source_run_id": m.source_run_id, "model_type": m.model_type or "",  # REST gives "" for none
             "params": dict(m.params or {}), "tags": dict(m.tags or {}),
             "metrics": sorted([x.key, x.step, x.timestamp, metric_value(x.value), x.run_id]
                               for x in (m.metrics or [])),
