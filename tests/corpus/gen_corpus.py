@@ -3,11 +3,11 @@
     python gen_corpus.py all OUTDIR              # every folder, each with its own MLflow
     PY -m ... gen_corpus.py one NAME OUTDIR/NAME # one folder, with the MLflow of PY
 
-The real folders (tests/corpus/SOURCES.md) come from public repositories; a
-few features appear in none of them (registry aliases, deleted versions,
-versions copied with copy_model_version, LoggedModels with params and
-metrics, several runs sharing one dataset in MLflow 3). These folders have
-them, written through MLflow's own client, not by hand. One edit is made
+The real folders (tests/corpus/SOURCES.md) come from public repositories and
+stay out of this one; a few features appear in none of them (registry
+aliases, deleted versions, LoggedModels with params and metrics, several runs
+sharing one dataset in MLflow 3) or in few (copied versions). These folders
+have them, written through MLflow's own client, not by hand. One edit is made
 after writing and marked as such: the Windows artifact URIs of the
 "windows" experiment (see windows_uris()).
 
