@@ -291,8 +291,8 @@ def dump_remote(url):
         try:
             if not c.list_logged_model_artifacts(m.model_id):
                 return {}
-            download_artifacts(artifact_uri=m.artifact_location, dst_path=tmp, tracking_uri=url)
-            return hash_tree(tmp)
+            # a directory URI arrives as tmp/<its last component>: hash what it returns
+            return hash_tree(download_artifacts(artifact_uri=m.artifact_location, dst_path=tmp, tracking_uri=url))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -464,6 +464,9 @@ def compare_logged_models(local, remote, ids, out):
             out.append(f"{w}: source run {lm['source_run_id']} not mapped to the remote {rm['source_run_id']}")
         diff_dict(f"{w} params", lm["params"], rm["params"], out)
         rtags = {k: v for k, v in rm["tags"].items() if k != MODEL_TAG}
+        if "mlflow.modelVersions" in rtags and "mlflow.modelVersions" not in lm["tags"]:
+            out.notes.append(f"{w}: the server added mlflow.modelVersions = {rtags.pop('mlflow.modelVersions')} "
+                             "(a SQL store records there the versions made from the model; a file store does not)")
         diff_dict(f"{w} tags", lm["tags"], rtags, out)
         lmet = json.loads(ids.map_text(json.dumps(lm["metrics"])))
         if lmet != rm["metrics"]:
