@@ -260,7 +260,9 @@ def deleted_remote(name, live):
 # ------------------------------------------------------------------ dumps --
 
 def dump_local(mlruns):
+    import mlflow
     mlruns = os.path.abspath(mlruns)
+    mlflow.set_tracking_uri("file://" + mlruns)  # else some reads open sqlite:///mlflow.db in the cwd
     c = client_for("file://" + mlruns)
     exps = read_experiments(c)
 
