@@ -195,11 +195,23 @@ def read_runs(c, exp_ids, artifacts):
     return out
 
 
+def search_logged_models(c, exp_ids):
+    """The LoggedModels of exp_ids; None where the server has none at all (MLflow 2.x: 404)."""
+    from mlflow.exceptions import MlflowException
+    try:
+        return c.search_logged_models(experiment_ids=list(exp_ids), max_results=MAX_RESULTS) if exp_ids else []
+    except MlflowException as e:
+        if "404" in str(e) or getattr(e, "error_code", "") == "ENDPOINT_NOT_FOUND":
+            return None
+        raise
+
+
 def read_logged_models(c, exp_ids, artifacts):
     out = {}
-    if not exp_ids or not hasattr(c, "search_logged_models"):
-        return out
-    for m in c.search_logged_models(experiment_ids=list(exp_ids), max_results=MAX_RESULTS):
+    found = search_logged_models(c, exp_ids)
+    if found is None:
+        return None
+    for m in found:
         out[m.model_id] = {
             "name": m.name, "experiment_id": m.experiment_id, "status": str(m.status),
             "source_run_id": m.source_run_id, "model_type": m.model_type or "",  # REST gives "" for none
@@ -298,9 +310,9 @@ def dump_remote(url):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    return {"experiments": exps, "runs": read_runs(c, exps, run_artifacts),
-            "logged_models": read_logged_models(c, exps, model_artifacts),
-            "registry": read_registry(c, deleted_remote)}
+    models = read_logged_models(c, exps, model_artifacts)
+    return {"experiments": exps, "runs": read_runs(c, exps, run_artifacts), "logged_models": models or {},
+            "server_has_logged_models": models is not None, "registry": read_registry(c, deleted_remote)}
 
 
 # ------------------------------------------------------------------ compare --
@@ -313,6 +325,7 @@ class Ids:
         self.exp = {eid: rexp.get(name_prefix + e["name"]) for eid, e in local["experiments"].items()}
         self.run, self.run_dupes = self._by_tag(remote["runs"], SYNC_TAG)
         self.model, self.model_dupes = self._by_tag(remote["logged_models"], MODEL_TAG)
+        self.remote_has_models = remote.get("server_has_logged_models", True)
 
     @staticmethod
     def _by_tag(items, tag):
@@ -430,7 +443,9 @@ def compare_run(lid, lr, rr, ids, out):
         out.append(f"{w}: dataset inputs local {short(lr['datasets'])} != remote {short(rr['datasets'])}")
     for f in ("model_inputs", "model_outputs"):
         mapped = json.loads(ids.map_text(json.dumps(lr[f])))
-        if mapped != rr[f]:
+        if mapped and not ids.remote_has_models:
+            out.notes.append(f"{w}: {f} {mapped} cannot exist on this server (no LoggedModels: MLflow 2.x)")
+        elif mapped != rr[f]:
             out.append(f"{w}: {f} local {mapped} != remote {rr[f]}")
     diff_dict(f"{w} artifacts", lr["artifacts"], rr["artifacts"], out)
 
@@ -451,6 +466,11 @@ def compare_runs(local, remote, ids, out):
 
 
 def compare_logged_models(local, remote, ids, out):
+    if not remote.get("server_has_logged_models", True):
+        if local["logged_models"]:
+            out.notes.append(f"{len(local['logged_models'])} LoggedModels cannot exist on this server "
+                             "(no logged-models endpoints: MLflow 2.x); the sync must say so")
+        return
     for d in ids.model_dupes:
         out.append(f"LoggedModel {d}: exists more than once remotely")
     for lid, lm in sorted(local["logged_models"].items()):
