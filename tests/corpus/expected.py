@@ -161,13 +161,16 @@ def list_artifacts(c, run_id, path=None):
     return out
 
 
-def read_remote_artifacts(c, run):
+def read_remote_artifacts(url, run):
+    """The run's artifacts straight from its artifact repository: MlflowClient.list_artifacts
+    of 3.18 also asks the server for the run's LoggedModels, which a 2.x server answers 404."""
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+    repo = get_artifact_repository(run.info.artifact_uri, tracking_uri=url)
+    if not repo.list_artifacts():
+        return {}
     tmp = tempfile.mkdtemp(prefix="mll-corpus-dl-")
     try:
-        if not list_artifacts(c, run.info.run_id):
-            return {}
-        c.download_artifacts(run.info.run_id, "", tmp)
-        return hash_tree(tmp)
+        return hash_tree(repo.download_artifacts("", dst_path=tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -297,7 +300,7 @@ def dump_remote(url):
     exps = read_experiments(c)
 
     def run_artifacts(run):
-        return read_remote_artifacts(c, run), None
+        return read_remote_artifacts(url, run), None
 
     def model_artifacts(m):
         from mlflow.artifacts import download_artifacts
