@@ -491,7 +491,8 @@ def compare_logged_models(local, remote, ids, out):
         rtags = {k: v for k, v in rm["tags"].items() if k != MODEL_TAG}
         if "mlflow.modelVersions" in rtags and "mlflow.modelVersions" not in lm["tags"]:
             out.notes.append(f"{w}: the server added mlflow.modelVersions = {rtags.pop('mlflow.modelVersions')} "
-                             "(a SQL store records there the versions made from the model; a file store does not)")
+                             "(a server records there the versions made from the model; a folder written through "
+                             "the client has no such tag)")
         diff_dict(f"{w} tags", lm["tags"], rtags, out)
         lmet = json.loads(ids.map_text(json.dumps(lm["metrics"])))
         if lmet != rm["metrics"]:
