@@ -5,12 +5,14 @@
 #   - the fr_FR.UTF-8 locale (the locale-independence test fails without it)
 #   - .venv   : MLflow 3.18.0 (the judge), moto server, boto3, awscli
 #   - .venv2  : a 2.x MLflow (mlflow-skinny) for the old-reader compatibility test
+#   - .venv22 : the full MLflow 2.22 (`mlflow server`, SQLite or file backend): the 2.x server peer
 # Usage: scripts/setup-test-env.sh        (run from anywhere; paths are repo-relative)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
 MLFLOW_VERSION=${MLFLOW_VERSION:-3.18.0}
 MLFLOW2_VERSION=${MLFLOW2_VERSION:-2.22.1}
+MLFLOW22_VERSION=${MLFLOW22_VERSION:-2.22.5}
 PY=${PYTHON:-python3}
 
 APT_PACKAGES="build-essential gcc g++ clang cmake make pkg-config valgrind git
@@ -22,7 +24,9 @@ sudo_cmd=""
 
 missing=""
 for p in $APT_PACKAGES; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+  # dpkg-query, not `dpkg -s`: once a second architecture is installed (multiarch, e.g. arm64
+  # for qemu tests), `dpkg -s PKG` fails for a package installed for both and apt ran every time
+  dpkg-query -W -f='${db:Status-Status} ' "$p" 2>/dev/null | grep -q installed || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
   echo "setup: installing apt packages:$missing"
@@ -72,6 +76,26 @@ if ! venv_ok "$repo/.venv2" "$want2"; then
   echo "$want2" > "$repo/.venv2/.mll-requirements"
 fi
 
+# .venv22: a full MLflow 2.x that can run `mlflow server` (the 2.x server the sync tests also
+# run against). Checked by starting it once when the venv is made (or with MLL_SETUP_CHECK_SERVERS=1).
+# SQLAlchemy 2.1 removed FallbackAsyncAdaptedQueuePool, which 2.22's SQL store imports
+# (its own pin allows <3): without the cap, `mlflow server` on SQLite dies at start-up.
+want22="mlflow==$MLFLOW22_VERSION sqlalchemy<2.1"
+made22=""
+if ! venv_ok "$repo/.venv22" "$want22"; then
+  echo "setup: creating .venv22 ($want22)"
+  rm -rf "$repo/.venv22"
+  "$PY" -m venv "$repo/.venv22"
+  pip_q "$repo/.venv22" $want22
+  echo "$want22" > "$repo/.venv22/.mll-requirements"
+  made22=1
+fi
+if [ -n "$made22" ] || [ "${MLL_SETUP_CHECK_SERVERS:-}" = 1 ]; then
+  echo "setup: checking that the MLflow $MLFLOW22_VERSION server starts"
+  "$repo/.venv/bin/python" "$repo/tests/common/mlflow_server.py" --check "$repo/.venv22/bin/python"
+fi
+
 "$repo/.venv/bin/python" -c "import mlflow; assert mlflow.__version__ == '$MLFLOW_VERSION', mlflow.__version__"
 "$repo/.venv2/bin/python" -c "import mlflow; assert mlflow.__version__.startswith('2.'), mlflow.__version__"
-echo "setup: ok (mlflow $MLFLOW_VERSION in .venv, mlflow-skinny $MLFLOW2_VERSION in .venv2)"
+"$repo/.venv22/bin/python" -c "import mlflow; assert mlflow.__version__ == '$MLFLOW22_VERSION', mlflow.__version__"
+echo "setup: ok (mlflow $MLFLOW_VERSION in .venv, mlflow-skinny $MLFLOW2_VERSION in .venv2, mlflow $MLFLOW22_VERSION in .venv22)"

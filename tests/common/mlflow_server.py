@@ -5,6 +5,18 @@ artifact proxying into a temp folder. Reusable by every area (sync, registry).
         srv.url                                # http://127.0.0.1:PORT
         srv.stop(); srv.start()                # restart on the same port and DB
 
+    MlflowServer(tmpdir, mlflow="2.22")        # the full MLflow 2.22 of .venv22
+    MlflowServer(tmpdir, backend="file")       # a file store (--backend-store-uri file:...)
+    for kind in SERVER_KINDS: ...              # every (mlflow, backend) a sync test runs against
+
+`mlflow` picks the venv: "3.18" is .venv (the judge), "2.22" is .venv22
+(made by scripts/setup-test-env.sh; MLL_PYTHON22 overrides its python).
+`python=` still names any python directly. `host=` binds elsewhere than
+127.0.0.1 (a network-namespace address the test made); `launcher=` is a
+command prefix (e.g. `ip netns exec NS`) the server is started under.
+
+    python mlflow_server.py --check PYTHON     # start and stop one server: exit 0 if it answered
+
 It FAILS loudly (raises ServerError with the server's log tail) when the
 server cannot start within the timeout (default 600 s: on a loaded 2-core
 machine, load average ~30, `mlflow server` needed 90-150 s to answer /health;
@@ -33,6 +45,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VENVS = {"3.18": (".venv", "MLL_PYTHON"), "2.22": (".venv22", "MLL_PYTHON22")}
+BACKENDS = ("sqlite", "file")
+SERVER_KINDS = [(v, b) for v in VENVS for b in BACKENDS]
+
+
+def venv_python(mlflow):
+    """The python of the venv that holds MLflow `mlflow` ("3.18" or "2.22")."""
+    if mlflow not in VENVS:
+        raise ServerError(f"unknown MLflow server version {mlflow!r} (known: {', '.join(VENVS)})")
+    folder, var = VENVS[mlflow]
+    py = os.environ.get(var) or os.path.join(REPO, folder, "bin", "python")
+    if not os.path.exists(py):
+        raise ServerError(f"no python for MLflow {mlflow} at {py}: run scripts/setup-test-env.sh")
+    return py
+
+
 def mlflow_bin(python=None):
     py = python or sys.executable
     cand = os.path.join(os.path.dirname(py), "mlflow")
@@ -43,34 +72,54 @@ def mlflow_bin(python=None):
 
 class MlflowServer:
     def __init__(self, workdir, port=None, app_name=None, extra_args=(), env=None, python=None,
-                 start_timeout=600, workers=1):
+                 start_timeout=600, workers=1, mlflow=None, backend="sqlite", host="127.0.0.1", launcher=()):
+        if backend not in BACKENDS:
+            raise ServerError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
         self.workdir = os.path.abspath(workdir)
         os.makedirs(self.workdir, exist_ok=True)
+        self.host = host
+        self.launcher = list(launcher)
         self.port = port or free_port()
+        self.backend = backend
+        self.mlflow = mlflow
         self.app_name = app_name
         self.extra_args = list(extra_args)
         self.env = dict(env or {})
-        self.python = python
+        self.python = python or (venv_python(mlflow) if mlflow else None)
         self.start_timeout = start_timeout
         self.workers = workers
         self.db = os.path.join(self.workdir, "mlflow.db")
+        self.file_root = os.path.join(self.workdir, "fsroot")
         self.artifacts = os.path.join(self.workdir, "mlartifacts")
         self.log_path = os.path.join(self.workdir, "server.log")
         self.proc = None
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
+
+    def uvicorn_opts(self):
+        """MLflow 3 serves with uvicorn, whose supervisor kills a worker that misses its
+        5 s health ping; on a loaded 2-core machine workers then die in a loop and the
+        server never answers. Give them 120 s (unless the test passes its own options)."""
+        if self.workers <= 1 or self.mlflow == "2.22" or any(a.endswith("-opts") for a in self.extra_args):
+            return []
+        return ["--uvicorn-opts", "--timeout-worker-healthcheck 120"]
+
+    def backend_uri(self):
+        if self.backend == "file":
+            return "file://" + self.file_root
+        return f"sqlite:///{self.db}"
 
     def start(self):
         if self.proc is not None:
             raise ServerError("server already running")
-        cmd = [mlflow_bin(self.python), "server", "--host", "127.0.0.1", "--port", str(self.port),
-               "--backend-store-uri", f"sqlite:///{self.db}",
+        cmd = self.launcher + [mlflow_bin(self.python), "server", "--host", self.host, "--port", str(self.port),
+               "--backend-store-uri", self.backend_uri(),
                "--artifacts-destination", self.artifacts, "--workers", str(self.workers)]
         if self.app_name:
             cmd += ["--app-name", self.app_name]
-        cmd += self.extra_args
+        cmd += self.uvicorn_opts() + self.extra_args
         env = dict(os.environ)
         env.update(self.env)
         env.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
@@ -112,9 +161,9 @@ class MlflowServer:
         self._log.close()
         # wait until the port is free again (restart on the same port)
         deadline = time.time() + 15
-        while time.time() < deadline:
+        while time.time() < deadline and not self.launcher:
             with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) != 0:
+                if s.connect_ex((self.host, self.port)) != 0:
                     break
             time.sleep(0.1)
 
@@ -130,3 +179,29 @@ class MlflowServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def check(python, backends=BACKENDS):
+    """Start and stop one server per backend with `python`'s MLflow: raises ServerError if one does not answer."""
+    import tempfile
+    import shutil
+    for backend in backends:
+        wd = tempfile.mkdtemp(prefix="mll-server-check-")
+        try:
+            with MlflowServer(wd, python=python, backend=backend, start_timeout=300) as srv:
+                with urllib.request.urlopen(srv.url + "/api/2.0/mlflow/experiments/search?max_results=1",
+                                            timeout=30) as r:
+                    if r.status != 200:
+                        raise ServerError(f"{srv.url}: experiments/search answered {r.status}")
+            print(f"mlflow server ({python}, {backend} backend): ok")
+        finally:
+            shutil.rmtree(wd, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] != "--check":
+        sys.exit("usage: mlflow_server.py --check PYTHON")
+    try:
+        check(sys.argv[2])
+    except ServerError as e:
+        sys.exit(f"mlflow server check FAILED: {e}")
