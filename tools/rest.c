@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
+#include <pthread.h>
 
 void rest_err_clear(rest_err *e)
 {
@@ -317,8 +318,8 @@ int rest_marker_search_body(sbuf *b, const char *exp_id, const char *key, const 
 
 static int rest_is_write(const char *method) { return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0; }
 
-int rest_call(const rest_ctx *c, const char *method, const char *path, const char *body, int once, cJSON **out,
-              rest_err *e)
+static int rest_call_once(const rest_ctx *c, const char *method, const char *path, const char *body, int once,
+                          cJSON **out, rest_err *e)
 {
     sbuf url = {0};
     struct curl_slist *hdrs = NULL, *t;
@@ -355,6 +356,107 @@ int rest_call(const rest_ctx *c, const char *method, const char *path, const cha
     rc = rest_check_answer(rc, &rs, rest_is_write(method), out, e);
     http_resp_free(&rs);
     return rc;
+}
+
+/* ---- the overload gate ---------------------------------------------------------- */
+
+enum { GATE_RAISE_AFTER = 50 };        /* good answers in a row before one more request may fly */
+
+struct rest_gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int max, limit, inflight, good;
+    int retries;
+    double max_time_s;
+    volatile int *stop;
+};
+
+rest_gate *rest_gate_new(int max, int retries, double max_time_s, volatile int *stop)
+{
+    rest_gate *g = calloc(1, sizeof *g);
+    if (!g) return NULL;
+    if (pthread_mutex_init(&g->mu, NULL) != 0) {
+        free(g);
+        return NULL;
+    }
+    if (pthread_cond_init(&g->cv, NULL) != 0) {
+        pthread_mutex_destroy(&g->mu);
+        free(g);
+        return NULL;
+    }
+    g->max = g->limit = max < 1 ? 1 : max;
+    g->retries = retries;
+    g->max_time_s = max_time_s > 0 ? max_time_s : HTTP_DEFAULT_RETRY_MAX_TIME_S;
+    g->stop = stop;
+    return g;
+}
+
+void rest_gate_free(rest_gate *g)
+{
+    if (!g) return;
+    pthread_cond_destroy(&g->cv);
+    pthread_mutex_destroy(&g->mu);
+    free(g);
+}
+
+int rest_gate_limit(rest_gate *g)
+{
+    int n;
+    pthread_mutex_lock(&g->mu);
+    n = g->limit;
+    pthread_mutex_unlock(&g->mu);
+    return n;
+}
+
+void rest_gate_enter(rest_gate *g)
+{
+    if (!g) return;
+    pthread_mutex_lock(&g->mu);
+    while (g->inflight >= g->limit) pthread_cond_wait(&g->cv, &g->mu);
+    g->inflight++;
+    pthread_mutex_unlock(&g->mu);
+}
+
+void rest_gate_leave(rest_gate *g, int overloaded)
+{
+    int lowered = 0;
+    if (!g) return;
+    pthread_mutex_lock(&g->mu);
+    g->inflight--;
+    if (overloaded) {
+        g->good = 0;
+        if (g->limit > 1) lowered = g->limit = g->limit / 2;
+    } else if (++g->good >= GATE_RAISE_AFTER && g->limit < g->max) {
+        g->limit++;
+        g->good = 0;
+    }
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+    if (lowered) warnf("the server is overloaded: at most %d request%s in flight from now on", lowered,
+                       lowered == 1 ? "" : "s");
+}
+
+/* Every request passes the gate; an overload 400 of a REST_RETRY call is sent again after a back-off. */
+int rest_call(const rest_ctx *c, const char *method, const char *path, const char *body, int once, cJSON **out,
+              rest_err *e)
+{
+    rest_gate *g = c->gate;
+    double until = now_s() + (g ? g->max_time_s : 0);
+    unsigned seed = (unsigned)(size_t)c ^ (unsigned)(now_s() * 1000.0);
+    int k, rc;
+    for (k = 1;; k++) {
+        char why[700];
+        long ms;
+        rest_gate_enter(g);
+        rc = rest_call_once(c, method, path, body, once, out, e);
+        rest_gate_leave(g, rc != 0 && e->transient);
+        if (rc == 0 || !g || !e->transient || e->status != 400 || once != REST_RETRY || k > g->retries) return rc;
+        ms = e->retry_after_ms > 0 ? e->retry_after_ms : http_backoff_ms(k, &seed);
+        if (now_s() + (double)ms / 1000.0 > until || (g->stop && *g->stop)) return rc;
+        warnf("%s %.*s: %s; the server is overloaded, sending it again in %.1f s (try %d/%d)", method,
+              (int)strcspn(path, "?"), path, rest_errstr(e, why, sizeof why), (double)ms / 1000.0, k, g->retries);
+        if (g->stop ? sleep_ms_or_stop(ms, g->stop) : (sleep_ms(ms), 0)) return rc;
+    }
 }
 
 /* ---- create once ------------------------------------------------------------ */

@@ -35,8 +35,24 @@
 #include "http.h"
 #include "json.h"
 
+/* The pass's throttle on requests in flight, shared by every worker's
+   rest_ctx (server overload, issue 15). An answer that says the server is
+   overloaded (`transient`: 429, 503, "QueuePool limit ... reached", "database
+   is locked", the concurrent log-inputs "UNIQUE constraint failed") halves
+   the number of requests allowed in flight, down to 1; a run of good answers
+   raises it by one again, up to `max`. A transient 400 (which http.h does not
+   retry) of a REST_RETRY call is sent again after a back-off, up to `retries`
+   times within `max_time_s`: MLflow's SQL store rolled that transaction back. */
+typedef struct rest_gate rest_gate;
+rest_gate *rest_gate_new(int max, int retries, double max_time_s, volatile int *stop);
+void rest_gate_free(rest_gate *g);
+int rest_gate_limit(rest_gate *g);             /* requests allowed in flight now */
+void rest_gate_enter(rest_gate *g);            /* waits for a free slot; NULL = no gate */
+void rest_gate_leave(rest_gate *g, int overloaded);
+
 typedef struct rest_ctx {
     http_client *h;                    /* one per thread */
+    rest_gate *gate;                   /* shared throttle of the pass; NULL = none (no overload retries) */
     const char *base;                  /* "https://host[:port][/prefix]", no trailing slash, no userinfo */
     const char *bearer;                /* MLFLOW_TRACKING_TOKEN / Databricks PAT; never printed */
     const char *userpwd;               /* "user:pass" for basic auth; never printed */

@@ -273,6 +273,7 @@ int sync_pass(const tool_cfg *c, volatile int *stop, summary *sum)
         sync_s3_opts(c, &so);
         if (!(x.arts = art_session_new(&x.ho, &so))) code = EXIT_FAILED;
     }
+    if (code == 0 && !(x.rest.gate = rest_gate_new(c->jobs, c->retries, c->retry_max_time_s, stop))) code = EXIT_FAILED;
     if (code == 0) {
         verbosef("sync state: %s", state_path(x.st));
         sum->runs_total = (long long)src_store_nruns(x.src);
@@ -288,6 +289,7 @@ int sync_pass(const tool_cfg *c, volatile int *stop, summary *sum)
     }
     src_store_close(x.src);
     art_session_free(x.arts);
+    rest_gate_free(x.rest.gate);
     hmap_free(&x.exp_remote);
     sum->http_requests = http_total_requests() - req0;
     sum->bytes_sent = http_total_bytes_sent() - bytes0;
