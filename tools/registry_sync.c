@@ -12,13 +12,16 @@
 enum { VERSION_SETTLE_MS = 2000 };   /* how long a model-versions/create of a killed pass may be in flight */
 
 enum { R_OK = 0, R_WAITS = 1, R_FAILED = 2, R_GONE = 3 };   /* what happened to one model or version */
+enum { R_NOT_COPIED = 4 };                                  /* copied_source: not models:/<name>/<n> */
 
 typedef struct reg_ctx {
     sync_ctx *x;
     const rest_ctx *rc;
+    const src_registry *reg;           /* the whole local registry (copied versions name other models) */
     int fresh_model;                   /* the model was (re)created in this pass: version records are void */
     rest_version *remote; size_t nremote;   /* remote versions of the current model, once listed */
     int listed;
+    int hold;                          /* an earlier version of this model waits: later ones may not take its number */
     int any_ok, first_code;
     long models_created, waiting;      /* for the closing note */
 } reg_ctx;
@@ -220,6 +223,49 @@ static int waits(reg_ctx *g, const char *what, const char *fmt, const char *id)
     return R_WAITS;
 }
 
+static int parse_version(const char *s)
+{
+    char *end;
+    long v;
+    if (!s) return 0;
+    v = strtol(s, &end, 10);
+    return end != s && !*end && v > 0 && v <= 2147483647L ? (int)v : 0;
+}
+
+/* A version copied from another one (MLflow's copy_model_version writes the
+   source models:/<name>/<version>): it points at the remote copy of that
+   version, which must be synced first. A source naming a version this folder
+   does not hold is passed on as it is. R_NOT_COPIED: not such a source. */
+static int copied_source(ver_job *j)
+{
+    reg_ctx *g = j->g;
+    const char *src = j->v->source, *slash = strrchr(src, '/');
+    int num = slash ? parse_version(slash + 1) : 0;
+    size_t i, k;
+    st_version rec;
+    sbuf name = {0}, out = {0};
+    if (strncmp(src, "models:/", 8) != 0 || !num || slash <= src + 8) return R_NOT_COPIED;
+    sb_add(&name, src + 8, (size_t)(slash - (src + 8)));
+    for (i = 0; name.s && i < g->reg->n; i++) {
+        const src_model *m = &g->reg->v[i];
+        if (strcmp(m->name, name.s) != 0) continue;
+        for (k = 0; k < m->nv; k++)
+            if (m->v[k].version == num && !m->v[k].deleted) break;
+        if (k == m->nv) break;
+        if (!state_get_version(g->x->st, name.s, num, &rec) || rec.intent || parse_version(rec.remote_version) <= 0) {
+            if (m == j->m && num < j->v->version) g->hold = 1;
+            sb_free(&name);
+            return waits(g, j->what, "the version it was copied from (%s) is not synced yet", src);
+        }
+        sb_printf(&out, "models:/%s/%d", name.s, parse_version(rec.remote_version));
+        st_version_free(&rec);
+        break;
+    }
+    sb_free(&name);
+    j->source = out.s ? out.s : xstrdup(src);
+    return j->source ? R_OK : out_of_memory(g, j->what);
+}
+
 /* Where the remote version points: its source (plan_version_source, or the
    remote copy of its LoggedModel) and its remote run. Sends nothing, except
    for carrying a LoggedModel. */
@@ -229,6 +275,7 @@ static int version_target(ver_job *j)
     const src_version *v = j->v;
     const char *lm = plan_logged_model_id(v->source), *why = NULL, *local_art = NULL;
     char *remote_art = NULL;
+    int r;
     sbuf src = {0};
     tool_err te;
     err_clear(&te);
@@ -241,14 +288,20 @@ static int version_target(ver_job *j)
             remote_art = xstrdup(run.artifact_uri ? run.artifact_uri : "");
         }
         if (have) st_run_free(&run);
-        if (!j->remote_run) return waits(g, j->what, "its run %s is not synced yet", v->run_id);
+        if (!j->remote_run) {
+            g->hold |= lr != NULL; /* it will arrive: later versions must not take its number meanwhile */
+            return waits(g, j->what, "its run %s is not synced yet", v->run_id);
+        }
         local_art = lr ? lr->artifact_uri : NULL;
     }
+    if (!lm && (r = copied_source(j)) != R_NOT_COPIED) return r;
     if (lm) {
         int code = logged_model_ensure(g->x, g->rc, lm, &j->model_id, &te);
         free(remote_art);
-        if (code == LM_WAITS)
+        if (code == LM_WAITS) {
+            g->hold = 1;
             return g->x->cfg->dry_run ? R_WAITS : waits(g, j->what, "the experiment or run of its LoggedModel %s is not synced yet", lm);
+        }
         if (code != 0) return item_failed(g, j->what, &te);
         sb_printf(&src, "models:/%s", j->model_id);
         j->source = src.s;
@@ -361,34 +414,65 @@ static void delete_twins(ver_job *j, int keep)
     forget_remote(g);
 }
 
-static int parse_version(const char *s)
+enum { MAX_NUMBERS_SKIPPED = 100000 };   /* versions created and deleted to reach one local number */
+
+/* A remote number that is not the local one. Version numbers arrive as they
+   are (models:/<name>/<n> must name the same version on both sides): MLflow
+   gives a new version one more than the highest number the model ever had
+   (deleted versions included) and never reuses one, so a number below ours
+   (local versions deleted, or not carried) is used up by deleting the version
+   just made (or left by a pass killed before it could delete it) and creating
+   again. A number above ours means the remote model holds versions this
+   folder did not make: refused, loudly. R_OK = try again, else R_FAILED. */
+static int skip_number(ver_job *j, int remote, int created, int had_intent)
 {
-    char *end;
-    long v;
-    if (!s) return 0;
-    v = strtol(s, &end, 10);
-    return end != s && !*end && v > 0 && v <= 2147483647L ? (int)v : 0;
+    reg_ctx *g = j->g;
+    rest_err re;
+    tool_err te;
+    int want = j->v->version;
+    err_clear(&te);
+    if (remote > want || (!created && !had_intent)) {
+        if (created && rest_version_delete(g->rc, j->m->name, remote, &re) == 0) wrote(g);
+        err_set(&te, EXIT_REJECTED, "", "the server %s it version %d, not %d: its registered model holds versions this "
+                "folder did not make, and version numbers must arrive as they are; not carried (sync into a new "
+                "registered model, or delete the remote versions)", created ? "would number" : "holds", remote, want);
+        return item_failed(g, j->what, &te);
+    }
+    wrote(g);
+    if (rest_version_delete(g->rc, j->m->name, remote, &re) != 0 && !rest_is_not_found(&re))
+        return rest_failed(g, j->what, &re, "model-versions/delete (a number to skip)");
+    verbosef("registry: %s: remote version %d made and deleted so that this one arrives as %d", j->what, remote, want);
+    forget_remote(g);
+    return R_OK;
 }
 
-/* The remote version of v, found by its marker or created once. */
+/* The remote version of v, found by its marker or created once, with v's own number. */
 static int version_find_or_create(ver_job *j, st_version *base, int *remote, int *from_server)
 {
     reg_ctx *g = j->g;
     create_once_ops ops;
-    char *id = NULL;
     rest_err re;
-    int created = 0, had_intent = j->intent, r = version_target(j);
+    int created = 0, had_intent = j->intent, r = version_target(j), tries;
     if (r != R_OK) return r;
     memset(&ops, 0, sizeof ops);
     ops.find = ver_find;
     ops.create = ver_create;
     ops.ud = j;
     ops.settle_ms = VERSION_SETTLE_MS;
-    rest_err_clear(&re);
-    if (create_once(&ops, &id, &created, &re) != 0)
-        return j->gone ? R_GONE : rest_failed(g, j->what, &re, "model-versions/create");
-    *remote = parse_version(id);
-    free(id);
+    for (tries = 0;; tries++) {
+        char *id = NULL;
+        rest_err_clear(&re);
+        if (create_once(&ops, &id, &created, &re) != 0)
+            return j->gone ? R_GONE : rest_failed(g, j->what, &re, "model-versions/create");
+        *remote = parse_version(id);
+        free(id);
+        if (*remote == j->v->version || *remote <= 0 || sync_stopped(g->x)) break;
+        if (tries >= MAX_NUMBERS_SKIPPED || skip_number(j, *remote, created, had_intent) != R_OK) {
+            *remote = 0;
+            return R_FAILED;
+        }
+        had_intent = 1; /* what is found by marker from now on was made by this loop */
+    }
     if (created) {
         summary_add(&g->x->sum->reg_versions_created, 1);
         if (had_intent || j->rounds > 1) delete_twins(j, *remote);
@@ -470,7 +554,8 @@ static int sync_version(reg_ctx *g, const src_model *m, const src_version *v, in
         j.what = what;
         j.marker = marker;
         known = version_known(g, &j, attempt, &base, remote);
-        r = known ? R_OK : version_find_or_create(&j, &base, remote, &from_server);
+        if (!known && g->hold) r = waits(g, what, "%s", "an earlier version of its model waits (numbers arrive in order)");
+        else r = known ? R_OK : version_find_or_create(&j, &base, remote, &from_server);
         if (r == R_OK) r = version_update(&j, *remote, &base, !from_server);
         if (r == R_GONE && known && attempt == 0) {
             warnf("registry: %s: remote version %d recorded in the sync state is gone; searching and re-creating",
@@ -541,6 +626,7 @@ static int sync_aliases(reg_ctx *g, const src_model *m, const int *remote, hmap 
 static int sync_versions(reg_ctx *g, const src_model *m, int *remote)
 {
     size_t i;
+    g->hold = 0;
     for (i = 0; i < m->nv && !sync_stopped(g->x); i++) {
         int r;
         if (m->v[i].deleted) continue;
@@ -680,6 +766,7 @@ int registry_sync(sync_ctx *x, const rest_ctx *rc)
     memset(&reg, 0, sizeof reg);
     g.x = x;
     g.rc = rc;
+    g.reg = &reg;
     err_clear(&te);
     if (src_registry_read(x->src, &reg, &te) != 0) {
         item_failed(&g, "SRC/models", &te);
