@@ -9,7 +9,10 @@
  *     marks the batch's metric ranges in doubt (state_run_intent), sends it,
  *     and after the server's acknowledgement records the progress
  *     (state_run_progress). A later pass that finds an intent without its
- *     progress knows exactly which ranges may or may not have arrived;
+ *     progress knows exactly which ranges may or may not have arrived, and
+ *     asks the server's metric history which did (sync_doubt.c); an answer
+ *     in doubt within the pass is settled the same way before the rest of
+ *     the batch is sent again;
  *   - a batch the server refuses for good (HTTP 4xx: a negative timestamp, a
  *     changed param value, a value too long) is split in halves until the
  *     refused items are alone; those are recorded as refused (by key and
@@ -50,6 +53,7 @@ typedef struct batch {
     bmark *mk; size_t nmk, capmk;
     kvlist bad_lines;                  /* refused while reading (malformed lines): id -> why */
     long long points, params, tags;    /* acknowledged, for the summary */
+    long long arrived;                 /* points of the record's batch in doubt found on the server */
 } batch;
 
 /* ---- recording what a batch did ---------------------------------------------------- */
@@ -164,28 +168,127 @@ static int add_item(rest_batch *rb, const bitem *it)
     return rest_batch_add_metric(rb, it->key, it->v, it->ts, it->step);
 }
 
-/* One log-batch request. An answer that leaves the batch in doubt (none after
-   sending, a 5xx, an overload) is sent again after a pause, as the retry policy
-   of --retries/--retry-max-time says: MLflow's SQL store drops points it
-   already has. (Issue 15: ask the server's metric history what arrived instead,
-   for servers that keep duplicates.) */
-static int send_request(batch *b, const rest_batch *rb, rest_err *re)
+/* ---- a batch in doubt ------------------------------------------------------------------ */
+
+static int has_metrics(const batch *b, size_t lo, size_t hi)
+{
+    size_t i;
+    for (i = lo; i < hi; i++)
+        if (b->it[i].kind == PLAN_METRIC && b->it[i].state == ITEM_PENDING) return 1;
+    return 0;
+}
+
+static long long batch_from(const batch *b, const char *key)
+{
+    size_t i;
+    for (i = 0; i < b->nmk; i++)
+        if (b->mk[i].key == key) return b->mk[i].from;
+    return 0;
+}
+
+static int count_item(hmap *h, const bitem *it)
+{
+    char id[DOUBT_ID_MAX];
+    hmap_entry *x;
+    doubt_point_id(id, it->ts, it->step, it->v);
+    if ((x = hmap_get(h, id)) != NULL) {
+        x->ival++;
+        return 0;
+    }
+    return hmap_put(h, id, NULL, 1, 0) ? 0 : -1;
+}
+
+/* The pending points of `key` in [lo, hi) that the server holds already become acknowledged. */
+static int settle_key(batch *b, const char *key, size_t lo, size_t hi)
+{
+    hmap wanted = {0}, sent = {0}, arrived = {0};
+    size_t i;
+    int rc = 0;
+    for (i = 0; rc == 0 && i < b->n; i++) {
+        const bitem *it = &b->it[i];
+        if (it->kind != PLAN_METRIC || it->key != key) continue;
+        if (it->state == ITEM_ACKED) rc = count_item(&sent, it);
+        else if (it->state == ITEM_PENDING && i >= lo && i < hi) rc = count_item(&wanted, it);
+    }
+    if (rc != 0) rc = err_set(&b->e->err, EXIT_FAILED, "log-batch", "out of memory");
+    if (rc == 0) rc = doubt_arrived(b->e, key, batch_from(b, key), &wanted, &sent, &arrived);
+    for (i = lo; rc == 0 && i < hi; i++) {
+        bitem *it = &b->it[i];
+        char id[DOUBT_ID_MAX];
+        hmap_entry *a;
+        if (it->kind != PLAN_METRIC || it->key != key || it->state != ITEM_PENDING) continue;
+        doubt_point_id(id, it->ts, it->step, it->v);
+        if ((a = hmap_get(&arrived, id)) != NULL && a->ival > 0) {
+            a->ival--;
+            it->state = ITEM_ACKED;
+        }
+    }
+    hmap_free(&wanted);
+    hmap_free(&sent);
+    hmap_free(&arrived);
+    return rc;
+}
+
+/* After an answer that leaves [lo, hi) in doubt: what arrived is acknowledged,
+   the rest goes into *rest (params and tags again: MLflow takes a repeat). */
+static int settle_batch(batch *b, size_t lo, size_t hi, rest_batch *rest)
+{
+    size_t i, k;
+    int rc = 0;
+    for (i = lo; rc == 0 && i < hi; i++) {
+        const bitem *it = &b->it[i];
+        for (k = lo; k < i; k++)
+            if (b->it[k].kind == PLAN_METRIC && b->it[k].key == it->key) break;
+        if (it->kind == PLAN_METRIC && it->state == ITEM_PENDING && k == i) rc = settle_key(b, it->key, lo, hi);
+    }
+    rest_batch_reset(rest);
+    for (i = lo; rc == 0 && i < hi; i++)
+        if (b->it[i].state == ITEM_PENDING && add_item(rest, &b->it[i]) != 0)
+            rc = err_set(&b->e->err, EXIT_FAILED, "log-batch", "out of memory");
+    return rc;
+}
+
+/* One log-batch request for items [lo, hi) (lo == hi: rb alone, no points).
+   An answer that leaves it in doubt (none after sending, a 5xx, an overload)
+   is followed, after a pause, by a look at the server's metric history: only
+   the points that did not arrive are sent again (a file-store server keeps
+   repeats, and may have written part of a batch it answered 500), within
+   --retries/--retry-max-time. Returns 0, or the class with *re filled (or
+   e->err for a failure to settle: re->code is then EXIT_FAILED-free 0). */
+static int send_request(batch *b, size_t lo, size_t hi, const rest_batch *rb, rest_err *re)
 {
     const tool_cfg *c = b->e->x->cfg;
     double until = now_s() + (c->retry_max_time_s > 0 ? c->retry_max_time_s : HTTP_DEFAULT_RETRY_MAX_TIME_S);
     unsigned seed = (unsigned)(size_t)b;
+    rest_batch rest;
     int k, rc;
+    memset(&rest, 0, sizeof rest);
     for (k = 1;; k++) {
         char why[700];
         long ms;
         rc = rest_log_batch(b->e->rc, b->e->acked.remote_id, rb, re);
-        if (rc == 0 || !re->ambiguous || re->code == EXIT_AUTH || k > c->retries || sync_stopped(b->e->x)) return rc;
+        if (rc == 0 || !re->ambiguous || re->code == EXIT_AUTH || k > c->retries || sync_stopped(b->e->x)) break;
         ms = re->retry_after_ms > 0 ? re->retry_after_ms : http_backoff_ms(k, &seed);
-        if (now_s() + (double)ms / 1000.0 > until) return rc;
-        warnf("run %s: log-batch: %s; sending it again in %.1f s (try %d/%d; the server drops points it has)",
-              b->e->r->id, rest_errstr(re, why, sizeof why), (double)ms / 1000.0, k, c->retries);
-        if (sleep_ms_or_stop(ms, b->e->x->stop)) return rc;
+        if (now_s() + (double)ms / 1000.0 > until) break;
+        warnf("run %s: log-batch: %s; in %.1f s the server's metric history says what arrived, and the rest is "
+              "sent again (try %d/%d)", b->e->r->id, rest_errstr(re, why, sizeof why), (double)ms / 1000.0, k,
+              c->retries);
+        if (sleep_ms_or_stop(ms, b->e->x->stop)) break;
+        if (lo < hi && has_metrics(b, lo, hi)) {
+            if (settle_batch(b, lo, hi, &rest) != 0) {
+                rc = b->e->err.code;
+                re->code = 0;
+                break;
+            }
+            rb = &rest;
+            if (!rest.nm && !rest.np && !rest.nt) {
+                rc = 0;
+                break;
+            }
+        }
     }
+    rest_batch_free(&rest);
+    return rc;
 }
 
 /* A definite 4xx refusal of what was sent (not of who sent it, not a missing run). */
@@ -202,7 +305,7 @@ static int probe_run(batch *b, rest_err *re)
     int rc;
     memset(&rb, 0, sizeof rb);
     rest_batch_add_tag(&rb, SYNC_TAG, b->e->r->id);
-    rc = send_request(b, &rb, re);
+    rc = send_request(b, 0, 0, &rb, re);
     rest_batch_free(&rb);
     if (rc == 0) b->e->wrote = 1;
     return rc;
@@ -236,13 +339,14 @@ static int batch_send(batch *b, size_t lo, size_t hi, const rest_batch *pre)
     int rc;
     memset(&rb, 0, sizeof rb);
     for (i = lo; !pre && i < hi; i++) add_item(&rb, &b->it[i]);
-    rc = send_request(b, pre ? pre : &rb, &re);
+    rc = send_request(b, lo, hi, pre ? pre : &rb, &re);
     rest_batch_free(&rb);
     if (rc == 0) {
         b->e->wrote = 1;
         set_state(b, lo, hi, ITEM_ACKED);
         return 0;
     }
+    if (!re.code) return rc; /* settling the doubt failed: e->err says why */
     if (!is_refusal(&re)) return exec_rest_failed(b->e, &re, "log-batch");
     if (hi - lo == 1) {
         rest_err pe;
@@ -262,6 +366,27 @@ static void batch_reset(batch *b)
     kv_free(&b->bad_lines);
 }
 
+/* A failed batch stays in doubt in the run's record (the journal's intent would
+   be replaced by the record that exec_run appends at the end). */
+static void keep_intent(batch *b)
+{
+    st_run old;
+    st_metric_range *rg = calloc(b->nmk ? b->nmk : 1, sizeof *rg);
+    size_t i;
+    if (!rg) return;
+    for (i = 0; i < b->nmk && (rg[i].key = xstrdup(b->mk[i].key)) != NULL; i++) {
+        rg[i].from = b->mk[i].from;
+        rg[i].to = b->mk[i].to;
+        rg[i].from_line = b->mk[i].from_line;
+    }
+    memset(&old, 0, sizeof old);
+    old.in_doubt = b->e->acked.in_doubt;
+    old.nin_doubt = b->e->acked.nin_doubt;
+    st_run_free(&old);
+    b->e->acked.in_doubt = rg;
+    b->e->acked.nin_doubt = i;
+}
+
 /* The one place that sends a batch and records it (see the top of this file). */
 static int batch_commit(batch *b)
 {
@@ -270,6 +395,7 @@ static int batch_commit(batch *b)
     if (b->n) { /* ranges without a point to send (blank or malformed lines only) cannot be in doubt */
         batch_intent(b);
         rc = batch_send(b, 0, b->n, &b->rb);
+        if (rc != 0) keep_intent(b); /* the run's record, written at its end, must still say so */
     }
     if (rc == 0 && batch_apply(b) != 0) rc = err_set(&b->e->err, EXIT_FAILED, "log-batch", "out of memory");
     if (rc == 0) batch_record(b);
@@ -360,7 +486,9 @@ static int add_chunk(batch *b, const plan_metric *m, const src_metric_chunk *c, 
         it.ts = pt->timestamp;
         it.step = pt->step;
         it.line = pt->line;
-        if ((rc = batch_add(b, &it)) == 0) rc = batch_mark(b, m->key, *pos, *line, pt->end_offset, pt->line + 1);
+        if (doubt_take(b->e, m->key, pt)) b->arrived++; /* it came with a batch in doubt: only the progress */
+        else rc = batch_add(b, &it);
+        if (rc == 0) rc = batch_mark(b, m->key, *pos, *line, pt->end_offset, pt->line + 1);
         *pos = pt->end_offset;
         *line = pt->line + 1;
     }
@@ -402,7 +530,8 @@ int exec_batches(run_exec *e)
     b.e = e;
     b.it = calloc(REST_BATCH_MAX_ITEMS, sizeof *b.it);
     if (!b.it) return err_set(&e->err, EXIT_FAILED, "log-batch", "out of memory");
-    rc = add_values(&b, PLAN_PARAM, &e->p->params);
+    rc = e->acked.nin_doubt ? doubt_resolve_record(e) : 0;
+    if (rc == 0) rc = add_values(&b, PLAN_PARAM, &e->p->params);
     if (rc == 0) rc = add_values(&b, PLAN_TAG, &e->p->tags);
     for (i = 0; rc == 0 && i < e->p->nmetrics; i++) rc = add_metric_file(&b, &e->p->metrics[i]);
     if (rc == 0) rc = batch_commit(&b);

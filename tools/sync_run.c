@@ -434,6 +434,7 @@ static int execute(sync_ctx *x, const rest_ctx *rc, const src_run *r, run_input 
         if (!e.gone) report_refused(x, r, &e.acked.refused);
     }
     st_run_free(&e.acked);
+    doubt_free(&e);
     return code;
 }
 

@@ -20,6 +20,9 @@ typedef struct run_exec {
     int refused_unrecorded;            /* refusals in acked that are not in the journal yet */
     int gone;                          /* the recorded remote run does not exist any more (404) */
     int dedupe;                        /* created after an intent or a retried create: look for twins */
+    st_metric_range *doubt;            /* the record's batch in doubt (sync_doubt.c), taken from acked */
+    size_t ndoubt;
+    hmap skip;                         /* "<key>\x1f<point id>" -> copies of a point in doubt that arrived */
     tool_err err;                      /* the run's failure */
 } run_exec;
 
@@ -34,5 +37,22 @@ void exec_record(run_exec *e);
    Progress is recorded per acknowledged batch; items the server refuses for
    good are isolated and recorded in e->acked.refused. 0, or the EXIT_* class. */
 int exec_batches(run_exec *e);
+
+/* sync_doubt.c: what of a batch in doubt arrived (issue 15; see the file). */
+enum { DOUBT_ID_MAX = 80 };
+/* "<timestamp>:<step>:<value bits>", values as MLflow's SQL store gives them back */
+void doubt_point_id(char out[DOUBT_ID_MAX], long long ts, long long step, double v);
+/* wanted: point id -> local copies in doubt (ival). *arrived gets id -> copies the
+   server holds beyond those of metrics/<key> before `from` and those in sent_too
+   (id -> copies acknowledged; may be NULL). 0, or the EXIT_* class (e->err set). */
+int doubt_arrived(run_exec *e, const char *key, long long from, const hmap *wanted, const hmap *sent_too,
+                  hmap *arrived);
+/* The run record's batch in doubt (a pass killed between intent and progress),
+   resolved into e->skip before the first batch. 0, or the EXIT_* class. */
+int doubt_resolve_record(run_exec *e);
+/* 1: this point of metrics/<key> arrived with the batch in doubt; do not send it. */
+int doubt_take(run_exec *e, const char *key, const src_point *pt);
+/* Frees e->doubt and e->skip. */
+void doubt_free(run_exec *e);
 
 #endif
