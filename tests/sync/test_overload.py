@@ -1,7 +1,7 @@
 """Server overload and the concurrent log-inputs race (issue 15), against a
 real MLflow 3.18 server (SQLite):
 
-1. twelve runs of one experiment share one dataset; `--jobs 4` sends their
+1. sixteen runs of one experiment share one dataset; `--jobs 4` sends their
    log-inputs at once and MLflow's SQL store answers all but one
    `400 UNIQUE constraint failed: datasets...` (it checks for the dataset and
    inserts it without a lock). Synced five times (each into a new experiment,
@@ -18,7 +18,7 @@ import os
 
 from synctest import BadServer, MlflowServer, check, compare_stores, main, run_tool, summary, workdir
 
-N_RUNS = 12
+N_RUNS = 16
 REPEATS = 5
 QUEUEPOOL = {"error_code": "BAD_REQUEST",
              "message": "(sqlalchemy.exc.TimeoutError) QueuePool limit of size 5 overflow 10 reached, connection "
@@ -40,7 +40,8 @@ def write_shared_dataset_store(root):
     for i in range(N_RUNS):
         r = c.create_run(e, run_name=f"r{i}", start_time=1700000000000 + i)
         rid = r.info.run_id
-        c.log_batch(rid, metrics=[Metric("loss", 1.0 / (s + 1), 1700000000000 + s, s) for s in range(300)])
+        # few points: the runs reach log-inputs at about the same moment, as they do in real folders
+        c.log_batch(rid, metrics=[Metric("loss", 1.0 / (s + 1), 1700000000000 + s, s) for s in range(3)])
         with mlflow.start_run(run_id=rid):
             mlflow.log_input(ds, context="training")
         c.set_terminated(rid, "FINISHED", end_time=1700000100000 + i)
@@ -55,8 +56,9 @@ def test():
         races = 0
         for k in range(REPEATS):
             prefix = f"try{k}/"
-            p = run_tool(["sync", "--jobs", "4", "--json", "--no-registry", "--experiment-prefix", prefix, src,
-                          srv.url])
+            state = os.path.join(wd, f"state-{k}.jsonl")  # the state is per DEST, not per prefix
+            p = run_tool(["sync", "--jobs", "4", "--json", "--no-registry", "--experiment-prefix", prefix, "--state",
+                          state, src, srv.url])
             races += p.stderr.count("UNIQUE constraint failed")
             check(p.returncode == 0, f"sync {k + 1}/{REPEATS} exited {p.returncode}:\n{p.stderr[-2000:]}")
             s = summary(p)
@@ -67,13 +69,15 @@ def test():
         rules = [dict(path=f"/api/2.0/mlflow/runs/{ep}", status=400, body_json=QUEUEPOOL, times=n)
                  for ep, n in (("log-batch", 3), ("log-inputs", 2), ("search", 2), ("update", 2), ("create", 1))]
         with BadServer(srv.url, rules) as bad:
-            p = run_tool(["sync", "--jobs", "8", "--json", "--no-registry", "--experiment-prefix", "pool/", src,
-                          bad.url])
+            state = os.path.join(wd, "state-pool.jsonl")
+            p = run_tool(["sync", "--jobs", "8", "--json", "--no-registry", "--experiment-prefix", "pool/", "--state",
+                          state, src, bad.url])
             check(p.returncode == 0, f"the overloaded sync exited {p.returncode}:\n{p.stderr[-2000:]}")
             check("the server is overloaded" in p.stderr, "no back-off was reported")
             check("in flight from now on" in p.stderr, "parallelism was not lowered")
             compare_stores(src, srv.url, expect_runs=N_RUNS, name_prefix="pool/", check_artifacts=False)
-            p = run_tool(["sync", "--json", "--experiment-prefix", "pool/", src, bad.url], check_rc=0)
+            p = run_tool(["sync", "--json", "--experiment-prefix", "pool/", "--state", state, src, bad.url],
+                         check_rc=0)
             check(summary(p)["http_requests"] == 0, "the resync after the overload sent requests")
 
 
