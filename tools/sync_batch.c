@@ -338,7 +338,9 @@ static int batch_send(batch *b, size_t lo, size_t hi, const rest_batch *pre)
     size_t i, mid;
     int rc;
     memset(&rb, 0, sizeof rb);
-    for (i = lo; !pre && i < hi; i++) add_item(&rb, &b->it[i]);
+    for (i = lo; !pre && i < hi; i++) /* points found on the server after an answer in doubt are not sent again */
+        if (b->it[i].state == ITEM_PENDING) add_item(&rb, &b->it[i]);
+    if (!pre && !rb.nm && !rb.np && !rb.nt) return 0;
     rc = send_request(b, lo, hi, pre ? pre : &rb, &re);
     rest_batch_free(&rb);
     if (rc == 0) {
