@@ -25,6 +25,7 @@
 #include <string.h>
 
 enum { DOUBT_CHUNK_BYTES = 256 << 10 };
+enum { DOUBT_SETTLE_MS = 3000, DOUBT_SETTLE_ROUNDS = 20 };  /* a batch still landing: read until it stands still */
 
 void doubt_point_id(char out[DOUBT_ID_MAX], long long ts, long long step, double v)
 {
@@ -90,12 +91,13 @@ static int prefix_point(void *ud, const src_point *pt)
 }
 
 /* The server's copies of the wanted points of `key`. */
-static int remote_counts(run_exec *e, const char *key, const hmap *wanted, hmap *counts)
+static int remote_counts_once(run_exec *e, const char *key, const hmap *wanted, hmap *counts, long long *total)
 {
     rest_point *v = NULL;
     rest_err re;
     size_t n = 0, i;
     int rc = 0;
+    *total = 0;
     if (rest_metric_history(e->rc, e->acked.remote_id, key, &v, &n, &re) != 0) {
         sbuf what = {0};
         sb_printf(&what, "metric history of '%s' (to see what of a batch in doubt arrived)", key);
@@ -109,7 +111,27 @@ static int remote_counts(run_exec *e, const char *key, const hmap *wanted, hmap 
         rc = count_in(counts, wanted, id);
     }
     free(v);
+    *total = (long long)n;
     return rc ? err_set(&e->err, EXIT_FAILED, "metric history", "out of memory") : 0;
+}
+
+/* The history read until two reads DOUBT_SETTLE_MS apart agree: a batch of a
+   killed pass may still be being written by the server (a file store writes
+   it point by point), and what is read while it lands would be sent again. */
+static int remote_counts(run_exec *e, const char *key, const hmap *wanted, hmap *counts)
+{
+    long long before = -1, now = 0;
+    int round, rc = 0;
+    for (round = 0; round < DOUBT_SETTLE_ROUNDS; round++) {
+        hmap_free(counts);
+        memset(counts, 0, sizeof *counts);
+        if ((rc = remote_counts_once(e, key, wanted, counts, &now)) != 0 || now == before) return rc;
+        before = now;
+        if (sleep_ms_or_stop(DOUBT_SETTLE_MS, e->x->stop)) return err_set(&e->err, EXIT_INTERRUPTED, key, "stopped");
+    }
+    return err_set(&e->err, EXIT_REJECTED, key, "the server's metric history kept changing for %d s while a batch "
+                   "in doubt was checked; it is checked again on the next pass",
+                   DOUBT_SETTLE_ROUNDS * DOUBT_SETTLE_MS / 1000);
 }
 
 int doubt_arrived(run_exec *e, const char *key, long long from, const hmap *wanted, const hmap *sent_too,
