@@ -7,6 +7,7 @@ artifact proxying into a temp folder. Reusable by every area (sync, registry).
 
     MlflowServer(tmpdir, mlflow="2.22")        # the full MLflow 2.22 of .venv22
     MlflowServer(tmpdir, backend="file")       # a file store (--backend-store-uri file:...)
+    MLL_SERVER_MLFLOW=2.22 MLL_SERVER_BACKEND=file  # the defaults of a test that names no kind
     for kind in SERVER_KINDS: ...              # every (mlflow, backend) a sync test runs against
 
 `mlflow` picks the venv: "3.18" is .venv (the judge), "2.22" is .venv22
@@ -72,7 +73,11 @@ def mlflow_bin(python=None):
 
 class MlflowServer:
     def __init__(self, workdir, port=None, app_name=None, extra_args=(), env=None, python=None,
-                 start_timeout=600, workers=1, mlflow=None, backend="sqlite", host="127.0.0.1", launcher=()):
+                 start_timeout=600, workers=1, mlflow=None, backend=None, host="127.0.0.1", launcher=()):
+        # a test that names no kind gets the one MLL_SERVER_MLFLOW / MLL_SERVER_BACKEND say (ctest's
+        # sync222 variants), else 3.18 with SQLite
+        mlflow = mlflow or os.environ.get("MLL_SERVER_MLFLOW") or None
+        backend = backend or os.environ.get("MLL_SERVER_BACKEND") or "sqlite"
         if backend not in BACKENDS:
             raise ServerError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
         self.workdir = os.path.abspath(workdir)

@@ -24,14 +24,14 @@ import time
 from counting_proxy import CountingProxy
 from synctest import MlflowServer, check, compare_stores, main, run_tool, workdir, write_many_runs
 
-N_RUNS = 8
+N_RUNS = 12
 
 
 def kills(src, px, rng, wd, n_kills=8):
     """Returns (kills that landed, batches in doubt the killed syncs resolved)."""
     landed = resolved = 0
     for k in range(n_kills):
-        threshold = rng.randint(3, 60)
+        threshold = rng.randint(3, 20)
         px.reset()
         err = open(os.path.join(wd, f"kill{k}.err"), "w+")
         p = subprocess.Popen([sys.argv[1], "sync", "-j", "4", "-v", "--no-progress", src, px.url],
@@ -57,7 +57,7 @@ def test(backend):
     rng = random.Random(seed)
     wd = workdir(f"once-{backend}")
     src_a = write_many_runs(os.path.join(wd, "a"), n_runs=N_RUNS, n_keys=4, n_steps=1500, exp_name="lost-answers")
-    src_b = write_many_runs(os.path.join(wd, "b"), n_runs=N_RUNS, n_keys=4, n_steps=1500, exp_name="killed")
+    src_b = write_many_runs(os.path.join(wd, "b"), n_runs=N_RUNS, n_keys=4, n_steps=3000, exp_name="killed")
     with MlflowServer(os.path.join(wd, "server"), backend=backend) as srv, CountingProxy(srv.url) as px:
         px.fail_next = [(502, None, True, "/runs/log-batch") for _ in range(3)]
         p = run_tool(["sync", "-j", "4", "--no-progress", src_a, px.url])

@@ -121,8 +121,8 @@ def test(mlflow_kind, backend):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("tool")
-    ap.add_argument("--mlflow", default="3.18")
-    ap.add_argument("--backend", default="sqlite")
+    ap.add_argument("--mlflow", default=None)
+    ap.add_argument("--backend", default=None)
     a = ap.parse_args()
     sys.argv = [sys.argv[0], a.tool]
     main(lambda: test(a.mlflow, a.backend))
