@@ -532,7 +532,7 @@ int exec_batches(run_exec *e)
     b.e = e;
     b.it = calloc(REST_BATCH_MAX_ITEMS, sizeof *b.it);
     if (!b.it) return err_set(&e->err, EXIT_FAILED, "log-batch", "out of memory");
-    rc = e->acked.nin_doubt ? doubt_resolve_record(e) : 0;
+    rc = e->acked.nin_doubt ? doubt_resolve_record(e) : doubt_unrecorded(e);
     if (rc == 0) rc = add_values(&b, PLAN_PARAM, &e->p->params);
     if (rc == 0) rc = add_values(&b, PLAN_TAG, &e->p->tags);
     for (i = 0; rc == 0 && i < e->p->nmetrics; i++) rc = add_metric_file(&b, &e->p->metrics[i]);

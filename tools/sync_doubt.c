@@ -188,8 +188,8 @@ static int resolve_range(run_exec *e, const st_metric_range *rg)
         sb_free(&k);
     }
     if (rc == 0)
-        verbosef("run %s: metric '%s': %lld of the points in doubt (a batch whose answer never came) already "
-                 "arrived; they are not sent again", e->r->id, rg->key, n);
+        verbosef("run %s: metric '%s': %lld of the points in doubt already arrived; they are not sent again",
+                 e->r->id, rg->key, n);
     hmap_free(&wanted);
     hmap_free(&arrived);
     return rc;
@@ -213,6 +213,25 @@ int doubt_resolve_record(run_exec *e)
     e->acked.in_doubt = NULL;
     e->acked.nin_doubt = 0;
     return 0;
+}
+
+int doubt_unrecorded(run_exec *e)
+{
+    size_t i, n = 0;
+    st_metric_range *rg;
+    if (e->created || e->p->known || !e->p->nmetrics || e->acked.nin_doubt) return 0;
+    if (!(rg = calloc(e->p->nmetrics, sizeof *rg))) return err_set(&e->err, EXIT_FAILED, "metric history", "out of memory");
+    for (i = 0; i < e->p->nmetrics; i++) {
+        const plan_metric *m = &e->p->metrics[i];
+        if (m->from != 0) continue;
+        if (!(rg[n].key = xstrdup(m->key))) break;
+        rg[n].to = m->to;
+        rg[n++].from_line = 1;
+    }
+    e->acked.in_doubt = rg;
+    e->acked.nin_doubt = n;
+    if (i < e->p->nmetrics) return err_set(&e->err, EXIT_FAILED, "metric history", "out of memory");
+    return doubt_resolve_record(e);
 }
 
 int doubt_take(run_exec *e, const char *key, const src_point *pt)

@@ -50,6 +50,9 @@ int doubt_arrived(run_exec *e, const char *key, long long from, const hmap *want
 /* The run record's batch in doubt (a pass killed between intent and progress),
    resolved into e->skip before the first batch. 0, or the EXIT_* class. */
 int doubt_resolve_record(run_exec *e);
+/* A run found on the server without a record (the state was lost or damaged):
+   every metric line is in doubt, resolved the same way. 0, or the EXIT_* class. */
+int doubt_unrecorded(run_exec *e);
 /* 1: this point of metrics/<key> arrived with the batch in doubt; do not send it. */
 int doubt_take(run_exec *e, const char *key, const src_point *pt);
 /* Frees e->doubt and e->skip. */

@@ -7,7 +7,9 @@
    history of the batch's keys and sends only what did not arrive;
 2. SIGKILL of the tool at random moments (after a random number of requests,
    seeded, the seed printed), eight times, each followed by the next kill's
-   sync; then syncs until one exits 0.
+   sync; then syncs until one exits 0;
+3. the sync state deleted: a resync finds every run by its marker, checks
+   its metric history and sends no point.
 
 After each part every run's full metric history on the server equals the
 folder's: no point twice, none lost (compare_stores counts every remote
@@ -15,6 +17,7 @@ point). A kill that leaves a batch in doubt must have been resolved at least
 once (the verbose line "of the points in doubt"), or the test did not test.
 """
 import argparse
+import glob
 import os
 import random
 import subprocess
@@ -22,7 +25,7 @@ import sys
 import time
 
 from counting_proxy import CountingProxy
-from synctest import MlflowServer, check, compare_stores, main, run_tool, workdir, write_many_runs
+from synctest import MlflowServer, check, compare_stores, main, run_tool, summary, workdir, write_many_runs
 
 N_RUNS = 12
 
@@ -76,6 +79,13 @@ def test(backend):
         check(p.returncode == 0, f"the syncs after the kills did not finish: exit {p.returncode}")
         print(f"batches in doubt resolved against the metric history: {resolved}")
         check(resolved >= 1, "no kill left a batch in doubt: the test did not test")
+        compare_stores(src_b, srv.url, experiments=["killed"], expect_runs=N_RUNS, check_artifacts=False)
+
+        # 3. the state lost: every run is found by its marker and its history checked, nothing sent twice
+        for f in glob.glob(os.path.join(src_b, ".mlflow-lite-sync-*")):
+            os.remove(f)
+        p = run_tool(["sync", "-j", "4", "--json", "--no-progress", src_b, px.url], check_rc=0)
+        check(summary(p)["metric_points_sent"] == 0, f"without its state the resync sent points: {summary(p)}")
         compare_stores(src_b, srv.url, experiments=["killed"], expect_runs=N_RUNS, check_artifacts=False)
 
 
