@@ -516,8 +516,8 @@ def compare_registry(local, remote, ids, out):
                        f"{lm['deleted_versions']}) != remote {sorted(map(int, rm['versions']))}")
         for num in sorted(set(lm["versions"]) & set(rm["versions"]), key=int):
             lv, rv = lm["versions"][num], rm["versions"][num]
-            mapped = {k: ids.map_text(v) for k, v in lv.items()}
-            mapped["tags"] = lv["tags"]
+            # ids are mapped where the sync maps them (source, run, model), not inside free text
+            mapped = {k: ids.map_text(v) if k in ("source", "run_id", "model_id") else v for k, v in lv.items()}
             rv = dict(rv, tags={k: v for k, v in rv["tags"].items() if k != VERSION_TAG})
             for f in ("stage", "source", "run_id", "status", "description", "tags", "model_id"):
                 if mapped[f] != rv[f] and not source_equivalent(f, mapped[f], rv[f]):
