@@ -253,8 +253,9 @@ static int settle_batch(batch *b, size_t lo, size_t hi, rest_batch *rest)
    is followed, after a pause, by a look at the server's metric history: only
    the points that did not arrive are sent again (a file-store server keeps
    repeats, and may have written part of a batch it answered 500), within
-   --retries/--retry-max-time. Returns 0, or the class with *re filled (or
-   e->err for a failure to settle: re->code is then EXIT_FAILED-free 0). */
+   --retries/--retry-max-time. Returns 0, or the class with *re filled; when
+   the history itself could not be read, the class with e->err filled and
+   re->code 0. */
 static int send_request(batch *b, size_t lo, size_t hi, const rest_batch *rb, rest_err *re)
 {
     const tool_cfg *c = b->e->x->cfg;
