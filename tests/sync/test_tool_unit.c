@@ -9,8 +9,10 @@
 #include "../../tools/http.h"
 #include "../../tools/msgs.h"
 #include "../../tools/rest.h"
+#include "../../tools/sync_run.h"
 #include "../../tools/util.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +122,51 @@ static void test_ini(const char *dir)
     free(p);
 }
 
+/* issue 15: the overload gate halves what may be in flight, down to 1, and climbs back after good answers */
+static void test_gate(void)
+{
+    rest_gate *g = rest_gate_new(8, 7, 0, NULL);
+    int i;
+    CHECK(g && rest_gate_limit(g) == 8);
+    if (!g) return;
+    rest_gate_enter(g);
+    rest_gate_leave(g, 1);
+    CHECK(rest_gate_limit(g) == 4);
+    for (i = 0; i < 3; i++) {
+        rest_gate_enter(g);
+        rest_gate_leave(g, 1);
+    }
+    CHECK(rest_gate_limit(g) == 1);
+    for (i = 0; i < 50; i++) {
+        rest_gate_enter(g);
+        rest_gate_leave(g, 0);
+    }
+    CHECK(rest_gate_limit(g) == 2);
+    rest_gate_enter(NULL); /* no gate: no throttle */
+    rest_gate_leave(NULL, 1);
+    rest_gate_free(g);
+}
+
+/* issue 15: a point is known by what the SQL store gives back (-0.0 as 0.0, inf as DBL_MAX, any NaN) */
+static void test_point_id(void)
+{
+    char a[DOUBT_ID_MAX], b[DOUBT_ID_MAX];
+    doubt_point_id(a, 1, 2, -0.0);
+    doubt_point_id(b, 1, 2, 0.0);
+    CHECK(strcmp(a, b) == 0);
+    doubt_point_id(a, 1, 2, INFINITY);
+    doubt_point_id(b, 1, 2, DBL_MAX);
+    CHECK(strcmp(a, b) == 0);
+    doubt_point_id(a, 1, 2, -NAN);
+    doubt_point_id(b, 1, 2, NAN);
+    CHECK(strcmp(a, b) == 0);
+    doubt_point_id(a, 1, 2, 0.5);
+    doubt_point_id(b, 1, 3, 0.5);
+    CHECK(strcmp(a, b) != 0);
+    doubt_point_id(b, 2, 2, 0.5);
+    CHECK(strcmp(a, b) != 0);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : ".";
@@ -130,6 +177,8 @@ int main(int argc, char **argv)
     test_redact();
     test_json();
     test_ini(dir);
+    test_gate();
+    test_point_id();
     if (failures) {
         printf("%d failure(s)\n", failures);
         return 1;
