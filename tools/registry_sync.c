@@ -294,7 +294,10 @@ static int version_target(ver_job *j)
         }
         local_art = lr ? lr->artifact_uri : NULL;
     }
-    if (!lm && (r = copied_source(j)) != R_NOT_COPIED) return r;
+    if (!lm && (r = copied_source(j)) != R_NOT_COPIED) {
+        free(remote_art);
+        return r;
+    }
     if (lm) {
         int code = logged_model_ensure(g->x, g->rc, lm, &j->model_id, &te);
         free(remote_art);
@@ -433,9 +436,9 @@ static int skip_number(ver_job *j, int remote, int created, int had_intent)
     err_clear(&te);
     if (remote > want || (!created && !had_intent)) {
         if (created && rest_version_delete(g->rc, j->m->name, remote, &re) == 0) wrote(g);
-        err_set(&te, EXIT_REJECTED, "", "the server %s it version %d, not %d: its registered model holds versions this "
+        err_set(&te, EXIT_REJECTED, "", "the server %s version %d, not %d: its registered model holds versions this "
                 "folder did not make, and version numbers must arrive as they are; not carried (sync into a new "
-                "registered model, or delete the remote versions)", created ? "would number" : "holds", remote, want);
+                "registered model, or delete the remote versions)", created ? "would number it" : "holds it as", remote, want);
         return item_failed(g, j->what, &te);
     }
     wrote(g);
