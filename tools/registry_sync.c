@@ -438,7 +438,8 @@ static int skip_number(ver_job *j, int remote, int created, int had_intent)
         if (created && rest_version_delete(g->rc, j->m->name, remote, &re) == 0) wrote(g);
         err_set(&te, EXIT_REJECTED, "", "the server %s version %d, not %d: its registered model holds versions this "
                 "folder did not make, and version numbers must arrive as they are; not carried (sync into a new "
-                "registered model, or delete the remote versions)", created ? "would number it" : "holds it as", remote, want);
+                "registered model, or delete the remote versions)",
+                created ? "would number it" : "holds it as", remote, want);
         return item_failed(g, j->what, &te);
     }
     wrote(g);
@@ -557,7 +558,8 @@ static int sync_version(reg_ctx *g, const src_model *m, const src_version *v, in
         j.what = what;
         j.marker = marker;
         known = version_known(g, &j, attempt, &base, remote);
-        if (!known && g->hold) r = waits(g, what, "%s", "an earlier version of its model waits (numbers arrive in order)");
+        if (!known && g->hold)
+            r = waits(g, what, "%s", "an earlier version of its model waits (numbers arrive in order)");
         else r = known ? R_OK : version_find_or_create(&j, &base, remote, &from_server);
         if (r == R_OK) r = version_update(&j, *remote, &base, !from_server);
         if (r == R_GONE && known && attempt == 0) {

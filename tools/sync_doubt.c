@@ -220,7 +220,8 @@ int doubt_unrecorded(run_exec *e)
     size_t i, n = 0;
     st_metric_range *rg;
     if (e->created || e->p->known || !e->p->nmetrics || e->acked.nin_doubt) return 0;
-    if (!(rg = calloc(e->p->nmetrics, sizeof *rg))) return err_set(&e->err, EXIT_FAILED, "metric history", "out of memory");
+    if (!(rg = calloc(e->p->nmetrics, sizeof *rg)))
+        return err_set(&e->err, EXIT_FAILED, "metric history", "out of memory");
     for (i = 0; i < e->p->nmetrics; i++) {
         const plan_metric *m = &e->p->metrics[i];
         if (m->from != 0) continue;
