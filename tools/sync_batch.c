@@ -211,7 +211,7 @@ static int settle_key(batch *b, const char *key, size_t lo, size_t hi)
         else if (it->state == ITEM_PENDING && i >= lo && i < hi) rc = count_item(&wanted, it);
     }
     if (rc != 0) rc = err_set(&b->e->err, EXIT_FAILED, "log-batch", "out of memory");
-    if (rc == 0) rc = doubt_arrived(b->e, key, batch_from(b, key), &wanted, &sent, &arrived);
+    if (rc == 0) rc = doubt_arrived(b->e, key, batch_from(b, key), &wanted, &sent, &arrived, 1);
     for (i = lo; rc == 0 && i < hi; i++) {
         bitem *it = &b->it[i];
         char id[DOUBT_ID_MAX];

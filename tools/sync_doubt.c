@@ -115,17 +115,44 @@ static int remote_counts_once(run_exec *e, const char *key, const hmap *wanted, 
     return rc ? err_set(&e->err, EXIT_FAILED, "metric history", "out of memory") : 0;
 }
 
-/* The history read until two reads DOUBT_SETTLE_MS apart agree: a batch of a
-   killed pass may still be being written by the server (a file store writes
-   it point by point), and what is read while it lands would be sent again. */
-static int remote_counts(run_exec *e, const char *key, const hmap *wanted, hmap *counts)
+/* Waits until the histories of the keys of the record's batch in doubt stand
+   still (two reads DOUBT_SETTLE_MS apart agree): a batch of a killed pass may
+   still be being written by the server (a file store writes it point by
+   point), and what is read while it lands would be sent again. */
+static int histories_still(run_exec *e)
+{
+    long long *before = calloc(e->acked.nin_doubt + 1, sizeof *before);
+    hmap none = {0}, counts = {0};
+    int round, rc = 0, moved = 1;
+    size_t i;
+    if (!before) return err_set(&e->err, EXIT_FAILED, "metric history", "out of memory");
+    for (round = 0; rc == 0 && moved && round < DOUBT_SETTLE_ROUNDS; round++) {
+        if (round && sleep_ms_or_stop(DOUBT_SETTLE_MS, e->x->stop)) rc = err_set(&e->err, EXIT_INTERRUPTED, "", "stopped");
+        for (i = 0, moved = round == 0; rc == 0 && i < e->acked.nin_doubt; i++) {
+            long long now = 0;
+            rc = remote_counts_once(e, e->acked.in_doubt[i].key, &none, &counts, &now);
+            moved |= now != before[i];
+            before[i] = now;
+        }
+    }
+    free(before);
+    hmap_free(&counts);
+    if (rc == 0 && moved)
+        rc = err_set(&e->err, EXIT_REJECTED, e->r->id, "the server's metric history kept changing for %d s while a "
+                     "batch in doubt was checked; it is checked again on the next pass",
+                     DOUBT_SETTLE_ROUNDS * DOUBT_SETTLE_MS / 1000);
+    return rc;
+}
+
+/* The server's copies of the wanted points of `key`; with settle, read until two reads agree. */
+static int remote_counts(run_exec *e, const char *key, const hmap *wanted, hmap *counts, int settle)
 {
     long long before = -1, now = 0;
     int round, rc = 0;
     for (round = 0; round < DOUBT_SETTLE_ROUNDS; round++) {
         hmap_free(counts);
         memset(counts, 0, sizeof *counts);
-        if ((rc = remote_counts_once(e, key, wanted, counts, &now)) != 0 || now == before) return rc;
+        if ((rc = remote_counts_once(e, key, wanted, counts, &now)) != 0 || !settle || now == before) return rc;
         before = now;
         if (sleep_ms_or_stop(DOUBT_SETTLE_MS, e->x->stop)) return err_set(&e->err, EXIT_INTERRUPTED, key, "stopped");
     }
@@ -135,7 +162,7 @@ static int remote_counts(run_exec *e, const char *key, const hmap *wanted, hmap 
 }
 
 int doubt_arrived(run_exec *e, const char *key, long long from, const hmap *wanted, const hmap *sent_too,
-                  hmap *arrived)
+                  hmap *arrived, int settle)
 {
     hmap remote = {0}, before = {0};
     prefix_count pc;
@@ -143,7 +170,7 @@ int doubt_arrived(run_exec *e, const char *key, long long from, const hmap *want
     int rc;
     pc.counts = &before;
     pc.only = wanted;
-    rc = remote_counts(e, key, wanted, &remote);
+    rc = remote_counts(e, key, wanted, &remote, settle);
     if (rc == 0 && from > 0 && doubt_read_points(e, key, 0, 1, from, prefix_point, &pc) != 0)
         rc = e->err.code ? e->err.code : err_set(&e->err, EXIT_FAILED, "metric history", "out of memory");
     HMAP_FOREACH(wanted, w)
@@ -177,7 +204,7 @@ static int resolve_range(run_exec *e, const st_metric_range *rg)
     long long n = 0;
     int rc = doubt_read_points(e, rg->key, rg->from, rg->from_line, rg->to, wanted_point, &wanted);
     if (rc != 0 && !e->err.code) rc = err_set(&e->err, EXIT_FAILED, "metric history", "out of memory");
-    if (rc == 0 && wanted.n) rc = doubt_arrived(e, rg->key, rg->from, &wanted, NULL, &arrived);
+    if (rc == 0 && wanted.n) rc = doubt_arrived(e, rg->key, rg->from, &wanted, NULL, &arrived, 0);
     HMAP_FOREACH(&arrived, a)
     {
         sbuf k = {0};
@@ -195,10 +222,11 @@ static int resolve_range(run_exec *e, const st_metric_range *rg)
     return rc;
 }
 
-int doubt_resolve_record(run_exec *e)
+/* Every range of e->acked.in_doubt, into e->skip; the ranges are then e->doubt. */
+static int resolve_all(run_exec *e, int settle)
 {
     size_t i, k;
-    int rc = 0;
+    int rc = settle ? histories_still(e) : 0;
     for (i = 0; rc == 0 && i < e->acked.nin_doubt; i++) {
         const st_metric_range *rg = &e->acked.in_doubt[i];
         for (k = 0; k < e->p->nmetrics; k++)
@@ -214,6 +242,8 @@ int doubt_resolve_record(run_exec *e)
     e->acked.nin_doubt = 0;
     return 0;
 }
+
+int doubt_resolve_record(run_exec *e) { return resolve_all(e, 1); }
 
 int doubt_unrecorded(run_exec *e)
 {
@@ -232,7 +262,7 @@ int doubt_unrecorded(run_exec *e)
     e->acked.in_doubt = rg;
     e->acked.nin_doubt = n;
     if (i < e->p->nmetrics) return err_set(&e->err, EXIT_FAILED, "metric history", "out of memory");
-    return doubt_resolve_record(e);
+    return resolve_all(e, 0); /* no batch can be in flight: a pass writes the record before its first batch */
 }
 
 int doubt_take(run_exec *e, const char *key, const src_point *pt)

@@ -44,9 +44,10 @@ enum { DOUBT_ID_MAX = 80 };
 void doubt_point_id(char out[DOUBT_ID_MAX], long long ts, long long step, double v);
 /* wanted: point id -> local copies in doubt (ival). *arrived gets id -> copies the
    server holds beyond those of metrics/<key> before `from` and those in sent_too
-   (id -> copies acknowledged; may be NULL). 0, or the EXIT_* class (e->err set). */
+   (id -> copies acknowledged; may be NULL). settle: read the history until it
+   stands still (a batch may still be landing). 0, or the EXIT_* class (e->err set). */
 int doubt_arrived(run_exec *e, const char *key, long long from, const hmap *wanted, const hmap *sent_too,
-                  hmap *arrived);
+                  hmap *arrived, int settle);
 /* The run record's batch in doubt (a pass killed between intent and progress),
    resolved into e->skip before the first batch. 0, or the EXIT_* class. */
 int doubt_resolve_record(run_exec *e);
