@@ -127,11 +127,17 @@ def churn(a, ck, work):
     """MLflow reads continuously while the C side rewrites meta.yaml, tags, params and
     experiment tags and appends metrics: no read may fail (temp file + rename)."""
     root = os.path.join(work, "mlruns")
-    p = subprocess.Popen([a.bins["writer"], "churn", root, "6"], stdout=subprocess.PIPE, env=writer_env())
+    # The writer churns until we have read enough (at least 6 s and 60 run reads: a
+    # loaded CI box reads slowly) or for at most 600 s.
+    if os.path.exists(root + ".stop"):
+        os.remove(root + ".stop")
+    p = subprocess.Popen([a.bins["writer"], "churn", root, "600"], stdout=subprocess.PIPE, env=writer_env())
     ck.eq(p.stdout.readline().strip(), b"started", "writer started")
     c = MlflowClient(tracking_uri=root)
-    reads, errors = 0, []
+    reads, errors, t0 = 0, [], time.monotonic()
     while p.poll() is None:
+        if reads > 60 and time.monotonic() - t0 > 6:
+            open(root + ".stop", "w").close()
         try:
             for e in c.search_experiments():
                 _ = c.get_experiment(e.experiment_id).tags

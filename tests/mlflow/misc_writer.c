@@ -9,7 +9,8 @@
        for a line on stdin before ending the run (the flusher must have written them).
    churn <root> <seconds>: rewrites everything MLflow reads (run names, tags, params,
        metrics, experiment tags, new runs, end/reopen) in a loop while the checker
-       reads concurrently; prints "started" once the first run exists.
+       reads concurrently; prints "started" once the first run exists; stops when the
+       file <root>.stop exists (the checker has read enough) or after <seconds>.
    diskfull <root>: fs hooks inject "disk full" (a partial write, then ENOSPC) into
        metric appends and into every other write in some rounds; prints the params
        that were logged successfully ("param <key>") and "points <n>".
@@ -150,14 +151,15 @@ int main(int argc, char **argv) {
     } else if (strcmp(argv[1], "churn") == 0 && argc == 4) {
         int64_t until = mlt_now_ms() + 1000LL * atoi(argv[3]);
         long i = 0;
-        char buf[64];
+        char buf[64], stop[1024];
+        snprintf(stop, sizeof stop, "%s.stop", argv[2]);
         sd.flush_interval_ms = 1;
         MLT_OK(mll_open(&st, &sd));
         rd.experiment_name = "churn";
         MLT_OK(mll_start_run(&run, st, &rd));
         printf("started\n");
         fflush(stdout);
-        while (mlt_now_ms() < until) {
+        while (mlt_now_ms() < until && access(stop, F_OK) != 0) {
             snprintf(buf, sizeof buf, "name %ld: with a colon and 'quotes'", i);
             MLT_OK(mll_set_run_name(run, buf));
             MLT_OK(mll_set_tagf(run, "counter", "%ld", i));
