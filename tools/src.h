@@ -209,6 +209,16 @@ int src_metric_read(src_store *s, const src_run *r, const char *key, long long f
                     long long max_bytes, int take_unterminated, src_metric_chunk *out, tool_err *e);
 void src_metric_chunk_free(src_metric_chunk *c);
 
+/* The latest value of metrics/<key> as MLflow's FileStore picks it for
+   run.data.metrics: the point with the largest (step, timestamp, value), compared
+   as Python compares tuples (a NaN value is never larger), over every line, the
+   unterminated last one included; a 5-field line counts with step 0, as the
+   FileStore reads it (out->step is then 0 too). 1 found (out filled, no dataset
+   strings); 0 no such file, or no well-formed line; -1 with e filled. Malformed
+   lines are skipped and counted in *nbad (may be NULL). Reads the file once, in
+   bounded blocks, without keeping its points. */
+int src_metric_latest(src_store *s, const src_run *r, const char *key, src_point *out, long *nbad, tool_err *e);
+
 /* ---- artifacts (src_artifacts.c) ---------------------------------------------- */
 
 typedef struct src_artifact {
