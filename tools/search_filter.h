@@ -79,6 +79,35 @@ void sf_filter_free(sf_filter *f);
 int sf_parse_order(const char *text, sf_order *out, char *err, size_t errn);
 void sf_order_free(sf_order *o);
 
+/* ---- search_eval.c: what a run's values make of a clause or an order ----------------- */
+
+/* One value of a run as MLflow's Run object holds it: absent (None), a string
+   (params, tags, string attributes) or a number (metrics, start/end time). */
+typedef struct sf_value {
+    int present;
+    int is_num;
+    const char *s;
+    double d;
+} sf_value;
+
+/* A dataset input of a run, for datasets.* clauses (context: the input's
+   mlflow.data.context tag, NULL when it has none). */
+typedef struct sf_dataset {
+    const char *name, *digest, *context;
+} sf_dataset;
+
+/* _does_run_match_clause for every kind but datasets: 1 or 0. */
+int sf_match(const sf_clause *c, const sf_value *v);
+/* datasets.<key> against the run's dataset inputs (any of them matches). */
+int sf_match_datasets(const sf_clause *c, const sf_dataset *d, size_t n);
+/* MLflow's LIKE / ILIKE: % and _ over the characters of s, as its regular
+   expression does (neither crosses a line break; a final "\n" is ignored at
+   the end unless the pattern ends with %). 1 or 0. */
+int sf_like(const char *s, const char *pattern, int icase);
+/* The order of two runs by one --order-by clause, as MLflow's sort keys give
+   it: values first (ascending or descending), then NaN, then absent. <0, 0, >0. */
+int sf_order_cmp(const sf_order *o, const sf_value *a, const sf_value *b);
+
 /* Names, for messages and --json. */
 const char *sf_kind_name(int kind);      /* "metric", "parameter", "tag", "attribute", "dataset" */
 const char *sf_attr_name(int attr);      /* "run_id", ... */

@@ -1,0 +1,1 @@
+typedef int mll_placeholder_report_chart;
