@@ -112,7 +112,7 @@ int cmd_diff(const tool_cfg *c)
     memset(&d, 0, sizeof d);
     err_clear(&e);
     table_init(&d.t, 4, head);
-    if ((rc = inspect_open(c, 1, &s, &e)) == 0 &&
+    if ((rc = inspect_open(c, INSPECT_DELETED, &s, &e)) == 0 &&
         (!(ra = inspect_find_run(s, c->run_arg, &e)) || !(rb = inspect_find_run(s, c->run_arg2, &e))))
         rc = e.code;
     if (rc == 0 && (rc = run_view_read(s, ra, SRC_READ_PARAMS | SRC_READ_TAGS | SRC_READ_METRICS, &va, &e)) == 0 &&

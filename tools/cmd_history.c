@@ -100,7 +100,7 @@ int cmd_history(const tool_cfg *c)
     long long n = 0;
     int rc;
     err_clear(&e);
-    if ((rc = inspect_open(c, 1, &s, &e)) == 0 && !(r = inspect_find_run(s, c->run_arg, &e))) rc = e.code;
+    if ((rc = inspect_open(c, INSPECT_DELETED, &s, &e)) == 0 && !(r = inspect_find_run(s, c->run_arg, &e))) rc = e.code;
     if (rc == 0) rc = check_key(s, r, c->key_arg, &e);
     if (rc == 0) {
         sbuf head = {0};

@@ -94,7 +94,7 @@ int cmd_ls(const tool_cfg *c)
     tool_err e;
     int view = RUNSEL_ACTIVE, rc;
     err_clear(&e);
-    if ((rc = inspect_view(c->view, &view, &e)) == 0 && (rc = inspect_open(c, 1, &s, &e)) == 0)
+    if ((rc = inspect_view(c->view, &view, &e)) == 0 && (rc = inspect_open(c, INSPECT_DELETED, &s, &e)) == 0)
         rc = print(s, view, c->json);
     if (rc && e.code) rc = inspect_fail(c, &e);
     src_store_close(s);

@@ -349,7 +349,7 @@ int cmd_runs(const tool_cfg *c)
     o.norder_by = c->norder_by;
     o.max = c->max_rows;
     o.has_experiments = c->nexperiments > 0;
-    if ((rc = inspect_view(c->view, &o.view, &e)) == 0 && (rc = inspect_open(c, 1, &s, &e)) == 0 &&
+    if ((rc = inspect_view(c->view, &o.view, &e)) == 0 && (rc = inspect_open(c, INSPECT_DELETED, &s, &e)) == 0 &&
         (rc = runsel_open(&rs, s, &o, &e)) == 0 && (rc = resolve_columns(&k, c, &rs, &e)) == 0) {
         rc = c->json ? print_json(&rs, &k, src_store_root(s)) : print_table(&rs, &k, c->csv);
         if (rs.bad_lines)

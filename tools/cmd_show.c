@@ -269,7 +269,7 @@ int cmd_show(const tool_cfg *c)
     memset(&a, 0, sizeof a);
     memset(&v, 0, sizeof v);
     err_clear(&e);
-    if ((rc = inspect_open(c, 1, &s, &e)) == 0 && !(r = inspect_find_run(s, c->run_arg, &e))) rc = e.code;
+    if ((rc = inspect_open(c, INSPECT_DELETED, &s, &e)) == 0 && !(r = inspect_find_run(s, c->run_arg, &e))) rc = e.code;
     if (rc == 0 && (rc = run_view_read(s, r, SRC_READ_ALL, &v, &e)) == 0) {
         if (src_artifacts_list(s, r, &a, &e) != 0) warnf("%s: %s", e.what, e.why), err_clear(&e);
         inspect_warn_problems(&v.files.problems, "file");

@@ -72,7 +72,7 @@ void inspect_warn_problems(const src_problems *p, const char *what)
         warnf("%zu more %s problems (mlflow-lite check lists them all)", p->n - INSPECT_MAX_WARNINGS, what);
 }
 
-int inspect_open(const tool_cfg *c, int include_deleted, src_store **out, tool_err *e)
+int inspect_open(const tool_cfg *c, int flags, src_store **out, tool_err *e)
 {
     src_filter f;
     const char *const *un;
@@ -82,10 +82,10 @@ int inspect_open(const tool_cfg *c, int include_deleted, src_store **out, tool_e
     f.nexperiments = c->nexperiments;
     f.runs = c->runs;
     f.nruns = c->nruns;
-    f.include_deleted = include_deleted;
+    f.include_deleted = (flags & INSPECT_DELETED) != 0;
     rc = src_store_open(out, inspect_root(c), NULL, &f, e);
     if (rc != 0) return rc;
-    inspect_warn_problems(src_store_problems(*out), "folder");
+    if (!(flags & INSPECT_QUIET)) inspect_warn_problems(src_store_problems(*out), "folder");
     un = src_store_unmatched(*out);
     if (un && un[0]) {
         rc = err_set(e, EXIT_USAGE, un[0], "no experiment or run with this name or id in %s", src_store_root(*out));

@@ -36,7 +36,8 @@ const char *inspect_root(const tool_cfg *c);
    INSPECT_MAX_WARNINGS, then a count). -e values that match nothing are
    EXIT_USAGE. 0 or an exit code with e filled. */
 enum { INSPECT_MAX_WARNINGS = 20 };
-int inspect_open(const tool_cfg *c, int include_deleted, src_store **out, tool_err *e);
+enum { INSPECT_DELETED = 1, INSPECT_QUIET = 2 };  /* flags: deleted experiments and runs too; no warnings */
+int inspect_open(const tool_cfg *c, int flags, src_store **out, tool_err *e);
 void inspect_warn_problems(const src_problems *p, const char *what);
 
 /* A run by id, or by a unique prefix of at least 4 characters. NULL with e
