@@ -702,6 +702,7 @@ enum {
 #include <sys/time.h>
 #include <dirent.h>
 #include <pwd.h>
+#include <sys/utsname.h>
 /* glibc in strict ISO mode (gcc -std=c99 with <stdio.h> included before this file, so
    that no feature macro can be set any more) hides these POSIX declarations. They are
    plain libc functions on every POSIX system; declaring them is harmless when visible. */
@@ -748,12 +749,20 @@ MLL__PRIVATE long mll__os_pid(void) {
 #endif
 }
 
-/* This machine's name ("" when unknown), for the mlflow_lite.host tag. */
+/* This machine's name ("" when unknown), for the mlflow_lite.host tag. uname(), not
+   gethostname(): strict ISO mode hides the latter, and both give the node name. */
 MLL__PRIVATE void mll__os_hostname(char *buf, size_t n) {
     buf[0] = '\0';
 #if MLL__PLATFORM_POSIX
-    if (gethostname(buf, n) != 0) buf[0] = '\0';
-    buf[n - 1] = '\0';
+    {
+        struct utsname u;
+        size_t len;
+        if (uname(&u) == 0) {
+            len = strlen(u.nodename) < n - 1 ? strlen(u.nodename) : n - 1;
+            memcpy(buf, u.nodename, len);
+            buf[len] = '\0';
+        }
+    }
 #endif
 }
 
