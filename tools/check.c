@@ -381,8 +381,9 @@ static void metric_findings(run_scan *rs, const char *path, const mscan *m, long
     if (!what.s) return;
     if (rs->frozen) findings_add(rs->f, CK_DAMAGE, FIX_NONE, path, NULL, NULL, 0, "%s", what.s);
     else if (m->bad || m->dups)
-        findings_add(rs->f, CK_DAMAGE, FIX_REWRITE_METRIC, path, "rewrite it without those lines", rs->r->rel, 0, "%s",
-                     what.s);
+        findings_add(rs->f, CK_DAMAGE, FIX_REWRITE_METRIC, path,
+                     m->records > m->bad + m->dups ? "rewrite it without those lines" : "remove it (no line is left)",
+                     rs->r->rel, 0, "%s", what.s);
     else
         findings_add(rs->f, CK_DAMAGE, FIX_TRUNCATE, path, "cut the torn line off", NULL, size - m->tail_len, "%s", what.s);
     sb_free(&what);
@@ -431,7 +432,13 @@ static void scan_run(src_store *s, findings *f, const src_run *r)
         free(host);
         return;
     }
-    for (i = 0; i < files.nmetrics; i++) metric_file(&rs, files.metrics[i].key);
+    for (i = 0; i < files.nmetrics; i++) {
+        sbuf p = {0};
+        sb_printf(&p, "%s/metrics/%s", r->rel, files.metrics[i].key);
+        if (p.s && check_is_temp_name(files.metrics[i].key)) odd_key(&rs, p.s, files.metrics[i].key);
+        else metric_file(&rs, files.metrics[i].key);
+        sb_free(&p);
+    }
     if (r->status == SRC_RUNNING) running(&rs, gone, host);
     values(&rs, "params", &files.params);
     values(&rs, "tags", &files.tags);

@@ -141,7 +141,8 @@ static int fix_rewrite_metric(src_store *s, finding *f, tool_err *e)
     memset(&w, 0, sizeof w);
     rc = check_each_record(s, f->path, keep_record, &w, e);
     if (rc < 0 || w.out.oom) rc = err_set(e, EXIT_FAILED, f->path, "out of memory");
-    if (rc == 0) rc = src_write_replace(s, f->path, f->aux, w.out.s ? w.out.s : "", w.out.len, e);
+    if (rc == 0 && !w.out.len) rc = src_write_remove(s, f->path, e); /* an empty metric file fails MLflow too */
+    else if (rc == 0) rc = src_write_replace(s, f->path, f->aux, w.out.s, w.out.len, e);
     sb_free(&w.out);
     hmap_free(&w.seen);
     return rc;

@@ -25,11 +25,13 @@ typedef struct reloc {
     sbuf json_items;
 } reloc;
 
-/* the URI of ROOT + suffix, spelled as pathlib's as_uri() spells it ("file://" + quoted path) */
-static void new_uri(sbuf *b, const src_store *s, const char *suffix)
+/* the URI of ROOT + suffix, its path quoted (%20) when the old one was, raw when it was not
+   (MLflow 3.18 writes a space as it is; pathlib's as_uri() quotes it; MLflow reads both) */
+static void new_uri(sbuf *b, const src_store *s, const char *suffix, int quoted)
 {
     sb_puts(b, "file://");
-    url_encode(b, src_store_real_root(s), 1);
+    if (quoted) url_encode(b, src_store_real_root(s), 1);
+    else sb_puts(b, src_store_real_root(s));
     sb_puts(b, suffix);
 }
 
@@ -133,7 +135,7 @@ static char *moved_value(const reloc *r, const char *value, const char *suffix)
     old.s[old.len - sl] = '\0'; /* the old root */
     if (same_place(r->s, old.s)) return sb_free(&old), NULL;
     sb_free(&old);
-    if (uri) new_uri(&out, r->s, suffix);
+    if (uri) new_uri(&out, r->s, suffix, strchr(value, '%') != NULL);
     else sb_printf(&out, "%s%s", src_store_real_root(r->s), suffix);
     return out.s;
 }
