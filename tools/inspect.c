@@ -161,7 +161,7 @@ void inspect_fmt_num(sbuf *b, double v)
     }
     shortest_e(v, tmp, sizeof tmp);
     e = strchr(tmp, 'e');
-    exp10 = atoi(e + 1);
+    exp10 = (int)strtol(e + 1, NULL, 10);
     for (k = v < 0; tmp + k < e; k++)
         if (tmp[k] != '.') digits[nd++] = tmp[k];
     digits[nd] = '\0';

@@ -7,6 +7,7 @@
  *
  * Each output line: {"ok":true,"clauses":[{"type","key","comparator","value"}]}
  * or {"ok":true,"order":{"type","key","ascending"}} or {"ok":false,"error":"..."}. */
+#define _POSIX_C_SOURCE 200809L /* getline */
 #include "json.h"
 #include "search_filter.h"
 #include "util.h"

@@ -167,7 +167,7 @@ TEST(sort_keys_nan_and_absent_last)
 static src_store *one_run_store(const char *metric, const char *lines, const src_run **r)
 {
     const char *d = mll_test_tmpdir();
-    char p[1024];
+    char p[2048];
     FILE *f;
     src_store *s;
     tool_err e;
