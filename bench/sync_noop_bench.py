@@ -13,6 +13,11 @@ metric files across 1,000 runs in under 10 s on a 2-core machine.
    format "ts value step" directly; the FileStore would need an hour for a
    million files) and 2 params.
 2. A fresh `mlflow server` 3.18.0 (SQLite); one full sync (timed, printed).
+   With --ack-server, a stand-in instead that acknowledges every request at
+   once (an in-process HTTP server; nothing is stored): on a loaded machine
+   the real server needs hours for a million points of a million keys, and
+   the no-op passes talk to no server either way (each is checked to send no
+   request), so the state they start from is the same.
 3. PASSES no-op passes, each checked to send no request (--json says
    http_requests 0); for each: wall time, the tool's own `seconds`, CPU time
    (user + system) and peak RSS of the tool, from wait4().
@@ -61,6 +66,64 @@ def make_source(root, runs, keys):
     return mlruns
 
 
+class AckServer:
+    """Acknowledges every MLflow REST call the sync makes, as a server with empty storage would."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        import uuid
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def answer(self, obj):
+                data = json.dumps(obj).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def handle_any(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(n) or b"{}") if n else {}
+                self.server.count += 1
+                p = self.path.split("?")[0]
+                if p.endswith("/experiments/get-by-name"):
+                    return self.answer({"experiment": {"experiment_id": "1", "name": "x", "lifecycle_stage": "active"}})
+                if p.endswith("/experiments/create"):
+                    return self.answer({"experiment_id": "1"})
+                if p.endswith("/runs/search"):
+                    return self.answer({"runs": []})
+                if p.endswith("/runs/create"):
+                    rid = uuid.uuid4().hex
+                    return self.answer({"run": {"info": {
+                        "run_id": rid, "run_uuid": rid, "experiment_id": "1", "status": "RUNNING",
+                        "start_time": body.get("start_time", 0), "lifecycle_stage": "active",
+                        "artifact_uri": f"mlflow-artifacts:/1/{rid}/artifacts"}, "data": {}}})
+                return self.answer({})
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = handle_any
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.httpd.daemon_threads = True
+        self.httpd.count = 0
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *a):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 def run_measured(tool, args, wd):
     """Runs the tool; returns (wall s, CPU s, peak RSS MiB, stdout, stderr, exit code) of that one process
     (wait4: the server, also our child, is not counted)."""
@@ -83,6 +146,7 @@ def main():
     ap.add_argument("--passes", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=4)
     ap.add_argument("--keep", help="keep the source folder here (and reuse it when it exists)")
+    ap.add_argument("--ack-server", action="store_true", help="a stand-in that acknowledges everything (see above)")
     a = ap.parse_args()
     tool = os.path.abspath(a.tool)
     wd = tempfile.mkdtemp(prefix="mll-noop-bench-")
@@ -97,7 +161,10 @@ def main():
         for f in os.listdir(src):
             if f.startswith(".mlflow-lite-sync-"):
                 os.unlink(os.path.join(src, f))
-        with MlflowServer(os.path.join(wd, "server"), start_timeout=900) as s:
+        server = AckServer() if a.ack_server else MlflowServer(os.path.join(wd, "server"), start_timeout=900)
+        print(f"server: {'a stand-in that acknowledges every request' if a.ack_server else 'mlflow server 3.18.0'}",
+              flush=True)
+        with server as s:
             wall, cpu, rss, out, err, rc = run_measured(
                 tool, ["sync", "--json", "--no-progress", "--jobs", str(a.jobs), src, s.url], wd)
             if rc != 0:

@@ -82,15 +82,15 @@ typedef struct dest_parts {
     char *user, *pass;                 /* decoded userinfo, owned, wiped */
 } dest_parts;
 
-/* http(s):// and s3:// through libcurl's parser; fills base/dest_shown. */
-static int parse_url_dest(tool_cfg *c, const char *shown, int s3, dest_parts *dp, tool_err *e)
+/* http(s):// through libcurl's parser; fills base/dest_shown. */
+static int parse_url_dest(tool_cfg *c, const char *shown, dest_parts *dp, tool_err *e)
 {
     CURLU *u = curl_url();
     CURLUcode rc;
     char *host = NULL, *query = NULL, *frag = NULL, *url = NULL;
     int ret = 0;
     if (!u) return err_set(e, EXIT_FAILED, "DEST", "out of memory");
-    rc = curl_url_set(u, CURLUPART_URL, c->dest, s3 ? CURLU_NON_SUPPORT_SCHEME : 0);
+    rc = curl_url_set(u, CURLUPART_URL, c->dest, 0);
     if (rc == CURLUE_OK) rc = curl_url_get(u, CURLUPART_HOST, &host, 0);
     if (rc != CURLUE_OK || !host || !*host) {
         ret = err_set(e, EXIT_USAGE, "DEST", "'%s' is not a valid URL: %s", shown,
@@ -103,15 +103,10 @@ static int parse_url_dest(tool_cfg *c, const char *shown, int s3, dest_parts *dp
     }
     curl_url_get(u, CURLUPART_USER, &dp->user, CURLU_URLDECODE);
     curl_url_get(u, CURLUPART_PASSWORD, &dp->pass, CURLU_URLDECODE);
-    if (s3 && (dp->user || dp->pass)) {
-        ret = err_set(e, EXIT_USAGE, "DEST", "'%s': credentials in an s3:// DEST are not supported: use the AWS "
-                      "variables or ~/.aws/credentials", shown);
-        goto out;
-    }
     curl_url_set(u, CURLUPART_USER, NULL, 0);
     curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
     curl_url_set(u, CURLUPART_OPTIONS, NULL, 0);
-    if (curl_url_get(u, CURLUPART_URL, &url, s3 ? CURLU_NON_SUPPORT_SCHEME : 0) != CURLUE_OK || !url) {
+    if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK || !url) {
         ret = err_set(e, EXIT_FAILED, "DEST", "out of memory");
         goto out;
     }
@@ -119,8 +114,8 @@ static int parse_url_dest(tool_cfg *c, const char *shown, int s3, dest_parts *dp
         size_t n = strlen(url);
         while (n > 0 && url[n - 1] == '/') url[--n] = '\0';
         c->dest_shown = xstrdup(url);
-        c->base = s3 ? NULL : xstrdup(url);
-        if (!c->dest_shown || (!s3 && !c->base)) ret = err_set(e, EXIT_FAILED, "DEST", "out of memory");
+        c->base = xstrdup(url);
+        if (!c->dest_shown || !c->base) ret = err_set(e, EXIT_FAILED, "DEST", "out of memory");
     }
 out:
     curl_free(host);
@@ -129,6 +124,21 @@ out:
     curl_free(url);
     curl_url_cleanup(u);
     return ret;
+}
+
+/* s3://bucket[/prefix]: not a URL libcurl would take, since an S3 prefix may hold any character
+   (spaces, '+', '=', ':', '@', non-ASCII), as boto3 and MLflow take it. The bucket is a bucket name. */
+static int parse_s3_dest(tool_cfg *c, const char *shown, tool_err *e)
+{
+    const char *b = c->dest + 5, *slash = strchr(b, '/');
+    size_t bn = slash ? (size_t)(slash - b) : strlen(b), n;
+    if (bn == 0 || bn > 255 || strspn(b, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") < bn)
+        return err_set(e, EXIT_USAGE, "DEST", "'%s': not s3://bucket[/prefix] (a bucket name is letters, digits, "
+                       "'.', '-' and '_'; credentials go in the AWS variables or ~/.aws/credentials)", shown);
+    if (!(c->dest_shown = xstrdup(c->dest))) return err_set(e, EXIT_FAILED, "DEST", "out of memory");
+    n = strlen(c->dest_shown);
+    while (n > 5 + bn && c->dest_shown[n - 1] == '/') c->dest_shown[--n] = '\0';
+    return 0;
 }
 
 /* Decides the kind of DEST; 0 or an EXIT_* with e filled. */
@@ -152,11 +162,11 @@ static int parse_dest(tool_cfg *c, dest_parts *dp, tool_err *e)
     scheme[n] = '\0';
     if (!strcasecmp(scheme, "http") || !strcasecmp(scheme, "https")) {
         c->kind = DEST_TRACKING;
-        return parse_url_dest(c, shown, 0, dp, e);
+        return parse_url_dest(c, shown, dp, e);
     }
     if (!strcasecmp(scheme, "s3")) {
         c->kind = DEST_S3;
-        return parse_url_dest(c, shown, 1, dp, e);
+        return parse_s3_dest(c, shown, e);
     }
     if (!strcasecmp(scheme, "databricks")) {
         const char *p = sep + 3;
@@ -322,7 +332,7 @@ static int dbx_base(tool_cfg *c, const char *host, tool_err *e)
     sb_puts(&b, host);
     if (b.oom) return err_set(e, EXIT_FAILED, "Databricks host", "out of memory");
     c->dest = b.s;
-    rc = parse_url_dest(c, "the Databricks host", 0, &dp, e);
+    rc = parse_url_dest(c, "the Databricks host", &dp, e);
     c->dest = saved;
     if (rc == 0 && (dp.user || dp.pass))
         rc = err_set(e, EXIT_CONFIG, "Databricks host", "must not hold credentials: use a token");

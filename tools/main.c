@@ -92,6 +92,7 @@ static int run_mirror(const tool_cfg *c)
     so.http = &ho;
     so.s3 = &s3o;
     so.follow_symlinks = c->follow_symlinks;
+    so.state_dir = c->state_dir;
     summary_init(&sum, 1, c->src, c->dest_shown, c->dry_run);
     rc = s3_mirror_run(c->src, c->dest_shown, &so, &sum);
     summary_print(&sum, c->json, c->silent);

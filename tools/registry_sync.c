@@ -257,6 +257,8 @@ static int version_target(ver_job *j)
     j->source = plan_version_source(v->source, v->run_id, local_art, remote_art, j->remote_run, &why);
     free(remote_art);
     if (j->source) return R_OK;
+    if (why && v->run_id && v->run_id[0] && !local_art) /* its run is not read in this pass (-e/-r): its folder decides */
+        return waits(g, j->what, "its run %s is not part of this pass", v->run_id);
     err_set(&te, why ? EXIT_UNSUPPORTED : EXIT_FAILED, "", "%s", why ? why : "out of memory");
     return item_failed(g, j->what, &te);
 }
@@ -683,10 +685,7 @@ int registry_sync(sync_ctx *x, const rest_ctx *rc)
         item_failed(&g, "SRC/models", &te);
         return te.code;
     }
-    for (i = 0; i < reg.problems.n; i++) {
-        warnf("%s: %s; skipped", reg.problems.v[i].path, reg.problems.v[i].why);
-        summary_skipped(x->sum, reg.problems.v[i].path, reg.problems.v[i].why);
-    }
+    sync_report_problems(x, &reg.problems);
     for (i = 0; i < reg.n && !sync_stopped(x); i++) {
         summary_add(&x->sum->reg_models, 1);
         sync_model(&g, &reg.v[i]);

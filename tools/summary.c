@@ -94,7 +94,7 @@ void summary_skipped(summary *s, const char *path, const char *why)
 
 static void print_lists(const summary *s)
 {
-    size_t i;
+    size_t i, shown;
     for (i = 0; i < s->refused.n && i < SUMMARY_TEXT_MAX_ITEMS; i++) {
         const summary_item *r = &s->refused.v[i];
         if (r->line > 0)
@@ -103,13 +103,20 @@ static void print_lists(const summary *s)
     }
     if (s->refused.n > SUMMARY_TEXT_MAX_ITEMS)
         notef("  ... and %zu more refused items (--json lists them all)", s->refused.n - SUMMARY_TEXT_MAX_ITEMS);
-    for (i = 0; i < s->failures.n && i < SUMMARY_TEXT_MAX_ITEMS; i++) {
+    for (i = 0, shown = 0; i < s->failures.n; i++) { /* runs; other items were reported where they failed */
         const summary_item *f = &s->failures.v[i];
-        if (f->run) notef("  failed: run %s: %s", f->run, f->why);
-        else notef("  failed: %s: %s", f->what, f->why);
+        if (!f->run) continue;
+        if (shown++ < SUMMARY_TEXT_MAX_ITEMS) notef("  failed: run %s: %s", f->run, f->why);
     }
-    if (s->failures.n > SUMMARY_TEXT_MAX_ITEMS)
-        notef("  ... and %zu more failures (--json lists them all)", s->failures.n - SUMMARY_TEXT_MAX_ITEMS);
+    if (shown > SUMMARY_TEXT_MAX_ITEMS)
+        notef("  ... and %zu more failed runs (--json lists them all)", shown - SUMMARY_TEXT_MAX_ITEMS);
+}
+
+static size_t failed_runs(const summary *s)
+{
+    size_t i, n = 0;
+    for (i = 0; i < s->failures.n; i++) n += s->failures.v[i].run != NULL;
+    return n;
 }
 
 static void print_text(const summary *s, int silent)
@@ -117,9 +124,10 @@ static void print_text(const summary *s, int silent)
     if (s->refused.n)
         errorf(EXIT_PARTIAL, "%zu item(s) refused for good (listed below; kept until they change)%s: %s",
                s->refused.n, s->mirror ? "" : ", everything else of their runs is synced", exit_hint(EXIT_PARTIAL));
-    if (s->failures.n) {
+    if (failed_runs(s)) {
         int code = s->exit_code ? s->exit_code : EXIT_PARTIAL;
-        errorf(code, "%zu item(s) failed (listed below): %s", s->failures.n, exit_hint(code));
+        errorf(code, "%zu of %lld run(s) failed (listed below)%s: %s", failed_runs(s), s->runs_total,
+               (long long)failed_runs(s) < s->runs_total ? "; the others are synced" : "", exit_hint(code));
     }
     print_lists(s);
     if (silent) return;

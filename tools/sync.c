@@ -40,6 +40,16 @@ void sync_err_prefix(tool_err *e, const char *item)
     sb_free(&b);
 }
 
+void sync_report_problems(sync_ctx *x, const src_problems *pr)
+{
+    size_t i;
+    for (i = 0; i < pr->n; i++) {
+        const char *why = pr->v[i].why ? pr->v[i].why : "";
+        warnf("%s: %s%s", pr->v[i].path, why, strstr(why, "skip") ? "" : "; skipped");
+        summary_skipped(x->sum, pr->v[i].path, why);
+    }
+}
+
 int sync_stopped(const sync_ctx *x) { return *x->stop || __atomic_load_n(&x->global_code, __ATOMIC_RELAXED); }
 
 void sync_http_opts(const tool_cfg *c, http_opts *o)
@@ -93,8 +103,6 @@ static int open_source(sync_ctx *x)
     src_opts so;
     src_filter f;
     tool_err te;
-    const src_problems *pr;
-    size_t i;
     memset(&so, 0, sizeof so);
     memset(&f, 0, sizeof f);
     so.follow_symlinks = c->follow_symlinks;
@@ -112,13 +120,29 @@ static int open_source(sync_ctx *x)
         summary_fail(x->sum, te.code ? te.code : EXIT_SOURCE, NULL, te.what, te.why);
         return te.code ? te.code : EXIT_SOURCE;
     }
-    pr = src_store_problems(x->src);
-    for (i = 0; i < pr->n; i++) {
-        warnf("%s: %s; skipped", pr->v[i].path, pr->v[i].why);
-        summary_skipped(x->sum, pr->v[i].path, pr->v[i].why);
-    }
+    sync_report_problems(x, src_store_problems(x->src));
     x->sum->runs_skipped = (long long)src_store_nskipped_runs(x->src);
     return check_filter(x);
+}
+
+/* The state of this SRC and DEST, locked for the pass (read only with --dry-run). */
+static int open_state(sync_ctx *x)
+{
+    const tool_cfg *c = x->cfg;
+    state_opts so;
+    tool_err te;
+    memset(&so, 0, sizeof so);
+    so.path = c->state_path;
+    so.src = c->src;
+    so.dest = c->dest_shown;
+    so.legacy_dest = c->dest;
+    so.state_dir = c->state_dir;
+    so.readonly = c->dry_run;
+    err_clear(&te);
+    if (state_open(&x->st, &so, &te) == 0) return 0;
+    err_report(&te);
+    summary_fail(x->sum, te.code, NULL, te.what, te.why);
+    return te.code;
 }
 
 /* ---- experiments, then runs level by level ---------------------------------------------- */
@@ -243,21 +267,7 @@ int sync_pass(const tool_cfg *c, volatile int *stop, summary *sum)
     ctx_init(&x, c, stop, sum);
     err_clear(&te);
     code = open_source(&x);
-    if (code == 0) {
-        state_opts so;
-        memset(&so, 0, sizeof so);
-        so.path = c->state_path;
-        so.src = c->src;
-        so.dest = c->dest_shown;
-        so.legacy_dest = c->dest;
-        so.state_dir = c->state_dir;
-        so.readonly = c->dry_run;
-        if (state_open(&x.st, &so, &te) != 0) {
-            err_report(&te);
-            summary_fail(sum, te.code, NULL, te.what, te.why);
-            code = te.code;
-        }
-    }
+    if (code == 0) code = open_state(&x);
     if (code == 0 && !c->dry_run) {
         s3_client_opts so;
         sync_s3_opts(c, &so);

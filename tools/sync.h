@@ -54,6 +54,8 @@ void sync_s3_opts(const tool_cfg *c, s3_client_opts *o);
    when the class is global. Thread-safe. */
 void sync_failed(sync_ctx *x, int code);
 int sync_stopped(const sync_ctx *x);              /* a signal or a global failure */
+/* Warns about each thing of SRC the reader skipped, and lists it in the summary. */
+void sync_report_problems(sync_ctx *x, const src_problems *pr);
 /* Puts the failed item's name in front of e->what ("run X: log-batch"). */
 void sync_err_prefix(tool_err *e, const char *item);
 

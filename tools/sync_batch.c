@@ -164,6 +164,30 @@ static int add_item(rest_batch *rb, const bitem *it)
     return rest_batch_add_metric(rb, it->key, it->v, it->ts, it->step);
 }
 
+/* One log-batch request. An answer that leaves the batch in doubt (none after
+   sending, a 5xx, an overload) is sent again after a pause, as the retry policy
+   of --retries/--retry-max-time says: MLflow's SQL store drops points it
+   already has. (Issue 15: ask the server's metric history what arrived instead,
+   for servers that keep duplicates.) */
+static int send_request(batch *b, const rest_batch *rb, rest_err *re)
+{
+    const tool_cfg *c = b->e->x->cfg;
+    double until = now_s() + (c->retry_max_time_s > 0 ? c->retry_max_time_s : HTTP_DEFAULT_RETRY_MAX_TIME_S);
+    unsigned seed = (unsigned)(size_t)b;
+    int k, rc;
+    for (k = 1;; k++) {
+        char why[700];
+        long ms;
+        rc = rest_log_batch(b->e->rc, b->e->acked.remote_id, rb, re);
+        if (rc == 0 || !re->ambiguous || re->code == EXIT_AUTH || k > c->retries || sync_stopped(b->e->x)) return rc;
+        ms = re->retry_after_ms > 0 ? re->retry_after_ms : http_backoff_ms(k, &seed);
+        if (now_s() + (double)ms / 1000.0 > until) return rc;
+        warnf("run %s: log-batch: %s; sending it again in %.1f s (try %d/%d; the server drops points it has)",
+              b->e->r->id, rest_errstr(re, why, sizeof why), (double)ms / 1000.0, k, c->retries);
+        if (sleep_ms_or_stop(ms, b->e->x->stop)) return rc;
+    }
+}
+
 /* A definite 4xx refusal of what was sent (not of who sent it, not a missing run). */
 static int is_refusal(const rest_err *re)
 {
@@ -178,7 +202,7 @@ static int probe_run(batch *b, rest_err *re)
     int rc;
     memset(&rb, 0, sizeof rb);
     rest_batch_add_tag(&rb, SYNC_TAG, b->e->r->id);
-    rc = rest_log_batch(b->e->rc, b->e->acked.remote_id, &rb, re);
+    rc = send_request(b, &rb, re);
     rest_batch_free(&rb);
     if (rc == 0) b->e->wrote = 1;
     return rc;
@@ -212,7 +236,7 @@ static int batch_send(batch *b, size_t lo, size_t hi, const rest_batch *pre)
     int rc;
     memset(&rb, 0, sizeof rb);
     for (i = lo; !pre && i < hi; i++) add_item(&rb, &b->it[i]);
-    rc = rest_log_batch(b->e->rc, b->e->acked.remote_id, pre ? pre : &rb, &re);
+    rc = send_request(b, pre ? pre : &rb, &re);
     rest_batch_free(&rb);
     if (rc == 0) {
         b->e->wrote = 1;
@@ -243,8 +267,10 @@ static int batch_commit(batch *b)
 {
     int rc = 0;
     if (!b->n && !b->nmk && !b->bad_lines.n) return 0;
-    batch_intent(b);
-    if (b->n) rc = batch_send(b, 0, b->n, &b->rb);
+    if (b->n) { /* ranges without a point to send (blank or malformed lines only) cannot be in doubt */
+        batch_intent(b);
+        rc = batch_send(b, 0, b->n, &b->rb);
+    }
     if (rc == 0 && batch_apply(b) != 0) rc = err_set(&b->e->err, EXIT_FAILED, "log-batch", "out of memory");
     if (rc == 0) batch_record(b);
     batch_reset(b);

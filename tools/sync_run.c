@@ -322,12 +322,8 @@ static void input_free(run_input *in)
 
 static void report_problems(sync_ctx *x, const src_problems *pr)
 {
-    size_t i;
-    for (i = 0; i < pr->n; i++) {
-        warnf("%s: %s; skipped", pr->v[i].path, pr->v[i].why);
-        summary_skipped(x->sum, pr->v[i].path, pr->v[i].why);
-        summary_add(&x->files_skipped, 1);
-    }
+    sync_report_problems(x, pr);
+    summary_add(&x->files_skipped, (long long)pr->n);
 }
 
 /* The run's files, its record and its parent's remote id. 0, or the EXIT_* class with te filled. */

@@ -6,7 +6,9 @@ artifact proxying into a temp folder. Reusable by every area (sync, registry).
         srv.stop(); srv.start()                # restart on the same port and DB
 
 It FAILS loudly (raises ServerError with the server's log tail) when the
-server cannot start within the timeout. It never skips.
+server cannot start within the timeout (default 600 s: on a loaded 2-core
+machine, load average ~30, `mlflow server` needed 90-150 s to answer /health;
+a server process that exits fails at once). It never skips.
 
 Options: app_name="basic-auth" (with auth_config_path for basic_auth.ini),
 extra_args, env. The process runs in its own session so stop() ends all
@@ -41,7 +43,7 @@ def mlflow_bin(python=None):
 
 class MlflowServer:
     def __init__(self, workdir, port=None, app_name=None, extra_args=(), env=None, python=None,
-                 start_timeout=120, workers=1):
+                 start_timeout=600, workers=1):
         self.workdir = os.path.abspath(workdir)
         os.makedirs(self.workdir, exist_ok=True)
         self.port = port or free_port()

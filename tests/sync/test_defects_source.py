@@ -8,8 +8,8 @@ arrives on the server, a warning names each link. An artifact link that
 leaves SRC is not read (warning naming it) unless --follow-symlinks is
 given; a directory link inside the artifacts is never descended.
 
-Defect 10: a run folder named `it's` (syncs, since MLflow takes such a marker
-value, or fails alone), and an artifact that shrinks while it is uploaded —
+Defect 10: a run folder named `it's` (not a run id MLflow can read: skipped with
+a warning naming it, like any other folder MLflow would not read), and an artifact that shrinks while it is uploaded —
 made deterministic with tests/badserver/badserver.py in front of the real
 server: the first PUT of that file is held for 3 s and answered 503, the test
 truncates the file meanwhile, and the retry finds it shorter. Only that run
@@ -144,7 +144,7 @@ def test():
             check(ln in err, f"no warning names the link {ln}")
 
         # the token never arrived, however it was planted (MLFLOW_TRACKING_TOKEN set for the tool)
-        p = run_tool(["sync", "--state", state, src, srv.url], env={"MLFLOW_TRACKING_TOKEN": TOKEN})
+        p = run_tool(["sync", src, srv.url], env={"MLFLOW_TRACKING_TOKEN": TOKEN})  # another DEST: another state
         check(p.returncode == 6, f"second pass: exit {p.returncode}, expected 6 (links and empty metas remain)")
         check(TOKEN not in everything_on_server(srv.url), "the token arrived on the server")
         check(TOKEN not in p.stdout + p.stderr, "the token was printed")
@@ -154,7 +154,9 @@ def test():
         for rid in (runs[2], runs[3]):
             rr, hist = remote_history(srv.url, rid, "m")
             check(len(hist) == 30 and rr.info.status == "FINISHED", f"run {rid}: {len(hist)} points, {rr.info.status}")
-        if its not in failed:  # MLflow takes the marker value it's: the run is there, complete
+        # `it's` is not a run id MLflow accepts (its FileStore cannot read that run): skipped with a warning
+        # naming it (the SRC reader), or failed alone, or synced — never a failure of the pass
+        if its not in failed and f"/{its}:" not in err:
             rr, hist = remote_history(srv.url, its, "m")
             check(len(hist) == 30, f"run it's: {len(hist)} points")
 
@@ -165,7 +167,7 @@ def test():
                             f"tags.`mlflow_lite.source_run_id` = '{runs[0]}'")[0]
         names = sorted(a.path for a in rc.list_artifacts(rr.info.run_id))
         check(names == ["real.txt"], f"artifacts without --follow-symlinks: {names}")
-        run_tool(["sync", "--follow-symlinks", "--state", state, src, srv.url])
+        run_tool(["sync", "--follow-symlinks", src, srv.url])
         names = sorted(a.path for a in rc.list_artifacts(rr.info.run_id))
         check("outside.txt" in names and "loop" not in names, f"artifacts with --follow-symlinks: {names}")
 

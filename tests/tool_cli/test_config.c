@@ -40,7 +40,7 @@ static void clean_env(void)
     const config_env_doc *d = config_env_docs(&n);
     static int k;
     for (i = 0; i < n; i++) unsetenv(d[i].name);
-    if (!tmproot[0]) snprintf(tmproot, sizeof tmproot, "%s", mll_test_tmpdir());
+    if (!tmproot[0]) snprintf(tmproot, sizeof tmproot, "%.250s", mll_test_tmpdir()); /* bounded: paths below it fit */
     snprintf(home, sizeof home, "%s/home%d", tmproot, k++);
     mkdir(home, 0700);
     setenv("HOME", home, 1);
@@ -324,7 +324,8 @@ TEST(malformed_dest_is_usage_at_once)
         {"databricks://prof:prefix", EXIT_UNSUPPORTED, "secret scopes"},
         {"databricks://", EXIT_USAGE, "profile"},
         {"s3://key:s3cr3t@bucket/p", EXIT_USAGE, "AWS variables"},
-        {"s3://", EXIT_USAGE, "no host"},
+        {"s3://", EXIT_USAGE, "not s3://bucket"},
+        {"s3://bad bucket/p", EXIT_USAGE, "not s3://bucket"},
     };
     size_t i;
     tool_cfg c;
@@ -352,6 +353,10 @@ TEST(dest_kinds)
     CHECK_EQ(c.kind, DEST_S3);
     CHECK_STR(c.dest_shown, "s3://bucket/some/prefix");
     CHECK(c.base == NULL);
+    config_free(&c);
+    /* an S3 prefix may hold any character, as boto3 and MLflow take it (tests/s3 roundtrip) */
+    CHECK_EQ(resolve(&c, &e, "s3://mll-bucket/team a/mlruns \xc3\xa9+=:@/"), 0);
+    CHECK_STR(c.dest_shown, "s3://mll-bucket/team a/mlruns \xc3\xa9+=:@");
     config_free(&c);
     CHECK_EQ(resolve(&c, &e, "http://[::1]:5000"), 0);
     CHECK_STR(c.base, "http://[::1]:5000");
