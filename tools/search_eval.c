@@ -142,8 +142,9 @@ int sf_match(const sf_clause *c, const sf_value *v)
     if (c->op == SF_IS_NULL) return !v->present;
     if (c->op == SF_NOT_NULL) return v->present;
     if (!v->present) return 0;
-    if (c->kind == SF_METRIC || (c->kind == SF_ATTR && v->is_num)) return v->is_num && cmp_num(c->op, v->d, c->num);
-    return !v->is_num && v->s && cmp_str(c, v->s);
+    if (c->kind == SF_METRIC || (c->kind == SF_ATTR && (c->attr == SF_A_START_TIME || c->attr == SF_A_END_TIME)))
+        return v->is_num && cmp_num(c->op, v->d, c->num);
+    return !v->is_num && v->s && (c->str || c->list) && cmp_str(c, v->s);
 }
 
 int sf_match_datasets(const sf_clause *c, const sf_dataset *d, size_t n)

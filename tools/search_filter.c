@@ -250,13 +250,12 @@ static int lit_element(pylit *p, char **out)
     if (p->i < p->n && p->s[p->i] == '(') {
         char **inner = NULL;
         size_t ni = 0, k;
-        int is_tuple = 0;
-        if (lit_tuple(p, &inner, &ni, &is_tuple) != 0) return -1;
-        if (!is_tuple && ni == 1) *out = inner[0];
-        else p->bad_type = 1;
-        for (k = is_tuple || ni != 1 ? 0 : 1; k < ni; k++) free(inner[k]);
+        int is_tuple = 0, rc = lit_tuple(p, &inner, &ni, &is_tuple);
+        if (rc == 0 && !is_tuple && ni == 1) *out = inner[0], ni = 0;
+        else if (rc == 0) p->bad_type = 1;
+        for (k = 0; k < ni; k++) free(inner[k]); /* an ill-formed inner tuple may hold strings too */
         free(inner);
-        return 0;
+        return rc;
     }
     while (p->i < p->n && p->s[p->i] && (isalnum((unsigned char)p->s[p->i]) || strchr("_.+-", p->s[p->i])))
         p->i++, got = 1;

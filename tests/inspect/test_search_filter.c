@@ -126,6 +126,19 @@ TEST(comparisons_as_python_makes_them)
     CHECK_EQ(match("start_time >= 1700000000000", num(1700000000000.0)), 1);
 }
 
+/* found by fuzz_search_filter (corpus/search_filter/regress_*): a numeric attribute's
+   clause holds no string, so a string value must not reach strcmp; an ill-formed list
+   inside a list is refused without leaking the strings read before the error */
+TEST(fuzz_regressions)
+{
+    CHECK_EQ(match("end_time= 1.5", str("1.5")), 0);
+    CHECK_EQ(match("end_time= 1.5", num(1.5)), 1);
+    CHECK_EQ(match("attributes.start_time < 2", str("1")), 0);
+    CHECK(refused("run_id IN (('a', 'b'), 'c')", "different type"));
+    CHECK(refused("run_id IN (un_id IN ('a',\x81'b')'a','b')", "ill-formed list"));
+    CHECK(refused("run_id IN (('a', 'b' 'c', ,), 'd')", "ill-formed list"));
+}
+
 TEST(like_is_mlflow_regex)
 {
     CHECK(sf_like("abc", "a%", 0) && sf_like("abc", "%c", 0) && sf_like("abc", "a_c", 0));
@@ -239,6 +252,7 @@ int main(void)
     RUN(refusals_with_mlflow_messages);
     RUN(order_by);
     RUN(comparisons_as_python_makes_them);
+    RUN(fuzz_regressions);
     RUN(like_is_mlflow_regex);
     RUN(datasets_any_input);
     RUN(sort_keys_nan_and_absent_last);
