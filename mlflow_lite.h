@@ -3119,7 +3119,6 @@ MLL__PRIVATE int mll__find_run_cb(const char *entry, int is_dir, void *vctx) {
     return 0;
 }
 
-/* Reopens an existing run (written by us or by Python MLflow) to keep appending. */
 /* Who writes the run now (the process that created or last reopened it), so that
    `mlflow-lite check` can tell a run left RUNNING by a process that is gone. */
 MLL__PRIVATE mll_result mll__run_owner_tags(mll_run *run) {
@@ -3131,6 +3130,7 @@ MLL__PRIVATE mll_result mll__run_owner_tags(mll_run *run) {
     return r == MLL_OK ? mll__write_kv(run, "tags", "mlflow_lite.pid", pid, MLL__REPLACE) : r;
 }
 
+/* Reopens an existing run (written by us or by Python MLflow) to keep appending. */
 MLL__PRIVATE mll_result mll__run_reopen(mll_run *run, const char *run_id) {
     mll_store *s = run->store;
     const mll_allocator *a = mll__A(s);
