@@ -159,26 +159,34 @@ static void yaml_str(sbuf *b, const char *s)
     sb_add(b, "'", 1);
 }
 
+/* m as the meta.yaml of f's folder, replaced atomically; m is freed */
+static int write_meta(src_store *s, const finding *f, sbuf *m, tool_err *e)
+{
+    sbuf path = {0};
+    int rc;
+    sb_printf(&path, "%s/meta.yaml", f->path);
+    rc = m->oom || path.oom ? err_set(e, EXIT_FAILED, f->path, "out of memory")
+                            : src_write_replace(s, path.s, NULL, m->s, m->len, e);
+    sb_free(m);
+    sb_free(&path);
+    return rc;
+}
+
 static int fix_exp_meta(src_store *s, finding *f, tool_err *e)
 {
-    sbuf m = {0}, path = {0};
+    sbuf m = {0}, name = {0};
     const char *id = strrchr(f->path, '/') ? strrchr(f->path, '/') + 1 : f->path;
     long long now = now_ms();
-    int rc;
     sb_printf(&m, "artifact_location: file://%s/%s\ncreation_time: %lld\nexperiment_id: ", src_store_real_root(s),
               f->path, f->num > 0 ? f->num : now);
     yaml_str(&m, id);
     sb_printf(&m, "\nlast_update_time: %lld\nlifecycle_stage: %s\nname: ", now, f->aux ? "deleted" : "active");
-    sb_printf(&path, "recovered-%s", id);
-    yaml_str(&m, path.s);
+    sb_printf(&name, "recovered-%s", id);
+    yaml_str(&m, name.s);
     sb_puts(&m, "\n");
-    sb_free(&path);
-    sb_printf(&path, "%s/meta.yaml", f->path);
-    rc = m.oom || path.oom ? err_set(e, EXIT_FAILED, f->path, "out of memory")
-                           : src_write_replace(s, path.s, NULL, m.s, m.len, e);
-    sb_free(&m);
-    sb_free(&path);
-    return rc;
+    m.oom |= name.oom;
+    sb_free(&name);
+    return write_meta(s, f, &m, e);
 }
 
 typedef struct ts_range {
@@ -244,9 +252,8 @@ static int fix_run_meta(src_store *s, finding *f, tool_err *e)
 {
     src_exp x;
     src_run r;
-    sbuf m = {0}, path = {0};
+    sbuf m = {0};
     long long mtime = 0;
-    int rc;
     memset(&x, 0, sizeof x);
     memset(&r, 0, sizeof r);
     x.id = f->aux;
@@ -256,12 +263,7 @@ static int fix_run_meta(src_store *s, finding *f, tool_err *e)
     r.id = strrchr(f->path, '/') + 1;
     src_entry(s, f->path, NULL, &mtime);
     run_meta_text(&m, s, &r, f->aux, run_time_range(s, &r), mtime);
-    sb_printf(&path, "%s/meta.yaml", f->path);
-    rc = m.oom || path.oom ? err_set(e, EXIT_FAILED, f->path, "out of memory")
-                           : src_write_replace(s, path.s, NULL, m.s, m.len, e);
-    sb_free(&m);
-    sb_free(&path);
-    return rc;
+    return write_meta(s, f, &m, e);
 }
 
 /* status: 1 -> 5 and end_time: <num>, line by line in the block form MLflow and mlflow_lite.h write */

@@ -63,18 +63,6 @@ static int fail(tool_err *e, const char *rel, const char *what, int err)
     return err_set(e, err == ENOMEM ? EXIT_FAILED : EXIT_SOURCE, rel, "cannot %s: %s", what, srcfs_why(err));
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* a new temporary file in dir_fd: ".mlflow-lite-tmp-<pid>-<n>", O_EXCL, never a link */
 static int open_temp(int dir_fd, mode_t mode, char *name, size_t n)
 {
