@@ -99,7 +99,7 @@ void table_print(const table *t, int csv)
             if (c) sb_add(&line, ",", 1);
             csv_cell(&line, t->cells[r * t->ncols + c]);
         }
-        helpf("%s\r\n", line.s ? line.s : "");
+        helpf("%s\n", line.s ? line.s : ""); /* LF: helpf shows a CR as '?' (it could forge a line) */
         sb_free(&line);
     }
 }

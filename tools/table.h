@@ -1,7 +1,8 @@
 /* tools/table.h — result tables of the inspect commands on stdout: aligned text
  * for a terminal (values defanged and cut to TABLE_MAX_WIDTH characters), or
- * CSV (RFC 4180: every value whole, quoted when it holds a comma, a quote or a
- * line break). */
+ * CSV (RFC 4180's quoting: every value whole, quoted when it holds a comma, a quote
+ * or a line break; lines end with LF, and control characters but tab and newline
+ * show as '?', as in all the tool's results — --json carries values exactly). */
 #ifndef MLL_TOOLS_TABLE_H
 #define MLL_TOOLS_TABLE_H
 

@@ -9,7 +9,10 @@ MLflow's kind. MLflow is the judge: no expected value is written here.
 
     python test_search_runs.py MLFLOW_LITE SRC_LITE_WRITER GEN_SCRIPT
 """
+import csv
+import io
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -202,6 +205,72 @@ def compare(tool, root, exps, cases):
     return n, bad
 
 
+def same_value(got, want):
+    """a value of the tool's --json or --csv against MLflow's (metrics: floats, NaN equal to NaN)"""
+    if isinstance(want, float):
+        try:
+            g = float(got)
+        except (TypeError, ValueError):
+            return False
+        return g == want or (math.isnan(g) and math.isnan(want))
+    return got == want
+
+
+def row_problems(got, want, where):
+    """one run of the tool (a dict of column -> value) against MLflow's Run"""
+    out = []
+    info = {"run_id": want.info.run_id, "run_name": want.info.run_name, "status": want.info.status,
+            "start_time": want.info.start_time, "end_time": want.info.end_time}
+    wanted = dict(info)
+    for kind, d in (("params", want.data.params), ("metrics", want.data.metrics), ("tags", want.data.tags)):
+        wanted.update(("%s.%s" % (kind, k), v) for k, v in d.items())
+    for col, v in wanted.items():
+        g = got.get(col)
+        if where == "csv" and isinstance(v, int):
+            v = str(v)
+        if where == "csv" and v is None:
+            v = ""
+        if not same_value(g, v):
+            out.append("%s: run %s column %s: %r, MLflow %r" % (where, want.info.run_id, col, g, v))
+    extra = [c for c in got if c not in wanted and got[c] not in (None, "")]
+    if extra:
+        out.append("%s: run %s has values MLflow does not: %s" % (where, want.info.run_id, extra))
+    return out
+
+
+def check_rows(tool, root, exps):
+    """--max, --columns with wildcards, --json and --csv carry search_runs' runs and values"""
+    client = MlflowClient("file://" + os.path.abspath(root))
+    filt, order = "metrics.acc > 0.1", "metrics.acc DESC"
+    want = client.search_runs(exps, filt, max_results=5, order_by=[order])
+    args = ["runs", root] + [a for e in exps for a in ("-e", e)]
+    args += ["--filter", filt, "--order-by", order, "--max", "5",
+             "--columns", "run_id,run_name,status,start_time,end_time,params.*,metrics.*,tags.*"]
+    problems = []
+    js = json.loads(subprocess.run([tool, "--json"] + args, capture_output=True, text=True, check=True).stdout)
+    got = []
+    for r in js["runs"]:
+        flat = {k: r[k] for k in ("run_id", "run_name", "status", "start_time", "end_time")}
+        for kind in ("params", "metrics", "tags"):
+            flat.update(("%s.%s" % (kind, k), v) for k, v in r[kind].items())
+        got.append(flat)
+    text = subprocess.run([tool] + args + ["--csv"], capture_output=True, text=True, check=True).stdout
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    for where, runs in (("json", got), ("csv", rows)):
+        if [r["run_id"] for r in runs] != [w.info.run_id for w in want]:
+            problems.append("%s: runs %s, search_runs(max_results=5) %s" % (where, [r["run_id"] for r in runs],
+                                                                            [w.info.run_id for w in want]))
+            continue
+        for g, w in zip(runs, want):
+            problems += row_problems(g, w, where)
+    table = subprocess.run([tool] + args, capture_output=True, text=True, check=True).stdout.splitlines()
+    if [t.split()[0] for t in table[1:]] != [w.info.run_id for w in want]:
+        problems.append("text table: rows %s" % table[1:])
+    for p in problems:
+        print("DIFF", p)
+    return len(problems)
+
+
 def cases_for(filters, spread):
     """every filter unordered, with one order per 'spread' of the others, and in another view"""
     out = []
@@ -245,6 +314,8 @@ def main():
             if lite_ids(tool, root, [], "active", filt, orders) != mlflow_ids(client, exps, "active", filt, orders):
                 print("DIFF without -e: filter %r order %r" % (filt, orders))
                 bad += 1
+        total += 1
+        bad += check_rows(tool, root, exps) > 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("search_runs comparison: %d cases over %d filters, %d differ (%d filters MLflow refuses only when a run "
