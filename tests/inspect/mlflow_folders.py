@@ -8,7 +8,11 @@ latest point is not the last line (a smaller step later, equal steps with
 other timestamps, a NaN tied with a number), NaN and infinite values, a metric
 logged with a dataset (a 5-field line, read as step 0), dataset inputs with
 contexts, nested runs, FAILED/KILLED/RUNNING runs and deleted runs.
+
+Also what every inspect test uses: check() collects PROBLEMS, tree_hash()
+tells whether a command changed a folder (names, file bytes, empty folders).
 """
+import hashlib
 import math
 import os
 
@@ -20,6 +24,25 @@ import logging  # noqa: E402
 logging.getLogger("mlflow").setLevel(logging.ERROR)
 
 T0 = 1700000000000
+PROBLEMS = []
+
+
+def check(cond, what):
+    if not cond:
+        PROBLEMS.append(what)
+        print("FAIL:", what)
+
+
+def tree_hash(root):
+    h = hashlib.sha256()
+    for d, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for n in sorted(files + dirs):
+            p = os.path.join(d, n)
+            h.update(p.encode())
+            if os.path.isfile(p) and not os.path.islink(p):
+                h.update(open(p, "rb").read())
+    return h.hexdigest()
 
 
 def _metric(key, value, ts, step, ds=None):

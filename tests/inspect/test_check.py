@@ -21,7 +21,6 @@ and a second `check` exits 0.
 
     python test_check.py MLFLOW_LITE SRC_LITE_WRITER
 """
-import hashlib
 import json
 import os
 import shutil
@@ -31,30 +30,12 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mlflow_folders  # noqa: E402
+from mlflow_folders import PROBLEMS, check, tree_hash  # noqa: E402
 
 from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import ViewType  # noqa: E402
 
-PROBLEMS = []
 MLFLOW_BIN = os.path.join(os.path.dirname(sys.executable), "mlflow")
-
-
-def check(cond, what):
-    if not cond:
-        PROBLEMS.append(what)
-        print("FAIL:", what)
-
-
-def tree_hash(root):
-    h = hashlib.sha256()
-    for d, dirs, files in sorted(os.walk(root)):
-        dirs.sort()
-        for n in sorted(files + dirs):
-            p = os.path.join(d, n)
-            h.update(p.encode())
-            if os.path.isfile(p) and not os.path.islink(p):
-                h.update(open(p, "rb").read())
-    return h.hexdigest()
 
 
 def runs_of(root, exp):

@@ -7,7 +7,8 @@ inputs, deleted runs and a deleted experiment) and on runs with artifacts:
   show --json RUN     == MlflowClient.get_run(RUN).to_dictionary()  (info, data, inputs, outputs)
                          and its artifact list == list_artifacts, recursively, with sizes
   history --json      == get_metric_history, point by point, in order
-  ls --json           == search_experiments (ids and names; --view all: deleted ones too)
+  ls --json           == search_experiments (ids and names; --view all: deleted ones too), and
+                         each one's run counts and last update from search_runs
   diff --json A B     == what differs between get_run(A).data and get_run(B).data
 
     python test_inspect_mlflow.py MLFLOW_LITE
@@ -22,17 +23,10 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mlflow_folders  # noqa: E402
+from mlflow_folders import PROBLEMS, check  # noqa: E402
 
 from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import ViewType  # noqa: E402
-
-PROBLEMS = []
-
-
-def check(cond, what):
-    if not cond:
-        PROBLEMS.append(what)
-        print("FAIL:", what)
 
 
 def tool(binary, *args):
@@ -102,11 +96,30 @@ def check_history(binary, root, c, rid, keys):
         check(ok, "run %s history %r: %d points vs MLflow %d, or different ones" % (rid, k, len(got), len(want)))
 
 
+def ls_counts(c, e):
+    """what ls says of experiment e, from MLflow's answers: active runs, RUNNING ones among
+    them, deleted runs, and the last update (the experiment's last_update_time or the
+    newest start or end time of its active runs)"""
+    active = c.search_runs([e.experiment_id], run_view_type=ViewType.ACTIVE_ONLY, max_results=50000)
+    deleted = c.search_runs([e.experiment_id], run_view_type=ViewType.DELETED_ONLY, max_results=50000)
+    last = e.last_update_time or 0
+    for r in active:
+        end, start = r.info.end_time, r.info.start_time or 0
+        last = max(last, end if end and end > start else start)
+    return (len(active), sum(r.info.status == "RUNNING" for r in active), len(deleted), last)
+
+
 def check_ls(binary, root, c):
     for view, vt in (("active", ViewType.ACTIVE_ONLY), ("all", ViewType.ALL), ("deleted", ViewType.DELETED_ONLY)):
-        got = sorted((e["experiment_id"], e["name"]) for e in tool(binary, "ls", root, "--view", view)["experiments"])
+        exps = tool(binary, "ls", root, "--view", view)["experiments"]
+        got = sorted((e["experiment_id"], e["name"]) for e in exps)
         want = sorted((e.experiment_id, e.name) for e in c.search_experiments(view_type=vt))
         check(got == want, "ls --view %s: %s vs MLflow %s" % (view, got, want))
+        for e in exps:
+            counts = (e["runs"], e["running"], e["deleted_runs"], e["last_update_time"])
+            want_counts = ls_counts(c, c.get_experiment(e["experiment_id"]))
+            check(counts == want_counts, "ls --view %s, experiment %s: runs, running, deleted, last update %s vs "
+                  "MLflow %s" % (view, e["experiment_id"], counts, want_counts))
 
 
 def check_diff(binary, root, c, a, b):

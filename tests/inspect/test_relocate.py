@@ -8,7 +8,6 @@ a second relocate changes nothing, and artifact locations that point elsewhere
 
     python test_relocate.py MLFLOW_LITE
 """
-import hashlib
 import json
 import os
 import shutil
@@ -18,28 +17,11 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mlflow_folders  # noqa: E402  (sets MLFLOW_ALLOW_FILE_STORE)
+from mlflow_folders import PROBLEMS, check, tree_hash  # noqa: E402
 
 import mlflow  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import ViewType  # noqa: E402
-
-PROBLEMS = []
-
-
-def check(cond, what):
-    if not cond:
-        PROBLEMS.append(what)
-        print("FAIL:", what)
-
-
-def tree_hash(root):
-    h = hashlib.sha256()
-    for d, dirs, files in sorted(os.walk(root)):
-        dirs.sort()
-        for n in sorted(files):
-            p = os.path.join(d, n)
-            h.update(p.encode() + open(p, "rb").read())
-    return h.hexdigest()
 
 
 def write_folder(root):
