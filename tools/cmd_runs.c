@@ -43,7 +43,7 @@ static int cols_add(cols *c, int kind, int attr, const char *key)
     if (kind == SF_ATTR) sb_puts(&t, sf_attr_name(attr));
     else if (kind == 0) sb_puts(&t, attr == COL_EXPERIMENT_ID ? "experiment_id" : attr == COL_EXPERIMENT ? "experiment"
                                     : attr == COL_DURATION ? "duration" : "lifecycle_stage");
-    else sb_printf(&t, "%s.%s", kind == SF_METRIC ? "metrics" : kind == SF_PARAM ? "params" : "tags", key);
+    else sb_printf(&t, "%s.%s", kind == SF_METRIC ? "metrics" : kind == SF_PARAM ? "params" : "tags", key ? key : "");
     c->v[c->n].kind = kind;
     c->v[c->n].attr = attr;
     c->v[c->n].key = key ? xstrdup(key) : NULL;
