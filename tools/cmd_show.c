@@ -34,19 +34,6 @@ static void json_info(sbuf *b, const src_run *r)
     sb_puts(b, "}");
 }
 
-static void json_kv_object(sbuf *b, const kvlist *l)
-{
-    size_t i;
-    sb_puts(b, "{");
-    for (i = 0; i < l->n; i++) {
-        if (i) sb_puts(b, ",");
-        json_str(b, l->v[i].key);
-        sb_puts(b, ":");
-        json_str(b, l->v[i].value);
-    }
-    sb_puts(b, "}");
-}
-
 static void json_data(sbuf *b, const run_view *v)
 {
     size_t i;
