@@ -12,7 +12,10 @@ off (stage scripts/stages/report.sh; label "tool").
 4. Checks on the DOM, with MLflow 3.18 as the judge of the values: one chart
    per metric key of the runs (MlflowClient), one table row per run in
    search_runs' order, each latest value shown as MLflow's get_run gives it,
-   the params that differ marked, the downsampling said, the scripts ran
+   the params that differ marked (exactly those), tick labels and a legend on
+   every chart, a log scale only where the values span decades, the NaN as a
+   gap in its line, the downsampling said, the rows in the file itself (readable
+   without scripts), the scripts ran
    (<html data-js="ready">). Fails on any console error and on any request that
    is not for the file itself.
 5. Controls, so that a broken capture cannot pass: a page that logs a
@@ -102,6 +105,8 @@ class Dom(html.parser.HTMLParser):
         self.html_attrs, self.charts, self.rows, self.stack = {}, [], [], []
         self.cells, self.text, self.paths, self.downsampled = None, [], {}, 0
         self.in_row = None
+        self.ticks, self.legend, self.labels, self.d = {}, {}, {}, {}
+        self.diff_keys, self.in_th, self.in_label = [], False, None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -112,6 +117,18 @@ class Dom(html.parser.HTMLParser):
             self.paths[a.get("data-key")] = []
         if tag in ("path", "circle") and a.get("data-run") and self.charts:
             self.paths[self.charts[-1]].append(a.get("data-run"))
+            if tag == "path":
+                self.d[(self.charts[-1], a["data-run"])] = a.get("d") or ""
+        cls, chart = a.get("class") or "", self.charts[-1] if self.charts else None
+        if tag == "text" and cls == "tick" and chart is not None:
+            self.ticks[chart] = self.ticks.get(chart, 0) + 1
+        if tag == "text" and cls == "axis-label" and chart is not None:
+            self.in_label = chart
+        if tag == "li" and a.get("data-run") and chart is not None:
+            self.legend[chart] = self.legend.get(chart, 0) + 1
+        if tag == "tr" and cls == "diff":
+            self.diff_keys.append("")
+            self.in_th = True
         if tag == "tr" and a.get("data-run"):
             self.in_row = {"run": a["data-run"], "cells": []}
         if tag == "td" and self.in_row is not None:
@@ -121,6 +138,10 @@ class Dom(html.parser.HTMLParser):
             self.downsampled += 1
 
     def handle_endtag(self, tag):
+        if tag == "th":
+            self.in_th = False
+        if tag == "text":
+            self.in_label = None
         if tag == "tr" and self.in_row is not None:
             self.rows.append(self.in_row)
             self.in_row = None
@@ -128,6 +149,10 @@ class Dom(html.parser.HTMLParser):
             self.stack.pop()
 
     def handle_data(self, data):
+        if self.in_th and self.diff_keys:
+            self.diff_keys[-1] += data
+        if self.in_label is not None:
+            self.labels.setdefault(self.in_label, []).append(data)
         if self.in_row is not None and self.stack:
             self.in_row["cells"][-1] += data
 
@@ -143,6 +168,8 @@ def make_folder(tmp):
     with open(os.path.join(path, "acc"), "w") as f:  # a long history, written in the FileStore's format
         f.writelines("%d %r %d\n" % (mlflow_folders.T0 + s, 0.5 + 0.4 * math.sin(s / 5000.0), s)
                      for s in range(LONG_POINTS))
+    with open(os.path.join(path, "decades"), "w") as f:  # positive, 1e-6 .. 1e3: a log scale
+        f.writelines("%d %r %d\n" % (mlflow_folders.T0 + s, 10.0 ** (s / 10.0 - 6), s) for s in range(91))
     with open(os.path.join(path, "gappy"), "w") as f:
         f.writelines("%d %s %d\n" % (mlflow_folders.T0 + s, "nan" if s == 50 else repr(s * 0.01), s)
                      for s in range(100))
@@ -184,6 +211,23 @@ def check_dom(dom, want):
                 problems.append("chart %s: run %s %s" % (k, rid, "missing" if k in metrics else "drawn but has no such key"))
     if not dom.downsampled:
         problems.append("the report does not say that it downsampled the long line")
+    for k in dom.charts:
+        if dom.ticks.get(k, 0) < 4:
+            problems.append("chart %s: %d tick labels (fewer than two per axis)" % (k, dom.ticks.get(k, 0)))
+        if dom.legend.get(k, 0) != len(set(dom.paths[k])):
+            problems.append("chart %s: %d legend entries for %d runs drawn" % (k, dom.legend.get(k, 0),
+                                                                             len(set(dom.paths[k]))))
+        if ("log scale" in "".join(dom.labels.get(k, []))) != (k == "decades"):
+            problems.append("chart %s: log scale %s" % (k, "missing" if k == "decades" else "where values do not "
+                                                        "span decades"))
+    gaps = [d for (k, _), d in dom.d.items() if k == "gappy"]
+    if not gaps or gaps[0].count("M") < 2:
+        problems.append("chart gappy: the NaN at step 50 is not a gap in the line (d=%r)" % (gaps[:1],))
+    params = [p for _, _, p in want]
+    differ = sorted(k for k in set().union(*params) if len({p.get(k) for p in params}) > 1)
+    if sorted(dom.diff_keys) != differ:
+        problems.append("params marked as differing %s, MLflow's params that differ %s" % (sorted(dom.diff_keys),
+                                                                                          differ))
     return problems, head
 
 
@@ -211,6 +255,11 @@ def main():
         dom = Dom()
         dom.feed(dom_text)
         problems += check_dom(dom, expected(root, info))[0]
+        static = Dom()
+        static.feed(open(out, encoding="utf-8").read())
+        if [r["run"] for r in static.rows] != [r["run"] for r in dom.rows]:
+            problems.append("the table is not readable without scripts: the file itself has %d rows, the page %d"
+                            % (len(static.rows), len(dom.rows)))
         if size > 4 << 20:
             problems.append("the file is %d bytes with a %d-point line: more than a few MB" % (size, LONG_POINTS))
         shot = os.path.join(tmp, "report.png")
