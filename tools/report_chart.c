@@ -52,7 +52,10 @@ static scale make_scale(const rep_chart *c)
     s.empty = !(lo <= hi);
     s.logy = !s.empty && positive && hi / lo >= 1000;
     if (s.logy) lo = floor(log10(lo)), hi = ceil(log10(hi));
-    if (!s.empty && lo == hi) lo -= lo ? fabs(lo) * 0.1 : 1, hi += hi ? fabs(hi) * 0.1 : 1;
+    if (!s.empty && lo == hi) { /* one value: a band around it */
+        lo -= lo != 0 ? fabs(lo) * 0.1 : 1;
+        hi += hi != 0 ? fabs(hi) * 0.1 : 1;
+    }
     if (!s.empty && !s.logy) lo -= (hi - lo) * 0.04, hi += (hi - lo) * 0.04; /* points on the frame stay visible */
     s.y0 = s.empty ? 0 : lo, s.y1 = s.empty ? 1 : hi;
     if (s.x0 == s.x1) s.x0 -= 1, s.x1 += 1;
