@@ -56,7 +56,9 @@ STEP BY STEP
    (or takes experiment_id), then creates a run, or reopens run_desc.run_id to keep
    appending after a job restart. System tags are written as Python MLflow does:
    mlflow.user, mlflow.source.name, mlflow.source.type=LOCAL, mlflow.runName, and
-   mlflow.source.git.commit when the program runs inside a git work tree.
+   mlflow.source.git.commit when the program runs inside a git work tree; and
+   mlflow_lite.host and mlflow_lite.pid, so that `mlflow-lite check` can tell a run
+   left RUNNING by a process that is gone.
 3. Log: mll_log_metric / mll_log_metric_at / mll_log_metrics (batch of points),
    mll_log_param (+ _int, _double, _bool, printf-style mll_log_paramf),
    mll_set_tag (+ mll_set_tagf), mll_delete_tag, mll_log_batch (metrics, params and
@@ -700,6 +702,7 @@ enum {
 #include <sys/time.h>
 #include <dirent.h>
 #include <pwd.h>
+#include <sys/utsname.h>
 /* glibc in strict ISO mode (gcc -std=c99 with <stdio.h> included before this file, so
    that no feature macro can be set any more) hides these POSIX declarations. They are
    plain libc functions on every POSIX system; declaring them is harmless when visible. */
@@ -743,6 +746,23 @@ MLL__PRIVATE long mll__os_pid(void) {
     return (long)getpid();
 #else
     return 0;
+#endif
+}
+
+/* This machine's name ("" when unknown), for the mlflow_lite.host tag. uname(), not
+   gethostname(): strict ISO mode hides the latter, and both give the node name. */
+MLL__PRIVATE void mll__os_hostname(char *buf, size_t n) {
+    buf[0] = '\0';
+#if MLL__PLATFORM_POSIX
+    {
+        struct utsname u;
+        size_t len;
+        if (uname(&u) == 0) {
+            len = strlen(u.nodename) < n - 1 ? strlen(u.nodename) : n - 1;
+            memcpy(buf, u.nodename, len);
+            buf[len] = '\0';
+        }
+    }
 #endif
 }
 
@@ -3099,6 +3119,17 @@ MLL__PRIVATE int mll__find_run_cb(const char *entry, int is_dir, void *vctx) {
     return 0;
 }
 
+/* Who writes the run now (the process that created or last reopened it), so that
+   `mlflow-lite check` can tell a run left RUNNING by a process that is gone. */
+MLL__PRIVATE mll_result mll__run_owner_tags(mll_run *run) {
+    char host[256], pid[24];
+    mll_result r;
+    mll__os_hostname(host, sizeof(host));
+    mll__snprintf(pid, sizeof(pid), "%ld", mll__os_pid());
+    r = mll__write_kv(run, "tags", "mlflow_lite.host", host, MLL__REPLACE);
+    return r == MLL_OK ? mll__write_kv(run, "tags", "mlflow_lite.pid", pid, MLL__REPLACE) : r;
+}
+
 /* Reopens an existing run (written by us or by Python MLflow) to keep appending. */
 MLL__PRIVATE mll_result mll__run_reopen(mll_run *run, const char *run_id) {
     mll_store *s = run->store;
@@ -3162,6 +3193,7 @@ MLL__PRIVATE mll_result mll__run_reopen(mll_run *run, const char *run_id) {
     run->status = MLL_RUN_RUNNING; /* resumed, as mlflow.start_run(run_id=...) does */
     run->end_time = -1;
     r = mll__run_resolve_artifact_dir(run);
+    if (r == MLL_OK) r = mll__run_owner_tags(run);
     if (r == MLL_OK) r = mll__run_set_status(run);
 done:
     mll__buf_free(a, &doc);
@@ -3859,6 +3891,7 @@ MLL__PRIVATE mll_result mll__run_create(mll_run *run, const char *exp_id, const 
     if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.source.name", prog, MLL__REPLACE);
     if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.source.type", "LOCAL", MLL__REPLACE);
     if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.runName", run_name, MLL__REPLACE);
+    if (r == MLL_OK) r = mll__run_owner_tags(run);
     if (r == MLL_OK) {
         char start[MLL_MAX_PATH], *slash;
         mll__snprintf(start, sizeof(start), "%s", prog);

@@ -62,8 +62,9 @@ int main(void) {
 
     printf("logged run %s (experiment %s) into %s\n", mll_run_id(run), mll_run_experiment_id(run),
            mll_store_root(store));
-    printf("look at it with:\n  MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri %s\n",
-           mll_store_root(store));
+    printf("look at it with the mlflow-lite tool (tools/, built by scripts/demo.sh):\n"
+           "  mlflow-lite show %s %s\n  mlflow-lite report %s -o report.html\n",
+           mll_run_id(run), mll_store_root(store), mll_store_root(store));
     printf("or sync it to a server with:\n  mlflow-lite sync %s http://127.0.0.1:5000\n",
            mll_store_root(store));
     r = mll_end_run(run, MLL_RUN_FINISHED);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests need, idempotently:
 #   - Debian/Ubuntu packages (compilers, valgrind, libstb-dev, libcurl, OpenSSL (S3 MD5/SHA-256), libyaml, cJSON,
-#     locales, man-db/groff (the man-page test), clang's runtime (libFuzzer))
+#     locales, man-db/groff (the man-page test), clang's runtime (libFuzzer), chromium (the report test of
+#     `mlflow-lite report`: a headless browser opens the HTML file with the network off))
 #   - the fr_FR.UTF-8 locale (the locale-independence test fails without it)
 #   - .venv   : MLflow 3.18.0 (the judge), moto server, boto3, awscli
 #   - .venv2  : a 2.x MLflow (mlflow-skinny) for the old-reader compatibility test
@@ -17,7 +18,7 @@ PY=${PYTHON:-python3}
 
 APT_PACKAGES="build-essential gcc g++ clang cmake make pkg-config valgrind git
   libstb-dev libcurl4-openssl-dev libssl-dev libyaml-dev libcjson-dev locales python3-venv curl
-  man-db groff-base libclang-rt-14-dev"
+  man-db groff-base libclang-rt-14-dev chromium"
 
 sudo_cmd=""
 [ "$(id -u)" = 0 ] || sudo_cmd="sudo"

@@ -75,6 +75,122 @@ static const args_positional sync_pos[] = {
      CFG(dest), 1, 1},
 };
 
+/* ---- the inspect commands (issue 12; inspect.h): options and arguments ------------------------------- */
+
+#define OPT_EXPERIMENT(what)                                                                                      \
+    {"experiment", 'e', ARG_LIST, "EXP", what " (name or id; repeatable)", NULL, CFG(experiments), CFG(nexperiments), \
+     0, 0, 0, 0}
+#define OPT_FILTER                                                                                                \
+    {"filter", 0, ARG_STR, "EXPR", "MLflow's search_runs filter, e.g. \"metrics.acc > 0.9 AND params.lr = '0.01'\"", \
+     "The syntax and meaning of MlflowClient.search_runs(filter_string=...) for a file store: metrics., params., " \
+     "tags., attributes. (status, run_name, start_time, end_time, user_id, run_id, artifact_uri), datasets. " \
+     "(name, digest, context), backquoted keys, = != < <= > >=, LIKE, ILIKE, IN, NOT IN, IS [NOT] NULL, AND. " \
+     "A filter MLflow refuses is refused with MLflow's message (exit 2).",                                      \
+     CFG(filter), 0, 0, 0, 0, 0}
+#define OPT_ORDER                                                                                                 \
+    {"order-by", 0, ARG_LIST, "EXPR", "order, e.g. 'metrics.acc DESC' (repeatable; MLflow's order_by)",          \
+     "Runs are ordered by each --order-by in turn, then as MLflow orders them: start_time descending, then "     \
+     "run_id. Runs without the value come last, NaN before them.",                                             \
+     CFG(order_by), CFG(norder_by), 0, 0, 0, 0}
+#define OPT_MAX(what) {"max", 0, ARG_INT, "N", what, NULL, CFG(max_rows), 0, 0, 10000000, 0, 0}
+#define OPT_VIEW                                                                                                  \
+    {"view", 0, ARG_STR, "WHICH", "active (default), deleted or all runs", NULL, CFG(view), 0, 0, 0, 0, 0}
+
+static const args_opt ls_opts[] = {
+    {"view", 0, ARG_STR, "WHICH", "active (default), deleted or all experiments", NULL, CFG(view), 0, 0, 0, 0, 0},
+};
+static const args_opt runs_opts[] = {
+    {"columns", 0, ARG_STR, "LIST", "columns, e.g. run_id,status,params.lr,metrics.acc (params.*, metrics.*, tags.*)",
+     "Attributes: run_id, experiment_id, experiment, run_name, status, start_time, end_time, duration, user_id, "
+     "artifact_uri, lifecycle_stage. Default: run_id, experiment_id, run_name, status, start_time, duration, "
+     "user_id and the params, metrics and tags the filter and the order name.",
+     CFG(columns), 0, 0, 0, 0, 0},
+    {"csv", 0, ARG_FLAG, NULL, "the table as CSV (RFC 4180) on stdout", NULL, CFG(csv), 0, 0, 0, 0, 0},
+    OPT_EXPERIMENT("only runs of this experiment"),
+    OPT_FILTER,
+    OPT_MAX("at most N runs (after ordering; default all)"),
+    OPT_ORDER,
+    OPT_VIEW,
+};
+static const args_opt history_opts[] = {
+    {"csv", 0, ARG_FLAG, NULL, "the points as CSV (step,timestamp,value) on stdout", NULL, CFG(csv), 0, 0, 0, 0, 0},
+};
+static const args_opt report_opts[] = {
+    OPT_EXPERIMENT("runs of this experiment"),
+    OPT_FILTER,
+    OPT_MAX("at most N runs (after ordering; default 100)"),
+    {"max-points", 0, ARG_INT, "N", "points drawn per line before it is downsampled (default 2000)", NULL,
+     CFG(max_points), 0, 100, 1000000, 0, 0},
+    {"output", 'o', ARG_STR, "FILE", "the HTML file to write (required)", NULL, CFG(output), 0, 0, 0, 0, 0},
+    OPT_ORDER,
+    {"run", 'r', ARG_LIST, "ID", "this run (repeatable)", NULL, CFG(runs), CFG(nruns), 0, 0, 0, 0},
+    {"title", 0, ARG_STR, "TEXT", "the report's title", NULL, CFG(title), 0, 0, 0, 0, 0},
+    OPT_VIEW,
+};
+static const args_opt check_opts[] = {
+    {"repair", 0, ARG_FLAG, NULL, "fix what can be fixed (each change atomic and printed); default: show the plan",
+     NULL, CFG(repair), 0, 0, 0, 0, 0},
+};
+static const args_opt relocate_opts[] = {
+    {"dry-run", 'n', ARG_FLAG, NULL, "print what would be rewritten; change nothing", NULL, CFG(dry_run), 0, 0, 0, 0,
+     0},
+};
+
+static const args_positional root_pos[] = {
+    {"ROOT", "the mlruns folder (default: MLFLOW_TRACKING_URI when it is a local store, else ./mlruns)", CFG(root), 1,
+     0},
+};
+static const args_positional show_pos[] = {
+    {"RUN", "a run id (or a unique prefix of one)", CFG(run_arg), 0, 0},
+    {"ROOT", "the mlruns folder", CFG(root), 1, 0},
+};
+static const args_positional history_pos[] = {
+    {"RUN", "a run id (or a unique prefix of one)", CFG(run_arg), 0, 0},
+    {"KEY", "the metric key", CFG(key_arg), 0, 0},
+    {"ROOT", "the mlruns folder", CFG(root), 1, 0},
+};
+static const args_positional diff_pos[] = {
+    {"RUN", "a run id (or a unique prefix of one)", CFG(run_arg), 0, 0},
+    {"RUN2", "the run to compare it with", CFG(run_arg2), 0, 0},
+    {"ROOT", "the mlruns folder", CFG(root), 1, 0},
+};
+
+#define NOPTS(v) (sizeof v / sizeof v[0])
+#define INSPECT_COMMANDS                                                                                          \
+    {"check", CMD_CHECK, "find (and with --repair fix) what makes MLflow fail on a folder",                      \
+     "Finds torn metric lines, empty param, tag and meta files, temporary files, repeated metric lines (they "   \
+     "make `mlflow migrate-filestore` abort), run folders without metrics/ params/ artifacts/, experiment "     \
+     "folders without meta.yaml and runs left RUNNING by a process that is gone. Without --repair it prints the " \
+     "plan and changes nothing; with --repair each fix is made atomically and printed. Runs written by other "   \
+     "programs are reported, never changed, where the fix needs to know who wrote them.",                      \
+     check_opts, NOPTS(check_opts), root_pos, NOPTS(root_pos)},                                                   \
+    {"diff", CMD_DIFF, "the params, tags and latest metrics that differ between two runs",                       \
+     "Prints the params, tags and latest metric values that differ between two runs.", NULL, 0, diff_pos,      \
+     NOPTS(diff_pos)},                                                                                            \
+    {"history", CMD_HISTORY, "every point of one metric of a run",                                                \
+     "Prints every point of metrics/KEY of a run: step, timestamp, value.", history_opts, NOPTS(history_opts),   \
+     history_pos, NOPTS(history_pos)},                                                                            \
+    {"ls", CMD_LS, "the experiments of a folder",                                                                 \
+     "Lists the experiments: id, name, runs, active runs and the time of the last update.", ls_opts,            \
+     NOPTS(ls_opts), root_pos, NOPTS(root_pos)},                                                                  \
+    {"relocate", CMD_RELOCATE, "after a folder was moved: point its file: artifact locations at the new place",   \
+     "Rewrites the absolute file: artifact_location and artifact_uri values that point at the folder's old "    \
+     "place so that they point at ROOT, one meta.yaml at a time, atomically. Run it with --dry-run first.",     \
+     relocate_opts, NOPTS(relocate_opts), root_pos, NOPTS(root_pos)},                                             \
+    {"report", CMD_REPORT, "one self-contained HTML file with charts and tables of runs",                        \
+     "Writes one HTML file that opens from disk without a network: a sortable runs table, one chart per metric " \
+     "key with the runs overlaid (downsampled when long), and the params that differ between the runs.",        \
+     report_opts, NOPTS(report_opts), root_pos, NOPTS(root_pos)},                                                 \
+    {"runs", CMD_RUNS, "the runs of a folder, filtered and ordered as MLflow's search_runs",                      \
+     "One row per run: id, experiment, name, status, start, duration, user, and the params and latest metrics "  \
+     "chosen. --filter and --order-by take MLflow's search_runs syntax, and the runs and their order are what "  \
+     "MlflowClient.search_runs returns for the same folder.",                                                     \
+     runs_opts, NOPTS(runs_opts), root_pos, NOPTS(root_pos)},                                                     \
+    {"show", CMD_SHOW, "one run: info, params, tags, latest metrics, artifacts",                                  \
+     "Prints one run: its info, params, tags, latest metrics (value, step, time), dataset inputs and artifacts " \
+     "with their sizes. --json carries the fields of MlflowClient.get_run plus the artifact list.", NULL, 0,    \
+     show_pos, NOPTS(show_pos)},
+
 static const args_command commands[] = {
     {"sync", CMD_SYNC, "copy an MLflow file store to a tracking server, Databricks or S3",
      "Copies the runs of an MLflow file store (mlruns/, written by MLflow 1.x-3.x or mlflow_lite.h) to an MLflow "
@@ -82,6 +198,7 @@ static const args_command commands[] = {
      "registry (mlruns/models: models, versions, tags, stages, aliases). Run it again at any time: it resumes, "
      "and sends only what is new.",
      sync_opts, sizeof sync_opts / sizeof sync_opts[0], sync_pos, sizeof sync_pos / sizeof sync_pos[0]},
+    INSPECT_COMMANDS
 };
 
 const args_command *args_commands(size_t *n)

@@ -44,6 +44,7 @@ static void opt_left(sbuf *b, const args_opt *o)
 static void help_opts(sbuf *b, const char *title, const args_opt *v, size_t n)
 {
     size_t i;
+    if (!n) return;
     sb_printf(b, "\n%s:\n", title);
     for (i = 0; i < n; i++) {
         sbuf left = {0};

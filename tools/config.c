@@ -433,5 +433,6 @@ void config_free(tool_cfg *c)
     free(c->state_dir);
     free((void *)c->experiments);
     free((void *)c->runs);
+    free((void *)c->order_by);
     memset(c, 0, sizeof *c);
 }

@@ -28,8 +28,10 @@
 
 typedef enum tool_cmd {
     CMD_NONE = 0,
-    CMD_SYNC
-    /* inspect commands (ls, runs, show, history, diff, report, check, relocate) are added here */
+    CMD_SYNC,
+    /* the inspect commands (inspect.h): they read (check --repair and relocate also write) a
+       local folder and need no configuration from config_resolve() */
+    CMD_LS, CMD_RUNS, CMD_SHOW, CMD_HISTORY, CMD_DIFF, CMD_REPORT, CMD_CHECK, CMD_RELOCATE
 } tool_cmd;
 
 typedef enum dest_kind { DEST_NONE = 0, DEST_TRACKING, DEST_DATABRICKS, DEST_S3 } dest_kind;
@@ -53,6 +55,20 @@ typedef struct tool_cfg {
     const char *state_path;
     const char *experiment_prefix;
     const char *cacert, *cert, *key;
+    /* the inspect commands (args.c's inspect tables; inspect.h) */
+    const char *root;                  /* ROOT (default: MLFLOW_TRACKING_URI when a local store, else ./mlruns) */
+    const char *run_arg, *run_arg2;    /* show/history RUN, diff RUN RUN */
+    const char *key_arg;               /* history KEY */
+    const char *filter;                /* --filter (MLflow's search_runs syntax) */
+    const char **order_by; size_t norder_by;   /* --order-by, repeatable (array owned) */
+    const char *columns;               /* --columns LIST */
+    const char *view;                  /* --view active|deleted|all */
+    const char *output;                /* report -o FILE */
+    const char *title;                 /* report --title */
+    int max_rows;                      /* --max N (0 = all) */
+    int csv;                           /* --csv */
+    int repair;                        /* check --repair */
+    int max_points;                    /* report --max-points: points drawn per line */
     /* resolved by config_resolve() (owned) */
     dest_kind kind;
     char *base;                        /* REST base URL: scheme://host[:port][/prefix], no userinfo, no trailing '/' */

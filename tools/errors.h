@@ -41,7 +41,9 @@
     X(UNSUPPORTED, 9, 0, "the destination or an artifact location is not supported", "see docs/sync.md")           \
     X(CONFIG, 10, 1, "configuration or credentials missing, malformed or contradictory",                            \
       "fix the variable, file or option named in the message")                                                      \
-    X(INTERRUPTED, 11, 1, "stopped by SIGINT/SIGTERM before finishing", "run the same command again, it resumes")
+    X(INTERRUPTED, 11, 1, "stopped by SIGINT/SIGTERM before finishing", "run the same command again, it resumes") \
+    X(DAMAGED, 12, 0, "check found damage it did not repair (without --repair it changes nothing)",                 \
+      "run 'mlflow-lite check --repair' on the folder; what cannot be repaired is listed")
 
 #define TOOL_ERROR_ENUM(name, code, global, what, hint) EXIT_##name = code,
 enum tool_exit { TOOL_ERRORS(TOOL_ERROR_ENUM) EXIT__COUNT };

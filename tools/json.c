@@ -92,6 +92,19 @@ void json_double(sbuf *b, double v)
     sb_puts(b, tmp);
 }
 
+void json_kv_object(sbuf *b, const kvlist *l)
+{
+    size_t i;
+    sb_puts(b, "{");
+    for (i = 0; l && i < l->n; i++) {
+        if (i) sb_puts(b, ",");
+        json_str(b, l->v[i].key);
+        sb_puts(b, ":");
+        json_str(b, l->v[i].value);
+    }
+    sb_puts(b, "}");
+}
+
 void json_kv_array(sbuf *b, const kvlist *l)
 {
     size_t i;

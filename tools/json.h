@@ -17,6 +17,7 @@ int json_utf8_valid(const char *s);
 void json_str(sbuf *b, const char *s);         /* "escaped" (invalid UTF-8 is escaped as \ufffd) */
 void json_double(sbuf *b, double v);           /* shortest round trip; "NaN", "Infinity", "-Infinity" */
 void json_kv_array(sbuf *b, const kvlist *l);  /* [{"key":..,"value":..},...] */
+void json_kv_object(sbuf *b, const kvlist *l); /* {"key":"value",...} */
 
 /* Parses text as JSON with a depth and size limit; NULL when not JSON. */
 cJSON *json_parse(const char *text, size_t len);

@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "config.h"
+#include "inspect.h"
 #include "msgs.h"
 #include "s3_mirror.h"
 #include "summary.h"
@@ -122,6 +123,7 @@ static int run(tool_cfg *c)
     tool_err e;
     err_clear(&e);
     msgs_set(c->silent, c->show_error, c->verbose);
+    if (inspect_is_command(c->cmd)) return inspect_main(c, &stop_flag); /* a local folder: no DEST, no credentials */
     if (config_resolve(c, &e) != 0) return report(c, &e);
     if (c->kind == DEST_S3) return run_mirror(c);
     verbosef("destination %s, auth %s%s%s%s", c->dest_shown, c->auth_kind ? c->auth_kind : "none",

@@ -196,6 +196,11 @@ typedef struct src_metric_chunk {
    1_000). 0 ok (free the dataset strings with src_point_free), -1 malformed
    (nothing to free; *why says what is wrong). */
 int src_parse_metric_line(const char *line, size_t len, src_point *out);
+/* Cuts buf into lines as str.splitlines() does; fn gets each line, its number
+   (counting '\n's from 1) and whether it ends its '\n'-line. Stops at fn's
+   first non-zero return and returns it. */
+typedef int (*src_line_fn)(void *ctx, const char *line, size_t len, long lineno, int last_piece);
+int src_split_lines(const char *buf, size_t n, src_line_fn fn, void *ctx);
 int src_parse_metric_line_why(const char *line, size_t len, src_point *out, const char **why);
 void src_point_free(src_point *p);
 
@@ -208,6 +213,16 @@ void src_point_free(src_point *p);
 int src_metric_read(src_store *s, const src_run *r, const char *key, long long from, long first_line,
                     long long max_bytes, int take_unterminated, src_metric_chunk *out, tool_err *e);
 void src_metric_chunk_free(src_metric_chunk *c);
+
+/* The latest value of metrics/<key> as MLflow's FileStore picks it for
+   run.data.metrics: the point with the largest (step, timestamp, value), compared
+   as Python compares tuples (a NaN value is never larger), over every line, the
+   unterminated last one included; a 5-field line counts with step 0, as the
+   FileStore reads it (out->step is then 0 too). 1 found (out filled, no dataset
+   strings); 0 no such file, or no well-formed line; -1 with e filled. Malformed
+   lines are skipped and counted in *nbad (may be NULL). Reads the file once, in
+   bounded blocks, without keeping its points. */
+int src_metric_latest(src_store *s, const src_run *r, const char *key, src_point *out, long *nbad, tool_err *e);
 
 /* ---- artifacts (src_artifacts.c) ---------------------------------------------- */
 
@@ -304,6 +319,43 @@ void src_lm_metrics_free(src_lm_metric *v, size_t n);
 int src_logged_model_artifacts(src_store *s, const src_logged_model *m, src_artifacts *out, tool_err *e);
 int src_logged_model_artifact_open(src_store *s, const src_logged_model *m, const char *rel, long long *size,
                                    tool_err *e);
+
+/* ---- looking closer, and writing into SRC (src_write.c): check --repair, relocate ---- */
+
+/* What an entry below SRC is, links not followed on the way or at the end. */
+enum { SRC_E_NONE = 0, SRC_E_FILE, SRC_E_DIR, SRC_E_LINK, SRC_E_OTHER };
+int src_entry(src_store *s, const char *rel, long long *size, long long *mtime_ms);
+
+/* The entries of folder rel below SRC (links not followed), sorted, with SRC_E_* types.
+   0, or an exit code with e filled. */
+typedef struct src_dirent {
+    char *name;
+    int type;
+} src_dirent;
+int src_list_dir(src_store *s, const char *rel, src_dirent **out, size_t *n, tool_err *e);
+void src_dirents_free(src_dirent *v, size_t n);
+
+/* A whole regular file below SRC (link-safe) of at most max bytes, NUL-terminated,
+   or NULL with e filled (EXIT_SOURCE). */
+char *src_read_file(src_store *s, const char *rel, size_t max, size_t *len, tool_err *e);
+
+/* The writers. Every path is reached from SRC's directory descriptor without
+   following a link (the same walk as the reader's, openat2 where the kernel has
+   it); a link where a file or folder is written is refused. Each change is atomic:
+   src_write_replace writes a temporary file in tmp_dir (NULL: the file's own
+   folder; pass the run folder for files below metrics/, params/ or tags/, where
+   MLflow would list a temporary file as a key), fsyncs it, renames it over the
+   file and fsyncs the folder; the file keeps its mode (a new one gets 0666 &
+   ~umask). src_write_truncate cuts a file in one ftruncate. 0, or an exit code
+   with e filled (what = the path below SRC). */
+int src_write_replace(src_store *s, const char *rel, const char *tmp_dir, const char *data, size_t len, tool_err *e);
+int src_write_truncate(src_store *s, const char *rel, long long size, tool_err *e);
+int src_write_mkdir(src_store *s, const char *rel, tool_err *e);
+int src_write_remove(src_store *s, const char *rel, tool_err *e);   /* a regular file */
+/* The absolute path SRC resolves to (realpath), for file: URIs. */
+const char *src_store_real_root(const src_store *s);
+/* MLflow's rule for a param, tag or metric key found on disk (the reader skips the others). */
+int src_valid_key(const char *key);
 
 /* ---- problems ------------------------------------------------------------------ */
 

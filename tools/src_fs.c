@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#endif
 
 enum {
     SRCFS_MAX_WALK_DEPTH = 256,        /* folders below params/, tags/, artifacts/ */
@@ -54,11 +58,41 @@ static int open_dir_at(int dir_fd, const char *name, int *why)
     return fd;
 }
 
+/* Linux 5.6+: the whole path in one openat2() that refuses any symbolic link and
+   any step out of base_fd (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): a fifth of the
+   system calls of the walk below, which is what a 10,000-run listing spends its time
+   on. -1 with *why for an answer that is final (ENOENT, EACCES ...); -2 when the walk
+   must decide (a link, a file where a folder belongs, "..", no openat2 here). */
+static int open_beneath_fast(int base_fd, const char *rel, int flags, int *why)
+{
+#if defined(__linux__) && defined(SYS_openat2)
+    struct open_how how;
+    const char *p;
+    long fd;
+    for (p = rel; *p; p += strcspn(p, "/"), p += *p == '/')
+        if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || !p[2])) return -2;
+    memset(&how, 0, sizeof how);
+    how.flags = (unsigned long long)(flags | O_NOFOLLOW | O_CLOEXEC);
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    fd = syscall(SYS_openat2, base_fd, *rel ? rel : ".", &how, sizeof how);
+    if (fd >= 0) return (int)fd;
+    if (errno == ENOENT || errno == EACCES || errno == ENAMETOOLONG || errno == ENOMEM || errno == EMFILE) {
+        *why = errno;
+        return -1;
+    }
+#else
+    (void)base_fd, (void)rel, (void)flags, (void)why;
+#endif
+    return -2;
+}
+
 int srcfs_open_dir(int base_fd, const char *rel, int *why)
 {
     char comp[NAME_MAX + 1];
     const char *p = rel;
-    int fd = openat(base_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = open_beneath_fast(base_fd, rel, O_RDONLY | O_DIRECTORY, why);
+    if (fd != -2) return fd;
+    fd = openat(base_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         *why = errno;
         return -1;

@@ -102,11 +102,6 @@ int srcfs_open_outside(const char *abs_path, int flags, int *why);
 /* str.strip() then str.split(" ") into at most max fields; the count, or -1 with
    *why (blank, too long, more than max fields). */
 int src_metric_fields(const char *line, size_t len, const char **f, size_t *flen, int max, const char **why);
-/* Cuts buf into lines as str.splitlines() does; fn gets each line, its number
-   (counting '\n's from 1) and whether it ends its '\n'-line. Stops at fn's
-   first non-zero return and returns it. */
-typedef int (*src_line_fn)(void *ctx, const char *line, size_t len, long lineno, int last_piece);
-int src_split_lines(const char *buf, size_t n, src_line_fn fn, void *ctx);
 /* A LoggedModel metric line "ts value step run_id [dataset_name dataset_digest]":
    0 (strings owned by out), or -1 with *why. out->key is not touched. */
 int src_parse_lm_metric_line(const char *line, size_t len, src_lm_metric *out, const char **why);

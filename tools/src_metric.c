@@ -87,6 +87,21 @@ static size_t digit_part(const char *s, size_t i, size_t n, sbuf *clean)
     return i > start ? i : start;
 }
 
+/* The common spelling, "-?[0-9]{1,18}", without the copies the general path makes
+   (a metric file is millions of such fields). 1 parsed, 0 take the general path. */
+static int plain_int(const char *s, size_t n, long long *out)
+{
+    size_t i = n && s[0] == '-';
+    long long v = 0;
+    if (n <= i || n - i > 18) return 0;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = s[0] == '-' ? -v : v;
+    return 1;
+}
+
 static int py_int(const char *s, size_t n, long long *out)
 {
     sbuf c = {0};
@@ -94,6 +109,7 @@ static int py_int(const char *s, size_t n, long long *out)
     char *end;
     long long v;
     int ok;
+    if (plain_int(s, n, out)) return 0;
     py_strip(&s, &n);
     if (n && (s[0] == '+' || s[0] == '-')) {
         sb_add(&c, s, 1);
@@ -126,11 +142,38 @@ static double c_strtod(char *s)
     return strtod(s, NULL);
 }
 
+/* The common spellings: only [0-9.eE+-], which strtod reads exactly as Python's
+   float() does when it consumes the whole field (anything else, "1_0", "inf", a
+   partly read field, takes the general path). 1 parsed, 0 not. */
+static int plain_float(const char *s, size_t n, double *out)
+{
+    char tmp[64], *end, *dot;
+    size_t i;
+    if (n == 0 || n >= sizeof tmp) return 0;
+    for (i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == 'e' || ch == 'E' || ch == '+' || ch == '-')) return 0;
+    }
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    dot = memchr(tmp, '.', n);
+    if (dot) {
+        const char *dp = localeconv()->decimal_point; /* strtod reads the locale's point */
+        if (dp && dp[0] && dp[0] != '.') {
+            if (dp[1]) return 0;
+            *dot = dp[0];
+        }
+    }
+    *out = strtod(tmp, &end);
+    return end == tmp + n;
+}
+
 static int py_float(const char *s, size_t n, double *out)
 {
     sbuf c = {0};
     size_t i = 0, j;
     int neg = 0, ok;
+    if (plain_float(s, n, out)) return 0;
     py_strip(&s, &n);
     if (n && (s[0] == '+' || s[0] == '-')) neg = s[i++] == '-';
     if (ci_equal(s + i, n - i, "inf") || ci_equal(s + i, n - i, "infinity") || ci_equal(s + i, n - i, "nan")) {
@@ -511,4 +554,181 @@ void src_metric_chunk_free(src_metric_chunk *c)
     free(c->pts);
     src_problems_free(&c->problems);
     memset(c, 0, sizeof *c);
+}
+
+/* ---- the latest value (what MLflow's run.data.metrics holds) ---------------------------------- */
+
+typedef struct latest_ctx {
+    src_point best;
+    int found;
+    long bad;
+    char lazy[64];                     /* best's value field, not converted yet (plain lines) */
+    size_t lazy_len;
+    int is_lazy;
+} latest_ctx;
+
+/* Python's (step, timestamp, value) > (step, timestamp, value): NaN is never greater */
+static int later_than(const src_point *a, const src_point *b)
+{
+    if (a->step != b->step) return a->step > b->step;
+    if (a->timestamp != b->timestamp) return a->timestamp > b->timestamp;
+    return a->value > b->value;
+}
+
+static double best_value(latest_ctx *c)
+{
+    if (c->is_lazy) plain_float(c->lazy, c->lazy_len, &c->best.value);
+    c->is_lazy = 0;
+    return c->best.value;
+}
+
+/* takes pt (its value in vtext when vtext is not NULL: converted only when it is needed,
+   which is once per file when the steps grow, as they do) */
+static void latest_take(latest_ctx *c, src_point *pt, const char *vtext, size_t vlen)
+{
+    if (c->found && pt->step == c->best.step && pt->timestamp == c->best.timestamp) {
+        if (vtext) plain_float(vtext, vlen, &pt->value);
+        if (!(pt->value > best_value(c))) return;
+        vtext = NULL;
+    } else if (c->found && !later_than(pt, &c->best))
+        return;
+    c->best = *pt;
+    c->found = 1;
+    c->is_lazy = vtext != NULL;
+    if (vtext) memcpy(c->lazy, vtext, c->lazy_len = vlen);
+}
+
+static int latest_piece(void *vctx, const char *s, size_t n, long lineno, int last)
+{
+    latest_ctx *c = vctx;
+    src_point pt;
+    const char *why;
+    (void)lineno, (void)last;
+    if (src_parse_metric_line_why(s, n, &pt, &why) != 0) {
+        if (why && !strcmp(why, "out of memory")) return -1;
+        c->bad++;
+        return 0;
+    }
+    if (pt.dataset_name) pt.step = 0; /* the FileStore reads step 0 from a 5-field line */
+    src_point_free(&pt);
+    latest_take(c, &pt, NULL, 0);
+    return 0;
+}
+
+/* [+-]?(digits[.digits?]|.digits)([eE][+-]?digits)? over the whole span: what float() takes
+   in the plain spelling, so that the conversion may wait */
+static int plain_float_shape(const char *s, size_t n)
+{
+    size_t i = 0, d = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++, d++;
+    if (i < n && s[i] == '.')
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) d++;
+    if (!d) return 0;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t e0;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+        for (e0 = i; i < n && s[i] >= '0' && s[i] <= '9'; i++) {}
+        if (i == e0) return 0;
+    }
+    return i == n && n < 64;
+}
+
+/* "ts value step\n" in the plain spelling (digits, '.', 'e', signs, two single spaces):
+   parsed without the general path's copies. 1 done (taken into c), 0 not plain. */
+static int latest_plain_line(latest_ctx *c, const char *s, size_t n)
+{
+    const char *sp1 = memchr(s, ' ', n), *sp2;
+    src_point pt;
+    size_t i;
+    if (!sp1 || !(sp2 = memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - s)))) return 0;
+    for (i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || s[i] == ' ' || s[i] == '.' || s[i] == '-' || s[i] == '+' ||
+              s[i] == 'e' || s[i] == 'E'))
+            return 0;
+    memset(&pt, 0, sizeof pt);
+    if (!plain_int(s, (size_t)(sp1 - s), &pt.timestamp) || !plain_float_shape(sp1 + 1, (size_t)(sp2 - sp1 - 1)) ||
+        !plain_int(sp2 + 1, n - (size_t)(sp2 + 1 - s), &pt.step))
+        return 0;
+    latest_take(c, &pt, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+    return 1;
+}
+
+/* every '\n'-terminated line of buf: the plain ones at once, the others as str.splitlines() cuts them */
+static int latest_lines(latest_ctx *c, const char *buf, size_t n)
+{
+    const char *p = buf, *end = buf + n, *nl;
+    while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        if (!latest_plain_line(c, p, (size_t)(nl - p)) && src_split_lines(p, (size_t)(nl - p), latest_piece, c) != 0)
+            return -1;
+        p = nl + 1;
+    }
+    return p < end ? src_split_lines(p, (size_t)(end - p), latest_piece, c) : 0;
+}
+
+/* feeds every line of fd to latest_piece, the unterminated last one too; a line that
+   does not fit the buffer is one bad line. 0, or -1 (read error or out of memory: errno) */
+static int latest_scan(int fd, char *buf, size_t cap, latest_ctx *c)
+{
+    size_t keep = 0;
+    long long pos = 0, got;
+    int skipping = 0;
+    while ((got = srcfs_pread_full(fd, buf + keep, cap - keep, pos)) > 0) {
+        size_t n = keep + (size_t)got, start = 0;
+        const char *nl;
+        pos += got;
+        if (skipping) {
+            if (!(nl = memchr(buf, '\n', n))) continue;
+            start = (size_t)(nl - buf) + 1;
+            skipping = 0;
+        }
+        for (nl = buf + n; nl > buf + start && nl[-1] != '\n'; nl--) {}
+        if (nl == buf + start && n == cap) { /* no line break in a full buffer */
+            c->bad++;
+            skipping = 1;
+            keep = 0;
+            continue;
+        }
+        if (latest_lines(c, buf + start, (size_t)(nl - buf) - start) != 0) return errno = ENOMEM, -1;
+        keep = n - (size_t)(nl - buf);
+        memmove(buf, nl, keep);
+    }
+    if (got < 0) return -1;
+    if (keep && !skipping && src_split_lines(buf, keep, latest_piece, c) != 0) return errno = ENOMEM, -1;
+    return 0;
+}
+
+int src_metric_latest(src_store *s, const src_run *r, const char *key, src_point *out, long *nbad, tool_err *e)
+{
+    latest_ctx c;
+    sbuf rel = {0};
+    struct stat st;
+    char *buf = NULL;
+    size_t cap;
+    int why = 0, fd, rc = 0;
+    memset(&c, 0, sizeof c);
+    memset(out, 0, sizeof *out);
+    if (nbad) *nbad = 0;
+    err_clear(e);
+    if (!src_valid_key(key)) return 0;
+    sb_printf(&rel, "%s/metrics/%s", r->rel, key);
+    if (rel.oom) return err_set(e, EXIT_FAILED, r->rel, "out of memory"), -1;
+    fd = srcfs_open_file(s->root_fd, rel.s, &st, &why);
+    if (fd < 0) {
+        rc = why == ENOENT || why == SRCFS_NOT_DIR ? 0 : (err_set(e, EXIT_SOURCE, rel.s, "%s", srcfs_why(why)), -1);
+        sb_free(&rel);
+        return rc;
+    }
+    cap = st.st_size < METRIC_BLOCK ? (size_t)st.st_size + 1 : METRIC_BLOCK;
+    if (!(buf = malloc(cap))) rc = -1, errno = ENOMEM;
+    else rc = latest_scan(fd, buf, cap, &c);
+    if (rc != 0) err_set(e, errno == ENOMEM ? EXIT_FAILED : EXIT_SOURCE, rel.s, "%s", strerror(errno));
+    close(fd);
+    free(buf);
+    sb_free(&rel);
+    if (nbad) *nbad = c.bad;
+    if (rc != 0) return -1;
+    if (c.found) best_value(&c), *out = c.best;
+    return c.found;
 }

@@ -489,18 +489,6 @@ static void record_line(sbuf *b, int kind, const char *key, const void *rec)
     cJSON_Delete(j);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* One line onto the journal, with s->mu held: one write(2) on O_APPEND, so
    lines of many threads never interleave and a crash tears at most the last. */
 static int append(state *s, const sbuf *line, tool_err *e)

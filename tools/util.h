@@ -40,6 +40,7 @@ void sleep_ms(long ms);                                  /* restarts after EINTR
 /* Like sleep_ms, but returns early (1) when *stop becomes non-zero. */
 int sleep_ms_or_stop(long ms, volatile int *stop);
 int mkdir_p(const char *dir, unsigned mode);             /* 0 or -1 (errno) */
+int write_all(int fd, const char *p, size_t n);          /* every byte (restarts after EINTR): 0 or -1 */
 char *trim(char *s);                                     /* strips ASCII white space both ends, in place */
 
 /* A hashed map from string keys to a string and two integers, with

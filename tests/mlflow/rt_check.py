@@ -5,6 +5,7 @@ wrote; then again after `mlflow migrate-filestore` into SQLite; then the 2.x rea
 import json
 import os
 import pwd
+import socket
 import sys
 
 import yaml
@@ -111,6 +112,10 @@ def compare(ck, label, exps, runs, got, git_branch, sql_order=False, artifacts=T
                 v = tags.pop(k)
                 if k.endswith("branch") and git_branch:
                     ck.eq(v, git_branch, f"{q} tag {k}")
+        for k in ("mlflow_lite.host", "mlflow_lite.pid"):  # the writer (mlflow-lite check reads them)
+            if k in tags and k not in w["tags"]:
+                v = tags.pop(k)
+                ck.true(v == socket.gethostname() if k.endswith("host") else v.isdigit(), f"{q} tag {k} = {v!r}")
         ck.eq(tags, w["tags"], f"{q} tags")
         # metric histories, every point, in file order (SQL orders by ts, step, value)
         ck.eq(sorted(g["history"]), sorted(w["metrics"]), f"{q} metric keys")

@@ -106,7 +106,7 @@ TEST(no_arguments_is_usage_not_help)
     CHECK_EQ(parse(&c, &e, ARGS("sync", "--help")), ARGS_HELP);
     CHECK_EQ(c.cmd, CMD_SYNC);
     CHECK_EQ(parse(&c, &e, ARGS("--version")), ARGS_VERSION);
-    CHECK(usage_error(ARGS("-v"), "no command given (commands: sync)"));
+    CHECK(usage_error(ARGS("-v"), "no command given (commands: sync, check, diff, history, ls, relocate, report, runs, show)"));
     CHECK(usage_error(ARGS("push", "src"), "unknown command 'push'"));
 }
 

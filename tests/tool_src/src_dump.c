@@ -16,19 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void kv_obj(sbuf *b, const kvlist *l)
-{
-    size_t i;
-    sb_puts(b, "{");
-    for (i = 0; i < l->n; i++) {
-        if (i) sb_puts(b, ",");
-        json_str(b, l->v[i].key);
-        sb_puts(b, ":");
-        json_str(b, l->v[i].value);
-    }
-    sb_puts(b, "}");
-}
-
 static void str_or_null(sbuf *b, const char *s)
 {
     if (s) json_str(b, s);
@@ -59,7 +46,7 @@ static void experiment(sbuf *b, const src_exp *x)
     json_str(b, x->artifact_location);
     sb_printf(b, ",\"deleted\":%s,\"creation_time\":%lld,\"last_update_time\":%lld,\"tags\":",
               x->deleted ? "true" : "false", x->creation_time, x->last_update_time);
-    kv_obj(b, &x->tags);
+    json_kv_object(b, &x->tags);
     sb_puts(b, "}");
 }
 
@@ -103,7 +90,7 @@ static void inputs(sbuf *b, const src_run_files *f)
         sb_puts(b, ",\"profile\":");
         str_or_null(b, d->profile);
         sb_puts(b, ",\"tags\":");
-        kv_obj(b, &d->tags);
+        json_kv_object(b, &d->tags);
         sb_puts(b, "}");
     }
     sb_puts(b, "],\"model_inputs\":[");
@@ -164,9 +151,9 @@ static void run(sbuf *b, src_store *s, const src_run *r, src_problems *p)
         return;
     }
     sb_puts(b, ",\"params\":");
-    kv_obj(b, &f.params);
+    json_kv_object(b, &f.params);
     sb_puts(b, ",\"tags\":");
-    kv_obj(b, &f.tags);
+    json_kv_object(b, &f.tags);
     sb_puts(b, ",\"metrics\":{");
     for (i = 0; i < f.nmetrics; i++) {
         if (i) sb_puts(b, ",");
@@ -202,7 +189,7 @@ static void versions(sbuf *b, const src_model *m)
         str_or_null(b, v->status);
         sb_printf(b, ",\"creation_time\":%lld,\"last_updated_time\":%lld,\"tags\":", v->creation_time,
                   v->last_updated_time);
-        kv_obj(b, &v->tags);
+        json_kv_object(b, &v->tags);
         sb_puts(b, "}");
     }
 }
@@ -221,9 +208,9 @@ static void registry(sbuf *b, src_store *s, src_problems *p)
             str_or_null(b, g.v[i].description);
             sb_printf(b, ",\"creation_time\":%lld,\"last_updated_time\":%lld,\"tags\":", g.v[i].creation_time,
                       g.v[i].last_updated_time);
-            kv_obj(b, &g.v[i].tags);
+            json_kv_object(b, &g.v[i].tags);
             sb_puts(b, ",\"aliases\":");
-            kv_obj(b, &g.v[i].aliases);
+            json_kv_object(b, &g.v[i].aliases);
             sb_puts(b, ",\"versions\":[");
             versions(b, &g.v[i]);
             sb_puts(b, "]}");
@@ -250,9 +237,9 @@ static void logged_model(sbuf *b, src_store *s, const src_logged_model *m, src_p
     sb_puts(b, ",\"model_type\":");
     str_or_null(b, m->model_type);
     sb_printf(b, ",\"status\":%d,\"creation_time\":%lld,\"params\":", m->status, m->creation_time);
-    kv_obj(b, &m->params);
+    json_kv_object(b, &m->params);
     sb_puts(b, ",\"tags\":");
-    kv_obj(b, &m->tags);
+    json_kv_object(b, &m->tags);
     sb_puts(b, ",\"metrics\":[");
     if (src_logged_model_metrics(s, m, &mv, &n, p, &e) == 0) {
         for (i = 0; i < n; i++) {
