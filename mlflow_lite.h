@@ -2040,7 +2040,8 @@ MLL__PRIVATE mll_result mll__path(char *out, const char *a, const char *b, const
 
 /* Lexically normalises an absolute path: removes ".", "..", "//" and a trailing "/". */
 MLL__PRIVATE void mll__normalize_abs(char *p) {
-    char *src = p, *dst = p;
+    char *root = p + mll__os_root_len(p); /* Windows: "C:" or "//server/share" stays */
+    char *src = root, *dst = root;
     while (*src) {
         while (*src == '/') src++;
         if (!*src) break;
@@ -2050,14 +2051,14 @@ MLL__PRIVATE void mll__normalize_abs(char *p) {
         }
         if (src[0] == '.' && src[1] == '.' && (src[2] == '/' || src[2] == '\0')) {
             src += 2;
-            while (dst > p && *--dst != '/') {
+            while (dst > root && *--dst != '/') {
             }
             continue;
         }
         *dst++ = '/';
         while (*src && *src != '/') *dst++ = *src++;
     }
-    if (dst == p) *dst++ = '/';
+    if (dst == root) *dst++ = '/';
     *dst = '\0';
 }
 
@@ -2066,9 +2067,19 @@ MLL__PRIVATE mll_result mll__path_to_uri(const char *path, char *out, size_t cap
     static const char hex[] = "0123456789ABCDEF";
     size_t n = 0;
     const unsigned char *s = (const unsigned char *)path;
-    if (cap < 8) return MLL_ERR_PATH_TOO_LONG;
+    if (cap < 12) return MLL_ERR_PATH_TOO_LONG;
     memcpy(out, "file://", 7);
     n = 7;
+    if (MLL__PLATFORM_WINDOWS && mll__os_root_len(path) == 2) {
+        /* as pathlib: C:/a b -> file:///C:/a%20b (the drive kept as written);
+           //server/share/x -> file://server/share/x */
+        out[n++] = '/';
+        out[n++] = path[0];
+        out[n++] = ':';
+        s += 2;
+    } else if (MLL__PLATFORM_WINDOWS && s[0] == '/' && s[1] == '/') {
+        n = 5;
+    }
     for (; *s; s++) {
         unsigned char c = *s;
         int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -2103,7 +2114,9 @@ MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
         if (strncmp(p, "//", 2) == 0) {
             p += 2;
             if (strncmp(p, "localhost/", 10) == 0) p += 9;
+            else if (MLL__PLATFORM_WINDOWS && *p != '/') p -= 2; /* file://server/share: UNC */
             else if (*p != '/') return 0; /* file://host/... is remote */
+            if (MLL__PLATFORM_WINDOWS && p[0] == '/' && p[1] && p[2] == ':') p++; /* /C:/x */
         }
         while (*p && n + 1 < cap) {
             int h1, h2;
@@ -2324,8 +2337,10 @@ MLL__PRIVATE mll_result mll__win_result(DWORD e) {
     case ERROR_PATH_NOT_FOUND:
     case ERROR_INVALID_NAME: errno = ENOENT; return MLL_ERR_NOT_FOUND;
     case ERROR_DISK_FULL:
-    case ERROR_HANDLE_DISK_FULL:
-    case ERROR_DISK_QUOTA_EXCEEDED: errno = ENOSPC; return MLL_ERR_NO_SPACE;
+#ifdef ERROR_DISK_QUOTA_EXCEEDED
+    case ERROR_DISK_QUOTA_EXCEEDED:
+#endif
+    case ERROR_HANDLE_DISK_FULL: errno = ENOSPC; return MLL_ERR_NO_SPACE;
     case ERROR_ACCESS_DENIED:
     case ERROR_SHARING_VIOLATION:
     case ERROR_LOCK_VIOLATION:
@@ -2489,13 +2504,17 @@ MLL__PRIVATE mll_result mll__win_list(const char *dir, mll_list_fn fn, void *ctx
         fh = FindFirstFileW(w, &fd);
     }
     if (fh == INVALID_HANDLE_VALUE) return mll__win_fail();
-    do {
+    for (;;) {
         const wchar_t *n = fd.cFileName;
-        if (n[0] == L'.' && (n[1] == 0 || (n[1] == L'.' && n[2] == 0))) continue;
-        if (!mll__win_utf8(n, name, (int)sizeof(name), 0)) continue;
-        if (fn(name, (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? 1 : 0, ctx)) break;
-    } while (FindNextFileW(fh, &fd));
-    if (GetLastError() != ERROR_NO_MORE_FILES && GetLastError() != ERROR_SUCCESS) r = mll__win_fail();
+        int dot = n[0] == L'.' && (n[1] == 0 || (n[1] == L'.' && n[2] == 0));
+        if (!dot && mll__win_utf8(n, name, (int)sizeof(name), 0) &&
+            fn(name, (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? 1 : 0, ctx))
+            break;
+        if (!FindNextFileW(fh, &fd)) {
+            if (GetLastError() != ERROR_NO_MORE_FILES) r = mll__win_fail(); /* never a silent end */
+            break;
+        }
+    }
     FindClose(fh);
     return r;
 }
