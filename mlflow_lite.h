@@ -665,7 +665,7 @@ MLL_API size_t mll_format_double(double v, char *buf, size_t cap);
 #endif
 /* else: this file already included stb_sprintf.h (its implementation here or in another
    file): use that one rather than defining it twice */
-#define MLL__STBSP_VSNPRINTF STB_SPRINTF_DECORATE(vsnprintf)
+#define MLL__STBSP_SNPRINTF STB_SPRINTF_DECORATE(snprintf)
 #endif
 
 #include <string.h>
@@ -674,6 +674,7 @@ MLL_API size_t mll_format_double(double v, char *buf, size_t cap);
 #include <errno.h>
 #include <locale.h>
 #include <time.h>
+#include <limits.h>
 
 /* Typedef-array static assert: C99 has no _Static_assert. */
 #define MLL__STATIC_ASSERT(name, cond) typedef char mll__static_assert_##name[(cond) ? 1 : -1]
@@ -1732,30 +1733,148 @@ MLL__PRIVATE size_t mll__fmt_double_with(double v, char *out, int exact) {
 
 MLL__PRIVATE size_t mll__fmt_double(double v, char *out) { return mll__fmt_double_with(v, out, 0); }
 
-/* Locale-proof vsnprintf: stb_sprintf when available, else libc with the locale's
-   decimal point turned back into '.'. */
-MLL__PRIVATE int mll__vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap) {
-#if MLL_USE_STB_SPRINTF
-    return MLL__STBSP_VSNPRINTF(buf, (int)cap, fmt, ap);
-#else
-    int n = vsnprintf(buf, cap, fmt, ap);
-    const char *dp = localeconv()->decimal_point;
-    if (n > 0 && dp && (dp[0] != '.' || dp[1] != '\0') && dp[0] != '\0') {
-        /* Rewrite every locale decimal point (possibly multi-byte) as '.'. */
-        size_t dl = strlen(dp), i, j = 0, len = strlen(buf);
-        for (i = 0; i < len;) {
-            if (strncmp(buf + i, dp, dl) == 0) {
-                buf[j++] = '.';
-                i += dl;
-            } else {
-                buf[j++] = buf[i++];
-            }
-        }
-        buf[j] = '\0';
-        n = (int)j;
+/* ---- printf engine ---------------------------------------------------------
+   Locale-proof and exact for every value: the format is walked one conversion at a time.
+   Integers, strings, characters and pointers go through libc's snprintf, exact for every
+   value. stb_sprintf 1.10 is not: at -O2 it prints INT_MIN as -18446744071562067968 (it
+   negates a signed int: undefined behaviour), ignores the h and hh length modifiers and
+   prints "%.0d" of 0 as "0"; a 32-bit long does the same on 32-bit targets. Floating point
+   goes through stb_sprintf when it is the engine (its '.' never depends on the locale),
+   else libc with the locale's decimal point turned back into '.', in that piece only: a
+   string argument is never rewritten. "%n" and unknown conversions are refused (-1). */
+typedef struct mll__spec {
+    char text[64]; /* the conversion rebuilt with '*' resolved, e.g. "%-12.3lld" */
+    char len[3];   /* "", "hh", "h", "l", "ll", "j", "z", "t" or "L" */
+    char conv;
+} mll__spec;
+
+/* Reads a field width or precision: digits, or '*' taken from ap. */
+MLL__PRIVATE const char *mll__spec_num(const char *f, int *out, va_list *ap) {
+    if (*f == '*') {
+        *out = va_arg(*ap, int);
+        return f + 1;
     }
-    return n;
+    for (*out = 0; *f >= '0' && *f <= '9'; f++)
+        if (*out < 100000) *out = *out * 10 + (*f - '0');
+    return f;
+}
+
+/* Parses the conversion at f (just after '%') into sp. Returns the character after it, or
+   NULL for a malformed or refused conversion. */
+MLL__PRIVATE const char *mll__spec_parse(const char *f, mll__spec *sp, va_list *ap) {
+    char *t = sp->text;
+    int width = -1, prec = -1;
+    size_t nl = 0;
+    *t++ = '%';
+    while (*f && strchr("-+ #0", *f) && t - sp->text < 8) *t++ = *f++;
+    if (*f == '*' || (*f >= '0' && *f <= '9')) {
+        f = mll__spec_num(f, &width, ap);
+        if (width < 0) { /* a negative '*' width means the '-' flag */
+            *t++ = '-';
+            width = width == INT_MIN ? INT_MAX : -width;
+        }
+    }
+    if (*f == '.') f = mll__spec_num(f + 1, &prec, ap); /* a negative '*': as if omitted */
+    while (nl < 2 && *f && strchr("hljztL", *f) && (nl == 0 || *f == sp->len[0])) sp->len[nl++] = *f++;
+    sp->len[nl] = '\0';
+    sp->conv = *f;
+    if (!*f || !strchr("diouxXfFeEgGaAcsp", *f)) return NULL;
+    if (width >= 0) t += mll__fmt_u64((uint64_t)width, t);
+    if (prec >= 0) {
+        *t++ = '.';
+        t += mll__fmt_u64((uint64_t)prec, t);
+    }
+    memcpy(t, sp->len, nl);
+    t[nl] = sp->conv;
+    t[nl + 1] = '\0';
+    return f + 1;
+}
+
+/* One floating-point conversion into out (snprintf rules); returns its length or -1. */
+MLL__PRIVATE int mll__spec_float(char *out, size_t cap, const mll__spec *sp, va_list *ap) {
+    char tmp[512];
+    int k;
+    if (sp->len[0] == 'L') {
+        k = snprintf(tmp, sizeof(tmp), sp->text, va_arg(*ap, long double));
+    } else {
+        double v = va_arg(*ap, double);
+#if MLL_USE_STB_SPRINTF
+        k = MLL__STBSP_SNPRINTF(tmp, (int)sizeof(tmp), sp->text, v);
+#else
+        k = snprintf(tmp, sizeof(tmp), sp->text, v);
 #endif
+    }
+    if (k < 0 || (size_t)k >= sizeof(tmp) - 1) return -1; /* > 510 characters: refused */
+    if (!MLL_USE_STB_SPRINTF || sp->len[0] == 'L') {
+        /* libc wrote the locale's decimal point (possibly multi-byte): make it '.' */
+        const char *dp = localeconv()->decimal_point;
+        char *hit = dp && dp[0] && strcmp(dp, ".") != 0 ? strstr(tmp, dp) : NULL;
+        if (hit) {
+            size_t dl = strlen(dp);
+            *hit = '.';
+            memmove(hit + 1, hit + dl, strlen(hit + dl) + 1);
+            k -= (int)(dl - 1);
+        }
+    }
+    if (cap) {
+        size_t c = (size_t)k < cap ? (size_t)k : cap - 1;
+        memcpy(out, tmp, c);
+        out[c] = '\0';
+    }
+    return k;
+}
+
+/* One conversion with its argument into out (snprintf rules); returns its length or -1. */
+MLL__PRIVATE int mll__spec_emit(char *out, size_t cap, const mll__spec *sp, va_list *ap) {
+    const char *l = sp->len, *fmt = sp->text;
+    int sgn = sp->conv == 'd' || sp->conv == 'i';
+    switch (sp->conv) {
+    case 'c': return l[0] ? -1 : snprintf(out, cap, fmt, va_arg(*ap, int));
+    case 's': {
+        const char *s = va_arg(*ap, const char *);
+        return l[0] ? -1 : snprintf(out, cap, fmt, s ? s : "(null)");
+    }
+    case 'p': return l[0] ? -1 : snprintf(out, cap, fmt, va_arg(*ap, void *));
+    case 'd': case 'i': case 'o': case 'u': case 'x': case 'X':
+        if (l[0] == 'l' && l[1] == 'l')
+            return sgn ? snprintf(out, cap, fmt, va_arg(*ap, long long))
+                       : snprintf(out, cap, fmt, va_arg(*ap, unsigned long long));
+        if (l[0] == 'l')
+            return sgn ? snprintf(out, cap, fmt, va_arg(*ap, long)) : snprintf(out, cap, fmt, va_arg(*ap, unsigned long));
+        if (l[0] == 'j')
+            return sgn ? snprintf(out, cap, fmt, va_arg(*ap, intmax_t)) : snprintf(out, cap, fmt, va_arg(*ap, uintmax_t));
+        if (l[0] == 'z') return snprintf(out, cap, fmt, va_arg(*ap, size_t));
+        if (l[0] == 't') return snprintf(out, cap, fmt, va_arg(*ap, ptrdiff_t));
+        if (l[0] == 'L') return -1;
+        /* int, or short/char promoted to int: libc converts back for h and hh */
+        return sgn ? snprintf(out, cap, fmt, va_arg(*ap, int)) : snprintf(out, cap, fmt, va_arg(*ap, unsigned));
+    default: return mll__spec_float(out, cap, sp, ap);
+    }
+}
+
+MLL__PRIVATE int mll__vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap_in) {
+    va_list ap;
+    size_t n = 0;
+    int bad = 0;
+    va_copy(ap, ap_in); /* a local copy: its address is a va_list * on every ABI */
+    while (!bad && *fmt) {
+        if (*fmt != '%' || fmt[1] == '%') { /* a literal character, or "%%" */
+            if (n + 1 < cap) buf[n] = *fmt;
+            n++;
+            fmt += *fmt == '%' ? 2 : 1;
+        } else {
+            mll__spec sp;
+            int k = -1;
+            memset(&sp, 0, sizeof(sp));
+            fmt = mll__spec_parse(fmt + 1, &sp, &ap);
+            if (fmt) k = mll__spec_emit(n < cap ? buf + n : NULL, n < cap ? cap - n : 0, &sp, &ap);
+            if (k < 0) bad = 1;
+            else n += (size_t)k;
+        }
+    }
+    va_end(ap);
+    if (cap) buf[n < cap ? n : cap - 1] = '\0';
+    return bad || n > (size_t)INT_MAX ? -1 : (int)n;
 }
 
 MLL__PRIVATE int mll__snprintf(char *buf, size_t cap, const char *fmt, ...) MLL__PRINTF(3, 4);
