@@ -811,7 +811,8 @@ MLL__PRIVATE int64_t mll__os_now_ms(void) {
 #endif
     return mll__win_ms(ft);
 #else
-    return (int64_t)time(NULL) * 1000; /* newlib: the board's _gettimeofday/_times hook */
+    time_t t = time(NULL); /* newlib: the board's _gettimeofday; -1 without one */
+    return t > 0 ? (int64_t)t * 1000 : 0;
 #endif
 }
 
@@ -4992,6 +4993,7 @@ fail:
 }
 
 /* >>registry ------------------------------------------------------------------- */
+#ifndef MLL_NO_REGISTRY /* bare metal: the model registry compiled out (see CONFIGURATION MACROS) */
 MLL__PRIVATE mll_result mll__validate_model_name(const char *name) {
     size_t n, chars;
     if (!name) return MLL_ERR_INVALID_ARGUMENT;
@@ -5390,6 +5392,8 @@ MLL__PUBLIC mll_result mll_transition_model_version_stage(mll_store *store, cons
     mll__buf_free(mll__A(store), &l3);
     return r == MLL_OK ? r : mll__store_fail(store, r, "transition stage", model_name);
 }
+
+#endif /* MLL_NO_REGISTRY */
 
 /* clean up */
 #undef MLL__FS
