@@ -762,8 +762,8 @@ enum {
 /* UTF-8 -> UTF-16 for the wide Win32 calls: '/' becomes '\', and a long absolute path gets
    the \\?\ prefix (drive) or \\?\UNC\ (share), which lifts the 260-character MAX_PATH limit
    (such paths are never relative and never contain "." or "..": ours are normalised).
-   Returns 0 on invalid UTF-8 or a path too long for out. */
-MLL__PRIVATE int mll__win_wide(const char *utf8, wchar_t *out, int cap) {
+   Returns MLL_OK, MLL_ERR_INVALID_UTF8 or MLL_ERR_PATH_TOO_LONG. */
+MLL__PRIVATE mll_result mll__win_wide(const char *utf8, wchar_t *out, int cap) {
     int n, pre = 0, i, len = (int)strlen(utf8);
     const char *src = utf8;
     if (len > 240 && ((utf8[0] && utf8[1] == ':') || (utf8[0] == '/' && utf8[1] == '/'))) {
@@ -772,12 +772,13 @@ MLL__PRIVATE int mll__win_wide(const char *utf8, wchar_t *out, int cap) {
         for (pre = 0; p[pre]; pre++) out[pre] = p[pre];
         if (unc) src += 2; /* //server/share -> \\?\UNC\server\share */
     }
-    if (cap - pre < 2) return 0;
+    if (cap - pre < 2) return MLL_ERR_PATH_TOO_LONG;
     n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, src, -1, out + pre, cap - pre);
-    if (n <= 0) return 0;
+    if (n <= 0)
+        return GetLastError() == ERROR_INSUFFICIENT_BUFFER ? MLL_ERR_PATH_TOO_LONG : MLL_ERR_INVALID_UTF8;
     for (i = pre; out[i]; i++)
         if (out[i] == L'/') out[i] = L'\\';
-    return 1;
+    return MLL_OK;
 }
 /* UTF-16 -> UTF-8, '\' -> '/' when slashes is set. Returns 0 when it does not fit. */
 MLL__PRIVATE int mll__win_utf8(const wchar_t *w, char *out, int cap, int slashes) {
@@ -949,6 +950,14 @@ MLL__PRIVATE int mll__os_program_path(char *out, size_t cap) {
     (void)out;
     (void)cap;
     return 0;
+}
+
+/* The file name part of a local path: after the last '/' (and '\' or "C:" on Windows). */
+MLL__PRIVATE const char *mll__os_basename(const char *p) {
+    const char *b = p, *c;
+    for (c = p; *c; c++)
+        if (*c == '/' || (MLL__PLATFORM_WINDOWS && (*c == '\\' || (*c == ':' && c == p + 1)))) b = c + 1;
+    return b;
 }
 
 /* Windows accepts '\' as well as '/': turn them into '/' (the one separator used inside). */
@@ -2445,7 +2454,8 @@ MLL__PRIVATE mll_result mll__posix_list(const char *dir, mll_list_fn fn, void *c
    (HANDLE values are multiples of 4): its writes go to the end of the file. */
 #define MLL__WPATH(name, utf8) \
     wchar_t name[MLL_MAX_PATH + 16]; \
-    if (!mll__win_wide((utf8), name, MLL_MAX_PATH + 16)) return MLL_ERR_PATH_TOO_LONG
+    mll_result name##_r = mll__win_wide((utf8), name, MLL_MAX_PATH + 16); \
+    if (name##_r != MLL_OK) return name##_r
 #define MLL__WIN_HANDLE(h) ((HANDLE)((h) & ~(intptr_t)1))
 
 MLL__PRIVATE mll_result mll__win_result(DWORD e) {
@@ -4963,8 +4973,7 @@ MLL__PUBLIC mll_result mll_log_artifact(mll_run *run, const char *local_path, co
     mll_result r;
     if (!run || !local_path) return MLL_ERR_INVALID_ARGUMENT;
     s = run->store;
-    base = strrchr(local_path, '/');
-    base = base ? base + 1 : local_path;
+    base = mll__os_basename(local_path);
     mll__lock(&run->lock);
     r = *base ? mll__path(rel, artifact_dir, base, NULL) : MLL_ERR_INVALID_ARGUMENT;
     if (r == MLL_OK) r = mll__artifact_target(run, rel, target, tmp_dir);
