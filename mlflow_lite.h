@@ -287,7 +287,11 @@ See end of file.
 #  endif
 #endif
 
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__) && defined(__USE_MINGW_ANSI_STDIO) && __USE_MINGW_ANSI_STDIO
+/* mingw-w64: the archetype of the snprintf the implementation calls: C99's (gnu_printf)
+   under __USE_MINGW_ANSI_STDIO, set by <_mingw.h> in C99 and C++11 modes; else msvcrt's */
+#  define MLL__PRINTF(fmt_idx, arg_idx) __attribute__((format(gnu_printf, fmt_idx, arg_idx)))
+#elif defined(__GNUC__) || defined(__clang__)
 #  define MLL__PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
 #else
 #  define MLL__PRINTF(fmt_idx, arg_idx)

@@ -9,7 +9,7 @@
 #include <io.h>
 #include <stdlib.h>
 #include <string.h>
-static char *mll_compat_mkdtemp(char *tmpl) {
+static __attribute__((unused)) char *mll_compat_mkdtemp(char *tmpl) {
     if (_mktemp_s(tmpl, strlen(tmpl) + 1) != 0) return NULL;
     return _mkdir(tmpl) == 0 ? tmpl : NULL;
 }
