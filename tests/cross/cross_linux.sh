@@ -3,10 +3,12 @@
 # qemu-user: the header's unit tests, the 64-bit-offset check (lfs_check.c), and two interop
 # writers whose folders MLflow 3.18 on the host then reads field by field, bit for bit
 # (tests/mlflow/rt_check.py and numbers_check.py, unchanged).
-#   cross_linux.sh REPO WORK ARCH      ARCH: aarch64 | armhf | s390x
+#   cross_linux.sh REPO WORK ARCH [--no-unit]      ARCH: aarch64 | armhf | s390x
+# --no-unit: the unit tests run elsewhere (the aarch64 stage runs them with the tool's
+# through ctest in its CMake cross build).
 # A missing cross compiler, qemu or MLflow is a failure, never a skip.
 set -euo pipefail
-repo=$1 work=$2 arch=$3
+repo=$1 work=$2 arch=$3 unit=${4:-}
 # abi: flags for the unit tests and writers. On armhf they use 64-bit off_t and time_t, the
 # ABI Debian builds armhf with since 2024 (and what the unit harness's own readdir needs);
 # the header's behaviour under the default 32-bit offsets is what lfs_check tests.
@@ -34,13 +36,19 @@ failed=0
 note() { echo "[$arch] $*"; }
 
 # 1. unit tests (format with fewer random doubles: qemu is ~10x slower)
-for src in "$repo"/tests/unit/test_*.c; do
+for src in "$repo"/tests/unit/test_*.c "$repo"/tests/platform/test_printf.c; do
+  [ "$unit" = --no-unit ] && break
   name=$(basename "$src" .c)
   $cc $CF "$src" -o "$work/$name" -lm
   args=""; [ "$name" = test_format ] && args=200000
   if run "$work/$name" $args >"$work/$name.log" 2>&1; then note "$name: $(tail -1 "$work/$name.log")"
   else note "$name FAILED:"; cat "$work/$name.log"; failed=1; fi
 done
+if [ "$unit" != --no-unit ]; then # the printf test again with the libc engine
+  $cc $CF -DMLL_USE_STB_SPRINTF=0 "$repo/tests/platform/test_printf.c" -o "$work/test_printf_builtin"
+  if run "$work/test_printf_builtin" >"$work/test_printf_builtin.log" 2>&1; then note "test_printf_builtin: $(tail -1 "$work/test_printf_builtin.log")"
+  else note "test_printf_builtin FAILED:"; cat "$work/test_printf_builtin.log"; failed=1; fi
+fi
 
 # 2. 64-bit offsets: reopen by id (readdir) and a >4 GiB metric file with a torn tail
 lfs_variant() { # name, extra flags
