@@ -88,10 +88,12 @@ CONFIGURATION MACROS
                                                      A file that also implements stb_sprintf itself must
                                                      include <stb/stb_sprintf.h> BEFORE this header (its
                                                      copy is then used); the other order redefines it
-    MLL_NO_THREADS            (undefined)            no pthreads: no background flusher, no locking
-                                                     (flushing then happens inside log calls)
+    MLL_NO_THREADS            (undefined)            no threads (pthreads / Win32): no background flusher,
+                                                     no locking (flushing then happens inside log calls)
     MLL_NO_STDIO              (undefined)            the default logger prints nothing
-    MLL_NO_DEFAULT_FS         (undefined)            no POSIX file system: every mll_fs hook must be set
+    MLL_NO_DEFAULT_FS         (undefined)            no POSIX / Win32 file system: every mll_fs hook must be set
+    MLL_NO_REGISTRY           (undefined)            compile the model registry out (bare metal: ~5 KiB less);
+                                                     its functions stay declared but are not defined
     MLL_MAX_PATH              4096                   longest path built (bytes)
     MLL_PAGE_SIZE             4096                   no metric line crosses a multiple of this
                                                      (set to the OS page size if it is smaller)
@@ -225,9 +227,52 @@ allocates nothing: per-key buffers grow to their working size and are reused.
 
 PLATFORM NOTES
 ==============
-POSIX (Linux, macOS, BSD) with pthreads. Windows is not supported yet (the fs,
-thread and clock sections are the only platform code; MLL_NO_DEFAULT_FS and
-MLL_NO_THREADS give a libc-only core for other targets).
+Tested here (scripts/test-all.sh; see the README's Platforms section for how):
+    Linux x86_64 (gcc, clang, C and C++), aarch64, armhf (32-bit) and s390x (big-endian),
+    the last three cross-compiled and run under qemu-user; Windows x86_64 (mingw-w64,
+    run under wine); bare metal (arm-none-eabi-gcc, Cortex-M4, newlib-nano, MLL_NO_THREADS
+    + MLL_NO_DEFAULT_FS + MLL_NO_STDIO). Untested: macOS, the BSDs, MSVC, real Windows.
+POSIX: POSIX.1-2008 only, plus guarded extras each with a fallback: /proc/self/exe (Linux;
+    else the source name is "<c-program>"), CLOCK_REALTIME_COARSE (else the precise clock),
+    O_CLOEXEC, /dev/urandom (else a time/pid/counter-seeded generator), EDQUOT.
+    Feature-test macros: when the implementation is the first thing its translation unit
+    includes (as in mlflow_lite.c) it defines _DEFAULT_SOURCE (if no feature macro is set)
+    and _LARGEFILE64_SOURCE, which only add declarations. After another system header they
+    come too late: glibc in strict ISO mode (-std=c99 with <stdio.h> first) then hides
+    POSIX, and the header stops with an #error saying so (include it first, or build with
+    -D_POSIX_C_SOURCE=200809L). No libc function is ever declared by hand.
+32-bit glibc (armhf, i386): file offsets are 64-bit inside the implementation whatever
+    _FILE_OFFSET_BITS the program uses (the explicit 64-bit calls when off_t is 32-bit), so
+    folders on file systems with 64-bit directory cookies (ext4, XFS, NFS, Lustre) list and
+    files past 2 GiB work. If a system header came first without -D_FILE_OFFSET_BITS=64,
+    an #error says so. time_t stays the program's: build with -D_FILE_OFFSET_BITS=64
+    -D_TIME_BITS=64 to log past 2038 with "now" timestamps.
+Windows (Vista or later; the precise clock needs Windows 8): paths are UTF-8 in the API and
+    UTF-16 at the Win32 edge (CreateFileW, MoveFileExW, CreateHardLinkW, FindFirstFileW);
+    '\' and '/' both work, drive letters and //server/share roots are kept, paths past
+    MAX_PATH get the \\?\ prefix. Paths returned (mll_store_root, mll_run_dir) use '/'.
+    URIs are written as MLflow on Windows writes them (pathlib's as_uri): file:///C:/x.
+    Threads: SRW locks, condition variables, _beginthreadex. Timestamps: the system time
+    (GetSystemTimeAsFileTime, ~1-16 ms ticks) or, precise, GetSystemTimePreciseAsFileTime.
+    Crash safety: meta.yaml, params and tags are replaced with MoveFileExW(REPLACE_EXISTING),
+    one rename on NTFS (a reader sees the old or the new file). A reader that opened the
+    file without FILE_SHARE_DELETE (Python's open()) blocks the replacement; it is retried
+    for about a second, then the call returns MLL_ERR_PERMISSION. A process killed with
+    TerminateProcess (Task Manager, taskkill /F) loses only what was not yet handed to
+    WriteFile, as SIGKILL does on Linux: written data is in the system cache and survives.
+    Windows does not promise that a WriteFile interrupted by the kill is all-or-nothing,
+    so a torn last line is possible and is cut on the next open (as after a crash on
+    Linux). Power loss: as on Linux, only MLL_DURABILITY_FSYNC (FlushFileBuffers) helps.
+    Keys with ':' are refused there (MLL_ERR_INVALID_KEY), as MLflow on Windows refuses them
+    (validate_param_and_metric_name): on NTFS "a:b" would name a stream of file "a".
+    MSVC: the code is meant to be MSVC-clean (no VLAs, GNU extensions only under #ifdef)
+    but no MSVC ran here.
+Bare metal (no OS detected): MLL_NO_DEFAULT_FS and MLL_NO_THREADS are required; the fs
+    hooks do the I/O (examples/baremetal_ramdisk.c: a RAM disk whose hooks name the FatFs
+    calls to use). "Now" is time() (newlib: the board's _gettimeofday; 0 without one), so
+    pass timestamps with mll_log_metric_at and run_desc.start_time_ms. Size (Cortex-M4,
+    -Os, newlib-nano, MLL_NO_REGISTRY): ~31 KiB of flash for the header in a linked
+    firmware, 8 bytes of RAM besides the run's buffers.
 
 PERFORMANCE (bench/run_bench.sh, idle 2-core Xeon VM, gcc 12 -O3, 2026-11-22)
 =============================================================================
@@ -917,6 +962,11 @@ MLL__PRIVATE mll_result mll__os_getcwd(char *out, size_t cap) {
     return MLL_OK;
 }
 
+/* path made absolute, with '/' separators: POSIX joins a relative path to the current
+   folder; Windows asks GetFullPathNameW, which also resolves "\tmp" (the current drive's
+   root) and "C:x" (drive C's current folder) as Windows does; bare metal takes it as is. */
+MLL__PRIVATE mll_result mll__os_abspath(const char *path, char *out, size_t cap);
+
 /* Length of the part of an absolute path that ".." cannot remove: 0 on POSIX (the leading
    '/' is handled by the caller); on Windows "C:" (2) or "//server/share". */
 MLL__PRIVATE size_t mll__os_root_len(const char *p) {
@@ -964,10 +1014,34 @@ MLL__PRIVATE const char *mll__os_basename(const char *p) {
     return b;
 }
 
-/* Windows accepts '\' as well as '/': turn them into '/' (the one separator used inside). */
-MLL__PRIVATE void mll__os_slashes(char *p) {
-    for (; MLL__PLATFORM_WINDOWS && *p; p++)
-        if (*p == '\\') *p = '/';
+MLL__PRIVATE mll_result mll__os_abspath(const char *path, char *out, size_t cap) {
+    size_t n = strlen(path);
+#if MLL__PLATFORM_WINDOWS
+    wchar_t w[MLL_MAX_PATH + 16], full[MLL_MAX_PATH];
+    mll_result r = mll__win_wide(path, w, MLL_MAX_PATH + 16);
+    DWORD got;
+    if (r != MLL_OK) return r;
+    got = GetFullPathNameW(w, MLL_MAX_PATH, full, NULL);
+    if (got == 0 || got >= MLL_MAX_PATH) return MLL_ERR_PATH_TOO_LONG;
+    if (!mll__win_utf8(full, out, (int)cap, 1)) return MLL_ERR_PATH_TOO_LONG;
+    (void)n;
+#else
+    if (n >= cap) return MLL_ERR_PATH_TOO_LONG;
+    if (mll__os_is_abs(path) || MLL__PLATFORM_NONE) {
+        memcpy(out, path, n + 1);
+    } else {
+        char cwd[MLL_MAX_PATH];
+        size_t c;
+        mll_result r = mll__os_getcwd(cwd, sizeof(cwd));
+        if (r != MLL_OK) return r;
+        c = strlen(cwd);
+        if (c + 1 + n >= cap) return MLL_ERR_PATH_TOO_LONG;
+        memcpy(out, cwd, c);
+        out[c] = '/';
+        memcpy(out + c + 1, path, n + 1);
+    }
+#endif
+    return MLL_OK;
 }
 
 /* >>threads -----------------------------------------------------------------
@@ -2045,7 +2119,7 @@ MLL__PRIVATE mll_result mll__validate_key(const char *key) {
         size_t l = mll__utf8_decode((const unsigned char *)key + i, n - i, &cp);
         if (!l) return MLL_ERR_INVALID_UTF8;
         if (!(mll__is_word_codepoint(cp) || cp == '/' || cp == '.' || cp == '-' || cp == ' ' ||
-              cp == ':'))
+              (cp == ':' && !MLL__PLATFORM_WINDOWS))) /* MLflow refuses ':' on Windows too */
             return MLL_ERR_INVALID_KEY;
         if (cp == '/') {
             /* normpath changes "", "." and ".." segments and a trailing "/" */
@@ -4208,14 +4282,9 @@ MLL__PRIVATE mll_result mll__resolve_root(mll_store *s, const char *root) {
     if (!src) src = "./mlruns";
     if (strlen(src) >= sizeof(path)) return MLL_ERR_PATH_TOO_LONG;
     if (!mll__uri_to_path(src, path, sizeof(path))) return MLL_ERR_UNSUPPORTED;
-    mll__os_slashes(path);
-    if (mll__os_is_abs(path)) {
-        mll__snprintf(s->root, sizeof(s->root), "%s", path);
-    } else {
-        char cwd[MLL_MAX_PATH];
-        mll_result r = mll__os_getcwd(cwd, sizeof(cwd));
+    {
+        mll_result r = mll__os_abspath(path, s->root, sizeof(s->root));
         if (r != MLL_OK) return r;
-        if (mll__path(s->root, cwd, path, NULL) != MLL_OK) return MLL_ERR_PATH_TOO_LONG;
     }
     mll__normalize_abs(s->root);
     return mll__path_to_uri(s->root, s->root_uri, sizeof(s->root_uri));

@@ -32,7 +32,9 @@ winrun() { # name, exe, args...: runs under wine, prints the last line
   if (cd "$work/run" && wine "$@") >"$work/run/$name.log" 2>&1; then note "$name: $(tail -1 "$work/run/$name.log" | tr -d '\r')"
   else note "$name FAILED:"; cat "$work/run/$name.log"; failed=1; fi
 }
-export TMPDIR=$(winepath -w "$work/run")
+# TMPDIR stays a host path (wineserver needs one): the tests' "/work/..." folders are
+# rooted on the current drive (Z:), which GetFullPathNameW resolves as Windows does
+export TMPDIR=$work/run
 winrun test_format "$work/bin/test_format.exe" 200000
 winrun test_threads "$work/bin/test_threads.exe"
 winrun test_printf "$work/bin/test_printf.exe"

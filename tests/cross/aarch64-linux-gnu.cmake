@@ -14,12 +14,10 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
 set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
-# stb_sprintf (libstb-dev, a header): from a folder holding only stb/, so that -isystem does
-# not put the host's /usr/include before the cross C library's headers
+# stb_sprintf (libstb-dev) is a header in /usr/include, which Debian's cross compiler searches
+# last, after its own C library. MLL_STB_INCLUDE_DIR (added with -isystem, which would put the
+# host's /usr/include FIRST) is set to a folder the cross compiler searches anyway and that
+# holds no C library headers; <stb/stb_sprintf.h> is then found in /usr/include, last.
 if(NOT MLL_STB_INCLUDE_DIR AND EXISTS /usr/include/stb/stb_sprintf.h)
-  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/cross-stb)
-  if(NOT EXISTS ${CMAKE_BINARY_DIR}/cross-stb/stb)
-    file(CREATE_LINK /usr/include/stb ${CMAKE_BINARY_DIR}/cross-stb/stb SYMBOLIC)
-  endif()
-  set(MLL_STB_INCLUDE_DIR ${CMAKE_BINARY_DIR}/cross-stb CACHE PATH "stb_sprintf for the cross build")
+  set(MLL_STB_INCLUDE_DIR /usr/include/aarch64-linux-gnu CACHE PATH "stb_sprintf for the cross build")
 endif()

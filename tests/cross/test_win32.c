@@ -89,6 +89,7 @@ TEST(log_a_run_for_mlflow) {
     CHECK_EQ(mll_log_param(r, "lr", "0.01"), MLL_OK);
     CHECK_EQ(mll_log_param(r, "\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87", "\xd0\xb7\xd0\xbd\xd0\xb0\xd1\x87"), MLL_OK);
     CHECK_EQ(mll_log_param(r, "lr", "0.02"), MLL_ERR_PARAM_CHANGED); /* create-only: a hard link */
+    CHECK_EQ(mll_log_metric(r, "a:b", 1.0, 0), MLL_ERR_INVALID_KEY); /* an NTFS stream: refused as MLflow does */
     CHECK_EQ(mll_set_tag(r, "note", "\xf0\x9f\x98\x80 emoji"), MLL_OK);
     for (i = 0; i < 8; i++) CHECK_EQ(mll_log_metric_at(r, "v", vals[i], i, 1795305600000LL + i), MLL_OK);
     for (i = 0; i < 100; i++) CHECK_EQ(mll_log_metric_at(r, "train/loss", 1.0 / (i + 1), i, 1795305600000LL + i), MLL_OK);
