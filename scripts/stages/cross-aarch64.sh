@@ -11,7 +11,7 @@ work=$repo/build-cross-aarch64
 for t in aarch64-linux-gnu-gcc aarch64-linux-gnu-g++ qemu-aarch64; do
   command -v $t >/dev/null || { echo "FAIL: $t not installed (scripts/setup-test-env.sh)" >&2; exit 1; }
 done
-rm -rf "$work/cmake"
+rm -rf "$work/cmake"; mkdir -p "$work"
 cmake -S "$repo" -B "$work/cmake" -DCMAKE_TOOLCHAIN_FILE="$repo/tests/cross/aarch64-linux-gnu.cmake" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMLL_BUILD_EXAMPLES=OFF -DMLL_BUILD_BENCH=OFF \
   -DMLL_PYTHON="$repo/.venv/bin/python" -DMLL_PYTHON2="$repo/.venv2/bin/python" >"$work/cmake.log" 2>&1 ||
