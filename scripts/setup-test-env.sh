@@ -30,8 +30,11 @@ sudo_cmd=""
 install_missing() { # what, apt-get options ("" for none), packages...: only those not installed
   local what=$1 opts=$2 missing="" p
   shift 2
-  for p in "$@"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+  for p in "$@"; do # dpkg-query, not dpkg -s: with arm64 added, "libcurl4-openssl-dev" is two packages
+    case "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)" in
+      ii*) ;;
+      *) missing="$missing $p" ;;
+    esac
   done
   [ -n "$missing" ] || return 0
   echo "setup: installing $what:$missing"
