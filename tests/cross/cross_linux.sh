@@ -30,6 +30,14 @@ export TMPDIR=$work/tmp MLFLOW_ALLOW_FILE_STORE=true
 # stb_sprintf is a header: the cross builds use the host's copy (libstb-dev), nothing else
 ln -s /usr/include/stb "$work/inc/stb"
 run() { "$qemu" -L "/usr/$triple" "$@"; }
+# fr_FR.UTF-8 for the locale tests, compiled for the target's byte order: the host's
+# locale archive is little-endian, which big-endian glibc (s390x) cannot read
+if [ "$arch" = s390x ]; then
+  mkdir -p "$work/locale"
+  localedef --big-endian -i fr_FR -f UTF-8 "$work/locale/fr_FR.UTF-8" 2>/dev/null || [ -d "$work/locale/fr_FR.UTF-8" ] ||
+    { echo "FAIL: localedef --big-endian fr_FR.UTF-8" >&2; exit 1; }
+  export LOCPATH=$work/locale
+fi
 W="-Wall -Wextra -Wpedantic -Werror"
 CF="-std=c99 -O2 $W $abi -I$repo -I$repo/tests -isystem $work/inc -pthread"
 failed=0
