@@ -88,10 +88,12 @@ CONFIGURATION MACROS
                                                      A file that also implements stb_sprintf itself must
                                                      include <stb/stb_sprintf.h> BEFORE this header (its
                                                      copy is then used); the other order redefines it
-    MLL_NO_THREADS            (undefined)            no pthreads: no background flusher, no locking
-                                                     (flushing then happens inside log calls)
+    MLL_NO_THREADS            (undefined)            no threads (pthreads / Win32): no background flusher,
+                                                     no locking (flushing then happens inside log calls)
     MLL_NO_STDIO              (undefined)            the default logger prints nothing
-    MLL_NO_DEFAULT_FS         (undefined)            no POSIX file system: every mll_fs hook must be set
+    MLL_NO_DEFAULT_FS         (undefined)            no POSIX / Win32 file system: every mll_fs hook must be set
+    MLL_NO_REGISTRY           (undefined)            compile the model registry out (bare metal: ~5 KiB less);
+                                                     its functions stay declared but are not defined
     MLL_MAX_PATH              4096                   longest path built (bytes)
     MLL_PAGE_SIZE             4096                   no metric line crosses a multiple of this
                                                      (set to the OS page size if it is smaller)
@@ -225,9 +227,52 @@ allocates nothing: per-key buffers grow to their working size and are reused.
 
 PLATFORM NOTES
 ==============
-POSIX (Linux, macOS, BSD) with pthreads. Windows is not supported yet (the fs,
-thread and clock sections are the only platform code; MLL_NO_DEFAULT_FS and
-MLL_NO_THREADS give a libc-only core for other targets).
+Tested here (scripts/test-all.sh; see the README's Platforms section for how):
+    Linux x86_64 (gcc, clang, C and C++), aarch64, armhf (32-bit) and s390x (big-endian),
+    the last three cross-compiled and run under qemu-user; Windows x86_64 (mingw-w64,
+    run under wine); bare metal (arm-none-eabi-gcc, Cortex-M4, newlib-nano, MLL_NO_THREADS
+    + MLL_NO_DEFAULT_FS + MLL_NO_STDIO). Untested: macOS, the BSDs, MSVC, real Windows.
+POSIX: POSIX.1-2008 only, plus guarded extras each with a fallback: /proc/self/exe (Linux;
+    else the source name is "<c-program>"), CLOCK_REALTIME_COARSE (else the precise clock),
+    O_CLOEXEC, /dev/urandom (else a time/pid/counter-seeded generator), EDQUOT.
+    Feature-test macros: when the implementation is the first thing its translation unit
+    includes (as in mlflow_lite.c) it defines _DEFAULT_SOURCE (if no feature macro is set)
+    and _LARGEFILE64_SOURCE, which only add declarations. After another system header they
+    come too late: glibc in strict ISO mode (-std=c99 with <stdio.h> first) then hides
+    POSIX, and the header stops with an #error saying so (include it first, or build with
+    -D_POSIX_C_SOURCE=200809L). No libc function is ever declared by hand.
+32-bit glibc (armhf, i386): file offsets are 64-bit inside the implementation whatever
+    _FILE_OFFSET_BITS the program uses (the explicit 64-bit calls when off_t is 32-bit), so
+    folders on file systems with 64-bit directory cookies (ext4, XFS, NFS, Lustre) list and
+    files past 2 GiB work. If a system header came first without -D_FILE_OFFSET_BITS=64,
+    an #error says so. time_t stays the program's: build with -D_FILE_OFFSET_BITS=64
+    -D_TIME_BITS=64 to log past 2038 with "now" timestamps.
+Windows (Vista or later; the precise clock needs Windows 8): paths are UTF-8 in the API and
+    UTF-16 at the Win32 edge (CreateFileW, MoveFileExW, CreateHardLinkW, FindFirstFileW);
+    '\' and '/' both work, drive letters and //server/share roots are kept, paths past
+    MAX_PATH get the \\?\ prefix. Paths returned (mll_store_root, mll_run_dir) use '/'.
+    URIs are written as MLflow on Windows writes them (pathlib's as_uri): file:///C:/x.
+    Threads: SRW locks, condition variables, _beginthreadex. Timestamps: the system time
+    (GetSystemTimeAsFileTime, ~1-16 ms ticks) or, precise, GetSystemTimePreciseAsFileTime.
+    Crash safety: meta.yaml, params and tags are replaced with MoveFileExW(REPLACE_EXISTING),
+    one rename on NTFS (a reader sees the old or the new file). A reader that opened the
+    file without FILE_SHARE_DELETE (Python's open()) blocks the replacement; it is retried
+    for about a second, then the call returns MLL_ERR_PERMISSION. A process killed with
+    TerminateProcess (Task Manager, taskkill /F) loses only what was not yet handed to
+    WriteFile, as SIGKILL does on Linux: written data is in the system cache and survives.
+    Windows does not promise that a WriteFile interrupted by the kill is all-or-nothing,
+    so a torn last line is possible and is cut on the next open (as after a crash on
+    Linux). Power loss: as on Linux, only MLL_DURABILITY_FSYNC (FlushFileBuffers) helps.
+    Keys with ':' are refused there (MLL_ERR_INVALID_KEY), as MLflow on Windows refuses them
+    (validate_param_and_metric_name): on NTFS "a:b" would name a stream of file "a".
+    MSVC: the code is meant to be MSVC-clean (no VLAs, GNU extensions only under #ifdef)
+    but no MSVC ran here.
+Bare metal (no OS detected): MLL_NO_DEFAULT_FS and MLL_NO_THREADS are required; the fs
+    hooks do the I/O (examples/baremetal_ramdisk.c: a RAM disk whose hooks name the FatFs
+    calls to use). "Now" is time() (newlib: the board's _gettimeofday; 0 without one), so
+    pass timestamps with mll_log_metric_at and run_desc.start_time_ms. Size (Cortex-M4,
+    -Os, newlib-nano, MLL_NO_REGISTRY): ~31 KiB of flash for the header in a linked
+    firmware, 8 bytes of RAM besides the run's buffers.
 
 PERFORMANCE (bench/run_bench.sh, idle 2-core Xeon VM, gcc 12 -O3, 2026-11-22)
 =============================================================================
@@ -257,6 +302,20 @@ See end of file.
 /* The MLflow release whose file store this version was verified against. */
 #define MLL_MLFLOW_VERIFIED "3.18.0"
 
+/* Feature-test macros for the implementation (>>config checks what the system headers
+   chose). They act only where the implementation is the first thing its translation unit
+   includes, as in mlflow_lite.c; after another system header they are too late and
+   harmless. Both only add declarations (POSIX.1-2008 in strict ISO C mode; the explicit
+   64-bit file calls on 32-bit glibc): off_t and time_t stay as the program compiles them. */
+#if defined(MLFLOW_LITE_IMPLEMENTATION) && !defined(_WIN32)
+#  if !defined(_POSIX_C_SOURCE) && !defined(_XOPEN_SOURCE) && !defined(_GNU_SOURCE) && \
+      !defined(_DEFAULT_SOURCE) && !defined(_BSD_SOURCE) && !defined(_POSIX_SOURCE)
+#    define _DEFAULT_SOURCE 1
+#  endif
+#  ifndef _LARGEFILE64_SOURCE
+#    define _LARGEFILE64_SOURCE 1
+#  endif
+#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -273,7 +332,11 @@ See end of file.
 #  endif
 #endif
 
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__) && defined(__USE_MINGW_ANSI_STDIO) && __USE_MINGW_ANSI_STDIO
+/* mingw-w64: the archetype of the snprintf the implementation calls: C99's (gnu_printf)
+   under __USE_MINGW_ANSI_STDIO, set by <_mingw.h> in C99 and C++11 modes; else msvcrt's */
+#  define MLL__PRINTF(fmt_idx, arg_idx) __attribute__((format(gnu_printf, fmt_idx, arg_idx)))
+#elif defined(__GNUC__) || defined(__clang__)
 #  define MLL__PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
 #else
 #  define MLL__PRINTF(fmt_idx, arg_idx)
@@ -651,7 +714,7 @@ MLL_API size_t mll_format_double(double v, char *buf, size_t cap);
 #endif
 /* else: this file already included stb_sprintf.h (its implementation here or in another
    file): use that one rather than defining it twice */
-#define MLL__STBSP_VSNPRINTF STB_SPRINTF_DECORATE(vsnprintf)
+#define MLL__STBSP_SNPRINTF STB_SPRINTF_DECORATE(snprintf)
 #endif
 
 #include <string.h>
@@ -660,6 +723,7 @@ MLL_API size_t mll_format_double(double v, char *buf, size_t cap);
 #include <errno.h>
 #include <locale.h>
 #include <time.h>
+#include <limits.h>
 
 /* Typedef-array static assert: C99 has no _Static_assert. */
 #define MLL__STATIC_ASSERT(name, cond) typedef char mll__static_assert_##name[(cond) ? 1 : -1]
@@ -679,17 +743,24 @@ enum {
     MLL__MAX_LINE = 96 /* "<ts> <value> <step>\n" is at most 20+1+24+1+20+1 bytes */
 };
 
-/* >>platform ---------------------------------------------------------------- */
+/* >>platform ----------------------------------------------------------------
+   Detected once; always 0 or 1, tested with #if. POSIX: Linux, macOS, the BSDs (POSIX.1-2008
+   plus guarded extras, each with a fallback). WINDOWS: Win32 (wide-character file calls,
+   SRW locks, condition variables). NONE: no OS (bare metal, e.g. arm-none-eabi with newlib):
+   libc only, so MLL_NO_DEFAULT_FS and MLL_NO_THREADS are required there. */
 #if defined(_WIN32)
 #define MLL__PLATFORM_WINDOWS 1
 #define MLL__PLATFORM_POSIX 0
-#else
+#elif defined(__unix__) || defined(__unix) || defined(__APPLE__) || defined(__linux__)
 #define MLL__PLATFORM_WINDOWS 0
 #define MLL__PLATFORM_POSIX 1
+#else
+#define MLL__PLATFORM_WINDOWS 0
+#define MLL__PLATFORM_POSIX 0
 #endif
-
-#if MLL__PLATFORM_WINDOWS && !defined(MLL_NO_DEFAULT_FS)
-#error "mlflow_lite: Windows is not supported yet; define MLL_NO_DEFAULT_FS and MLL_NO_THREADS and pass mll_fs hooks"
+#define MLL__PLATFORM_NONE (!MLL__PLATFORM_WINDOWS && !MLL__PLATFORM_POSIX)
+#if MLL__PLATFORM_NONE && (!defined(MLL_NO_DEFAULT_FS) || !defined(MLL_NO_THREADS))
+#error "mlflow_lite: no operating system detected (bare metal): define MLL_NO_DEFAULT_FS and MLL_NO_THREADS and pass mll_fs hooks (see examples/baremetal_ramdisk.c)"
 #endif
 
 #if MLL__PLATFORM_POSIX
@@ -700,40 +771,114 @@ enum {
 #include <sys/time.h>
 #include <dirent.h>
 #include <pwd.h>
-/* glibc in strict ISO mode (gcc -std=c99 with <stdio.h> included before this file, so
-   that no feature macro can be set any more) hides these POSIX declarations. They are
-   plain libc functions on every POSIX system; declaring them is harmless when visible. */
-#if defined(__GLIBC__) && !defined(__cplusplus) && !defined(_POSIX_C_SOURCE)
-int fsync(int fd);
-int ftruncate(int fd, off_t length);
-ssize_t readlink(const char *path, char *buf, size_t size);
-ssize_t pread(int fd, void *buf, size_t count, off_t offset);
+/* Every POSIX call below comes from the system headers, never from a declaration of ours
+   (a hand-written prototype with the wrong off_t links the wrong symbol). glibc hides them
+   in strict ISO C mode when a system header came before the implementation, too late for
+   the feature-test macros at the top of this file: then say how to fix it. */
+#if defined(__GLIBC__) && !(defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 200809L)
+#error "mlflow_lite: POSIX.1-2008 declarations are hidden (strict ISO C mode, and a system header was included before the implementation). Include mlflow_lite.h with MLFLOW_LITE_IMPLEMENTATION before any other header (or compile mlflow_lite.c), or compile with -D_POSIX_C_SOURCE=200809L (or -D_DEFAULT_SOURCE)."
+#endif
+/* 32-bit glibc without -D_FILE_OFFSET_BITS=64: off_t, readdir() and stat() are 32-bit, so a
+   directory on a file system with 64-bit cookies (ext4 hashes, XFS, NFS, Lustre) fails with
+   EOVERFLOW and files over 2 GiB cannot be opened. The implementation then uses the explicit
+   64-bit calls (declared thanks to _LARGEFILE64_SOURCE at the top of this file). */
+#if defined(__GLIBC__) && !defined(__USE_FILE_OFFSET64) && !defined(__OFF_T_MATCHES_OFF64_T)
+#if defined(__USE_LARGEFILE64)
+#define MLL__LFS64 1
+#elif !defined(MLL_NO_DEFAULT_FS)
+#error "mlflow_lite: 32-bit file offsets, and the 64-bit file calls are hidden because a system header came before the implementation. Compile with -D_FILE_OFFSET_BITS=64 (and -D_TIME_BITS=64), or include mlflow_lite.h with MLFLOW_LITE_IMPLEMENTATION before any other header (or compile mlflow_lite.c)."
 #endif
 #endif
-#ifndef MLL_NO_THREADS
-#include <pthread.h>
+#endif /* MLL__PLATFORM_POSIX */
+#ifndef MLL__LFS64
+#define MLL__LFS64 0
 #endif
 
-/* Milliseconds since the Unix epoch (wall clock, as MLflow's timestamps). gettimeofday is
-   vDSO-fast on Linux and, unlike clock_gettime, visible in strict C99 mode. */
+#if MLL__PLATFORM_WINDOWS
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <windows.h>
+#ifndef MLL_NO_THREADS
+#include <process.h> /* _beginthreadex: a thread the C runtime knows about */
+#endif
+#endif
+
+#if MLL__PLATFORM_WINDOWS
+/* UTF-8 -> UTF-16 for the wide Win32 calls: '/' becomes '\', and a long absolute path gets
+   the \\?\ prefix (drive) or \\?\UNC\ (share), which lifts the 260-character MAX_PATH limit
+   (such paths are never relative and never contain "." or "..": ours are normalised).
+   Returns MLL_OK, MLL_ERR_INVALID_UTF8 or MLL_ERR_PATH_TOO_LONG. */
+MLL__PRIVATE mll_result mll__win_wide(const char *utf8, wchar_t *out, int cap) {
+    int n, pre = 0, i, len = (int)strlen(utf8);
+    const char *src = utf8;
+    if (len > 240 && ((utf8[0] && utf8[1] == ':') || (utf8[0] == '/' && utf8[1] == '/'))) {
+        int unc = utf8[1] != ':';
+        const wchar_t *p = unc ? L"\\\\?\\UNC\\" : L"\\\\?\\";
+        for (pre = 0; p[pre]; pre++) out[pre] = p[pre];
+        if (unc) src += 2; /* //server/share -> \\?\UNC\server\share */
+    }
+    if (cap - pre < 2) return MLL_ERR_PATH_TOO_LONG;
+    n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, src, -1, out + pre, cap - pre);
+    if (n <= 0)
+        return GetLastError() == ERROR_INSUFFICIENT_BUFFER ? MLL_ERR_PATH_TOO_LONG : MLL_ERR_INVALID_UTF8;
+    for (i = pre; out[i]; i++)
+        if (out[i] == L'/') out[i] = L'\\';
+    return MLL_OK;
+}
+/* UTF-16 -> UTF-8, '\' -> '/' when slashes is set. Returns 0 when it does not fit. */
+MLL__PRIVATE int mll__win_utf8(const wchar_t *w, char *out, int cap, int slashes) {
+    int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, out, cap, NULL, NULL), i;
+    if (n <= 0) return 0;
+    for (i = 0; slashes && out[i]; i++)
+        if (out[i] == '\\') out[i] = '/';
+    return 1;
+}
+/* FILETIME (100 ns since 1601) -> ms since 1970. */
+MLL__PRIVATE int64_t mll__win_ms(FILETIME ft) {
+    uint64_t t = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+    return (int64_t)((t - 116444736000000000ULL) / 10000ULL);
+}
+#endif
+
+/* Milliseconds since the Unix epoch (wall clock, as MLflow's timestamps), exact to the ms
+   like Python's time.time(). */
 MLL__PRIVATE int64_t mll__os_now_ms(void) {
 #if MLL__PLATFORM_POSIX
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + (int64_t)(tv.tv_usec / 1000);
-#else
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
+        return (int64_t)ts.tv_sec * 1000 + (int64_t)(ts.tv_nsec / 1000000);
     return (int64_t)time(NULL) * 1000;
+#elif MLL__PLATFORM_WINDOWS
+    FILETIME ft;
+#if defined(_WIN32_WINNT) && _WIN32_WINNT >= 0x0602
+    GetSystemTimePreciseAsFileTime(&ft); /* Windows 8 and later */
+#else
+    GetSystemTimeAsFileTime(&ft);
+#endif
+    return mll__win_ms(ft);
+#else
+    time_t t = time(NULL); /* newlib: the board's _gettimeofday; -1 without one */
+    return t > 0 ? (int64_t)t * 1000 : 0;
 #endif
 }
 
-/* The kernel's tick-granular wall clock (1-10 ms resolution, ~5x cheaper than
-   gettimeofday on VMs): the default timestamp of mll_log_metric. Where it is not
-   available (non-Linux, strict ISO mode) the precise clock is used. */
+/* The kernel's tick-granular wall clock (1-10 ms resolution on Linux, ~5x cheaper than the
+   precise clock on VMs): the default timestamp of mll_log_metric. Linux only
+   (CLOCK_REALTIME_COARSE); Windows' system time is tick-granular too (~1-16 ms); elsewhere
+   the precise clock. */
 MLL__PRIVATE int64_t mll__os_now_ms_coarse(void) {
 #if MLL__PLATFORM_POSIX && defined(CLOCK_REALTIME_COARSE)
     struct timespec ts;
     if (clock_gettime(CLOCK_REALTIME_COARSE, &ts) == 0)
         return (int64_t)ts.tv_sec * 1000 + (int64_t)(ts.tv_nsec / 1000000);
+#elif MLL__PLATFORM_WINDOWS
+    FILETIME ft;
+    GetSystemTimeAsFileTime(&ft);
+    return mll__win_ms(ft);
 #endif
     return mll__os_now_ms();
 }
@@ -741,12 +886,14 @@ MLL__PRIVATE int64_t mll__os_now_ms_coarse(void) {
 MLL__PRIVATE long mll__os_pid(void) {
 #if MLL__PLATFORM_POSIX
     return (long)getpid();
+#elif MLL__PLATFORM_WINDOWS
+    return (long)GetCurrentProcessId();
 #else
     return 0;
 #endif
 }
 
-/* splitmix64: mixes seeds and, without /dev/urandom, produces the random bits. */
+/* splitmix64: mixes seeds and, without an OS random source, produces the random bits. */
 MLL__PRIVATE uint64_t mll__mix64(uint64_t z) {
     z += 0x9E3779B97F4A7C15ULL;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -754,14 +901,20 @@ MLL__PRIVATE uint64_t mll__mix64(uint64_t z) {
     return z ^ (z >> 31);
 }
 
-/* Fills buf with random bytes: /dev/urandom, else a time/pid/address-seeded generator
-   (ids must differ between ranks that start in the same millisecond). */
+/* Fills buf with random bytes: /dev/urandom where there is one, else a generator seeded
+   from the time, the pid, a high-resolution counter and addresses (ids must differ between
+   ranks that start in the same millisecond; a clash is retried by the caller anyway). */
 MLL__PRIVATE void mll__os_random(void *buf, size_t n) {
     static volatile uint64_t counter; /* only a seed perturbation; races are harmless */
     unsigned char *out = (unsigned char *)buf;
     size_t got = 0;
+    uint64_t c, s;
 #if MLL__PLATFORM_POSIX
-    int fd = open("/dev/urandom", O_RDONLY);
+    int flags = O_RDONLY, fd;
+#ifdef O_CLOEXEC
+    flags |= O_CLOEXEC;
+#endif
+    fd = open("/dev/urandom", flags);
     if (fd >= 0) {
         while (got < n) {
             ssize_t r = read(fd, out + got, n - got);
@@ -771,23 +924,198 @@ MLL__PRIVATE void mll__os_random(void *buf, size_t n) {
         close(fd);
     }
 #endif
-    if (got < n) {
-        uint64_t s = (uint64_t)mll__os_now_ms() ^ ((uint64_t)mll__os_pid() << 32) ^
-                     (uint64_t)(uintptr_t)buf ^ (counter += 0x632BE59BD9B4E019ULL);
-        while (got < n) {
-            s = mll__mix64(s);
-            out[got++] = (unsigned char)(s >> 24);
-        }
+    if (got == n) return;
+    /* read, then write: a compound assignment on a volatile is deprecated in C++20 */
+    c = counter + 0x632BE59BD9B4E019ULL;
+    counter = c;
+    s = (uint64_t)mll__os_now_ms() ^ ((uint64_t)mll__os_pid() << 32) ^ (uint64_t)(uintptr_t)buf ^ c;
+#if MLL__PLATFORM_WINDOWS
+    {
+        LARGE_INTEGER q;
+        QueryPerformanceCounter(&q);
+        s ^= mll__mix64((uint64_t)q.QuadPart);
+    }
+#else
+    s ^= mll__mix64((uint64_t)clock());
+#endif
+    while (got < n) {
+        s = mll__mix64(s);
+        out[got++] = (unsigned char)(s >> 24);
     }
 }
 
-/* >>threads ----------------------------------------------------------------- */
+/* The current folder with '/' separators (Windows: "C:/Users/me"); "" where there is none. */
+MLL__PRIVATE mll_result mll__os_getcwd(char *out, size_t cap) {
+    out[0] = '\0';
+#if MLL__PLATFORM_POSIX
+    if (!getcwd(out, cap)) return errno == ERANGE ? MLL_ERR_PATH_TOO_LONG : MLL_ERR_IO;
+#elif MLL__PLATFORM_WINDOWS
+    {
+        wchar_t w[MLL_MAX_PATH];
+        DWORD n = GetCurrentDirectoryW(MLL_MAX_PATH, w);
+        if (n == 0 || n >= MLL_MAX_PATH) return MLL_ERR_PATH_TOO_LONG;
+        if (!mll__win_utf8(w, out, (int)cap, 1)) return MLL_ERR_PATH_TOO_LONG;
+    }
+#else
+    (void)cap;
+#endif
+    return MLL_OK;
+}
+
+/* path made absolute, with '/' separators: POSIX joins a relative path to the current
+   folder; Windows asks GetFullPathNameW, which also resolves "\tmp" (the current drive's
+   root) and "C:x" (drive C's current folder) as Windows does; bare metal takes it as is. */
+MLL__PRIVATE mll_result mll__os_abspath(const char *path, char *out, size_t cap);
+
+/* Length of the part of an absolute path that ".." cannot remove: 0 on POSIX (the leading
+   '/' is handled by the caller); on Windows "C:" (2) or "//server/share". */
+MLL__PRIVATE size_t mll__os_root_len(const char *p) {
+    if (!MLL__PLATFORM_WINDOWS) return 0;
+    if (((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':') return 2;
+    if (p[0] == '/' && p[1] == '/' && p[2] && p[2] != '/') {
+        const char *q = strchr(p + 2, '/'); /* //server/share */
+        if (q) q = strchr(q + 1, '/');
+        return q ? (size_t)(q - p) : strlen(p);
+    }
+    return 0;
+}
+
+/* An absolute path: "/..." on POSIX; "C:/...", "C:\..." or "//server/share/..." on Windows. */
+MLL__PRIVATE int mll__os_is_abs(const char *p) {
+    if (!MLL__PLATFORM_WINDOWS) return p[0] == '/';
+    return (mll__os_root_len(p) == 2 && (p[2] == '/' || p[2] == '\\')) ||
+           (mll__os_root_len(p) > 2);
+}
+
+/* The running program's path: /proc/self/exe on Linux (a guarded extra), GetModuleFileNameW
+   on Windows; elsewhere (macOS, the BSDs, bare metal) 0, and the caller falls back. */
+MLL__PRIVATE int mll__os_program_path(char *out, size_t cap) {
+#if MLL__PLATFORM_POSIX && defined(__linux__)
+    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+    if (n > 0 && (size_t)n < cap - 1) {
+        out[n] = '\0';
+        return 1;
+    }
+#elif MLL__PLATFORM_WINDOWS
+    wchar_t w[MLL_MAX_PATH];
+    DWORD n = GetModuleFileNameW(NULL, w, MLL_MAX_PATH);
+    if (n > 0 && n < MLL_MAX_PATH && mll__win_utf8(w, out, (int)cap, 0)) return 1;
+#endif
+    (void)out;
+    (void)cap;
+    return 0;
+}
+
+/* The file name part of a local path: after the last '/' (and '\' or "C:" on Windows). */
+MLL__PRIVATE const char *mll__os_basename(const char *p) {
+    const char *b = p, *c;
+    for (c = p; *c; c++)
+        if (*c == '/' || (MLL__PLATFORM_WINDOWS && (*c == '\\' || (*c == ':' && c == p + 1)))) b = c + 1;
+    return b;
+}
+
+MLL__PRIVATE mll_result mll__os_abspath(const char *path, char *out, size_t cap) {
+    size_t n = strlen(path);
+#if MLL__PLATFORM_WINDOWS
+    wchar_t w[MLL_MAX_PATH + 16], full[MLL_MAX_PATH];
+    mll_result r = mll__win_wide(path, w, MLL_MAX_PATH + 16);
+    DWORD got;
+    if (r != MLL_OK) return r;
+    got = GetFullPathNameW(w, MLL_MAX_PATH, full, NULL);
+    if (got == 0 || got >= MLL_MAX_PATH) return MLL_ERR_PATH_TOO_LONG;
+    if (!mll__win_utf8(full, out, (int)cap, 1)) return MLL_ERR_PATH_TOO_LONG;
+    (void)n;
+#else
+    if (n >= cap) return MLL_ERR_PATH_TOO_LONG;
+    if (mll__os_is_abs(path) || MLL__PLATFORM_NONE) {
+        memcpy(out, path, n + 1);
+    } else {
+        char cwd[MLL_MAX_PATH];
+        size_t c;
+        mll_result r = mll__os_getcwd(cwd, sizeof(cwd));
+        if (r != MLL_OK) return r;
+        c = strlen(cwd);
+        if (c + 1 + n >= cap) return MLL_ERR_PATH_TOO_LONG;
+        memcpy(out, cwd, c);
+        out[c] = '/';
+        memcpy(out + c + 1, path, n + 1);
+    }
+#endif
+    return MLL_OK;
+}
+
+/* >>threads -----------------------------------------------------------------
+   A mutex, a condition variable with a timed wait, and one thread (the flusher): pthreads on
+   POSIX, SRW locks, condition variables and _beginthreadex on Windows (Vista and later). */
 #ifndef MLL_NO_THREADS
+#if MLL__PLATFORM_WINDOWS
+typedef SRWLOCK mll__mutex;
+typedef CONDITION_VARIABLE mll__cond;
+typedef struct mll__thread {
+    HANDLE handle;
+    void *(*fn)(void *);
+    void *arg;
+} mll__thread;
+MLL__PRIVATE void mll__mutex_init(mll__mutex *m) { InitializeSRWLock(m); }
+MLL__PRIVATE void mll__mutex_destroy(mll__mutex *m) { (void)m; } /* SRW locks need no cleanup */
+MLL__PRIVATE void mll__lock(mll__mutex *m) { AcquireSRWLockExclusive(m); }
+MLL__PRIVATE void mll__unlock(mll__mutex *m) { ReleaseSRWLockExclusive(m); }
+MLL__PRIVATE void mll__cond_init(mll__cond *c) { InitializeConditionVariable(c); }
+MLL__PRIVATE void mll__cond_destroy(mll__cond *c) { (void)c; }
+MLL__PRIVATE void mll__cond_broadcast(mll__cond *c) { WakeAllConditionVariable(c); }
+/* Waits until woken or ms passed (spurious wake-ups possible, as with pthreads). */
+MLL__PRIVATE void mll__cond_wait_ms(mll__cond *c, mll__mutex *m, int64_t ms) {
+    SleepConditionVariableSRW(c, m, ms < 0 ? 0 : (DWORD)ms, 0);
+}
+MLL__PRIVATE unsigned __stdcall mll__thread_trampoline(void *p) {
+    mll__thread *t = (mll__thread *)p;
+    t->fn(t->arg);
+    return 0;
+}
+/* t must stay at its address until joined. Returns 1 when the thread runs. */
+MLL__PRIVATE int mll__thread_start(mll__thread *t, void *(*fn)(void *), void *arg) {
+    t->fn = fn;
+    t->arg = arg;
+    t->handle = (HANDLE)_beginthreadex(NULL, 0, mll__thread_trampoline, t, 0, NULL);
+    return t->handle != NULL;
+}
+MLL__PRIVATE void mll__thread_join(mll__thread *t) {
+    WaitForSingleObject(t->handle, INFINITE);
+    CloseHandle(t->handle);
+}
+#else
+#include <pthread.h>
 typedef pthread_mutex_t mll__mutex;
+typedef pthread_cond_t mll__cond;
+typedef pthread_t mll__thread;
 MLL__PRIVATE void mll__mutex_init(mll__mutex *m) { pthread_mutex_init(m, NULL); }
 MLL__PRIVATE void mll__mutex_destroy(mll__mutex *m) { pthread_mutex_destroy(m); }
 MLL__PRIVATE void mll__lock(mll__mutex *m) { pthread_mutex_lock(m); }
 MLL__PRIVATE void mll__unlock(mll__mutex *m) { pthread_mutex_unlock(m); }
+MLL__PRIVATE void mll__cond_init(mll__cond *c) { pthread_cond_init(c, NULL); }
+MLL__PRIVATE void mll__cond_destroy(mll__cond *c) { pthread_cond_destroy(c); }
+MLL__PRIVATE void mll__cond_broadcast(mll__cond *c) { pthread_cond_broadcast(c); }
+/* Waits until woken or ms passed. The deadline is on CLOCK_REALTIME, the condition
+   variable's default clock everywhere (pthread_condattr_setclock is not on macOS). */
+MLL__PRIVATE void mll__cond_wait_ms(mll__cond *c, mll__mutex *m, int64_t ms) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
+        ts.tv_sec = time(NULL);
+        ts.tv_nsec = 0;
+    }
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(c, m, &ts);
+}
+MLL__PRIVATE int mll__thread_start(mll__thread *t, void *(*fn)(void *), void *arg) {
+    return pthread_create(t, NULL, fn, arg) == 0;
+}
+MLL__PRIVATE void mll__thread_join(mll__thread *t) { pthread_join(*t, NULL); }
+#endif
 #else
 typedef int mll__mutex;
 MLL__PRIVATE void mll__mutex_init(mll__mutex *m) { *m = 0; }
@@ -1493,30 +1821,148 @@ MLL__PRIVATE size_t mll__fmt_double_with(double v, char *out, int exact) {
 
 MLL__PRIVATE size_t mll__fmt_double(double v, char *out) { return mll__fmt_double_with(v, out, 0); }
 
-/* Locale-proof vsnprintf: stb_sprintf when available, else libc with the locale's
-   decimal point turned back into '.'. */
-MLL__PRIVATE int mll__vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap) {
-#if MLL_USE_STB_SPRINTF
-    return MLL__STBSP_VSNPRINTF(buf, (int)cap, fmt, ap);
-#else
-    int n = vsnprintf(buf, cap, fmt, ap);
-    const char *dp = localeconv()->decimal_point;
-    if (n > 0 && dp && (dp[0] != '.' || dp[1] != '\0') && dp[0] != '\0') {
-        /* Rewrite every locale decimal point (possibly multi-byte) as '.'. */
-        size_t dl = strlen(dp), i, j = 0, len = strlen(buf);
-        for (i = 0; i < len;) {
-            if (strncmp(buf + i, dp, dl) == 0) {
-                buf[j++] = '.';
-                i += dl;
-            } else {
-                buf[j++] = buf[i++];
-            }
-        }
-        buf[j] = '\0';
-        n = (int)j;
+/* ---- printf engine ---------------------------------------------------------
+   Locale-proof and exact for every value: the format is walked one conversion at a time.
+   Integers, strings, characters and pointers go through libc's snprintf, exact for every
+   value. stb_sprintf 1.10 is not: at -O2 it prints INT_MIN as -18446744071562067968 (it
+   negates a signed int: undefined behaviour), ignores the h and hh length modifiers and
+   prints "%.0d" of 0 as "0"; a 32-bit long does the same on 32-bit targets. Floating point
+   goes through stb_sprintf when it is the engine (its '.' never depends on the locale),
+   else libc with the locale's decimal point turned back into '.', in that piece only: a
+   string argument is never rewritten. "%n" and unknown conversions are refused (-1). */
+typedef struct mll__spec {
+    char text[64]; /* the conversion rebuilt with '*' resolved, e.g. "%-12.3lld" */
+    char len[3];   /* "", "hh", "h", "l", "ll", "j", "z", "t" or "L" */
+    char conv;
+} mll__spec;
+
+/* Reads a field width or precision: digits, or '*' taken from ap. */
+MLL__PRIVATE const char *mll__spec_num(const char *f, int *out, va_list *ap) {
+    if (*f == '*') {
+        *out = va_arg(*ap, int);
+        return f + 1;
     }
-    return n;
+    for (*out = 0; *f >= '0' && *f <= '9'; f++)
+        if (*out < 100000) *out = *out * 10 + (*f - '0');
+    return f;
+}
+
+/* Parses the conversion at f (just after '%') into sp. Returns the character after it, or
+   NULL for a malformed or refused conversion. */
+MLL__PRIVATE const char *mll__spec_parse(const char *f, mll__spec *sp, va_list *ap) {
+    char *t = sp->text;
+    int width = -1, prec = -1;
+    size_t nl = 0;
+    *t++ = '%';
+    while (*f && strchr("-+ #0", *f) && t - sp->text < 8) *t++ = *f++;
+    if (*f == '*' || (*f >= '0' && *f <= '9')) {
+        f = mll__spec_num(f, &width, ap);
+        if (width < 0) { /* a negative '*' width means the '-' flag */
+            *t++ = '-';
+            width = width == INT_MIN ? INT_MAX : -width;
+        }
+    }
+    if (*f == '.') f = mll__spec_num(f + 1, &prec, ap); /* a negative '*': as if omitted */
+    while (nl < 2 && *f && strchr("hljztL", *f) && (nl == 0 || *f == sp->len[0])) sp->len[nl++] = *f++;
+    sp->len[nl] = '\0';
+    sp->conv = *f;
+    if (!*f || !strchr("diouxXfFeEgGaAcsp", *f)) return NULL;
+    if (width >= 0) t += mll__fmt_u64((uint64_t)width, t);
+    if (prec >= 0) {
+        *t++ = '.';
+        t += mll__fmt_u64((uint64_t)prec, t);
+    }
+    memcpy(t, sp->len, nl);
+    t[nl] = sp->conv;
+    t[nl + 1] = '\0';
+    return f + 1;
+}
+
+/* One floating-point conversion into out (snprintf rules); returns its length or -1. */
+MLL__PRIVATE int mll__spec_float(char *out, size_t cap, const mll__spec *sp, va_list *ap) {
+    char tmp[512];
+    int k;
+    if (sp->len[0] == 'L') {
+        k = snprintf(tmp, sizeof(tmp), sp->text, va_arg(*ap, long double));
+    } else {
+        double v = va_arg(*ap, double);
+#if MLL_USE_STB_SPRINTF
+        k = MLL__STBSP_SNPRINTF(tmp, (int)sizeof(tmp), sp->text, v);
+#else
+        k = snprintf(tmp, sizeof(tmp), sp->text, v);
 #endif
+    }
+    if (k < 0 || (size_t)k >= sizeof(tmp) - 1) return -1; /* > 510 characters: refused */
+    if (!MLL_USE_STB_SPRINTF || sp->len[0] == 'L') {
+        /* libc wrote the locale's decimal point (possibly multi-byte): make it '.' */
+        const char *dp = localeconv()->decimal_point;
+        char *hit = dp && dp[0] && strcmp(dp, ".") != 0 ? strstr(tmp, dp) : NULL;
+        if (hit) {
+            size_t dl = strlen(dp);
+            *hit = '.';
+            memmove(hit + 1, hit + dl, strlen(hit + dl) + 1);
+            k -= (int)(dl - 1);
+        }
+    }
+    if (cap) {
+        size_t c = (size_t)k < cap ? (size_t)k : cap - 1;
+        memcpy(out, tmp, c);
+        out[c] = '\0';
+    }
+    return k;
+}
+
+/* One conversion with its argument into out (snprintf rules); returns its length or -1. */
+MLL__PRIVATE int mll__spec_emit(char *out, size_t cap, const mll__spec *sp, va_list *ap) {
+    const char *l = sp->len, *fmt = sp->text;
+    int sgn = sp->conv == 'd' || sp->conv == 'i';
+    switch (sp->conv) {
+    case 'c': return l[0] ? -1 : snprintf(out, cap, fmt, va_arg(*ap, int));
+    case 's': {
+        const char *s = va_arg(*ap, const char *);
+        return l[0] ? -1 : snprintf(out, cap, fmt, s ? s : "(null)");
+    }
+    case 'p': return l[0] ? -1 : snprintf(out, cap, fmt, va_arg(*ap, void *));
+    case 'd': case 'i': case 'o': case 'u': case 'x': case 'X':
+        if (l[0] == 'l' && l[1] == 'l')
+            return sgn ? snprintf(out, cap, fmt, va_arg(*ap, long long))
+                       : snprintf(out, cap, fmt, va_arg(*ap, unsigned long long));
+        if (l[0] == 'l')
+            return sgn ? snprintf(out, cap, fmt, va_arg(*ap, long)) : snprintf(out, cap, fmt, va_arg(*ap, unsigned long));
+        if (l[0] == 'j')
+            return sgn ? snprintf(out, cap, fmt, va_arg(*ap, intmax_t)) : snprintf(out, cap, fmt, va_arg(*ap, uintmax_t));
+        if (l[0] == 'z') return snprintf(out, cap, fmt, va_arg(*ap, size_t));
+        if (l[0] == 't') return snprintf(out, cap, fmt, va_arg(*ap, ptrdiff_t));
+        if (l[0] == 'L') return -1;
+        /* int, or short/char promoted to int: libc converts back for h and hh */
+        return sgn ? snprintf(out, cap, fmt, va_arg(*ap, int)) : snprintf(out, cap, fmt, va_arg(*ap, unsigned));
+    default: return mll__spec_float(out, cap, sp, ap);
+    }
+}
+
+MLL__PRIVATE int mll__vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap_in) {
+    va_list ap;
+    size_t n = 0;
+    int bad = 0;
+    va_copy(ap, ap_in); /* a local copy: its address is a va_list * on every ABI */
+    while (!bad && *fmt) {
+        if (*fmt != '%' || fmt[1] == '%') { /* a literal character, or "%%" */
+            if (n + 1 < cap) buf[n] = *fmt;
+            n++;
+            fmt += *fmt == '%' ? 2 : 1;
+        } else {
+            mll__spec sp;
+            int k = -1;
+            memset(&sp, 0, sizeof(sp));
+            fmt = mll__spec_parse(fmt + 1, &sp, &ap);
+            if (fmt) k = mll__spec_emit(n < cap ? buf + n : NULL, n < cap ? cap - n : 0, &sp, &ap);
+            if (k < 0) bad = 1;
+            else n += (size_t)k;
+        }
+    }
+    va_end(ap);
+    if (cap) buf[n < cap ? n : cap - 1] = '\0';
+    return bad || n > (size_t)INT_MAX ? -1 : (int)n;
 }
 
 MLL__PRIVATE int mll__snprintf(char *buf, size_t cap, const char *fmt, ...) MLL__PRINTF(3, 4);
@@ -1673,7 +2119,7 @@ MLL__PRIVATE mll_result mll__validate_key(const char *key) {
         size_t l = mll__utf8_decode((const unsigned char *)key + i, n - i, &cp);
         if (!l) return MLL_ERR_INVALID_UTF8;
         if (!(mll__is_word_codepoint(cp) || cp == '/' || cp == '.' || cp == '-' || cp == ' ' ||
-              cp == ':'))
+              (cp == ':' && !MLL__PLATFORM_WINDOWS))) /* MLflow refuses ':' on Windows too */
             return MLL_ERR_INVALID_KEY;
         if (cp == '/') {
             /* normpath changes "", "." and ".." segments and a trailing "/" */
@@ -1801,7 +2247,8 @@ MLL__PRIVATE mll_result mll__path(char *out, const char *a, const char *b, const
 
 /* Lexically normalises an absolute path: removes ".", "..", "//" and a trailing "/". */
 MLL__PRIVATE void mll__normalize_abs(char *p) {
-    char *src = p, *dst = p;
+    char *root = p + mll__os_root_len(p); /* Windows: "C:" or "//server/share" stays */
+    char *src = root, *dst = root;
     while (*src) {
         while (*src == '/') src++;
         if (!*src) break;
@@ -1811,14 +2258,14 @@ MLL__PRIVATE void mll__normalize_abs(char *p) {
         }
         if (src[0] == '.' && src[1] == '.' && (src[2] == '/' || src[2] == '\0')) {
             src += 2;
-            while (dst > p && *--dst != '/') {
+            while (dst > root && *--dst != '/') {
             }
             continue;
         }
         *dst++ = '/';
         while (*src && *src != '/') *dst++ = *src++;
     }
-    if (dst == p) *dst++ = '/';
+    if (dst == root) *dst++ = '/';
     *dst = '\0';
 }
 
@@ -1827,9 +2274,19 @@ MLL__PRIVATE mll_result mll__path_to_uri(const char *path, char *out, size_t cap
     static const char hex[] = "0123456789ABCDEF";
     size_t n = 0;
     const unsigned char *s = (const unsigned char *)path;
-    if (cap < 8) return MLL_ERR_PATH_TOO_LONG;
+    if (cap < 12) return MLL_ERR_PATH_TOO_LONG;
     memcpy(out, "file://", 7);
     n = 7;
+    if (MLL__PLATFORM_WINDOWS && mll__os_root_len(path) == 2) {
+        /* as pathlib: C:/a b -> file:///C:/a%20b (the drive kept as written);
+           //server/share/x -> file://server/share/x */
+        out[n++] = '/';
+        out[n++] = path[0];
+        out[n++] = ':';
+        s += 2;
+    } else if (MLL__PLATFORM_WINDOWS && s[0] == '/' && s[1] == '/') {
+        n = 5;
+    }
     for (; *s; s++) {
         unsigned char c = *s;
         int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -1864,7 +2321,9 @@ MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
         if (strncmp(p, "//", 2) == 0) {
             p += 2;
             if (strncmp(p, "localhost/", 10) == 0) p += 9;
+            else if (MLL__PLATFORM_WINDOWS && *p != '/') p -= 2; /* file://server/share: UNC */
             else if (*p != '/') return 0; /* file://host/... is remote */
+            if (MLL__PLATFORM_WINDOWS && p[0] == '/' && p[1] && p[2] == ':') p++; /* /C:/x */
         }
         while (*p && n + 1 < cap) {
             int h1, h2;
@@ -1896,7 +2355,7 @@ MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
     return out[0] != '\0';
 }
 
-/* >>io: default (POSIX) file-system hooks ------------------------------------ */
+/* >>io: default file-system hooks (POSIX and Win32) --------------------------- */
 MLL__PRIVATE mll_result mll__result_from_errno(int e) {
     switch (e) {
     case 0: return MLL_ERR_IO; /* a failure that set no errno is still a failure */
@@ -1918,6 +2377,28 @@ MLL__PRIVATE mll_result mll__result_from_errno(int e) {
 }
 
 #if MLL__PLATFORM_POSIX && !defined(MLL_NO_DEFAULT_FS)
+/* 64-bit offsets whatever _FILE_OFFSET_BITS the program uses (see MLL__LFS64). */
+#if MLL__LFS64
+typedef off64_t mll__off;
+typedef struct stat64 mll__statbuf;
+typedef struct dirent64 mll__dirent;
+#define MLL__STAT stat64
+#define MLL__PREAD pread64
+#define MLL__FTRUNCATE ftruncate64
+#define MLL__READDIR readdir64
+#define MLL__OPEN open64
+#else
+typedef off_t mll__off;
+typedef struct stat mll__statbuf;
+typedef struct dirent mll__dirent;
+#define MLL__STAT stat
+#define MLL__PREAD pread
+#define MLL__FTRUNCATE ftruncate
+#define MLL__READDIR readdir
+#define MLL__OPEN open
+#endif
+MLL__STATIC_ASSERT(file_offsets_are_64_bits, sizeof(mll__off) == 8);
+
 MLL__PRIVATE mll_result mll__posix_mkdir(const char *path, void *ud) {
     (void)ud;
     return mkdir(path, 0777) == 0 ? MLL_OK : mll__result_from_errno(errno);
@@ -1933,11 +2414,11 @@ MLL__PRIVATE mll_result mll__posix_open(const char *path, mll_open_mode mode, in
     case MLL_OPEN_TRUNCATE: flags = O_WRONLY | O_CREAT | O_TRUNC; break;
     default: return MLL_ERR_INVALID_ARGUMENT;
     }
-#ifdef O_CLOEXEC
+#ifdef O_CLOEXEC /* POSIX.1-2008; the fd must not leak into programs the user starts */
     flags |= O_CLOEXEC;
 #endif
     do {
-        fd = open(path, flags, 0666);
+        fd = MLL__OPEN(path, flags, 0666);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0) return mll__result_from_errno(errno);
     *h = (intptr_t)fd;
@@ -1947,13 +2428,12 @@ MLL__PRIVATE mll_result mll__posix_read(intptr_t h, uint64_t off, void *buf, siz
                                         void *ud) {
     ssize_t r;
     (void)ud;
+    *got = 0;
+    if (off > (uint64_t)INT64_MAX) return MLL_ERR_INVALID_ARGUMENT;
     do {
-        r = pread((int)h, buf, n, (off_t)off);
+        r = MLL__PREAD((int)h, buf, n, (mll__off)off);
     } while (r < 0 && errno == EINTR);
-    if (r < 0) {
-        *got = 0;
-        return mll__result_from_errno(errno);
-    }
+    if (r < 0) return mll__result_from_errno(errno);
     *got = (size_t)r;
     return MLL_OK;
 }
@@ -1984,7 +2464,8 @@ MLL__PRIVATE mll_result mll__posix_sync(intptr_t h, void *ud) {
 }
 MLL__PRIVATE mll_result mll__posix_truncate(intptr_t h, uint64_t size, void *ud) {
     (void)ud;
-    return ftruncate((int)h, (off_t)size) == 0 ? MLL_OK : mll__result_from_errno(errno);
+    if (size > (uint64_t)INT64_MAX) return MLL_ERR_INVALID_ARGUMENT;
+    return MLL__FTRUNCATE((int)h, (mll__off)size) == 0 ? MLL_OK : mll__result_from_errno(errno);
 }
 MLL__PRIVATE mll_result mll__posix_close(intptr_t h, void *ud) {
     (void)ud;
@@ -2004,10 +2485,10 @@ MLL__PRIVATE mll_result mll__posix_remove(const char *path, void *ud) {
     return remove(path) == 0 ? MLL_OK : mll__result_from_errno(errno);
 }
 MLL__PRIVATE mll_result mll__posix_stat(const char *path, mll_stat *st, void *ud) {
-    struct stat sb;
+    mll__statbuf sb;
     (void)ud;
     memset(st, 0, sizeof(*st));
-    if (stat(path, &sb) != 0) {
+    if (MLL__STAT(path, &sb) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) return MLL_OK;
         return mll__result_from_errno(errno);
     }
@@ -2016,24 +2497,261 @@ MLL__PRIVATE mll_result mll__posix_stat(const char *path, mll_stat *st, void *ud
     st->size = (uint64_t)sb.st_size;
     return MLL_OK;
 }
+/* A failing readdir() (EOVERFLOW, EIO) is an error, never the silent end of a listing
+   (which made a run that exists "not found"). */
 MLL__PRIVATE mll_result mll__posix_list(const char *dir, mll_list_fn fn, void *ctx, void *ud) {
     DIR *d = opendir(dir);
-    struct dirent *e;
+    mll__dirent *e;
+    mll_result r = MLL_OK;
     (void)ud;
     if (!d) return mll__result_from_errno(errno);
-    while ((e = readdir(d)) != NULL) {
+    for (;;) {
         char full[MLL_MAX_PATH];
-        struct stat sb;
+        mll__statbuf sb;
         int is_dir;
+        errno = 0;
+        e = MLL__READDIR(d);
+        if (!e) {
+            if (errno) r = mll__result_from_errno(errno);
+            break;
+        }
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         if (mll__path(full, dir, e->d_name, NULL) != MLL_OK) continue;
-        is_dir = stat(full, &sb) == 0 && S_ISDIR(sb.st_mode);
+        is_dir = MLL__STAT(full, &sb) == 0 && S_ISDIR(sb.st_mode);
         if (fn(e->d_name, is_dir, ctx)) break;
     }
     closedir(d);
+    return r;
+}
+#endif /* POSIX default fs */
+
+#if MLL__PLATFORM_WINDOWS && !defined(MLL_NO_DEFAULT_FS)
+/* Win32 hooks: UTF-8 paths become UTF-16 at this edge only (mll__win_wide). Files are
+   opened with FILE_SHARE_DELETE too, so that a file can be renamed over or removed while
+   another process reads it, as on POSIX. A handle opened for appending carries bit 0 set
+   (HANDLE values are multiples of 4): its writes go to the end of the file. */
+#define MLL__WPATH(name, utf8) \
+    wchar_t name[MLL_MAX_PATH + 16]; \
+    mll_result name##_r = mll__win_wide((utf8), name, MLL_MAX_PATH + 16); \
+    if (name##_r != MLL_OK) return name##_r
+#define MLL__WIN_HANDLE(h) ((HANDLE)((h) & ~(intptr_t)1))
+
+MLL__PRIVATE mll_result mll__win_result(DWORD e) {
+    switch (e) {
+    case ERROR_FILE_EXISTS:
+    case ERROR_ALREADY_EXISTS:
+    case ERROR_DIR_NOT_EMPTY: errno = EEXIST; return MLL_ERR_EXISTS;
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_INVALID_NAME: errno = ENOENT; return MLL_ERR_NOT_FOUND;
+    case ERROR_DISK_FULL:
+#ifdef ERROR_DISK_QUOTA_EXCEEDED
+    case ERROR_DISK_QUOTA_EXCEEDED:
+#endif
+    case ERROR_HANDLE_DISK_FULL: errno = ENOSPC; return MLL_ERR_NO_SPACE;
+    case ERROR_ACCESS_DENIED:
+    case ERROR_SHARING_VIOLATION:
+    case ERROR_LOCK_VIOLATION:
+    case ERROR_WRITE_PROTECT: errno = EACCES; return MLL_ERR_PERMISSION;
+    case ERROR_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY: errno = ENOMEM; return MLL_ERR_NO_MEMORY;
+    case ERROR_FILENAME_EXCED_RANGE: errno = ENAMETOOLONG; return MLL_ERR_PATH_TOO_LONG;
+    default: errno = EIO; return MLL_ERR_IO;
+    }
+}
+MLL__PRIVATE mll_result mll__win_fail(void) { return mll__win_result(GetLastError()); }
+MLL__PRIVATE int mll__win_is_dir(const wchar_t *w) {
+    DWORD a = GetFileAttributesW(w);
+    return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+MLL__PRIVATE mll_result mll__win_mkdir(const char *path, void *ud) {
+    MLL__WPATH(w, path);
+    (void)ud;
+    if (CreateDirectoryW(w, NULL)) return MLL_OK;
+    /* "C:" or a share root answer ACCESS_DENIED rather than ALREADY_EXISTS */
+    if (mll__win_is_dir(w)) return errno = EEXIST, MLL_ERR_EXISTS;
+    return mll__win_fail();
+}
+MLL__PRIVATE mll_result mll__win_open(const char *path, mll_open_mode mode, intptr_t *h, void *ud) {
+    DWORD access = GENERIC_WRITE, disp;
+    HANDLE fh;
+    MLL__WPATH(w, path);
+    (void)ud;
+    switch (mode) {
+    case MLL_OPEN_READ: access = GENERIC_READ; disp = OPEN_EXISTING; break;
+    case MLL_OPEN_APPEND: disp = OPEN_ALWAYS; break;
+    case MLL_OPEN_CREATE_EXCL: disp = CREATE_NEW; break;
+    case MLL_OPEN_TRUNCATE: disp = CREATE_ALWAYS; break;
+    default: return MLL_ERR_INVALID_ARGUMENT;
+    }
+    fh = CreateFileW(w, access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, disp,
+                     FILE_ATTRIBUTE_NORMAL, NULL);
+    if (fh == INVALID_HANDLE_VALUE) return mll__win_fail();
+    *h = (intptr_t)fh | (mode == MLL_OPEN_APPEND ? 1 : 0);
     return MLL_OK;
 }
+MLL__PRIVATE mll_result mll__win_read(intptr_t h, uint64_t off, void *buf, size_t n, size_t *got,
+                                      void *ud) {
+    OVERLAPPED ov;
+    DWORD r = 0;
+    (void)ud;
+    *got = 0;
+    memset(&ov, 0, sizeof(ov));
+    ov.Offset = (DWORD)off;
+    ov.OffsetHigh = (DWORD)(off >> 32);
+    if (n > 0x40000000u) n = 0x40000000u; /* a short read is allowed */
+    if (!ReadFile(MLL__WIN_HANDLE(h), buf, (DWORD)n, &r, &ov)) {
+        if (GetLastError() == ERROR_HANDLE_EOF) return MLL_OK;
+        return mll__win_fail();
+    }
+    *got = r;
+    return MLL_OK;
+}
+/* Appending handles write at offset 0xFFFFFFFF:0xFFFFFFFF, Win32's "end of file" (as
+   FILE_APPEND_DATA-only access would, which could not truncate). */
+MLL__PRIVATE mll_result mll__win_write(intptr_t h, const void *buf, size_t n, size_t *written,
+                                       void *ud) {
+    size_t done = 0;
+    (void)ud;
+    while (done < n) {
+        OVERLAPPED ov;
+        DWORD w = 0, chunk = n - done > 0x40000000u ? 0x40000000u : (DWORD)(n - done);
+        memset(&ov, 0, sizeof(ov));
+        if (h & 1) ov.Offset = ov.OffsetHigh = 0xFFFFFFFFu;
+        if (!WriteFile(MLL__WIN_HANDLE(h), (const char *)buf + done, chunk, &w, (h & 1) ? &ov : NULL)) {
+            *written = done + w;
+            return mll__win_fail();
+        }
+        done += w;
+        if (w == 0) break;
+    }
+    *written = done;
+    return done == n ? MLL_OK : (errno = ENOSPC, MLL_ERR_NO_SPACE);
+}
+MLL__PRIVATE mll_result mll__win_sync(intptr_t h, void *ud) {
+    (void)ud;
+    return FlushFileBuffers(MLL__WIN_HANDLE(h)) ? MLL_OK : mll__win_fail();
+}
+MLL__PRIVATE mll_result mll__win_truncate(intptr_t h, uint64_t size, void *ud) {
+    LARGE_INTEGER li;
+    (void)ud;
+    li.QuadPart = (LONGLONG)size;
+    if (!SetFilePointerEx(MLL__WIN_HANDLE(h), li, NULL, FILE_BEGIN) || !SetEndOfFile(MLL__WIN_HANDLE(h)))
+        return mll__win_fail();
+    return MLL_OK;
+}
+MLL__PRIVATE mll_result mll__win_close(intptr_t h, void *ud) {
+    (void)ud;
+    return CloseHandle(MLL__WIN_HANDLE(h)) ? MLL_OK : mll__win_fail();
+}
+/* MoveFileExW(MOVEFILE_REPLACE_EXISTING) is one rename on NTFS: a reader sees the old or
+   the new file, never a mix (ReplaceFileW is not: it works in several steps and needs the
+   target to exist). A reader that opened the target without FILE_SHARE_DELETE (Python's
+   open()) blocks the rename for as long as it holds the file: retried for up to ~1 s. */
+MLL__PRIVATE mll_result mll__win_rename(const char *from, const char *to, void *ud) {
+    int tries;
+    MLL__WPATH(wf, from);
+    MLL__WPATH(wt, to);
+    (void)ud;
+    for (tries = 0; tries < 100; tries++) {
+        DWORD e;
+        if (MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING)) return MLL_OK;
+        e = GetLastError();
+        if (mll__win_is_dir(wt)) return errno = EEXIST, MLL_ERR_EXISTS; /* as rename() onto a folder */
+        if (e != ERROR_ACCESS_DENIED && e != ERROR_SHARING_VIOLATION) return mll__win_result(e);
+        Sleep(10);
+    }
+    return mll__win_fail();
+}
+/* A hard link where the file system has them (NTFS); elsewhere (FAT on an SD card) a
+   rename that never replaces, which is as atomic a "create if absent" (the caller removes
+   the temporary file afterwards and ignores that it is gone). */
+MLL__PRIVATE mll_result mll__win_link(const char *from, const char *to, void *ud) {
+    DWORD e;
+    MLL__WPATH(wf, from);
+    MLL__WPATH(wt, to);
+    (void)ud;
+    if (CreateHardLinkW(wt, wf, NULL)) return MLL_OK;
+    e = GetLastError();
+    if (e == ERROR_ALREADY_EXISTS || e == ERROR_FILE_EXISTS) return mll__win_result(e);
+    if (GetFileAttributesW(wt) != INVALID_FILE_ATTRIBUTES) return errno = EEXIST, MLL_ERR_EXISTS;
+    return MoveFileExW(wf, wt, 0) ? MLL_OK : mll__win_fail();
+}
+MLL__PRIVATE mll_result mll__win_remove(const char *path, void *ud) {
+    MLL__WPATH(w, path);
+    (void)ud;
+    if (mll__win_is_dir(w)) return RemoveDirectoryW(w) ? MLL_OK : mll__win_fail();
+    return DeleteFileW(w) ? MLL_OK : mll__win_fail();
+}
+MLL__PRIVATE mll_result mll__win_stat(const char *path, mll_stat *st, void *ud) {
+    WIN32_FILE_ATTRIBUTE_DATA fa;
+    DWORD e;
+    MLL__WPATH(w, path);
+    (void)ud;
+    memset(st, 0, sizeof(*st));
+    if (!GetFileAttributesExW(w, GetFileExInfoStandard, &fa)) {
+        e = GetLastError();
+        if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND || e == ERROR_INVALID_NAME) return MLL_OK;
+        return mll__win_result(e);
+    }
+    st->exists = 1;
+    st->is_dir = (fa.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? 1 : 0;
+    st->size = ((uint64_t)fa.nFileSizeHigh << 32) | fa.nFileSizeLow;
+    return MLL_OK;
+}
+MLL__PRIVATE mll_result mll__win_list(const char *dir, mll_list_fn fn, void *ctx, void *ud) {
+    char pattern[MLL_MAX_PATH], name[MLL_MAX_PATH];
+    WIN32_FIND_DATAW fd;
+    HANDLE fh;
+    mll_result r = mll__path(pattern, dir, "*", NULL);
+    (void)ud;
+    if (r != MLL_OK) return r;
+    {
+        MLL__WPATH(w, pattern);
+        fh = FindFirstFileW(w, &fd);
+    }
+    if (fh == INVALID_HANDLE_VALUE) return mll__win_fail();
+    for (;;) {
+        const wchar_t *n = fd.cFileName;
+        int dot = n[0] == L'.' && (n[1] == 0 || (n[1] == L'.' && n[2] == 0));
+        if (!dot && mll__win_utf8(n, name, (int)sizeof(name), 0) &&
+            fn(name, (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? 1 : 0, ctx))
+            break;
+        if (!FindNextFileW(fh, &fd)) {
+            if (GetLastError() != ERROR_NO_MORE_FILES) r = mll__win_fail(); /* never a silent end */
+            break;
+        }
+    }
+    FindClose(fh);
+    return r;
+}
+#endif /* Windows default fs */
+
+/* Every NULL entry of fs gets the platform's default hook (none with MLL_NO_DEFAULT_FS). */
+#if MLL__PLATFORM_POSIX && !defined(MLL_NO_DEFAULT_FS)
+#define MLL__IO_DEFAULT(name) mll__posix_##name
+#elif MLL__PLATFORM_WINDOWS && !defined(MLL_NO_DEFAULT_FS)
+#define MLL__IO_DEFAULT(name) mll__win_##name
 #endif
+MLL__PRIVATE void mll__io_fill_defaults(mll_fs *fs) {
+#ifdef MLL__IO_DEFAULT
+    if (!fs->mkdir) fs->mkdir = MLL__IO_DEFAULT(mkdir);
+    if (!fs->open) fs->open = MLL__IO_DEFAULT(open);
+    if (!fs->read) fs->read = MLL__IO_DEFAULT(read);
+    if (!fs->write) fs->write = MLL__IO_DEFAULT(write);
+    if (!fs->sync) fs->sync = MLL__IO_DEFAULT(sync);
+    if (!fs->truncate) fs->truncate = MLL__IO_DEFAULT(truncate);
+    if (!fs->close) fs->close = MLL__IO_DEFAULT(close);
+    if (!fs->rename) fs->rename = MLL__IO_DEFAULT(rename);
+    if (!fs->link) fs->link = MLL__IO_DEFAULT(link);
+    if (!fs->remove) fs->remove = MLL__IO_DEFAULT(remove);
+    if (!fs->stat) fs->stat = MLL__IO_DEFAULT(stat);
+    if (!fs->list) fs->list = MLL__IO_DEFAULT(list);
+#else
+    (void)fs;
+#endif
+}
 
 /* >>store and run state ------------------------------------------------------ */
 typedef struct mll__metric_slot {
@@ -2057,8 +2775,8 @@ struct mll_store {
     mll_error last_error;
     uint64_t tmp_counter;
 #ifndef MLL_NO_THREADS
-    pthread_t flusher;
-    pthread_cond_t wake;
+    mll__thread flusher;
+    mll__cond wake;
     int flusher_started, stopping;
 #endif
 };
@@ -2765,21 +3483,14 @@ MLL__PRIVATE void mll__default_user(const mll_store *s, char *out, size_t cap) {
 #endif
     if (!u || !*u) u = getenv("USER");
     if (!u || !*u) u = getenv("LOGNAME");
+    if (!u || !*u) u = getenv("USERNAME"); /* Windows, as Python's getpass.getuser() */
     if (!u || !*u) u = "unknown";
     mll__snprintf(out, cap, "%s", u);
 }
 
 MLL__PRIVATE void mll__program_path(char *out, size_t cap) {
     out[0] = '\0';
-#if MLL__PLATFORM_POSIX
-    {
-        ssize_t n = readlink("/proc/self/exe", out, cap - 1);
-        if (n > 0) {
-            out[n] = '\0';
-            return;
-        }
-    }
-#endif
+    if (mll__os_program_path(out, cap)) return;
     mll__snprintf(out, cap, "%s", "<c-program>");
 }
 
@@ -3497,18 +4208,9 @@ MLL__PRIVATE void *mll__flusher_main(void *arg) {
     mll_store *s = (mll_store *)arg;
     mll__lock(&s->lock);
     while (!s->stopping) {
-        struct timeval tv;
-        struct timespec ts;
         int64_t now, wait_ms = s->desc.flush_interval_ms;
         mll_run *run;
-        gettimeofday(&tv, NULL);
-        ts.tv_sec = tv.tv_sec + (time_t)(wait_ms / 1000);
-        ts.tv_nsec = (long)(tv.tv_usec * 1000 + (wait_ms % 1000) * 1000000L);
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+        mll__cond_wait_ms(&s->wake, &s->lock, wait_ms);
         if (s->stopping) break;
         now = mll__os_now_ms();
         for (run = s->runs; run; run = run->next) {
@@ -3549,22 +4251,9 @@ MLL__PUBLIC size_t mll_format_double(double v, char *buf, size_t cap) {
     return n;
 }
 
-/* Fills NULL fs entries with the POSIX defaults. */
+/* Fills NULL fs entries with the platform's defaults (>>io). */
 MLL__PRIVATE mll_result mll__fs_defaults(mll_fs *fs) {
-#if MLL__PLATFORM_POSIX && !defined(MLL_NO_DEFAULT_FS)
-    if (!fs->mkdir) fs->mkdir = mll__posix_mkdir;
-    if (!fs->open) fs->open = mll__posix_open;
-    if (!fs->read) fs->read = mll__posix_read;
-    if (!fs->write) fs->write = mll__posix_write;
-    if (!fs->sync) fs->sync = mll__posix_sync;
-    if (!fs->truncate) fs->truncate = mll__posix_truncate;
-    if (!fs->close) fs->close = mll__posix_close;
-    if (!fs->rename) fs->rename = mll__posix_rename;
-    if (!fs->link) fs->link = mll__posix_link;
-    if (!fs->remove) fs->remove = mll__posix_remove;
-    if (!fs->stat) fs->stat = mll__posix_stat;
-    if (!fs->list) fs->list = mll__posix_list;
-#endif
+    mll__io_fill_defaults(fs);
     if (!fs->mkdir || !fs->open || !fs->read || !fs->write || !fs->sync || !fs->truncate ||
         !fs->close || !fs->rename || !fs->link || !fs->remove || !fs->stat || !fs->list)
         return MLL_ERR_INVALID_ARGUMENT;
@@ -3593,16 +4282,9 @@ MLL__PRIVATE mll_result mll__resolve_root(mll_store *s, const char *root) {
     if (!src) src = "./mlruns";
     if (strlen(src) >= sizeof(path)) return MLL_ERR_PATH_TOO_LONG;
     if (!mll__uri_to_path(src, path, sizeof(path))) return MLL_ERR_UNSUPPORTED;
-    if (path[0] == '/') {
-        mll__snprintf(s->root, sizeof(s->root), "%s", path);
-    } else {
-        char cwd[MLL_MAX_PATH];
-#if MLL__PLATFORM_POSIX
-        if (!getcwd(cwd, sizeof(cwd))) return mll__result_from_errno(errno);
-#else
-        cwd[0] = '\0';
-#endif
-        if (mll__path(s->root, cwd, path, NULL) != MLL_OK) return MLL_ERR_PATH_TOO_LONG;
+    {
+        mll_result r = mll__os_abspath(path, s->root, sizeof(s->root));
+        if (r != MLL_OK) return r;
     }
     mll__normalize_abs(s->root);
     return mll__path_to_uri(s->root, s->root_uri, sizeof(s->root_uri));
@@ -3647,7 +4329,7 @@ MLL__PUBLIC mll_result mll_open(mll_store **out, const mll_store_desc *desc) {
     mll__mutex_init(&s->lock);
     mll__mutex_init(&s->tmp_lock);
 #ifndef MLL_NO_THREADS
-    pthread_cond_init(&s->wake, NULL);
+    mll__cond_init(&s->wake);
 #endif
     r = mll__resolve_root(s, d.root);
     s->desc.root = s->root;
@@ -3662,7 +4344,7 @@ MLL__PUBLIC mll_result mll_open(mll_store **out, const mll_store_desc *desc) {
         mll__mutex_destroy(&s->lock);
         mll__mutex_destroy(&s->tmp_lock);
 #ifndef MLL_NO_THREADS
-        pthread_cond_destroy(&s->wake);
+        mll__cond_destroy(&s->wake);
 #endif
         mll__free(&a, s);
         return r;
@@ -3865,10 +4547,7 @@ MLL__PRIVATE mll_result mll__run_create(mll_run *run, const char *exp_id, const 
         slash = strrchr(start, '/');
         if (slash && slash != start) *slash = '\0';
         if ((slash && mll__git_commit(s, start, sha)) ||
-#if MLL__PLATFORM_POSIX
-            (getcwd(start, sizeof(start)) && mll__git_commit(s, start, sha)) ||
-#endif
-            0)
+            (mll__os_getcwd(start, sizeof(start)) == MLL_OK && start[0] && mll__git_commit(s, start, sha)))
             r = mll__write_kv(run, "tags", "mlflow.source.git.commit", sha, MLL__REPLACE);
     }
     if (r == MLL_OK && d->parent_run_id)
@@ -3950,7 +4629,7 @@ MLL__PUBLIC mll_result mll_start_run(mll_run **out, mll_store *store, const mll_
     store->runs = run;
 #ifndef MLL_NO_THREADS
     if (!store->flusher_started && !store->desc.no_flush_thread) {
-        if (pthread_create(&store->flusher, NULL, mll__flusher_main, store) == 0)
+        if (mll__thread_start(&store->flusher, mll__flusher_main, store))
             store->flusher_started = 1;
         else
             store->desc.no_flush_thread = 1; /* fall back to flushing inside log calls */
@@ -4001,9 +4680,9 @@ MLL__PUBLIC mll_result mll_close(mll_store *store) {
 #ifndef MLL_NO_THREADS
     mll__lock(&store->lock);
     store->stopping = 1;
-    pthread_cond_broadcast(&store->wake);
+    mll__cond_broadcast(&store->wake);
     mll__unlock(&store->lock);
-    if (store->flusher_started) pthread_join(store->flusher, NULL);
+    if (store->flusher_started) mll__thread_join(&store->flusher);
 #endif
     while (store->runs) {
         mll_result r = mll_end_run(store->runs, MLL_RUN_FINISHED);
@@ -4013,7 +4692,7 @@ MLL__PUBLIC mll_result mll_close(mll_store *store) {
     mll__mutex_destroy(&store->lock);
     mll__mutex_destroy(&store->tmp_lock);
 #ifndef MLL_NO_THREADS
-    pthread_cond_destroy(&store->wake);
+    mll__cond_destroy(&store->wake);
 #endif
     mll__free(&a, store);
     return first;
@@ -4367,8 +5046,7 @@ MLL__PUBLIC mll_result mll_log_artifact(mll_run *run, const char *local_path, co
     mll_result r;
     if (!run || !local_path) return MLL_ERR_INVALID_ARGUMENT;
     s = run->store;
-    base = strrchr(local_path, '/');
-    base = base ? base + 1 : local_path;
+    base = mll__os_basename(local_path);
     mll__lock(&run->lock);
     r = *base ? mll__path(rel, artifact_dir, base, NULL) : MLL_ERR_INVALID_ARGUMENT;
     if (r == MLL_OK) r = mll__artifact_target(run, rel, target, tmp_dir);
@@ -4397,6 +5075,7 @@ fail:
 }
 
 /* >>registry ------------------------------------------------------------------- */
+#ifndef MLL_NO_REGISTRY /* bare metal: the model registry compiled out (see CONFIGURATION MACROS) */
 MLL__PRIVATE mll_result mll__validate_model_name(const char *name) {
     size_t n, chars;
     if (!name) return MLL_ERR_INVALID_ARGUMENT;
@@ -4795,6 +5474,8 @@ MLL__PUBLIC mll_result mll_transition_model_version_stage(mll_store *store, cons
     mll__buf_free(mll__A(store), &l3);
     return r == MLL_OK ? r : mll__store_fail(store, r, "transition stage", model_name);
 }
+
+#endif /* MLL_NO_REGISTRY */
 
 /* clean up */
 #undef MLL__FS
