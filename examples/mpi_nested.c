@@ -70,7 +70,8 @@ int main(int argc, char **argv) {
         r = mll_start_run(&parent, store, &rd);
         if (r != MLL_OK) return fail("start the parent run", r, rank);
         mll_log_param_int(parent, "ranks", size);
-        snprintf(parent_id, sizeof(parent_id), "%s", mll_run_id(parent));
+        if (snprintf(parent_id, sizeof(parent_id), "%s", mll_run_id(parent)) >= (int)sizeof(parent_id))
+            return fail("copy the run id", MLL_ERR_INVALID_NAME, rank); /* MLflow's ids are 32 characters */
     }
     MPI_Bcast(parent_id, (int)sizeof(parent_id), MPI_CHAR, 0, MPI_COMM_WORLD);
 

@@ -61,7 +61,8 @@ int main(int argc, char **argv) {
         r = mll_start_run(&run, store, &rd);
         if (r != MLL_OK) return fail("start the run", r, rank);
         mll_log_param_int(run, "ranks", size);
-        snprintf(run_id, sizeof(run_id), "%s", mll_run_id(run));
+        if (snprintf(run_id, sizeof(run_id), "%s", mll_run_id(run)) >= (int)sizeof(run_id))
+            return fail("copy the run id", MLL_ERR_INVALID_NAME, rank); /* MLflow's ids are 32 characters */
     }
     MPI_Bcast(run_id, (int)sizeof(run_id), MPI_CHAR, 0, MPI_COMM_WORLD);
     if (rank != 0) {
