@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need, idempotently:
-#   - Debian/Ubuntu packages (compilers, valgrind, libstb-dev, libcurl, OpenSSL (S3 MD5/SHA-256), libyaml, cJSON, locales)
+#   - Debian/Ubuntu packages (compilers, valgrind, libstb-dev, libcurl, OpenSSL (S3 MD5/SHA-256), libyaml, cJSON, locales;
+#     gfortran and Open MPI for the bindings stage; dpkg-dev (dpkg-shlibdeps) and man-db for the packaging stage)
 #   - the fr_FR.UTF-8 locale (the locale-independence test fails without it)
 #   - .venv   : MLflow 3.18.0 (the judge), moto server, boto3, awscli
 #   - .venv2  : a 2.x MLflow (mlflow-skinny) for the old-reader compatibility test
@@ -13,7 +14,8 @@ MLFLOW2_VERSION=${MLFLOW2_VERSION:-2.22.1}
 PY=${PYTHON:-python3}
 
 APT_PACKAGES="build-essential gcc g++ clang cmake make pkg-config valgrind git
-  libstb-dev libcurl4-openssl-dev libssl-dev libyaml-dev libcjson-dev locales python3-venv curl"
+  libstb-dev libcurl4-openssl-dev libssl-dev libyaml-dev libcjson-dev locales python3-venv curl
+  gfortran openmpi-bin libopenmpi-dev dpkg-dev man-db"
 
 sudo_cmd=""
 [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
