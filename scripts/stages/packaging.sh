@@ -4,7 +4,8 @@
 #      tests/consumers/consumers_check.py --prefix: find_package (C, C++, version file),
 #      a Fortran CMake project, a pkg-config Makefile, add_subdirectory, FetchContent from
 #      a local source tarball, the bare `cc -I. main.c` drop-in, the tool and its man page;
-#      every program's run read back by MLflow.
+#      every program's run read back by MLflow; the README's C, C++, Fortran and MPI
+#      examples built and run with the one command the README gives for each.
 #   2. cpack -G DEB: the .deb holds every file and declares libcurl/libyaml/libcjson;
 #      dpkg -i it into THIS MACHINE (under /usr), run consumers_check.py --system (default
 #      search paths, `man mlflow-lite`), then dpkg --purge it, also when a step failed.
@@ -42,6 +43,7 @@ installed=(include/mlflow_lite.h include/mlflow_lite.hpp
 step "installed files" expect_files "$prefix" "${installed[@]}"
 step "consumers of the prefix" "$py" "$repo/tests/consumers/consumers_check.py" --work "$work/consumers" \
   --prefix "$prefix"
+step "README examples (C, C++, Fortran, MPI)" "$py" "$repo/tests/consumers/readme_check.py" --work "$work/readme"
 
 # ---- 2. the .deb, installed into this machine and purged ------------------------------
 deb_check() { # the package's files and declared dependencies
