@@ -170,12 +170,6 @@ module mlflow_lite
       integer(c_int64_t), value :: step
       integer(c_int64_t), intent(in), optional :: timestamp
     end function c_log_metrics
-    integer(c_int) function c_log_param(run, key, key_n, val, val_n) bind(C, name="mll__f_log_param")
-      import :: c_ptr, c_char, c_size_t, c_int
-      type(c_ptr), value :: run
-      character(kind=c_char), intent(in) :: key(*), val(*)
-      integer(c_size_t), value :: key_n, val_n
-    end function c_log_param
     integer(c_int) function c_log_param_number(run, key, key_n, kind, val, ival) &
         bind(C, name="mll__f_log_param_number")
       import :: c_ptr, c_char, c_size_t, c_int, c_double, c_int64_t
@@ -186,31 +180,13 @@ module mlflow_lite
       real(c_double), value :: val
       integer(c_int64_t), value :: ival
     end function c_log_param_number
-    integer(c_int) function c_set_tag(run, key, key_n, val, val_n) bind(C, name="mll__f_set_tag")
-      import :: c_ptr, c_char, c_size_t, c_int
-      type(c_ptr), value :: run
-      character(kind=c_char), intent(in) :: key(*), val(*)
-      integer(c_size_t), value :: key_n, val_n
-    end function c_set_tag
-    integer(c_int) function c_run_text(run, what, s, n) bind(C, name="mll__f_run_text")
+    integer(c_int) function c_run_strings(run, what, a, a_n, b, b_n) bind(C, name="mll__f_run_strings")
       import :: c_ptr, c_char, c_size_t, c_int
       type(c_ptr), value :: run
       integer(c_int), value :: what
-      character(kind=c_char), intent(in) :: s(*)
-      integer(c_size_t), value :: n
-    end function c_run_text
-    integer(c_int) function c_log_artifact(run, path, path_n, dir, dir_n) bind(C, name="mll__f_log_artifact")
-      import :: c_ptr, c_char, c_size_t, c_int
-      type(c_ptr), value :: run
-      character(kind=c_char), intent(in) :: path(*), dir(*)
-      integer(c_size_t), value :: path_n, dir_n
-    end function c_log_artifact
-    integer(c_int) function c_log_text(run, text, text_n, file, file_n) bind(C, name="mll__f_log_text")
-      import :: c_ptr, c_char, c_size_t, c_int
-      type(c_ptr), value :: run
-      character(kind=c_char), intent(in) :: text(*), file(*)
-      integer(c_size_t), value :: text_n, file_n
-    end function c_log_text
+      character(kind=c_char), intent(in) :: a(*), b(*)
+      integer(c_size_t), value :: a_n, b_n
+    end function c_run_strings
     type(c_ptr) function c_strerror(code) bind(C, name="mll__f_strerror")
       import :: c_ptr, c_int
       integer(c_int), value :: code
@@ -233,6 +209,9 @@ module mlflow_lite
   end interface
 
   integer(c_int), parameter :: KIND_R8 = 0, KIND_R4 = 1, KIND_INT = 2, KIND_LOGICAL = 3
+  ! what c_run_strings does (mll__f_run_strings)
+  integer(c_int), parameter :: DO_PARAM = 0, DO_TAG = 1, DO_DELETE_TAG = 2, DO_RENAME = 3, &
+                               DO_ARTIFACT = 4, DO_TEXT = 5
 
 contains
 
@@ -547,7 +526,7 @@ contains
   integer function log_param_c(run, key, value) result(rc)
     type(mll_run), intent(in) :: run
     character(len=*), intent(in) :: key, value
-    rc = int(c_log_param(run%ptr, key, clen(key), value, clen(value)))
+    rc = int(c_run_strings(run%ptr, DO_PARAM, key, clen(key), value, clen(value)))
   end function log_param_c
 
   ! ---- tags and names ----
@@ -555,19 +534,19 @@ contains
   integer function mll_set_tag(run, key, value) result(rc)
     type(mll_run), intent(in) :: run
     character(len=*), intent(in) :: key, value
-    rc = int(c_set_tag(run%ptr, key, clen(key), value, clen(value)))
+    rc = int(c_run_strings(run%ptr, DO_TAG, key, clen(key), value, clen(value)))
   end function mll_set_tag
 
   integer function mll_delete_tag(run, key) result(rc)
     type(mll_run), intent(in) :: run
     character(len=*), intent(in) :: key
-    rc = int(c_run_text(run%ptr, 0_c_int, key, clen(key)))
+    rc = int(c_run_strings(run%ptr, DO_DELETE_TAG, key, clen(key), "", 0_c_size_t))
   end function mll_delete_tag
 
   integer function mll_set_run_name(run, name) result(rc)
     type(mll_run), intent(in) :: run
     character(len=*), intent(in) :: name
-    rc = int(c_run_text(run%ptr, 1_c_int, name, clen(name)))
+    rc = int(c_run_strings(run%ptr, DO_RENAME, name, clen(name), "", 0_c_size_t))
   end function mll_set_run_name
 
   ! ---- artifacts ----
@@ -579,14 +558,14 @@ contains
     character(len=*), intent(in), optional :: artifact_dir
     character(len=:), allocatable :: d
     d = opt(artifact_dir)
-    rc = int(c_log_artifact(run%ptr, local_path, clen(local_path), d, clen(d)))
+    rc = int(c_run_strings(run%ptr, DO_ARTIFACT, local_path, clen(local_path), d, clen(d)))
   end function mll_log_artifact
 
   ! Writes text (up to its last non-blank character) to artifacts/<artifact_file>.
   integer function mll_log_text(run, text, artifact_file) result(rc)
     type(mll_run), intent(in) :: run
     character(len=*), intent(in) :: text, artifact_file
-    rc = int(c_log_text(run%ptr, text, clen(text), artifact_file, clen(artifact_file)))
+    rc = int(c_run_strings(run%ptr, DO_TEXT, text, clen(text), artifact_file, clen(artifact_file)))
   end function mll_log_text
 
   ! ---- errors and version ----

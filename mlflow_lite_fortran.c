@@ -39,15 +39,9 @@ int mll__f_log_metric(mll_run *run, const char *key, size_t key_n, double value,
                       const int64_t *timestamp_ms);
 int mll__f_log_metrics(mll_run *run, const char *keys, size_t key_len, const double *values,
                        size_t n, int64_t step, const int64_t *timestamp_ms);
-int mll__f_log_param(mll_run *run, const char *key, size_t key_n, const char *value,
-                     size_t value_n);
 int mll__f_log_param_number(mll_run *run, const char *key, size_t key_n, int kind, double value,
                             int64_t ivalue);
-int mll__f_set_tag(mll_run *run, const char *key, size_t key_n, const char *value, size_t value_n);
-int mll__f_run_text(mll_run *run, int what, const char *s, size_t n);
-int mll__f_log_artifact(mll_run *run, const char *path, size_t path_n, const char *dir,
-                        size_t dir_n);
-int mll__f_log_text(mll_run *run, const char *text, size_t text_n, const char *file, size_t file_n);
+int mll__f_run_strings(mll_run *run, int what, const char *a, size_t a_n, const char *b, size_t b_n);
 const char *mll__f_strerror(int code);
 const char *mll__f_version(void);
 int mll__f_last_error(void *handle, int is_run, char *buf, size_t cap, int *sys_errno);
@@ -221,19 +215,7 @@ int mll__f_log_metrics(mll_run *run, const char *keys, size_t key_len, const dou
     return (int)rc;
 }
 
-/* ---- params, tags, names ---- */
-int mll__f_log_param(mll_run *run, const char *key, size_t key_n, const char *value,
-                     size_t value_n) {
-    mll__fargs a;
-    mll_result rc;
-    a.count = 0;
-    rc = mll__fargs_add(&a, key, key_n);
-    if (rc == MLL_OK) rc = mll__fargs_add(&a, value, value_n);
-    if (rc == MLL_OK) rc = mll_log_param(run, a.str[0].s, a.str[1].s);
-    mll__fargs_free(&a);
-    return (int)rc;
-}
-
+/* ---- params, tags, names, artifacts ---- */
 /* The shortest decimal (1..9 significant digits) that reads back as f, as a double whose
    repr() is that decimal: 0.01 in real(4) -> "0.01", as Python writes numpy.float32.
    printf and strtod share the locale's decimal point, so the round trip holds in any locale. */
@@ -267,47 +249,31 @@ int mll__f_log_param_number(mll_run *run, const char *key, size_t key_n, int kin
     return (int)rc;
 }
 
-int mll__f_set_tag(mll_run *run, const char *key, size_t key_n, const char *value, size_t value_n) {
-    mll__fargs a;
+/* The run calls that take one or two strings (b: "" when the call takes one):
+   what 0 log_param(a key, b value), 1 set_tag(a key, b value), 2 delete_tag(a key),
+   3 set_run_name(a name), 4 log_artifact(a local path, b artifact folder or ""),
+   5 log_text(a text, b artifact file) */
+int mll__f_run_strings(mll_run *run, int what, const char *a, size_t a_n, const char *b, size_t b_n) {
+    mll__fargs f;
     mll_result rc;
-    a.count = 0;
-    rc = mll__fargs_add(&a, key, key_n);
-    if (rc == MLL_OK) rc = mll__fargs_add(&a, value, value_n);
-    if (rc == MLL_OK) rc = mll_set_tag(run, a.str[0].s, a.str[1].s);
-    mll__fargs_free(&a);
-    return (int)rc;
-}
-
-/* what: 0 delete a tag, 1 rename the run */
-int mll__f_run_text(mll_run *run, int what, const char *s, size_t n) {
-    mll__fstr f;
-    mll_result rc = mll__fstr_make(&f, s, n);
-    if (rc == MLL_OK) rc = what == 0 ? mll_delete_tag(run, f.s) : mll_set_run_name(run, f.s);
-    mll__fstr_free(&f);
-    return (int)rc;
-}
-
-/* ---- artifacts ---- */
-int mll__f_log_artifact(mll_run *run, const char *path, size_t path_n, const char *dir,
-                        size_t dir_n) {
-    mll__fargs a;
-    mll_result rc;
-    a.count = 0;
-    rc = mll__fargs_add(&a, path, path_n);
-    if (rc == MLL_OK) rc = mll__fargs_add(&a, dir, dir_n);
-    if (rc == MLL_OK) rc = mll_log_artifact(run, a.str[0].s, mll__fstr_or_null(&a.str[1]));
-    mll__fargs_free(&a);
-    return (int)rc;
-}
-
-int mll__f_log_text(mll_run *run, const char *text, size_t text_n, const char *file, size_t file_n) {
-    mll__fargs a;
-    mll_result rc;
-    a.count = 0;
-    rc = mll__fargs_add(&a, text, text_n);
-    if (rc == MLL_OK) rc = mll__fargs_add(&a, file, file_n);
-    if (rc == MLL_OK) rc = mll_log_bytes(run, a.str[0].s, strlen(a.str[0].s), a.str[1].s);
-    mll__fargs_free(&a);
+    const char *x, *y;
+    f.count = 0;
+    rc = mll__fargs_add(&f, a, a_n);
+    if (rc == MLL_OK) rc = mll__fargs_add(&f, b, b_n);
+    x = f.str[0].s;
+    y = f.str[1].s;
+    if (rc == MLL_OK) {
+        switch (what) {
+        case 0: rc = mll_log_param(run, x, y); break;
+        case 1: rc = mll_set_tag(run, x, y); break;
+        case 2: rc = mll_delete_tag(run, x); break;
+        case 3: rc = mll_set_run_name(run, x); break;
+        case 4: rc = mll_log_artifact(run, x, mll__fstr_or_null(&f.str[1])); break;
+        case 5: rc = mll_log_bytes(run, x, strlen(x), y); break;
+        default: rc = MLL_ERR_INVALID_ARGUMENT; break;
+        }
+    }
+    mll__fargs_free(&f);
     return (int)rc;
 }
 
