@@ -162,13 +162,13 @@ give each thread its own run for the highest throughput). Different processes ma
 log into the same root at once: experiment ids are derived from the experiment name
 (18 digits, probing on collision) and published with an atomic rename, so 64 ranks
 that start runs in a new experiment at once end with one experiment.
-MPI, in C and Fortran (tests/mpi runs them under mpirun -np 4, MLflow reads them back):
-examples/mpi_nested.c (.f90): rank 0 starts a parent run and broadcasts mll_run_id();
-every rank starts a child run with run_desc.parent_run_id, tagged with its rank; after
-a barrier rank 0 ends the parent. examples/mpi_shared.c (.f90): rank 0 starts one run,
-the other ranks reopen it with run_desc.run_id and log under keys that carry their rank
-(two processes appending to the same metric file are safe on local file systems, not
-on NFS); each rank ends its handle, rank 0 last, after a barrier.
+MPI: examples/mpi_ranks.c and .f90 (tests/mpi runs both under mpirun -np 4 and MLflow
+reads them back). Rank 0 starts a run and broadcasts mll_run_id(). "nested": every rank
+starts a child run with run_desc.parent_run_id, tagged with its rank; after a barrier
+rank 0 ends the parent. "shared": the other ranks reopen the run with run_desc.run_id
+and log under keys that carry their rank (two processes appending to the same metric
+file are safe on local file systems, not on NFS); each rank ends its handle, rank 0
+last, after a barrier.
 
 ON-DISK LAYOUT (checked against MLflow 3.18.0)
 ==============================================

@@ -1,12 +1,13 @@
 """The MPI examples under Debian's Open MPI, judged by MLflow 3.18.0.
 
-Each --bin runs as `mpirun -np 4 --oversubscribe [--allow-run-as-root] <bin> <root> <steps>`
-in a fresh root:
-  c_nested, f_nested (examples/mpi_nested.c / .f90): 1 parent "job" (FINISHED, the id
+--bin c=... and --bin f=... are examples/mpi_ranks.c and .f90; each runs twice as
+`mpirun -np 4 --oversubscribe [--allow-run-as-root] <bin> nested|shared <root> <steps>`,
+in a fresh root each time:
+  nested: 1 parent "job" (FINISHED, the id
       rank 0 printed, param ranks=4) + 4 children "rank-<k>" (FINISHED, tags
       mlflow.parentRunId=<parent>, mpi.rank=<k>, mpi.size=4, param rank=<k>, every
       loss point (k+1)/(step+1) for step < steps) in one experiment;
-  c_shared, f_shared (examples/mpi_shared.c / .f90): 1 run (FINISHED) holding every
+  shared: 1 run (FINISHED) holding every
       rank's keys: params ranks=4 and rank<k>/host=<k>, tags rank<k>/steps, every point
       of rank<k>/loss.
 """
@@ -21,11 +22,11 @@ RANKS = 4
 STEPS = 1000
 
 
-def mpirun(a, exe, root, cwd):
+def mpirun(a, exe, mode, root, cwd):
     cmd = [a.mpirun, "-np", str(RANKS), "--oversubscribe"]
     if os.geteuid() == 0:
         cmd.append("--allow-run-as-root")
-    return program(cmd + [exe, root, str(STEPS)], cwd).split()
+    return program(cmd + [exe, mode, root, str(STEPS)], cwd).split()
 
 
 def loss(k):
@@ -69,15 +70,16 @@ def main():
     a = parse_args(lambda p: p.add_argument("--mpirun", required=True))
     check_judge()
     ck = Checker("mpi")
-    cases = [("c_nested", "mpi-nested", nested), ("f_nested", "mpi-nested-fortran", nested),
-             ("c_shared", "mpi-shared", shared), ("f_shared", "mpi-shared-fortran", shared)]
-    for name, experiment, judge_fn in cases:
-        if name not in a.bins:
-            ck.fail(f"--bin {name}=... missing")
+    cases = [("c", "nested", "mpi-nested", nested), ("f", "nested", "mpi-nested-fortran", nested),
+             ("c", "shared", "mpi-shared", shared), ("f", "shared", "mpi-shared-fortran", shared)]
+    for lang, mode, experiment, judge_fn in cases:
+        name = f"{lang}_{mode}"
+        if lang not in a.bins:
+            ck.fail(f"--bin {lang}=... missing")
             continue
         cwd = fresh_dir(a.work, name)
         root = os.path.join(cwd, "mlruns")
-        printed = mpirun(a, a.bins[name], root, cwd)
+        printed = mpirun(a, a.bins[lang], mode, root, cwd)
         judge_fn(ck, read(root), experiment, printed, name)
         ck.eq(leftovers(root), [], f"{name}: temporary files left behind")
     ck.finish()
