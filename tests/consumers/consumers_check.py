@@ -59,12 +59,21 @@ class Consumers:
         args = ["cmake", "-S", src, "-B", build] + [f"-D{d}" for d in defs]
         if not self.a.system:
             args.append(f"-DCMAKE_PREFIX_PATH={self.a.prefix}")
-        if self.step(f"{name}: configure", args) is None:
+        out = self.step(f"{name}: configure", args)
+        if out is None:
             return
+        found = re.search(r"mlflow_lite (\S+) from (\S+)", out)
+        if name in ("find_package", "fortran"):  # they use the installed copy and say which they found
+            self.ck.eq(found.groups() if found else None,
+                       (header_version(), self.install_dir("share/cmake/mlflow_lite")),
+                       f"{name}: the version and folder find_package found")
         if self.step(f"{name}: build", ["cmake", "--build", build, "-j2"]) is None:
             return
         for exe in exes:
             self.built.append((f"{name}-{exe}", [os.path.join(build, "app_" + exe)]))
+
+    def install_dir(self, rel):
+        return os.path.join("/usr" if self.a.system else self.a.prefix, rel)
 
     def version_probes(self):
         for want, expect in (("0.2", 1), ("0.2.0", 1), ("0.1", 0), ("0.3", 0), ("1.0", 0)):
@@ -81,6 +90,10 @@ class Consumers:
         version = self.step("pkg-config --modversion", ["pkg-config", "--modversion", "mlflow_lite"])
         if version is not None:
             self.ck.eq(version.strip(), header_version(), "pkg-config --modversion = the header's version")
+        prefix = self.step("pkg-config prefix", ["pkg-config", "--variable=prefix", "mlflow_lite"])
+        if prefix is not None:
+            self.ck.eq(os.path.realpath(prefix.strip()), os.path.realpath(self.install_dir("")),
+                       "pkg-config finds the mlflow_lite.pc under test")
         fdir = self.step("pkg-config fortrandir", ["pkg-config", "--variable=fortrandir", "mlflow_lite"])
         if fdir is not None:
             self.ck.true(os.path.isfile(os.path.join(fdir.strip(), "mlflow_lite.f90")),
