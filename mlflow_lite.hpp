@@ -45,8 +45,9 @@ WHAT THE C++ LAYER ADDS
 
 THREADS
 =======
-As mlflow_lite.h: every logging call may come from any thread. Moving, assigning,
-end() and destroying a handle must not race with calls on the same handle.
+As mlflow_lite.h: every logging call, and last_error(), may come from any thread, also
+on one run at once (tests/cxx/test_cxx_threads.cpp runs that under ThreadSanitizer).
+Moving, assigning, end() and destroying a handle must not race with calls on it.
 */
 #ifndef MLFLOW_LITE_HPP
 #define MLFLOW_LITE_HPP
@@ -62,6 +63,7 @@ end() and destroying a handle must not race with calls on the same handle.
 #include <exception>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <string_view>
@@ -239,6 +241,16 @@ inline double shortest_float(float f) noexcept {
     return static_cast<double>(f);
 }
 
+/* Failures found before reaching C (a NUL in a key, no memory) and the reason a start
+   failed: kept beside the run, on the heap so the run stays movable, behind a mutex since
+   any thread may log. local_is_newer says whether last_error() shows this one or the
+   C run's own. */
+struct run_errors {
+    std::mutex lock;
+    mll_error local{};
+    std::atomic<bool> local_is_newer{false};
+};
+
 template <class>
 inline constexpr bool unsupported_param_type = false;
 
@@ -271,8 +283,11 @@ public:
 
     /* The last failure of a call on this handle (or of the start_run that made it). */
     error last_error() const {
-        if (local_ && local_current_) return detail::to_error(*local_);
         mll_error e{};
+        if (errors_ && errors_->local_is_newer.load(std::memory_order_acquire)) {
+            std::lock_guard<std::mutex> hold(errors_->lock);
+            return detail::to_error(errors_->local);
+        }
         if (!h_) {
             detail::set_error(e, MLL_ERR_INVALID_ARGUMENT, "use run", "", "the run handle is empty");
             return detail::to_error(e);
@@ -354,15 +369,13 @@ private:
     mll_run *h_ = nullptr;
     std::shared_ptr<detail::store_core> store_; /* keeps the store open while the run lives */
     int uncaught_ = 0;                          /* std::uncaught_exceptions() at the start */
-    std::unique_ptr<mll_error> local_;          /* a failure found before reaching C */
-    bool local_current_ = false;                /* ... and it is newer than the run's own */
+    std::unique_ptr<detail::run_errors> errors_;
 
     void take(run &o) noexcept {
         h_ = std::exchange(o.h_, nullptr);
         store_ = std::move(o.store_);
         uncaught_ = o.uncaught_;
-        local_ = std::move(o.local_);
-        local_current_ = std::exchange(o.local_current_, false);
+        errors_ = std::move(o.errors_);
     }
     void end_for_destruction() noexcept {
         if (!h_) return;
@@ -370,15 +383,15 @@ private:
     }
     /* a C call's result: a C failure makes the run's own last error the current one */
     mll_result seen(mll_result r) noexcept {
-        if (r != MLL_OK) local_current_ = false;
+        if (r != MLL_OK && errors_) errors_->local_is_newer.store(false, std::memory_order_release);
         return r;
     }
     mll_result fail_here(mll_result code, const char *op, std::string_view subject,
                          const char *message = nullptr) noexcept {
-        if (!local_) local_.reset(new (std::nothrow) mll_error());
-        if (local_) {
-            detail::set_error(*local_, code, op, subject, message);
-            local_current_ = true;
+        if (errors_) {
+            std::lock_guard<std::mutex> hold(errors_->lock);
+            detail::set_error(errors_->local, code, op, subject, message);
+            errors_->local_is_newer.store(true, std::memory_order_release);
         }
         return code;
     }
@@ -515,6 +528,8 @@ public:
         run r;
         r.uncaught_ = std::uncaught_exceptions();
         if (!*this) return failed_run(code_ != MLL_OK ? code_ : MLL_ERR_INVALID_ARGUMENT);
+        r.errors_.reset(new (std::nothrow) detail::run_errors());
+        if (!r.errors_) return failed_run(MLL_ERR_NO_MEMORY);
         mll_result rc = mll_start_run(&r.h_, core_->handle, &desc);
         if (rc != MLL_OK) return failed_run(rc);
         r.store_ = core_;
@@ -552,14 +567,11 @@ private:
     /* An empty run whose last_error() says why it could not start. */
     run failed_run(mll_result rc) const noexcept {
         run r;
-        mll_error e{};
-        if (*this && mll_store_last_error(core_->handle, &e) == rc) {
-            r.local_.reset(new (std::nothrow) mll_error(e));
-        } else {
-            r.local_.reset(new (std::nothrow) mll_error());
-            if (r.local_) detail::set_error(*r.local_, rc, "start run", "", nullptr);
-        }
-        r.local_current_ = r.local_ != nullptr;
+        r.errors_.reset(new (std::nothrow) detail::run_errors());
+        if (!r.errors_) return r; /* last_error() then says the handle is empty */
+        if (!*this || mll_store_last_error(core_->handle, &r.errors_->local) != rc)
+            detail::set_error(r.errors_->local, rc, "start run", "", nullptr);
+        r.errors_->local_is_newer.store(true, std::memory_order_relaxed);
         return r;
     }
 };
