@@ -15,12 +15,14 @@
    Build and run:  mpicc -std=c99 -I<folder of mlflow_lite.h> mpi_ranks.c -o mpi_ranks
                    mpirun -np 4 ./mpi_ranks nested|shared [root [steps]]
    (root: default ./mlruns or $MLFLOW_TRACKING_URI; steps: default 1000) */
+/* The implementation first: it sets the POSIX feature-test macros it needs itself, also
+   under -std=c99 (after another header they would come too late). */
+#define MLFLOW_LITE_IMPLEMENTATION
+#include "mlflow_lite.h"
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#define MLFLOW_LITE_IMPLEMENTATION
-#include "mlflow_lite.h"
 
 static int rank, size, steps;
 

@@ -1,9 +1,9 @@
 /* The program every consumer project builds (tests/consumers/README.md): one run in
    experiment "consumers", named after argv[1] (how it was built), with a param, a tag
    and ten points. Prints the run id. Root: ./mlruns or $MLFLOW_TRACKING_URI. */
-#include <stdio.h>
-#define MLFLOW_LITE_IMPLEMENTATION
+#define MLFLOW_LITE_IMPLEMENTATION /* first: it then sets the feature-test macros it needs */
 #include "mlflow_lite.h"
+#include <stdio.h>
 
 int main(int argc, char **argv) {
     mll_store *store = NULL;
