@@ -1,4 +1,4 @@
-/* mlflow_lite.h - v0.1.0 (TBD) - log MLflow runs into mlruns/ from C and C++, no server, no Python.
+/* mlflow_lite.h - v0.2.0 (TBD) - log MLflow runs into mlruns/ from C and C++, no server, no Python.
    Public domain / MIT dual license, see the end of the file.
 
    Do this:
@@ -163,10 +163,14 @@ All functions are thread-safe. Many threads may log to one run (a mutex per run;
 give each thread its own run for the highest throughput). Different processes may
 log into the same root at once: experiment ids are derived from the experiment name
 (18 digits, probing on collision) and published with an atomic rename, so 64 ranks
-that start runs in a new experiment at once end with one experiment. Typical MPI use:
-rank 0 creates the run and broadcasts mll_run_id(); other ranks reopen it with
-run_desc.run_id and log under distinct keys (two processes appending to the same
-metric file are safe on local file systems, not on NFS).
+that start runs in a new experiment at once end with one experiment.
+MPI: examples/mpi_ranks.c and .f90 (tests/mpi runs both under mpirun -np 4 and MLflow
+reads them back). Rank 0 starts a run and broadcasts mll_run_id(). "nested": every rank
+starts a child run with run_desc.parent_run_id, tagged with its rank; after a barrier
+rank 0 ends the parent. "shared": the other ranks reopen the run with run_desc.run_id
+and log under keys that carry their rank (two processes appending to the same metric
+file are safe on local file systems, not on NFS); each rank ends its handle, rank 0
+last, after a barrier.
 
 ON-DISK LAYOUT (checked against MLflow 3.18.0)
 ==============================================
@@ -292,7 +296,7 @@ See end of file.
 #define MLFLOW_LITE_H
 
 #define MLL_VERSION_MAJOR 0
-#define MLL_VERSION_MINOR 1
+#define MLL_VERSION_MINOR 2
 #define MLL_VERSION_PATCH 0
 #define MLL__STR2(x) #x
 #define MLL__STR(x) MLL__STR2(x)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests need, idempotently:
 #   - Debian/Ubuntu packages (compilers, valgrind, libstb-dev, libcurl, OpenSSL (S3 MD5/SHA-256), libyaml, cJSON,
-#     locales, man-db/groff (the man-page test), clang's runtime (libFuzzer))
+#     locales, man-db/groff (the man-page test), clang's runtime (libFuzzer); gfortran and Open MPI for
+#     the bindings stage; dpkg-dev (dpkg-shlibdeps) for the packaging stage)
 #   - the platform stages' tools: cross compilers + qemu-user (aarch64, armhf, s390x), the
 #     tool's -dev packages for arm64 (multiarch), mingw-w64 + wine, arm-none-eabi + newlib
 #   - the fr_FR.UTF-8 locale (the locale-independence test fails without it)
@@ -17,7 +18,7 @@ PY=${PYTHON:-python3}
 
 APT_PACKAGES="build-essential gcc g++ clang cmake make pkg-config valgrind git
   libstb-dev libcurl4-openssl-dev libssl-dev libyaml-dev libcjson-dev locales python3-venv curl
-  man-db groff-base libclang-rt-14-dev"
+  man-db groff-base libclang-rt-14-dev gfortran openmpi-bin libopenmpi-dev dpkg-dev"
 # issue 13, the platform stages (scripts/stages/cross-*.sh, windows.sh, baremetal.sh):
 # cross compilers and qemu-user for aarch64, armhf and s390x; the tool's libraries for arm64
 # (multiarch, below); mingw-w64 and wine; arm-none-eabi with newlib
