@@ -3763,10 +3763,11 @@ MLL__PRIVATE int mll__sm_cpu_line(char *line, void *ctx) {
     return 1;
 }
 
-MLL__PRIVATE mll_result mll__sm_read_cpu(mll__sm_cpu *c) {
+/* The readers take their file (a /proc path) so that tests can hand them a copy. */
+MLL__PRIVATE mll_result mll__sm_read_cpu(const char *path, mll__sm_cpu *c) {
     mll_result r;
     c->n = 0;
-    r = mll__sm_each_line("/proc/stat", mll__sm_cpu_line, c);
+    r = mll__sm_each_line(path, mll__sm_cpu_line, c);
     return r == MLL_OK && c->n < 4 ? MLL_ERR_CORRUPT : r;
 }
 
@@ -3808,12 +3809,12 @@ MLL__PRIVATE int mll__sm_mem_line(char *line, void *ctx) {
 
 /* psutil.virtual_memory(): used = total - available (MemAvailable; on kernels before 3.14,
    or when it reads 0, free + cached, psutil's own fallback). */
-MLL__PRIVATE mll_result mll__sm_read_mem(mll__sm_mem *out) {
+MLL__PRIVATE mll_result mll__sm_read_mem(const char *path, mll__sm_mem *out) {
     mll__sm_meminfo m;
     uint64_t avail;
     mll_result r;
     memset(&m, 0, sizeof(m));
-    r = mll__sm_each_line("/proc/meminfo", mll__sm_mem_line, &m);
+    r = mll__sm_each_line(path, mll__sm_mem_line, &m);
     if (r != MLL_OK) return r;
     if (!m.total) return MLL_ERR_CORRUPT;
     avail = m.has_avail && m.avail ? m.avail : m.free + m.cached;
@@ -3825,15 +3826,18 @@ MLL__PRIVATE mll_result mll__sm_read_mem(mll__sm_mem *out) {
 
 /* psutil.disk_usage(path): used counts the root-reserved blocks as free to nobody, and
    the percentage is of what a user can fill (used + available to users). */
-MLL__PRIVATE mll_result mll__sm_read_disk(const char *path, mll__sm_disk *out) {
-    struct statvfs st;
-    uint64_t total, avail_root;
-    if (statvfs(path, &st) != 0) return mll__result_from_errno(errno);
-    total = (uint64_t)st.f_blocks * (uint64_t)st.f_frsize;
-    avail_root = (uint64_t)st.f_bfree * (uint64_t)st.f_frsize;
-    out->free = (uint64_t)st.f_bavail * (uint64_t)st.f_frsize;
+MLL__PRIVATE void mll__sm_disk_from(const struct statvfs *st, mll__sm_disk *out) {
+    uint64_t total = (uint64_t)st->f_blocks * (uint64_t)st->f_frsize;
+    uint64_t avail_root = (uint64_t)st->f_bfree * (uint64_t)st->f_frsize;
+    out->free = (uint64_t)st->f_bavail * (uint64_t)st->f_frsize;
     out->used = total - avail_root;
     out->total_user = out->used + out->free;
+}
+
+MLL__PRIVATE mll_result mll__sm_read_disk(const char *path, mll__sm_disk *out) {
+    struct statvfs st;
+    if (statvfs(path, &st) != 0) return mll__result_from_errno(errno);
+    mll__sm_disk_from(&st, out);
     return MLL_OK;
 }
 
@@ -3856,13 +3860,13 @@ MLL__PRIVATE int mll__sm_net_line(char *line, void *ctx) {
 }
 
 /* psutil.net_io_counters(): bytes summed over every interface, loopback included. */
-MLL__PRIVATE mll_result mll__sm_read_net(mll__sm_net *out) {
+MLL__PRIVATE mll_result mll__sm_read_net(const char *path, mll__sm_net *out) {
     mll__sm_netctx c;
     mll_result r;
     out->rx = out->tx = 0;
     c.n = out;
     c.line = c.ok = 0;
-    r = mll__sm_each_line("/proc/net/dev", mll__sm_net_line, &c);
+    r = mll__sm_each_line(path, mll__sm_net_line, &c);
     return r == MLL_OK && !c.ok ? MLL_ERR_CORRUPT : r;
 }
 
@@ -3874,13 +3878,13 @@ MLL__PRIVATE int mll__sm_status_line(char *line, void *ctx) {
     return 0;
 }
 
-MLL__PRIVATE mll_result mll__sm_read_proc(mll__sm_proc *out) {
+MLL__PRIVATE mll_result mll__sm_read_proc(const char *status_path, mll__sm_proc *out) {
     struct rusage ru;
     memset(out, 0, sizeof(*out));
     if (getrusage(RUSAGE_SELF, &ru) != 0) return mll__result_from_errno(errno);
     out->cpu_us = ((int64_t)ru.ru_utime.tv_sec + (int64_t)ru.ru_stime.tv_sec) * 1000000 +
                   (int64_t)ru.ru_utime.tv_usec + (int64_t)ru.ru_stime.tv_usec;
-    mll__sm_each_line("/proc/self/status", mll__sm_status_line, out);
+    mll__sm_each_line(status_path, mll__sm_status_line, out);
     return out->threads > 0 ? MLL_OK : MLL_ERR_CORRUPT;
 }
 
@@ -4359,7 +4363,7 @@ MLL__PRIVATE void mll__sm_hardware_tags(mll_run *run, const mll__sysm *sm) {
         mll__snprintf(v, sizeof(v), "%d", ci.nids * ci.cores);
         mll__sm_tag(run, sm, "cpu_cores", v);
     }
-    if (mll__sm_read_mem(&mem) == MLL_OK) mll__sm_tag_mb(run, sm, "memory_total_megabytes", mem.total);
+    if (mll__sm_read_mem("/proc/meminfo", &mem) == MLL_OK) mll__sm_tag_mb(run, sm, "memory_total_megabytes", mem.total);
     if (sm->gpu.kind == MLL__GPU_NONE) return;
     mll__snprintf(v, sizeof(v), "%u", sm->gpu.count);
     mll__sm_tag(run, sm, "gpu_count", v);
@@ -4467,9 +4471,9 @@ MLL__PRIVATE void mll__sm_read_failed(mll_run *run, mll__sysm *sm, unsigned bit,
 /* The readings every sample starts from (CPU times, network counters, process CPU). */
 MLL__PRIVATE void mll__sm_baseline(mll__sysm *sm) {
     mll__sm_proc p;
-    sm->cpu_ok = mll__sm_read_cpu(&sm->cpu_prev) == MLL_OK;
-    sm->net_ok = mll__sm_read_net(&sm->net_start) == MLL_OK;
-    sm->proc_ok = mll__sm_read_proc(&p) == MLL_OK;
+    sm->cpu_ok = mll__sm_read_cpu("/proc/stat", &sm->cpu_prev) == MLL_OK;
+    sm->net_ok = mll__sm_read_net("/proc/net/dev", &sm->net_start) == MLL_OK;
+    sm->proc_ok = mll__sm_read_proc("/proc/self/status", &p) == MLL_OK;
     sm->proc_cpu_prev = p.cpu_us;
     sm->proc_mono_prev = mll__sm_mono_us();
 }
@@ -4479,13 +4483,13 @@ MLL__PRIVATE void mll__sm_sample_host(mll_run *run, mll__sysm *sm) {
     mll__sm_mem mem = {0, 0};
     mll__sm_disk disk = {0, 0, 0};
     mll__sm_net net = {0, 0};
-    mll_result r = mll__sm_read_cpu(&cpu);
+    mll_result r = mll__sm_read_cpu("/proc/stat", &cpu);
     if (r == MLL_OK) {
         if (sm->cpu_ok) mll__sm_add(&sm->acc[MLL__SM_CPU_PCT], mll__round1(mll__sm_cpu_percent(&sm->cpu_prev, &cpu)));
         sm->cpu_prev = cpu;
         sm->cpu_ok = 1;
     } else mll__sm_read_failed(run, sm, MLL__SM_WARN_CPU, "/proc/stat", r);
-    if ((r = mll__sm_read_mem(&mem)) == MLL_OK) {
+    if ((r = mll__sm_read_mem("/proc/meminfo", &mem)) == MLL_OK) {
         mll__sm_add(&sm->acc[MLL__SM_MEM_MB], (double)mem.used / 1e6);
         mll__sm_add(&sm->acc[MLL__SM_MEM_PCT], (double)mem.used / (double)mem.total * 100);
     } else mll__sm_read_failed(run, sm, MLL__SM_WARN_MEM, "/proc/meminfo", r);
@@ -4495,7 +4499,7 @@ MLL__PRIVATE void mll__sm_sample_host(mll_run *run, mll__sysm *sm) {
         mll__sm_add(&sm->acc[MLL__SM_DISK_MB], (double)disk.used / 1e6);
         mll__sm_add(&sm->acc[MLL__SM_DISK_FREE_MB], (double)disk.free / 1e6);
     } else mll__sm_read_failed(run, sm, MLL__SM_WARN_DISK, sm->disk_path, r);
-    if ((r = mll__sm_read_net(&net)) == MLL_OK && sm->net_ok) {
+    if ((r = mll__sm_read_net("/proc/net/dev", &net)) == MLL_OK && sm->net_ok) {
         sm->net_rx_mb = (double)net.rx / 1e6 - (double)sm->net_start.rx / 1e6;
         sm->net_tx_mb = (double)net.tx / 1e6 - (double)sm->net_start.tx / 1e6;
         sm->have_net = 1;
@@ -4508,7 +4512,7 @@ MLL__PRIVATE void mll__sm_sample_host(mll_run *run, mll__sysm *sm) {
 MLL__PRIVATE void mll__sm_sample_process(mll_run *run, mll__sysm *sm) {
     mll__sm_proc p;
     int64_t mono = mll__sm_mono_us();
-    mll_result r = mll__sm_read_proc(&p);
+    mll_result r = mll__sm_read_proc("/proc/self/status", &p);
     if (r != MLL_OK) {
         mll__sm_read_failed(run, sm, MLL__SM_WARN_PROC, "/proc/self/status", r);
         return;
