@@ -95,6 +95,9 @@ CONFIGURATION MACROS
     MLL_MAX_PATH              4096                   longest path built (bytes)
     MLL_PAGE_SIZE             4096                   no metric line crosses a multiple of this
                                                      (set to the OS page size if it is smaller)
+    MLL_NO_SYSTEM_METRICS     (undefined)            no system metrics (mll_start_system_metrics
+                                                     returns MLL_ERR_SYSTEM_METRICS_UNSUPPORTED)
+    MLL_NO_DLOPEN             (undefined)            system metrics without GPUs: no dlopen of NVML / ROCm SMI
 
 Numbers: metric values and mll_log_param_double() use the built-in shortest
 round-trip formatter in every build (Grisu3 with an exact fallback): the output parses
@@ -135,6 +138,8 @@ mll_query_store_desc() returns the resolved values.
     mll_run_desc.start_time_ms        now
     mll_run_desc.user                 $MLFLOW_TRACKING_USERNAME, else the login name
     mll_run_desc.source_name          the program's path (/proc/self/exe)
+    mll_run_desc.system_metrics       off, unless $MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING is true/1;
+                                      its fields: see SYSTEM METRICS
 
 ERRORS AND LOGGING
 ==================
@@ -222,6 +227,73 @@ MEMORY AND FILE-SYSTEM HOOKS
 The fs hooks let embedded targets plug in their file system and let tests inject
 faults (short writes, ENOSPC, failed renames). In steady state mll_log_metric
 allocates nothing: per-key buffers grow to their working size and are reused.
+
+SYSTEM METRICS
+==============
+MLflow's "System metrics" (CPU, memory, disk, network, GPU) for a C run, under the names
+MLflow 3.18's monitors use, so that the MLflow UI's System metrics tab shows them. Off by
+default; on with run_desc.system_metrics.enabled = MLL_SYSTEM_METRICS_ON, or
+MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING=true (or 1) with the field left 0, or later with
+mll_start_system_metrics(run, &desc). mll_stop_system_metrics or mll_end_run stops it.
+Samples are taken on the store's background (flusher) thread: no thread per run. Without
+one (MLL_NO_THREADS, store_desc.no_flush_thread) a sample is taken inside mll_log_metric*
+calls once it is due, so a run that stops logging stops sampling.
+
+    mll_system_metrics_desc   field, else environment variable, else MLflow's default
+    interval_ms               MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL (seconds)   10 s
+    samples_before_logging    MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING        1
+    node_id                   MLFLOW_SYSTEM_METRICS_NODE_ID: names system/<node_id>/...  none
+    disk_path                 -                                                    "/"
+    no_gpu / no_process_metrics / no_hardware_tags: 1 leaves that part out
+A bad environment value is a logger warning naming it (MLL_ERR_SYSTEM_METRICS_ENV) and its
+default is used; a bad desc field makes mll_start_system_metrics fail, and in a run desc it
+is a warning: the run starts without system metrics. store_desc.ignore_env ignores the
+variables. Per MPI rank: rd.system_metrics.node_id = "rank3" (or the variable per rank).
+
+Names (prefix system/ or system/<node_id>/; MB = 10^6 bytes, GB = 10^9), as MLflow 3.18:
+    cpu_utilization_percentage      /proc/stat by psutil.cpu_percent's rule, round(, 1) per sample
+    system_memory_usage_megabytes   MemTotal - MemAvailable (psutil's "used")
+    system_memory_usage_percentage  used / MemTotal * 100
+    disk_usage_percentage           statvfs(disk_path): used / (used + free to users) * 100, rounded
+    disk_usage_megabytes            (blocks - free blocks) * fragment size
+    disk_available_megabytes        blocks free to users * fragment size
+    network_receive_megabytes       /proc/net/dev, every interface with loopback, since the start
+    network_transmit_megabytes
+    gpu_<i>_memory_usage_percentage NVML used / total * 100, round(, 1) per sample
+    gpu_<i>_memory_usage_megabytes  (AMD: gpu_<i>_memory_usage_gigabytes, as MLflow's ROCm monitor)
+    gpu_<i>_utilization_percentage
+    gpu_<i>_power_usage_watts
+    gpu_<i>_power_usage_percentage  of the enforced power limit (AMD: of 500 W, as MLflow)
+  ours, for this process (MLflow has no process metrics; no MLflow name starts with process_):
+    process_cpu_utilization_percentage  user + system time / wall time * 100 (one core = 100)
+    process_memory_rss_megabytes        VmRSS
+    process_threads
+Every samples_before_logging samples, each metric's mean is logged, rounded as Python's
+round(x, 1) -- except the network values: the last sample, unrounded, as MLflow. All values
+of one step share one timestamp. Steps count 0, 1, 2... and, when a run is reopened or
+sampling restarted, go on after the largest step of the run's system/ metrics (MLflow's
+resume). Samples not yet logged when sampling stops are dropped, as MLflow drops them.
+One difference, on purpose: MLflow takes its first sample the moment it starts, so its
+step 0 holds a CPU use measured over no time (psutil answers 0.0) and a network of ~0;
+mlflow_lite reads a baseline at the start and takes each sample at the end of its interval
+(same steps, same moments of logging).
+
+GPUs: NVIDIA through NVML, AMD through ROCm SMI, loaded with dlopen("libnvidia-ml.so.1"),
+then dlopen("librocm_smi64.so"), when sampling starts: nothing at build time. No library,
+no driver or no GPU: no GPU metrics and one logger note (MLL_LOG_INFO,
+MLL_ERR_GPU_UNAVAILABLE) saying why. dlopen is a weak reference: with glibc < 2.34 link
+-ldl for GPU metrics (without it the program still links, and the note says so).
+
+Hardware tags, once per start: mlflow_lite.system.[<node_id>.]hostname, os, cpu_model,
+cpu_count (logical), cpu_cores (physical), memory_total_megabytes, and with a GPU gpu_count,
+gpu_driver_version, gpu_<i>_name, gpu_<i>_memory_total_megabytes.
+
+Linux only so far (any libc); elsewhere, or with MLL_NO_SYSTEM_METRICS,
+mll_start_system_metrics returns MLL_ERR_SYSTEM_METRICS_UNSUPPORTED. A reader that fails
+(no /proc in a container) leaves its metrics out and is reported once
+(MLL_ERR_SYSTEM_METRICS_READ). Cost (bench/run_sysmetrics_bench.sh, 2-core VM): 85 us of
+CPU to read a sample, 221 us with its 11 points written: 79 ms of CPU per hour at 10 s
+(0.002% of one core); no measurable change in mll_log_metric while sampling every 100 ms.
 
 PLATFORM NOTES
 ==============
@@ -3603,6 +3675,9 @@ MLL__PRIVATE void *mll__flusher_main(void *arg) {
 #pragma weak dlopen
 #pragma weak dlsym
 #pragma weak dlclose
+#define MLL__SM_DL_LINKED() (dlopen && dlsym && dlclose)
+#else
+#define MLL__SM_DL_LINKED() 1
 #endif
 #else
 #define MLL__SM_DLOPEN 0
@@ -4027,7 +4102,7 @@ MLL__PRIVATE int mll__gpu_open(mll__gpu *g, char *why, size_t cap) {
 #if MLL__SM_DLOPEN
     {
         char nv[400];
-        if (!dlopen || !dlsym || !dlclose) {
+        if (!MLL__SM_DL_LINKED()) {
             mll__snprintf(why, cap, "dlopen is not linked in (glibc < 2.34: link with -ldl)");
             return 0;
         }
@@ -4684,6 +4759,10 @@ MLL__PRIVATE void mll__sysmetrics_autostart(mll_run *run, const mll_run_desc *d)
         mll__log(&s->desc, MLL_LOG_WARN, r, msg, __LINE__);
     }
 }
+#undef MLL__SM_RUN_LOCK
+#undef MLL__SM_DL_LINKED
+#undef MLL__SM_DLOPEN
+#undef MLL__SM_LINUX
 
 /* >>public ------------------------------------------------------------------------ */
 MLL__PUBLIC const char *mll_version(void) { return MLL_VERSION_STRING; }

@@ -5,8 +5,10 @@
         flushed on its own: one line per key per flush). Per hour at 10 s = 360 samples, and
         as a share of one core.
      2. mll_log_metric throughput in one run with sampling off and at 100 ms, in alternating
-        rounds (the box is shared: the median of each, measured in the same run).
-   usage: sysmetrics_bench DIR [samples, default 3000] [points per round, default 1000000] [rounds, default 15]
+        rounds. The box is shared and its load drifts: each "on" round is compared with the
+        "off" round just before it, and the median (and quartiles) of those ratios is the
+        effect; the medians of the rounds are printed too.
+   usage: sysmetrics_bench DIR [samples, default 3000] [points per round, default 300000] [rounds, default 61]
    (bench/run_sysmetrics_bench.sh builds it in Release and runs it) */
 #define _POSIX_C_SOURCE 200809L
 #define MLFLOW_LITE_IMPLEMENTATION
@@ -82,12 +84,12 @@ int main(int argc, char **argv) {
     mll_store *s = NULL;
     mll_store_desc sd;
     mll_run *run;
-    int n = argc > 2 ? atoi(argv[2]) : 3000, rounds = argc > 4 ? atoi(argv[4]) : 15, i;
-    long points = argc > 3 ? atol(argv[3]) : 1000000, step = 0;
-    double w_read, w_sample, w_flush, read, sample, flush, off[64], on[64], coff[64], con[64], per_hour, x;
+    int n = argc > 2 ? atoi(argv[2]) : 3000, rounds = argc > 4 ? atoi(argv[4]) : 61, i;
+    long points = argc > 3 ? atol(argv[3]) : 300000, step = 0;
+    double w_read, w_sample, w_flush, read, sample, flush, off[256], on[256], coff[256], con[256], ratio[256], cratio[256], per_hour, x;
     mll_system_metrics_desc d;
-    if (argc < 2 || rounds < 1 || rounds > 64) {
-        fprintf(stderr, "usage: sysmetrics_bench DIR [samples] [points per round] [rounds <= 64]\n");
+    if (argc < 2 || rounds < 1 || rounds > 256) {
+        fprintf(stderr, "usage: sysmetrics_bench DIR [samples] [points per round] [rounds <= 256]\n");
         return 2;
     }
     memset(&sd, 0, sizeof(sd));
@@ -121,6 +123,8 @@ int main(int argc, char **argv) {
         if (mll_start_system_metrics(run, &d) != MLL_OK) return 1;
         on[i] = log_round(run, points, &step, &con[i]);
         mll_stop_system_metrics(run);
+        ratio[i] = on[i] / off[i];
+        cratio[i] = con[i] / coff[i];
     }
     mll_end_run(run, MLL_RUN_FINISHED);
     mll_close(s);
@@ -128,6 +132,8 @@ int main(int argc, char **argv) {
     qsort(on, (size_t)rounds, sizeof(double), cmp_double);
     qsort(coff, (size_t)rounds, sizeof(double), cmp_double);
     qsort(con, (size_t)rounds, sizeof(double), cmp_double);
+    qsort(ratio, (size_t)rounds, sizeof(double), cmp_double);
+    qsort(cratio, (size_t)rounds, sizeof(double), cmp_double);
     printf("mll_log_metric, one thread, %ld points x %d alternating rounds in one run (median; range):\n", points,
            rounds);
     printf("                          wall ns/point              logging thread's CPU ns/point\n");
@@ -135,7 +141,9 @@ int main(int argc, char **argv) {
            off[rounds - 1], coff[rounds / 2], coff[0], coff[rounds - 1]);
     printf("  sampling every 100 ms   %7.1f (%.1f..%.1f)     %7.1f (%.1f..%.1f)\n", on[rounds / 2], on[0],
            on[rounds - 1], con[rounds / 2], con[0], con[rounds - 1]);
-    printf("  effect                  %+7.1f%%                    %+7.1f%%\n", (on[rounds / 2] / off[rounds / 2] - 1) * 100,
-           (con[rounds / 2] / coff[rounds / 2] - 1) * 100);
+    printf("  effect, median of paired rounds (quartiles)\n");
+    printf("                          %+6.1f%% (%+.1f%%..%+.1f%%)       %+6.1f%% (%+.1f%%..%+.1f%%)\n",
+           (ratio[rounds / 2] - 1) * 100, (ratio[rounds / 4] - 1) * 100, (ratio[rounds * 3 / 4] - 1) * 100,
+           (cratio[rounds / 2] - 1) * 100, (cratio[rounds / 4] - 1) * 100, (cratio[rounds * 3 / 4] - 1) * 100);
     return 0;
 }
