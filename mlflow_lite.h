@@ -4004,6 +4004,44 @@ MLL__PRIVATE int mll__gpu_sym(void *dl, const char *name, const char *alt, void 
     return p != NULL;
 }
 
+/* The entry points a metric needs; one the library lacks stays NULL (that metric is left out). */
+typedef struct mll__gpu_entry {
+    const char *name;
+    size_t offset; /* of the function pointer in mll__gpu */
+} mll__gpu_entry;
+static const mll__gpu_entry mll__nvml_optional[] = {
+    {"nvmlDeviceGetMemoryInfo", offsetof(mll__gpu, nv_memory)},
+    {"nvmlDeviceGetUtilizationRates", offsetof(mll__gpu, nv_util)},
+    {"nvmlDeviceGetPowerUsage", offsetof(mll__gpu, nv_power)},
+    {"nvmlDeviceGetEnforcedPowerLimit", offsetof(mll__gpu, nv_limit)},
+    {"nvmlDeviceGetName", offsetof(mll__gpu, nv_name)},
+    {"nvmlSystemGetDriverVersion", offsetof(mll__gpu, nv_driver)}};
+static const mll__gpu_entry mll__rocm_optional[] = {
+    {"rsmi_dev_memory_usage_get", offsetof(mll__gpu, rs_mem_used)},
+    {"rsmi_dev_memory_total_get", offsetof(mll__gpu, rs_mem_total)},
+    {"rsmi_dev_busy_percent_get", offsetof(mll__gpu, rs_busy)},
+    {"rsmi_dev_power_ave_get", offsetof(mll__gpu, rs_power)},
+    {"rsmi_dev_name_get", offsetof(mll__gpu, rs_name)},
+    {"rsmi_version_str_get", offsetof(mll__gpu, rs_version)}};
+
+MLL__PRIVATE void mll__gpu_optional(mll__gpu *g, const mll__gpu_entry *e, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) mll__gpu_sym(g->dl, e[i].name, NULL, (char *)g + e[i].offset);
+}
+
+/* After a GPU library's entry points, init and device count: 1 when there is a GPU to read;
+   else the library is shut down and closed, and *why says what failed. */
+MLL__PRIVATE int mll__gpu_started(mll__gpu *g, const char *lib, int found, int init_rc, int count_rc, unsigned n,
+                                  char *why, size_t cap) {
+    if (found && init_rc == 0 && count_rc == 0 && n > 0) return 1;
+    if (!found) mll__snprintf(why, cap, "%s lacks the functions needed", lib);
+    else if (init_rc) mll__snprintf(why, cap, "%s failed to initialise (error %d)", lib, init_rc);
+    else mll__snprintf(why, cap, "%s finds no GPU (error %d)", lib, count_rc);
+    if (found && init_rc == 0) g->shutdown();
+    dlclose(g->dl);
+    return 0;
+}
+
 /* NVML as pynvml drives it for MLflow's GPUMonitor. Returns 0 with *why set when there is
    no library, no entry point, no driver or no GPU. */
 MLL__PRIVATE int mll__gpu_open_nvml(mll__gpu *g, char *why, size_t cap) {
@@ -4011,37 +4049,19 @@ MLL__PRIVATE int mll__gpu_open_nvml(mll__gpu *g, char *why, size_t cap) {
     int (*count)(unsigned *) = NULL;
     int (*handle)(unsigned, void **) = NULL;
     unsigned n = 0, i;
-    int rc;
+    int found, rc = 0, crc = 0;
     g->dl = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
     if (!g->dl) {
         mll__snprintf(why, cap, "libnvidia-ml.so.1 not found");
         return 0;
     }
-    if (!mll__gpu_sym(g->dl, "nvmlInit_v2", "nvmlInit", &init) ||
-        !mll__gpu_sym(g->dl, "nvmlShutdown", NULL, &g->shutdown) ||
-        !mll__gpu_sym(g->dl, "nvmlDeviceGetCount_v2", "nvmlDeviceGetCount", &count) ||
-        !mll__gpu_sym(g->dl, "nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByIndex", &handle)) {
-        mll__snprintf(why, cap, "libnvidia-ml.so.1 lacks nvmlInit/nvmlDeviceGetCount");
-        dlclose(g->dl);
-        return 0;
-    }
-    if ((rc = init()) != 0) {
-        mll__snprintf(why, cap, "NVML failed to initialise (error %d)", rc);
-        dlclose(g->dl);
-        return 0;
-    }
-    if ((rc = count(&n)) != 0 || n == 0) {
-        mll__snprintf(why, cap, "NVML finds no GPU (error %d)", rc);
-        g->shutdown();
-        dlclose(g->dl);
-        return 0;
-    }
-    mll__gpu_sym(g->dl, "nvmlDeviceGetMemoryInfo", NULL, &g->nv_memory);
-    mll__gpu_sym(g->dl, "nvmlDeviceGetUtilizationRates", NULL, &g->nv_util);
-    mll__gpu_sym(g->dl, "nvmlDeviceGetPowerUsage", NULL, &g->nv_power);
-    mll__gpu_sym(g->dl, "nvmlDeviceGetEnforcedPowerLimit", NULL, &g->nv_limit);
-    mll__gpu_sym(g->dl, "nvmlDeviceGetName", NULL, &g->nv_name);
-    mll__gpu_sym(g->dl, "nvmlSystemGetDriverVersion", NULL, &g->nv_driver);
+    found = mll__gpu_sym(g->dl, "nvmlInit_v2", "nvmlInit", &init) &&
+            mll__gpu_sym(g->dl, "nvmlShutdown", NULL, &g->shutdown) &&
+            mll__gpu_sym(g->dl, "nvmlDeviceGetCount_v2", "nvmlDeviceGetCount", &count) &&
+            mll__gpu_sym(g->dl, "nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByIndex", &handle);
+    if (found && (rc = init()) == 0) crc = count(&n);
+    if (!mll__gpu_started(g, "NVML (libnvidia-ml.so.1)", found, rc, crc, n, why, cap)) return 0;
+    mll__gpu_optional(g, mll__nvml_optional, sizeof(mll__nvml_optional) / sizeof(mll__nvml_optional[0]));
     for (i = 0; i < n && g->count < MLL__SM_MAX_GPUS; i++)
         if (handle(i, &g->dev[g->count]) == 0) g->count++;
     g->kind = MLL__GPU_NVML;
@@ -4056,35 +4076,17 @@ MLL__PRIVATE int mll__gpu_open_rocm(mll__gpu *g, char *why, size_t cap) {
     int (*init)(uint64_t) = NULL;
     int (*count)(uint32_t *) = NULL;
     uint32_t n = 0, i;
-    int rc;
+    int found, rc = 0, crc = 0;
     for (i = 0; i < 5 && !g->dl; i++) g->dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
     if (!g->dl) {
         mll__snprintf(why, cap, "librocm_smi64.so not found");
         return 0;
     }
-    if (!mll__gpu_sym(g->dl, "rsmi_init", NULL, &init) || !mll__gpu_sym(g->dl, "rsmi_shut_down", NULL, &g->shutdown) ||
-        !mll__gpu_sym(g->dl, "rsmi_num_monitor_devices", NULL, &count)) {
-        mll__snprintf(why, cap, "librocm_smi64.so lacks rsmi_init/rsmi_num_monitor_devices");
-        dlclose(g->dl);
-        return 0;
-    }
-    if ((rc = init(0)) != 0) {
-        mll__snprintf(why, cap, "ROCm SMI failed to initialise (error %d)", rc);
-        dlclose(g->dl);
-        return 0;
-    }
-    if ((rc = count(&n)) != 0 || n == 0) {
-        mll__snprintf(why, cap, "ROCm SMI finds no GPU (error %d)", rc);
-        g->shutdown();
-        dlclose(g->dl);
-        return 0;
-    }
-    mll__gpu_sym(g->dl, "rsmi_dev_memory_usage_get", NULL, &g->rs_mem_used);
-    mll__gpu_sym(g->dl, "rsmi_dev_memory_total_get", NULL, &g->rs_mem_total);
-    mll__gpu_sym(g->dl, "rsmi_dev_busy_percent_get", NULL, &g->rs_busy);
-    mll__gpu_sym(g->dl, "rsmi_dev_power_ave_get", NULL, &g->rs_power);
-    mll__gpu_sym(g->dl, "rsmi_dev_name_get", NULL, &g->rs_name);
-    mll__gpu_sym(g->dl, "rsmi_version_str_get", NULL, &g->rs_version);
+    found = mll__gpu_sym(g->dl, "rsmi_init", NULL, &init) && mll__gpu_sym(g->dl, "rsmi_shut_down", NULL, &g->shutdown) &&
+            mll__gpu_sym(g->dl, "rsmi_num_monitor_devices", NULL, &count);
+    if (found && (rc = init(0)) == 0) crc = count(&n);
+    if (!mll__gpu_started(g, "ROCm SMI (librocm_smi64.so)", found, rc, crc, n, why, cap)) return 0;
+    mll__gpu_optional(g, mll__rocm_optional, sizeof(mll__rocm_optional) / sizeof(mll__rocm_optional[0]));
     g->count = n < (uint32_t)MLL__SM_MAX_GPUS ? n : (uint32_t)MLL__SM_MAX_GPUS;
     for (i = 0; i < g->count; i++) {
         uint64_t uw = 0;

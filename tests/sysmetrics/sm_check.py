@@ -558,8 +558,8 @@ def part_gpu(c, a):
              "ROCm SMI, 3 GPUs, gpu_1 virtual")
     client = MlflowClient(root)
     for libdir, extra, what, reason in ((fresh_dir(a.work, "none"), {}, "no GPU library", "libnvidia-ml.so.1 not found"),
-                                        (nv, {"FAKE_GPU_INIT_FAIL": "1"}, "NVML init fails", "NVML failed to initialise (error 9)"),
-                                        (nv, {"FAKE_GPU_COUNT": "0"}, "NVML without GPUs", "NVML finds no GPU")):
+                                        (nv, {"FAKE_GPU_INIT_FAIL": "1"}, "NVML init fails", "NVML (libnvidia-ml.so.1) failed to initialise (error 9)"),
+                                        (nv, {"FAKE_GPU_COUNT": "0"}, "NVML without GPUs", "NVML (libnvidia-ml.so.1) finds no GPU")):
         info, err = writer(a, root, 0.6, "--interval-ms", "100", env=writer_env(LD_LIBRARY_PATH=libdir, **extra))
         notes = [l for l in err.splitlines() if l.startswith("LOG 3 38 ")]
         c.eq(len(notes), 1, f"{what}: one logger note: {err}")

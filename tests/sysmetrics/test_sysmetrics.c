@@ -25,15 +25,21 @@ static void keep_log(mll_log_level level, mll_result code, const char *msg, cons
     }
 }
 
-static mll_store *open_store(const char *root, int no_thread, int ignore_env) {
-    mll_store *s = NULL;
+/* A store desc for root with the keeping logger (the log is cleared). */
+static mll_store_desc store_desc(const char *root, int ignore_env) {
     mll_store_desc d;
     memset(&d, 0, sizeof(d));
     memset(&g_log, 0, sizeof(g_log));
     d.root = root;
     d.ignore_env = ignore_env;
-    d.no_flush_thread = no_thread;
     d.logger.func = keep_log;
+    return d;
+}
+
+static mll_store *open_store(const char *root, int no_thread, int ignore_env) {
+    mll_store *s = NULL;
+    mll_store_desc d = store_desc(root, ignore_env);
+    d.no_flush_thread = no_thread;
     return mll_open(&s, &d) == MLL_OK ? s : NULL;
 }
 
@@ -566,14 +572,10 @@ static mll_result f_link(const char *from, const char *to, void *ud) {
 TEST(a_full_disk_under_system_metrics_is_an_error_not_a_crash) {
     const char *root = mll_test_tmpdir();
     mll_store *s = NULL;
-    mll_store_desc sd;
+    mll_store_desc sd = store_desc(root, 1);
     mll_run *run;
     mll_system_metrics_desc d;
     mll_error e;
-    memset(&sd, 0, sizeof(sd));
-    sd.root = root;
-    sd.ignore_env = 1;
-    sd.logger.func = keep_log;
     sd.fs.open = f_open;
     sd.fs.link = f_link;
     sd.fs.rename = f_rename;
@@ -614,14 +616,10 @@ TEST(out_of_memory_while_starting_is_no_memory_and_no_leak) {
     int started = 0;
     for (n = 0; n < 200 && !started; n++) {
         mll_store *s = NULL;
-        mll_store_desc sd;
+        mll_store_desc sd = store_desc(root, 1);
         mll_run *run = NULL;
         mll_system_metrics_desc d;
         mll_result r;
-        memset(&sd, 0, sizeof(sd));
-        sd.root = root;
-        sd.ignore_env = 1;
-        sd.logger.func = keep_log;
         sd.allocator.alloc = count_alloc;
         sd.allocator.free = count_free;
         g_allocs_left = -1;
