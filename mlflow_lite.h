@@ -692,13 +692,16 @@ MLL_API mll_result mll_transition_model_version_stage(mll_store *store, const ch
    largest step of the run's existing system/ metrics (0 for a new run), as MLflow's
    resume_logging. Returns MLL_ERR_SYSTEM_METRICS_ACTIVE if already sampling,
    MLL_ERR_SYSTEM_METRICS_UNSUPPORTED off Linux or with MLL_NO_SYSTEM_METRICS,
-   MLL_ERR_INVALID_ARGUMENT / MLL_ERR_INVALID_KEY for a bad desc field. Thread-safe. */
+   MLL_ERR_INVALID_ARGUMENT for a NULL run or a negative field, MLL_ERR_INVALID_KEY for a
+   node_id that cannot be part of a metric name. Thread-safe. */
 MLL_API mll_result mll_start_system_metrics(mll_run *run, const mll_system_metrics_desc *desc);
 /* Stops sampling; samples not yet logged (fewer than samples_before_logging) are dropped, as
-   MLflow drops them. MLL_OK also when not sampling. mll_end_run stops it too. Thread-safe. */
+   MLflow drops them. MLL_OK also when not sampling; NULL: MLL_ERR_INVALID_ARGUMENT.
+   mll_end_run stops it too. Thread-safe. */
 MLL_API mll_result mll_stop_system_metrics(mll_run *run);
 /* The resolved settings while sampling (enabled = MLL_SYSTEM_METRICS_ON; node_id and
-   disk_path valid until sampling stops), else a zeroed desc with enabled = OFF. */
+   disk_path valid until sampling stops), else a zeroed desc with enabled = OFF. NULL run or
+   out: MLL_ERR_INVALID_ARGUMENT. Thread-safe. */
 MLL_API mll_result mll_query_system_metrics(mll_run *run, mll_system_metrics_desc *out);
 
 /* ---- formatting (exposed for tests and for callers who want MLflow's spelling) ---- */
