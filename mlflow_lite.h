@@ -97,6 +97,9 @@ CONFIGURATION MACROS
     MLL_MAX_PATH              4096                   longest path built (bytes)
     MLL_PAGE_SIZE             4096                   no metric line crosses a multiple of this
                                                      (set to the OS page size if it is smaller)
+    MLL_NO_SYSTEM_METRICS     (undefined)            no system metrics (mll_start_system_metrics
+                                                     returns MLL_ERR_SYSTEM_METRICS_UNSUPPORTED)
+    MLL_NO_DLOPEN             (undefined)            system metrics without GPUs: no dlopen of NVML / ROCm SMI
 
 Numbers: metric values and mll_log_param_double() use the built-in shortest
 round-trip formatter in every build (Grisu3 with an exact fallback): the output parses
@@ -137,6 +140,8 @@ mll_query_store_desc() returns the resolved values.
     mll_run_desc.start_time_ms        now
     mll_run_desc.user                 $MLFLOW_TRACKING_USERNAME, else the login name
     mll_run_desc.source_name          the program's path (/proc/self/exe)
+    mll_run_desc.system_metrics       off, unless $MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING is true/1;
+                                      its fields: see SYSTEM METRICS
 
 ERRORS AND LOGGING
 ==================
@@ -228,6 +233,73 @@ MEMORY AND FILE-SYSTEM HOOKS
 The fs hooks let embedded targets plug in their file system and let tests inject
 faults (short writes, ENOSPC, failed renames). In steady state mll_log_metric
 allocates nothing: per-key buffers grow to their working size and are reused.
+
+SYSTEM METRICS
+==============
+MLflow's "System metrics" (CPU, memory, disk, network, GPU) for a C run, under the names
+MLflow 3.18's monitors use, so that the MLflow UI's System metrics tab shows them. Off by
+default; on with run_desc.system_metrics.enabled = MLL_SYSTEM_METRICS_ON, or
+MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING=true (or 1) with the field left 0, or later with
+mll_start_system_metrics(run, &desc). mll_stop_system_metrics or mll_end_run stops it.
+Samples are taken on the store's background (flusher) thread: no thread per run. Without
+one (MLL_NO_THREADS, store_desc.no_flush_thread) a sample is taken inside mll_log_metric*
+calls once it is due, so a run that stops logging stops sampling.
+
+    mll_system_metrics_desc   field, else environment variable, else MLflow's default
+    interval_ms               MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL (seconds)   10 s
+    samples_before_logging    MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING        1
+    node_id                   MLFLOW_SYSTEM_METRICS_NODE_ID: names system/<node_id>/...  none
+    disk_path                 -                                                    "/"
+    no_gpu / no_process_metrics / no_hardware_tags: 1 leaves that part out
+A bad environment value is a logger warning naming it (MLL_ERR_SYSTEM_METRICS_ENV) and its
+default is used; a bad desc field makes mll_start_system_metrics fail, and in a run desc it
+is a warning: the run starts without system metrics. store_desc.ignore_env ignores the
+variables. Per MPI rank: rd.system_metrics.node_id = "rank3" (or the variable per rank).
+
+Names (prefix system/ or system/<node_id>/; MB = 10^6 bytes, GB = 10^9), as MLflow 3.18:
+    cpu_utilization_percentage      /proc/stat by psutil.cpu_percent's rule, round(, 1) per sample
+    system_memory_usage_megabytes   MemTotal - MemAvailable (psutil's "used")
+    system_memory_usage_percentage  used / MemTotal * 100
+    disk_usage_percentage           statvfs(disk_path): used / (used + free to users) * 100, rounded
+    disk_usage_megabytes            (blocks - free blocks) * fragment size
+    disk_available_megabytes        blocks free to users * fragment size
+    network_receive_megabytes       /proc/net/dev, every interface with loopback, since the start
+    network_transmit_megabytes
+    gpu_<i>_memory_usage_percentage NVML used / total * 100, round(, 1) per sample
+    gpu_<i>_memory_usage_megabytes  (AMD: gpu_<i>_memory_usage_gigabytes, as MLflow's ROCm monitor)
+    gpu_<i>_utilization_percentage
+    gpu_<i>_power_usage_watts
+    gpu_<i>_power_usage_percentage  of the enforced power limit (AMD: of 500 W, as MLflow)
+  ours, for this process (MLflow has no process metrics; no MLflow name starts with process_):
+    process_cpu_utilization_percentage  user + system time / wall time * 100 (one core = 100)
+    process_memory_rss_megabytes        VmRSS
+    process_threads
+Every samples_before_logging samples, each metric's mean is logged, rounded as Python's
+round(x, 1) -- except the network values: the last sample, unrounded, as MLflow. All values
+of one step share one timestamp. Steps count 0, 1, 2... and, when a run is reopened or
+sampling restarted, go on after the largest step of the run's system/ metrics (MLflow's
+resume). Samples not yet logged when sampling stops are dropped, as MLflow drops them.
+One difference, on purpose: MLflow takes its first sample the moment it starts, so its
+step 0 holds a CPU use measured over no time (psutil answers 0.0) and a network of ~0;
+mlflow_lite reads a baseline at the start and takes each sample at the end of its interval
+(same steps, same moments of logging).
+
+GPUs: NVIDIA through NVML, AMD through ROCm SMI, loaded with dlopen("libnvidia-ml.so.1"),
+then dlopen("librocm_smi64.so"), when sampling starts: nothing at build time. No library,
+no driver or no GPU: no GPU metrics and one logger note (MLL_LOG_INFO,
+MLL_ERR_GPU_UNAVAILABLE) saying why. dlopen is a weak reference: with glibc < 2.34 link
+-ldl for GPU metrics (without it the program still links, and the note says so).
+
+Hardware tags, once per start: mlflow_lite.system.[<node_id>.]hostname, os, cpu_model,
+cpu_count (logical), cpu_cores (physical), memory_total_megabytes, and with a GPU gpu_count,
+gpu_driver_version, gpu_<i>_name, gpu_<i>_memory_total_megabytes.
+
+Linux only so far (any libc); elsewhere, or with MLL_NO_SYSTEM_METRICS,
+mll_start_system_metrics returns MLL_ERR_SYSTEM_METRICS_UNSUPPORTED. A reader that fails
+(no /proc in a container) leaves its metrics out and is reported once
+(MLL_ERR_SYSTEM_METRICS_READ). Cost (bench/run_sysmetrics_bench.sh, 2-core VM): 85 us of
+CPU to read a sample, 221 us with its 11 points written: 79 ms of CPU per hour at 10 s
+(0.002% of one core); no measurable change in mll_log_metric while sampling every 100 ms.
 
 PLATFORM NOTES
 ==============
@@ -373,7 +445,12 @@ extern "C" {
     X(MLL_ERR_INVALID_STATE, 16, "run is deleted or not active") \
     X(MLL_ERR_EXISTS, 17, "file or directory already exists") \
     X(MLL_ERR_PATH_TOO_LONG, 18, "path longer than MLL_MAX_PATH") \
-    X(MLL_ERR_UNSUPPORTED, 19, "unsupported tracking URI or operation")
+    X(MLL_ERR_UNSUPPORTED, 19, "unsupported tracking URI or operation") \
+    X(MLL_ERR_SYSTEM_METRICS_UNSUPPORTED, 35, "system metrics are not available in this build or on this platform (Linux only so far)") \
+    X(MLL_ERR_SYSTEM_METRICS_ACTIVE, 36, "system metrics are already being sampled for this run") \
+    X(MLL_ERR_SYSTEM_METRICS_ENV, 37, "invalid MLFLOW_*SYSTEM_METRICS* environment value; the default is used") \
+    X(MLL_ERR_GPU_UNAVAILABLE, 38, "no GPU metrics: no NVIDIA (libnvidia-ml.so.1) or AMD (librocm_smi64) library, or no GPU") \
+    X(MLL_ERR_SYSTEM_METRICS_READ, 39, "a system metric could not be read (/proc, statvfs or the GPU library failed); it is left out")
 
 #define MLL__RESULT_ENUM(name, num, text) name = num,
 typedef enum mll_result { MLL__RESULTS(MLL__RESULT_ENUM) MLL__RESULT_COUNT } mll_result;
@@ -483,6 +560,27 @@ typedef struct mll_metric {
     int64_t timestamp_ms; /* 0: now (use mll_log_metric_at for a literal 0) */
 } mll_metric;
 
+/* System metrics (see SYSTEM METRICS): MLflow's "system/..." metrics sampled on the store's
+   background thread. Zero-initialise; every 0 field means "the MLflow environment variable,
+   else MLflow's default". */
+typedef enum mll_system_metrics_mode {
+    MLL_SYSTEM_METRICS_DEFAULT = 0, /* $MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING (true/1), else off */
+    MLL_SYSTEM_METRICS_ON = 1,
+    MLL_SYSTEM_METRICS_OFF = 2 /* off even when the environment asks for it */
+} mll_system_metrics_mode;
+
+typedef struct mll_system_metrics_desc {
+    mll_system_metrics_mode enabled; /* read from mll_run_desc.system_metrics only */
+    int interval_ms;            /* 0: $MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL (seconds), else 10000 */
+    int samples_before_logging; /* 0: $MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING, else 1 */
+    const char *node_id;        /* 0: $MLFLOW_SYSTEM_METRICS_NODE_ID, else none; names become
+                                   system/<node_id>/... (e.g. one per MPI rank) */
+    const char *disk_path;      /* 0: "/" (MLflow's disk monitor) */
+    int no_gpu;                 /* 1: do not load NVML / ROCm SMI */
+    int no_process_metrics;     /* 1: only MLflow's names (no system/process_*) */
+    int no_hardware_tags;       /* 1: no mlflow_lite.system.* tags */
+} mll_system_metrics_desc;
+
 typedef struct mll_run_desc {
     uint32_t _start_canary;
     const char *experiment_name;   /* get-or-create by name */
@@ -497,6 +595,7 @@ typedef struct mll_run_desc {
     const char *user;              /* 0: $MLFLOW_TRACKING_USERNAME, else the login name */
     const char *source_name;       /* 0: the program's path */
     int64_t start_time_ms;         /* 0: now */
+    mll_system_metrics_desc system_metrics; /* 0: off unless $MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING */
     uint32_t _end_canary;
 } mll_run_desc;
 
@@ -652,6 +751,25 @@ MLL_API mll_result mll_delete_model_alias(mll_store *store, const char *model_na
 MLL_API mll_result mll_transition_model_version_stage(mll_store *store, const char *model_name,
                                                       int version, mll_model_stage stage,
                                                       int archive_existing);
+
+/* ---- system metrics (see SYSTEM METRICS) ------------------------------------ */
+/* Starts sampling MLflow's system metrics (and ours, see SYSTEM METRICS) for a run on the
+   store's background thread; desc may be NULL (environment, else MLflow's defaults; its
+   `enabled` field is not read). Writes the hardware tags once. Steps continue after the
+   largest step of the run's existing system/ metrics (0 for a new run), as MLflow's
+   resume_logging. Returns MLL_ERR_SYSTEM_METRICS_ACTIVE if already sampling,
+   MLL_ERR_SYSTEM_METRICS_UNSUPPORTED off Linux or with MLL_NO_SYSTEM_METRICS,
+   MLL_ERR_INVALID_ARGUMENT for a NULL run or a negative field, MLL_ERR_INVALID_KEY for a
+   node_id that cannot be part of a metric name. Thread-safe. */
+MLL_API mll_result mll_start_system_metrics(mll_run *run, const mll_system_metrics_desc *desc);
+/* Stops sampling; samples not yet logged (fewer than samples_before_logging) are dropped, as
+   MLflow drops them. MLL_OK also when not sampling; NULL: MLL_ERR_INVALID_ARGUMENT.
+   mll_end_run stops it too. Thread-safe. */
+MLL_API mll_result mll_stop_system_metrics(mll_run *run);
+/* The resolved settings while sampling (enabled = MLL_SYSTEM_METRICS_ON; node_id and
+   disk_path valid until sampling stops), else a zeroed desc with enabled = OFF. NULL run or
+   out: MLL_ERR_INVALID_ARGUMENT. Thread-safe. */
+MLL_API mll_result mll_query_system_metrics(mll_run *run, mll_system_metrics_desc *out);
 
 /* ---- formatting (exposed for tests and for callers who want MLflow's spelling) ---- */
 /* Python's repr(float) of v, exactly (shortest digits that read back as v, the closest of
@@ -2810,7 +2928,14 @@ struct mll_run {
     size_t cached_ts_len;
     int error_reported; /* background flush errors are logged once per streak */
     mll_error last_error;
+    struct mll__sysm *sysm; /* >>sysmetrics: the sampler while system metrics are on */
 };
+
+/* >>sysmetrics hooks (defined in that section; each is called from one line elsewhere) */
+MLL__PRIVATE int64_t mll__sysmetrics_tick(mll_store *s, int64_t wait_ms);
+MLL__PRIVATE void mll__sysmetrics_poll(mll_run *run);
+MLL__PRIVATE void mll__sysmetrics_end(mll_run *run);
+MLL__PRIVATE void mll__sysmetrics_autostart(mll_run *run, const mll_run_desc *d);
 
 MLL__PRIVATE const mll_allocator *mll__A(const mll_store *s) { return &s->desc.allocator; }
 
@@ -4201,6 +4326,7 @@ MLL__PRIVATE mll_result mll__maybe_flush(mll_run *run) {
 #ifndef MLL_NO_THREADS
     if (!s->desc.no_flush_thread) return MLL_OK;
 #endif
+    mll__sysmetrics_poll(run); /* no flusher thread: system metrics are sampled here when due */
     if (mll__os_now_ms() - run->last_flush_ms >= s->desc.flush_interval_ms)
         return mll__run_flush_locked(run);
     return MLL_OK;
@@ -4213,8 +4339,9 @@ MLL__PRIVATE void *mll__flusher_main(void *arg) {
     mll__lock(&s->lock);
     while (!s->stopping) {
         int64_t now, wait_ms = s->desc.flush_interval_ms;
+        int64_t sleep_ms = mll__sysmetrics_tick(s, wait_ms); /* samples due system metrics */
         mll_run *run;
-        mll__cond_wait_ms(&s->wake, &s->lock, wait_ms);
+        mll__cond_wait_ms(&s->wake, &s->lock, sleep_ms);
         if (s->stopping) break;
         now = mll__os_now_ms();
         for (run = s->runs; run; run = run->next) {
@@ -4232,6 +4359,1121 @@ MLL__PRIVATE void *mll__flusher_main(void *arg) {
     return NULL;
 }
 #endif
+
+/* >>sysmetrics-os ------------------------------------------------------------------
+   What the system reports, read the way psutil 7 and MLflow 3.18's monitors read it:
+   Linux /proc, statvfs and getrusage (no library), NVIDIA GPUs through NVML and AMD GPUs
+   through ROCm SMI, both loaded with dlopen at run time (no build-time dependency). On
+   other platforms, or with MLL_NO_SYSTEM_METRICS, there is no reader at all and
+   mll_start_system_metrics returns MLL_ERR_SYSTEM_METRICS_UNSUPPORTED. MLL_NO_DLOPEN
+   leaves the GPU readers out. */
+#if defined(__linux__) && !defined(MLL_NO_SYSTEM_METRICS)
+#define MLL__SM_LINUX 1
+#include <sys/statvfs.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#else
+#define MLL__SM_LINUX 0
+#endif
+#if MLL__SM_LINUX && !defined(MLL_NO_DLOPEN)
+#define MLL__SM_DLOPEN 1
+#include <dlfcn.h>
+#if defined(__GNUC__) && defined(__ELF__)
+/* glibc before 2.34 keeps dlopen in libdl: weak references let a program that does not
+   link -ldl build and run without GPU metrics instead of failing to link */
+#pragma weak dlopen
+#pragma weak dlsym
+#pragma weak dlclose
+#define MLL__SM_DL_LINKED() (dlopen && dlsym && dlclose)
+#else
+#define MLL__SM_DL_LINKED() 1
+#endif
+#else
+#define MLL__SM_DLOPEN 0
+#endif
+
+enum { MLL__SM_CPU_FIELDS = 10, MLL__SM_MAX_GPUS = 32, MLL__SM_LINE = 4096 };
+
+/* psutil.cpu_times(): the "cpu" line of /proc/stat in seconds (ticks / CLK_TCK), in its
+   order: user nice system idle iowait irq softirq steal guest guest_nice. */
+typedef struct mll__sm_cpu {
+    double t[MLL__SM_CPU_FIELDS];
+    int n;
+} mll__sm_cpu;
+
+typedef struct mll__sm_mem { uint64_t total, used; } mll__sm_mem; /* bytes, psutil's used */
+typedef struct mll__sm_disk { uint64_t used, free, total_user; } mll__sm_disk;
+typedef struct mll__sm_net { uint64_t rx, tx; } mll__sm_net; /* bytes, all interfaces */
+typedef struct mll__sm_proc {
+    int64_t cpu_us; /* user + system time of this process */
+    uint64_t rss;   /* bytes */
+    int threads;
+} mll__sm_proc;
+
+/* One GPU sample, already in MLflow's units; ok_* say which reads succeeded. */
+typedef struct mll__gpu_sample {
+    double mem_pct, mem_size, util, power_w, power_pct;
+    int ok_mem, ok_util, ok_power;
+} mll__gpu_sample;
+
+typedef struct mll__nvml_memory { unsigned long long total, free, used; } mll__nvml_memory;
+typedef struct mll__nvml_util { unsigned int gpu, memory; } mll__nvml_util;
+enum { MLL__GPU_NONE = 0, MLL__GPU_NVML = 1, MLL__GPU_ROCM = 2 };
+
+/* A loaded GPU library: entry points found by dlsym (NULL when the library lacks one). */
+typedef struct mll__gpu {
+    void *dl;
+    int kind;
+    unsigned count;
+    void *dev[MLL__SM_MAX_GPUS];      /* NVML device handles */
+    unsigned phys[MLL__SM_MAX_GPUS];  /* ROCm: the GPU whose power a virtual GPU reports */
+    int (*shutdown)(void);
+    int (*nv_memory)(void *dev, mll__nvml_memory *m);
+    int (*nv_util)(void *dev, mll__nvml_util *u);
+    int (*nv_power)(void *dev, unsigned *milliwatts);
+    int (*nv_limit)(void *dev, unsigned *milliwatts);
+    int (*nv_name)(void *dev, char *name, unsigned len);
+    int (*nv_driver)(char *version, unsigned len);
+    int (*rs_mem_used)(uint32_t dev, int type, uint64_t *bytes);
+    int (*rs_mem_total)(uint32_t dev, int type, uint64_t *bytes);
+    int (*rs_busy)(uint32_t dev, uint32_t *percent);
+    int (*rs_power)(uint32_t dev, uint32_t sensor, uint64_t *microwatts);
+    int (*rs_name)(uint32_t dev, char *name, size_t len);
+    int (*rs_version)(int component, char *version, uint32_t len);
+} mll__gpu;
+
+/* Python's round(x, 1), exactly: the decimal with one fraction digit nearest to the exact
+   binary value of x (ties to even), returned as the double nearest to that decimal (what
+   float(repr) gives). Works on the bits, so no libm and no double rounding. */
+MLL__PRIVATE double mll__round1(double x) {
+    uint64_t bits, mant, t, q, rem, half;
+    int e, sh;
+    double r;
+    memcpy(&bits, &x, 8);
+    e = (int)((bits >> 52) & 0x7FF);
+    if (e == 0x7FF || (bits << 1) == 0) return x; /* nan, inf, +-0 */
+    mant = (bits & 0xFFFFFFFFFFFFFULL) | (e ? 1ULL << 52 : 0);
+    sh = 1075 - (e ? e : 1); /* x = mant / 2^sh */
+    if (sh <= 0) return x;  /* an integer already */
+    if (sh > 60) {           /* |x| < 2^-7: rounds to a signed zero */
+        r = 0.0;
+    } else {
+        t = mant * 10; /* < 2^57 */
+        q = t >> sh;
+        rem = t & ((1ULL << sh) - 1);
+        half = 1ULL << (sh - 1);
+        if (rem > half || (rem == half && (q & 1))) q++;
+        if (q < (1ULL << 53)) {
+            r = (double)q / 10.0; /* both exact: one correctly rounded division */
+        } else {
+            /* |x| > 9e14: the tenths are far from a rounding boundary of that magnitude */
+            r = (double)(q / 10) + (double)(q % 10) / 10.0;
+        }
+    }
+    return (bits >> 63) ? -r : r;
+}
+
+#if MLL__SM_LINUX
+/* Calls fn for each line of a /proc file (NUL-terminated, without '\n'); fn returns
+   non-zero to stop. Lines longer than the buffer are skipped. */
+typedef int (*mll__sm_line_fn)(char *line, void *ctx);
+MLL__PRIVATE mll_result mll__sm_each_line(const char *path, mll__sm_line_fn fn, void *ctx) {
+    char buf[MLL__SM_LINE];
+    size_t have = 0;
+    int skipping = 0, stop = 0, fd = open(path, O_RDONLY);
+    if (fd < 0) return mll__result_from_errno(errno);
+    while (!stop) {
+        char *start = buf, *nl;
+        ssize_t got = read(fd, buf + have, sizeof(buf) - 1 - have);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            if (have && !skipping) { /* a last line without '\n' */
+                buf[have] = '\0';
+                fn(buf, ctx);
+            }
+            break;
+        }
+        have += (size_t)got;
+        while (!stop && (nl = (char *)memchr(start, '\n', have - (size_t)(start - buf))) != NULL) {
+            *nl = '\0';
+            if (!skipping) stop = fn(start, ctx);
+            skipping = 0;
+            start = nl + 1;
+        }
+        have -= (size_t)(start - buf);
+        memmove(buf, start, have);
+        if (have == sizeof(buf) - 1) { /* one line fills the buffer: drop it */
+            have = 0;
+            skipping = 1;
+        }
+    }
+    close(fd);
+    return MLL_OK;
+}
+
+/* Reads an unsigned decimal after optional blanks; *p moves past it. 0 if none. */
+MLL__PRIVATE uint64_t mll__sm_u64(const char **p) {
+    uint64_t v = 0;
+    const char *s = *p;
+    while (*s == ' ' || *s == '\t') s++;
+    while (*s >= '0' && *s <= '9') {
+        uint64_t d = (uint64_t)(*s++ - '0');
+        v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+    }
+    *p = s;
+    return v;
+}
+
+/* "Name:   123 kB" -> 123 (the number after a known prefix), else -1 */
+MLL__PRIVATE int mll__sm_field(const char *line, const char *name, uint64_t *out) {
+    size_t n = strlen(name);
+    if (strncmp(line, name, n) != 0) return 0;
+    line += n;
+    *out = mll__sm_u64(&line);
+    return 1;
+}
+
+MLL__PRIVATE int mll__sm_cpu_line(char *line, void *ctx) {
+    mll__sm_cpu *c = (mll__sm_cpu *)ctx;
+    const char *p = line + 3;
+    double tck = (double)sysconf(_SC_CLK_TCK);
+    if (strncmp(line, "cpu ", 4) != 0) return 1; /* the first line is the total */
+    if (tck <= 0) tck = 100;
+    for (c->n = 0; c->n < MLL__SM_CPU_FIELDS; c->n++) {
+        while (*p == ' ') p++;
+        if (*p < '0' || *p > '9') break;
+        c->t[c->n] = (double)mll__sm_u64(&p) / tck;
+    }
+    return 1;
+}
+
+/* The readers take their file (a /proc path) so that tests can hand them a copy. */
+MLL__PRIVATE mll_result mll__sm_read_cpu(const char *path, mll__sm_cpu *c) {
+    mll_result r;
+    c->n = 0;
+    r = mll__sm_each_line(path, mll__sm_cpu_line, c);
+    return r == MLL_OK && c->n < 4 ? MLL_ERR_CORRUPT : r;
+}
+
+/* psutil.cpu_percent() between two readings, before its round(, 1): per-field deltas
+   clipped at 0, guest time taken out of the total (it is inside user/nice), idle and
+   iowait out of busy; the same float operations in the same order. */
+MLL__PRIVATE double mll__sm_cpu_percent(const mll__sm_cpu *a, const mll__sm_cpu *b) {
+    double d[MLL__SM_CPU_FIELDS], tot = 0, busy;
+    int i, n = a->n < b->n ? a->n : b->n;
+    for (i = 0; i < n; i++) {
+        d[i] = b->t[i] - a->t[i];
+        if (d[i] < 0) d[i] = 0;
+        tot += d[i];
+    }
+    if (n > 8) tot -= d[8];
+    if (n > 9) tot -= d[9];
+    busy = tot - d[3];
+    if (n > 4) busy -= d[4];
+    if (tot == 0) return 0.0;
+    return busy / tot * 100;
+}
+
+typedef struct mll__sm_meminfo {
+    uint64_t total, free, buffers, cached, sreclaimable, avail;
+    int has_avail;
+} mll__sm_meminfo;
+
+MLL__PRIVATE int mll__sm_mem_line(char *line, void *ctx) {
+    mll__sm_meminfo *m = (mll__sm_meminfo *)ctx;
+    uint64_t v;
+    if (mll__sm_field(line, "MemTotal:", &v)) m->total = v * 1024;
+    else if (mll__sm_field(line, "MemFree:", &v)) m->free = v * 1024;
+    else if (mll__sm_field(line, "MemAvailable:", &v)) m->avail = v * 1024, m->has_avail = 1;
+    else if (mll__sm_field(line, "Buffers:", &v)) m->buffers = v * 1024;
+    else if (mll__sm_field(line, "Cached:", &v)) m->cached = v * 1024;
+    else if (mll__sm_field(line, "SReclaimable:", &v)) m->sreclaimable = v * 1024;
+    return 0;
+}
+
+/* psutil.virtual_memory(): used = total - available (MemAvailable; on kernels before 3.14,
+   or when it reads 0, free + cached, psutil's own fallback). */
+MLL__PRIVATE mll_result mll__sm_read_mem(const char *path, mll__sm_mem *out) {
+    mll__sm_meminfo m;
+    uint64_t avail;
+    mll_result r;
+    memset(&m, 0, sizeof(m));
+    r = mll__sm_each_line(path, mll__sm_mem_line, &m);
+    if (r != MLL_OK) return r;
+    if (!m.total) return MLL_ERR_CORRUPT;
+    avail = m.has_avail && m.avail ? m.avail : m.free + m.cached;
+    if (avail > m.total) avail = m.free;
+    out->total = m.total;
+    out->used = m.total - avail;
+    return MLL_OK;
+}
+
+/* psutil.disk_usage(path): used counts the root-reserved blocks as free to nobody, and
+   the percentage is of what a user can fill (used + available to users). */
+MLL__PRIVATE void mll__sm_disk_from(const struct statvfs *st, mll__sm_disk *out) {
+    uint64_t total = (uint64_t)st->f_blocks * (uint64_t)st->f_frsize;
+    uint64_t avail_root = (uint64_t)st->f_bfree * (uint64_t)st->f_frsize;
+    out->free = (uint64_t)st->f_bavail * (uint64_t)st->f_frsize;
+    out->used = total - avail_root;
+    out->total_user = out->used + out->free;
+}
+
+MLL__PRIVATE mll_result mll__sm_read_disk(const char *path, mll__sm_disk *out) {
+    struct statvfs st;
+    if (statvfs(path, &st) != 0) return mll__result_from_errno(errno);
+    mll__sm_disk_from(&st, out);
+    return MLL_OK;
+}
+
+typedef struct mll__sm_netctx {
+    mll__sm_net *n;
+    int line, ok;
+} mll__sm_netctx;
+
+MLL__PRIVATE int mll__sm_net_line(char *line, void *ctx) {
+    mll__sm_netctx *c = (mll__sm_netctx *)ctx;
+    const char *p = strrchr(line, ':');
+    int i;
+    if (++c->line <= 2 || !p) return 0; /* two header lines */
+    p++;
+    c->n->rx += mll__sm_u64(&p); /* received: bytes packets errs drop fifo frame compressed multicast */
+    for (i = 0; i < 7; i++) mll__sm_u64(&p);
+    c->n->tx += mll__sm_u64(&p); /* then transmitted bytes */
+    c->ok = 1;
+    return 0;
+}
+
+/* psutil.net_io_counters(): bytes summed over every interface, loopback included. */
+MLL__PRIVATE mll_result mll__sm_read_net(const char *path, mll__sm_net *out) {
+    mll__sm_netctx c;
+    mll_result r;
+    out->rx = out->tx = 0;
+    c.n = out;
+    c.line = c.ok = 0;
+    r = mll__sm_each_line(path, mll__sm_net_line, &c);
+    return r == MLL_OK && !c.ok ? MLL_ERR_CORRUPT : r;
+}
+
+MLL__PRIVATE int mll__sm_status_line(char *line, void *ctx) {
+    mll__sm_proc *p = (mll__sm_proc *)ctx;
+    uint64_t v;
+    if (mll__sm_field(line, "VmRSS:", &v)) p->rss = v * 1024;
+    else if (mll__sm_field(line, "Threads:", &v)) p->threads = (int)v;
+    return 0;
+}
+
+MLL__PRIVATE mll_result mll__sm_read_proc(const char *status_path, mll__sm_proc *out) {
+    struct rusage ru;
+    memset(out, 0, sizeof(*out));
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return mll__result_from_errno(errno);
+    out->cpu_us = ((int64_t)ru.ru_utime.tv_sec + (int64_t)ru.ru_stime.tv_sec) * 1000000 +
+                  (int64_t)ru.ru_utime.tv_usec + (int64_t)ru.ru_stime.tv_usec;
+    mll__sm_each_line(status_path, mll__sm_status_line, out);
+    return out->threads > 0 ? MLL_OK : MLL_ERR_CORRUPT;
+}
+
+typedef struct mll__sm_cpuinfo {
+    char model[256];
+    int ids[64], nids, cores;
+} mll__sm_cpuinfo;
+
+MLL__PRIVATE int mll__sm_cpuinfo_line(char *line, void *ctx) {
+    static const char *const model_keys[] = {"model name", "Processor", "cpu model", "cpu"};
+    mll__sm_cpuinfo *c = (mll__sm_cpuinfo *)ctx;
+    char *colon = strchr(line, ':');
+    size_t i, klen;
+    const char *v;
+    if (!colon) return 0;
+    for (klen = (size_t)(colon - line); klen && (line[klen - 1] == ' ' || line[klen - 1] == '\t');) klen--;
+    v = colon + 1;
+    while (*v == ' ') v++;
+    for (i = 0; !c->model[0] && i < 4; i++)
+        if (strlen(model_keys[i]) == klen && strncmp(line, model_keys[i], klen) == 0 && *v)
+            mll__snprintf(c->model, sizeof(c->model), "%s", v);
+    if (klen == 11 && strncmp(line, "physical id", 11) == 0) {
+        int id = (int)mll__sm_u64(&v), k;
+        for (k = 0; k < c->nids && c->ids[k] != id; k++) {
+        }
+        if (k == c->nids && c->nids < 64) c->ids[c->nids++] = id;
+    } else if (klen == 9 && strncmp(line, "cpu cores", 9) == 0 && !c->cores) {
+        c->cores = (int)mll__sm_u64(&v);
+    }
+    return 0;
+}
+#endif /* MLL__SM_LINUX */
+
+#if MLL__SM_DLOPEN
+MLL__STATIC_ASSERT(function_pointer_is_pointer_sized, sizeof(int (*)(void)) == sizeof(void *));
+
+/* dlsym into a function pointer (ISO C cannot convert void * to one; memcpy can). */
+MLL__PRIVATE int mll__gpu_sym(void *dl, const char *name, const char *alt, void *fn_out) {
+    void *p = dlsym(dl, name);
+    if (!p && alt) p = dlsym(dl, alt);
+    memcpy(fn_out, &p, sizeof(p));
+    return p != NULL;
+}
+
+/* The entry points a metric needs; one the library lacks stays NULL (that metric is left out). */
+typedef struct mll__gpu_entry {
+    const char *name;
+    size_t offset; /* of the function pointer in mll__gpu */
+} mll__gpu_entry;
+static const mll__gpu_entry mll__nvml_optional[] = {
+    {"nvmlDeviceGetMemoryInfo", offsetof(mll__gpu, nv_memory)},
+    {"nvmlDeviceGetUtilizationRates", offsetof(mll__gpu, nv_util)},
+    {"nvmlDeviceGetPowerUsage", offsetof(mll__gpu, nv_power)},
+    {"nvmlDeviceGetEnforcedPowerLimit", offsetof(mll__gpu, nv_limit)},
+    {"nvmlDeviceGetName", offsetof(mll__gpu, nv_name)},
+    {"nvmlSystemGetDriverVersion", offsetof(mll__gpu, nv_driver)}};
+static const mll__gpu_entry mll__rocm_optional[] = {
+    {"rsmi_dev_memory_usage_get", offsetof(mll__gpu, rs_mem_used)},
+    {"rsmi_dev_memory_total_get", offsetof(mll__gpu, rs_mem_total)},
+    {"rsmi_dev_busy_percent_get", offsetof(mll__gpu, rs_busy)},
+    {"rsmi_dev_power_ave_get", offsetof(mll__gpu, rs_power)},
+    {"rsmi_dev_name_get", offsetof(mll__gpu, rs_name)},
+    {"rsmi_version_str_get", offsetof(mll__gpu, rs_version)}};
+
+MLL__PRIVATE void mll__gpu_optional(mll__gpu *g, const mll__gpu_entry *e, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) mll__gpu_sym(g->dl, e[i].name, NULL, (char *)g + e[i].offset);
+}
+
+/* After a GPU library's entry points, init and device count: 1 when there is a GPU to read;
+   else the library is shut down and closed, and *why says what failed. */
+MLL__PRIVATE int mll__gpu_started(mll__gpu *g, const char *lib, int found, int init_rc, int count_rc, unsigned n,
+                                  char *why, size_t cap) {
+    if (found && init_rc == 0 && count_rc == 0 && n > 0) return 1;
+    if (!found) mll__snprintf(why, cap, "%s lacks the functions needed", lib);
+    else if (init_rc) mll__snprintf(why, cap, "%s failed to initialise (error %d)", lib, init_rc);
+    else mll__snprintf(why, cap, "%s finds no GPU (error %d)", lib, count_rc);
+    if (found && init_rc == 0) g->shutdown();
+    dlclose(g->dl);
+    return 0;
+}
+
+/* NVML as pynvml drives it for MLflow's GPUMonitor. Returns 0 with *why set when there is
+   no library, no entry point, no driver or no GPU. */
+MLL__PRIVATE int mll__gpu_open_nvml(mll__gpu *g, char *why, size_t cap) {
+    int (*init)(void) = NULL;
+    int (*count)(unsigned *) = NULL;
+    int (*handle)(unsigned, void **) = NULL;
+    unsigned n = 0, i;
+    int found, rc = 0, crc = 0;
+    g->dl = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!g->dl) {
+        mll__snprintf(why, cap, "libnvidia-ml.so.1 not found");
+        return 0;
+    }
+    found = mll__gpu_sym(g->dl, "nvmlInit_v2", "nvmlInit", &init) &&
+            mll__gpu_sym(g->dl, "nvmlShutdown", NULL, &g->shutdown) &&
+            mll__gpu_sym(g->dl, "nvmlDeviceGetCount_v2", "nvmlDeviceGetCount", &count) &&
+            mll__gpu_sym(g->dl, "nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByIndex", &handle);
+    if (found && (rc = init()) == 0) crc = count(&n);
+    if (!mll__gpu_started(g, "NVML (libnvidia-ml.so.1)", found, rc, crc, n, why, cap)) return 0;
+    mll__gpu_optional(g, mll__nvml_optional, sizeof(mll__nvml_optional) / sizeof(mll__nvml_optional[0]));
+    for (i = 0; i < n && g->count < MLL__SM_MAX_GPUS; i++)
+        if (handle(i, &g->dev[g->count]) == 0) g->count++;
+    g->kind = MLL__GPU_NVML;
+    return 1;
+}
+
+/* ROCm SMI as pyrsmi drives it for MLflow's ROCMMonitor, including its rule that a GPU
+   whose power cannot be read is virtual and reports the power of the GPU before it. */
+MLL__PRIVATE int mll__gpu_open_rocm(mll__gpu *g, char *why, size_t cap) {
+    static const char *const names[] = {"librocm_smi64.so", "librocm_smi64.so.7", "librocm_smi64.so.6",
+                                        "librocm_smi64.so.5", "/opt/rocm/lib/librocm_smi64.so"};
+    int (*init)(uint64_t) = NULL;
+    int (*count)(uint32_t *) = NULL;
+    uint32_t n = 0, i;
+    int found, rc = 0, crc = 0;
+    for (i = 0; i < 5 && !g->dl; i++) g->dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (!g->dl) {
+        mll__snprintf(why, cap, "librocm_smi64.so not found");
+        return 0;
+    }
+    found = mll__gpu_sym(g->dl, "rsmi_init", NULL, &init) && mll__gpu_sym(g->dl, "rsmi_shut_down", NULL, &g->shutdown) &&
+            mll__gpu_sym(g->dl, "rsmi_num_monitor_devices", NULL, &count);
+    if (found && (rc = init(0)) == 0) crc = count(&n);
+    if (!mll__gpu_started(g, "ROCm SMI (librocm_smi64.so)", found, rc, crc, n, why, cap)) return 0;
+    mll__gpu_optional(g, mll__rocm_optional, sizeof(mll__rocm_optional) / sizeof(mll__rocm_optional[0]));
+    g->count = n < (uint32_t)MLL__SM_MAX_GPUS ? n : (uint32_t)MLL__SM_MAX_GPUS;
+    for (i = 0; i < g->count; i++) {
+        uint64_t uw = 0;
+        int physical = g->rs_power && g->rs_power(i, 0, &uw) == 0;
+        g->phys[i] = physical || i == 0 ? i : g->phys[i - 1];
+    }
+    g->kind = MLL__GPU_ROCM;
+    return 1;
+}
+#endif /* MLL__SM_DLOPEN */
+
+/* NVIDIA first, then AMD, as MLflow. Returns 0 and the reason when there is neither. */
+MLL__PRIVATE int mll__gpu_open(mll__gpu *g, char *why, size_t cap) {
+    memset(g, 0, sizeof(*g));
+#if MLL__SM_DLOPEN
+    {
+        char nv[400];
+        if (!MLL__SM_DL_LINKED()) {
+            mll__snprintf(why, cap, "dlopen is not linked in (glibc < 2.34: link with -ldl)");
+            return 0;
+        }
+        if (mll__gpu_open_nvml(g, nv, sizeof(nv))) return 1;
+        memset(g, 0, sizeof(*g));
+        if (mll__gpu_open_rocm(g, why, cap)) return 1;
+        memset(g, 0, sizeof(*g));
+        mll__snprintf(nv + strlen(nv), sizeof(nv) - strlen(nv), "; %s", why);
+        mll__snprintf(why, cap, "%s", nv);
+    }
+#else
+    mll__snprintf(why, cap, "this build has no GPU readers (MLL_NO_DLOPEN or not Linux)");
+#endif
+    return 0;
+}
+
+MLL__PRIVATE void mll__gpu_close(mll__gpu *g) {
+#if MLL__SM_DLOPEN
+    if (g->kind != MLL__GPU_NONE) {
+        g->shutdown();
+        dlclose(g->dl);
+    }
+#endif
+    memset(g, 0, sizeof(*g));
+}
+
+/* One sample of GPU i in MLflow's units and rounding (GPUMonitor / ROCMMonitor). */
+MLL__PRIVATE void mll__gpu_read(const mll__gpu *g, unsigned i, mll__gpu_sample *o) {
+    memset(o, 0, sizeof(*o));
+#if MLL__SM_DLOPEN
+    if (g->kind == MLL__GPU_NVML) {
+        mll__nvml_memory m;
+        mll__nvml_util u;
+        unsigned mw = 0, limit = 0;
+        if (g->nv_memory && g->nv_memory(g->dev[i], &m) == 0 && m.total) {
+            o->mem_pct = mll__round1((double)m.used / (double)m.total * 100);
+            o->mem_size = (double)m.used / 1e6; /* megabytes */
+            o->ok_mem = 1;
+        }
+        if (g->nv_util && g->nv_util(g->dev[i], &u) == 0) o->util = (double)u.gpu, o->ok_util = 1;
+        if (g->nv_power && g->nv_limit && g->nv_power(g->dev[i], &mw) == 0 &&
+            g->nv_limit(g->dev[i], &limit) == 0 && limit) {
+            o->power_w = (double)mw / 1000;
+            o->power_pct = (double)mw / (double)limit * 100;
+            o->ok_power = 1;
+        }
+    } else if (g->kind == MLL__GPU_ROCM) {
+        uint64_t used = 0, total = 0, uw = 0;
+        uint32_t busy = 0;
+        if (g->rs_mem_used && g->rs_mem_total && g->rs_mem_used(i, 0, &used) == 0 &&
+            g->rs_mem_total(i, 0, &total) == 0 && total) {
+            o->mem_pct = mll__round1((double)used / (double)total * 100);
+            o->mem_size = (double)used / 1e9; /* gigabytes, as MLflow's ROCm monitor */
+            o->ok_mem = 1;
+        }
+        if (g->rs_busy && g->rs_busy(i, &busy) == 0) o->util = (double)busy, o->ok_util = 1;
+        if (g->rs_power && g->rs_power(g->phys[i], 0, &uw) == 0) {
+            o->power_w = (double)(uint32_t)uw * 1e-6; /* pyrsmi reads a c_uint32, times 1e-6 */
+            o->power_pct = o->power_w / 500 * 100;    /* MLflow's hard-coded 500 W capacity */
+            o->ok_power = 1;
+        }
+    }
+#else
+    (void)g;
+    (void)i;
+#endif
+}
+
+/* Name and total memory (bytes) of GPU i, and the driver version, for the hardware tags. */
+MLL__PRIVATE void mll__gpu_identity(const mll__gpu *g, unsigned i, char *name, size_t cap, uint64_t *mem_total) {
+    name[0] = '\0';
+    *mem_total = 0;
+#if MLL__SM_DLOPEN
+    if (g->kind == MLL__GPU_NVML) {
+        mll__nvml_memory m;
+        if (g->nv_name && g->nv_name(g->dev[i], name, (unsigned)cap) != 0) name[0] = '\0';
+        if (g->nv_memory && g->nv_memory(g->dev[i], &m) == 0) *mem_total = m.total;
+    } else if (g->kind == MLL__GPU_ROCM) {
+        if (g->rs_name && g->rs_name(i, name, cap) != 0) name[0] = '\0';
+        if (g->rs_mem_total && g->rs_mem_total(i, 0, mem_total) != 0) *mem_total = 0;
+    }
+    name[cap - 1] = '\0';
+#else
+    (void)g;
+    (void)i;
+    (void)cap;
+#endif
+}
+
+MLL__PRIVATE void mll__gpu_driver(const mll__gpu *g, char *out, size_t cap) {
+    out[0] = '\0';
+#if MLL__SM_DLOPEN
+    if (g->kind == MLL__GPU_NVML && g->nv_driver && g->nv_driver(out, (unsigned)cap) != 0) out[0] = '\0';
+    if (g->kind == MLL__GPU_ROCM && g->rs_version && g->rs_version(0, out, (uint32_t)cap) != 0) out[0] = '\0';
+    out[cap - 1] = '\0';
+#else
+    (void)g;
+    (void)cap;
+#endif
+}
+
+/* Monotonic time in microseconds (the sampling schedule and process CPU %), the wall clock
+   where no monotonic clock is visible. */
+MLL__PRIVATE int64_t mll__sm_mono_us(void) {
+#if MLL__PLATFORM_POSIX && defined(CLOCK_MONOTONIC)
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0) return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+#endif
+    return mll__os_now_ms() * 1000;
+}
+
+/* >>sysmetrics -----------------------------------------------------------------------
+   MLflow 3.18's SystemMetricsMonitor, on the store's flusher thread (no thread per run).
+   MLflow takes samples every interval and, after samples_before_logging of them, logs
+   each metric's mean rounded with round(, 1) -- except the network, which is the last
+   value in megabytes received/sent since monitoring began, unrounded -- at one timestamp
+   under "system/[<node_id>/]<name>", step 0, 1, 2... (after the run's largest system/
+   step when a run is resumed). Samples not yet logged when the run ends are dropped.
+   One difference, on purpose: MLflow takes its first sample the instant it starts, so
+   the CPU use of step 0 covers no time at all (psutil then answers 0.0) and the network
+   ~0; here a baseline is read at the start and each sample is taken at the end of its
+   interval. Steps, counts and the moments of logging are MLflow's. */
+enum {
+    MLL__SM_CPU_PCT, MLL__SM_MEM_MB, MLL__SM_MEM_PCT, /* MLflow's CPUMonitor */
+    MLL__SM_DISK_PCT, MLL__SM_DISK_MB, MLL__SM_DISK_FREE_MB, /* DiskMonitor */
+    MLL__SM_PROC_CPU_PCT, MLL__SM_PROC_RSS_MB, MLL__SM_PROC_THREADS, /* ours: this process */
+    MLL__SM_FIXED
+};
+static const char *const mll__sm_names[MLL__SM_FIXED] = {
+    "cpu_utilization_percentage", "system_memory_usage_megabytes", "system_memory_usage_percentage",
+    "disk_usage_percentage", "disk_usage_megabytes", "disk_available_megabytes",
+    "process_cpu_utilization_percentage", "process_memory_rss_megabytes", "process_threads"};
+enum { MLL__SM_GPU_MEM_PCT, MLL__SM_GPU_MEM_SIZE, MLL__SM_GPU_UTIL, MLL__SM_GPU_POWER_W, MLL__SM_GPU_POWER_PCT, MLL__SM_GPU_VALUES };
+static const char *const mll__sm_gpu_names[2][MLL__SM_GPU_VALUES] = {
+    {"memory_usage_percentage", "memory_usage_megabytes", "utilization_percentage", "power_usage_watts", "power_usage_percentage"},
+    {"memory_usage_percentage", "memory_usage_gigabytes", "utilization_percentage", "power_usage_watts", "power_usage_percentage"}};
+/* readers whose failure has been reported (once per run) */
+enum { MLL__SM_WARN_CPU = 1, MLL__SM_WARN_MEM = 2, MLL__SM_WARN_DISK = 4, MLL__SM_WARN_NET = 8, MLL__SM_WARN_PROC = 16 };
+
+typedef struct mll__sm_acc {
+    double sum; /* summed in sample order, as Python's sum() */
+    int n;
+} mll__sm_acc;
+
+struct mll__sysm {
+    mll_system_metrics_desc desc; /* resolved; node_id and disk_path point below */
+    char node_id[256];
+    char disk_path[MLL_MAX_PATH];
+    char prefix[272]; /* "system/" or "system/<node_id>/" */
+    int64_t interval_us, next_due_us, step;
+    int samples;
+    mll__sm_acc acc[MLL__SM_FIXED];
+    mll__sm_acc gpu_acc[MLL__SM_MAX_GPUS][MLL__SM_GPU_VALUES];
+    mll__gpu gpu;
+    mll__sm_cpu cpu_prev;
+    mll__sm_net net_start;
+    double net_rx_mb, net_tx_mb;
+    int cpu_ok, net_ok, have_net, proc_ok;
+    int64_t proc_cpu_prev, proc_mono_prev;
+    unsigned warned;
+};
+typedef struct mll__sysm mll__sysm;
+
+/* The run's lock (the one place that knows how a run is locked). */
+#define MLL__SM_RUN_LOCK(run) (&(run)->lock)
+
+/* Wakes the flusher so that it plans around a run that just started sampling. */
+MLL__PRIVATE void mll__sm_wake(mll_store *s) {
+#ifndef MLL_NO_THREADS
+    mll__lock(&s->lock);
+    mll__cond_broadcast(&s->wake);
+    mll__unlock(&s->lock);
+#else
+    (void)s;
+#endif
+}
+
+/* ---- environment variables, read as MLflow's client reads them ---- */
+MLL__PRIVATE void mll__sm_env_warn(const mll_store *s, const char *name, const char *value, const char *want,
+                                   const char *used) {
+    char shown[72], msg[400];
+    size_t i;
+    for (i = 0; value[i] && i < 64; i++) shown[i] = value[i] >= 0x20 && value[i] < 0x7F ? value[i] : '?';
+    mll__snprintf(shown + i, sizeof(shown) - i, "%s", value[i] ? "..." : "");
+    mll__snprintf(msg, sizeof(msg), "%s='%s' is not %s; using %s", name, shown, want, used);
+    mll__log(&s->desc, MLL_LOG_WARN, MLL_ERR_SYSTEM_METRICS_ENV, msg, __LINE__);
+}
+
+MLL__PRIVATE const char *mll__sm_getenv(const mll_store *s, const char *name) {
+    const char *v = s->desc.ignore_env ? NULL : getenv(name);
+    return v && *v ? v : NULL; /* an empty variable counts as unset */
+}
+
+/* Seconds as Python's float() spells them (blanks, '+', digits, '.', exponent; never the
+   locale's decimal comma), to whole milliseconds in 1 .. INT_MAX. 0 when it is not. */
+MLL__PRIVATE int mll__sm_parse_seconds(const char *s, int *ms) {
+    double v = 0, scale = 0.1;
+    int digits = 0, e = 0, eneg = 0;
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r')) s++;
+    if (*s == '+') s++;
+    for (; *s >= '0' && *s <= '9'; s++, digits++) v = v * 10 + (*s - '0');
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++, digits++, scale /= 10) v += (*s - '0') * scale;
+    if (!digits) return 0;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '-' || *s == '+') eneg = *s++ == '-';
+        if (*s < '0' || *s > '9') return 0;
+        for (; *s >= '0' && *s <= '9'; s++) e = e < 400 ? e * 10 + (*s - '0') : e;
+    }
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r')) s++;
+    if (*s) return 0;
+    for (; e > 0 && v < 1e10; e--) v = eneg ? v / 10 : v * 10;
+    v = v * 1000 + 0.5;
+    if (!(v >= 1 && v < 2147483647.0)) return 0;
+    *ms = (int)v;
+    return 1;
+}
+
+/* A count as Python's int() spells it, 1 .. 1000000. */
+MLL__PRIVATE int mll__sm_parse_count(const char *s, int *out) {
+    long v = 0;
+    int digits = 0;
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r')) s++;
+    if (*s == '+') s++;
+    for (; *s >= '0' && *s <= '9' && v <= 1000000; s++, digits++) v = v * 10 + (*s - '0');
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r')) s++;
+    if (!digits || *s || v < 1 || v > 1000000) return 0;
+    *out = (int)v;
+    return 1;
+}
+
+/* MLflow's boolean variables: true/false/1/0, any case, nothing else. -1 when invalid. */
+MLL__PRIVATE int mll__sm_parse_bool(const char *s) {
+    static const char *const words[] = {"false", "true", "0", "1"};
+    int i;
+    for (i = 0; i < 4; i++) {
+        const char *a = s, *b = words[i];
+        while (*a && *b && (*a == *b || *a + ('a' - 'A') == *b)) a++, b++;
+        if (!*a && !*b) return i & 1;
+    }
+    return -1;
+}
+
+/* A node id is good when every name it prefixes is a valid MLflow key. */
+MLL__PRIVATE int mll__sm_node_ok(const char *node) {
+    char k[640];
+    if (strlen(node) > 200) return 0;
+    mll__snprintf(k, sizeof(k), "system/%s/process_cpu_utilization_percentage", node);
+    if (mll__validate_key(k) != MLL_OK) return 0;
+    mll__snprintf(k, sizeof(k), "mlflow_lite.system.%s.gpu_31_memory_total_megabytes", node);
+    return mll__validate_key(k) == MLL_OK;
+}
+
+/* desc fields, else the environment, else MLflow's defaults (10 s, 1 sample, no node). */
+MLL__PRIVATE mll_result mll__sm_resolve(const mll_store *s, const mll_system_metrics_desc *in, mll__sysm *sm) {
+    mll_system_metrics_desc d;
+    const char *env;
+    if (in) d = *in;
+    else memset(&d, 0, sizeof(d));
+    if (d.interval_ms < 0 || d.samples_before_logging < 0) return MLL_ERR_INVALID_ARGUMENT;
+    if (!d.interval_ms) {
+        d.interval_ms = 10000;
+        env = mll__sm_getenv(s, "MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL");
+        if (env && !mll__sm_parse_seconds(env, &d.interval_ms))
+            mll__sm_env_warn(s, "MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL", env, "a number of seconds >= 0.001", "10");
+    }
+    if (!d.samples_before_logging) {
+        d.samples_before_logging = 1;
+        env = mll__sm_getenv(s, "MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING");
+        if (env && !mll__sm_parse_count(env, &d.samples_before_logging))
+            mll__sm_env_warn(s, "MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING", env, "a whole number 1..1000000", "1");
+    }
+    if (d.node_id && *d.node_id && !mll__sm_node_ok(d.node_id)) return MLL_ERR_INVALID_KEY;
+    if (!d.node_id) {
+        env = mll__sm_getenv(s, "MLFLOW_SYSTEM_METRICS_NODE_ID");
+        if (env && !mll__sm_node_ok(env))
+            mll__sm_env_warn(s, "MLFLOW_SYSTEM_METRICS_NODE_ID", env, "usable in a metric name (word characters, '.', '-', ' ', ':', '/'; <= 200)", "no node id");
+        else d.node_id = env;
+    }
+    if (!d.disk_path) d.disk_path = "/";
+    if (strlen(d.disk_path) >= sizeof(sm->disk_path)) return MLL_ERR_PATH_TOO_LONG;
+    mll__snprintf(sm->node_id, sizeof(sm->node_id), "%s", d.node_id ? d.node_id : "");
+    mll__snprintf(sm->disk_path, sizeof(sm->disk_path), "%s", d.disk_path);
+    mll__snprintf(sm->prefix, sizeof(sm->prefix), "system/%s%s", sm->node_id, sm->node_id[0] ? "/" : "");
+    d.enabled = MLL_SYSTEM_METRICS_ON;
+    d.node_id = sm->node_id[0] ? sm->node_id : NULL;
+    d.disk_path = sm->disk_path;
+    sm->desc = d;
+    sm->interval_us = (int64_t)d.interval_ms * 1000;
+    return MLL_OK;
+}
+
+#if MLL__SM_LINUX
+/* ---- hardware identity: tags mlflow_lite.system.[<node_id>.]<name>, once per start ---- */
+MLL__PRIVATE void mll__sm_tag(mll_run *run, const mll__sysm *sm, const char *name, const char *value) {
+    char key[400];
+    mll_result r;
+    if (!value[0]) return;
+    mll__snprintf(key, sizeof(key), "mlflow_lite.system.%s%s%s", sm->node_id, sm->node_id[0] ? "." : "", name);
+    r = mll__validate_key(key);
+    if (r == MLL_OK) r = mll__validate_value(value, MLL__MAX_TAG_VALUE_CHARS);
+    if (r == MLL_OK) r = mll__write_kv(run, "tags", key, value, MLL__REPLACE);
+    if (r != MLL_OK) MLL__RUN_FAIL(run, r, "set hardware tag", key);
+}
+
+MLL__PRIVATE void mll__sm_tag_mb(mll_run *run, const mll__sysm *sm, const char *name, uint64_t bytes) {
+    char v[40];
+    v[mll__fmt_double(mll__round1((double)bytes / 1e6), v)] = '\0';
+    if (bytes) mll__sm_tag(run, sm, name, v);
+}
+
+MLL__PRIVATE void mll__sm_hardware_tags(mll_run *run, const mll__sysm *sm) {
+    struct utsname u;
+    mll__sm_cpuinfo ci;
+    mll__sm_mem mem;
+    char v[400], name[300];
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned i;
+    if (uname(&u) == 0) {
+        mll__sm_tag(run, sm, "hostname", u.nodename);
+        mll__snprintf(v, sizeof(v), "%s %s %s", u.sysname, u.release, u.machine);
+        mll__sm_tag(run, sm, "os", v);
+    }
+    memset(&ci, 0, sizeof(ci));
+    mll__sm_each_line("/proc/cpuinfo", mll__sm_cpuinfo_line, &ci);
+    mll__sm_tag(run, sm, "cpu_model", ci.model);
+    if (n > 0) {
+        mll__snprintf(v, sizeof(v), "%ld", n);
+        mll__sm_tag(run, sm, "cpu_count", v);
+    }
+    if (ci.nids && ci.cores) { /* physical cores: sockets x cores per socket */
+        mll__snprintf(v, sizeof(v), "%d", ci.nids * ci.cores);
+        mll__sm_tag(run, sm, "cpu_cores", v);
+    }
+    if (mll__sm_read_mem("/proc/meminfo", &mem) == MLL_OK) mll__sm_tag_mb(run, sm, "memory_total_megabytes", mem.total);
+    if (sm->gpu.kind == MLL__GPU_NONE) return;
+    mll__snprintf(v, sizeof(v), "%u", sm->gpu.count);
+    mll__sm_tag(run, sm, "gpu_count", v);
+    mll__gpu_driver(&sm->gpu, v, 96);
+    mll__sm_tag(run, sm, "gpu_driver_version", v);
+    for (i = 0; i < sm->gpu.count; i++) {
+        uint64_t total;
+        mll__gpu_identity(&sm->gpu, i, v, 256, &total);
+        mll__snprintf(name, sizeof(name), "gpu_%u_name", i);
+        mll__sm_tag(run, sm, name, v);
+        mll__snprintf(name, sizeof(name), "gpu_%u_memory_total_megabytes", i);
+        mll__sm_tag_mb(run, sm, name, total);
+    }
+}
+
+/* ---- the first step: after the largest step of the run's system/ metrics (MLflow's
+   resume_logging), found at the end of each file (steps only grow there) ---- */
+typedef struct mll__sm_scan {
+    mll_store *s;
+    char dir[MLL_MAX_PATH];
+    int depth;
+    int64_t next;
+} mll__sm_scan;
+
+MLL__PRIVATE void mll__sm_scan_file(mll__sm_scan *c, const char *path) {
+    char buf[4097], *line, *end;
+    mll_stat st;
+    intptr_t h;
+    size_t got = 0;
+    uint64_t off;
+    mll_fs *fs = MLL__FS(c->s);
+    if (fs->stat(path, &st, fs->user_data) != MLL_OK || !st.exists || st.size == 0) return;
+    if (fs->open(path, MLL_OPEN_READ, &h, fs->user_data) != MLL_OK) return;
+    off = st.size > 4096 ? st.size - 4096 : 0;
+    if (fs->read(h, off, buf, (size_t)(st.size - off), &got, fs->user_data) != MLL_OK) got = 0;
+    fs->close(h, fs->user_data);
+    buf[got] = '\0';
+    line = buf;
+    if (off) line = strchr(buf, '\n') ? strchr(buf, '\n') + 1 : buf + got; /* a cut first line */
+    for (; *line; line = end) {
+        char *f1, *f2;
+        int64_t step;
+        end = strchr(line, '\n');
+        end = end ? end + 1 : line + strlen(line);
+        if (end[-1] == '\n') end[-1] = '\0';
+        f1 = strchr(line, ' ');
+        f2 = f1 ? strchr(f1 + 1, ' ') : NULL;
+        if (!f2) continue;
+        while (*f2 == ' ') f2++;
+        { /* "ts value step" with padding spaces after the step */
+            char *sp = strchr(f2, ' ');
+            if (sp) *sp = '\0';
+        }
+        if (mll__parse_i64(f2, &step) && step >= c->next) c->next = step + 1;
+    }
+}
+
+MLL__PRIVATE int mll__sm_scan_cb(const char *name, int is_dir, void *vctx) {
+    mll__sm_scan *c = (mll__sm_scan *)vctx;
+    char path[MLL_MAX_PATH], saved[MLL_MAX_PATH];
+    if (name[0] == '.' || mll__path(path, c->dir, name, NULL) != MLL_OK) return 0; /* .mll-tmp-* too */
+    if (!is_dir) {
+        mll__sm_scan_file(c, path);
+    } else if (c->depth < 8) {
+        memcpy(saved, c->dir, sizeof(saved));
+        memcpy(c->dir, path, sizeof(path));
+        c->depth++;
+        MLL__FS(c->s)->list(c->dir, mll__sm_scan_cb, c, MLL__FS(c->s)->user_data);
+        c->depth--;
+        memcpy(c->dir, saved, sizeof(saved));
+    }
+    return 0;
+}
+
+MLL__PRIVATE int64_t mll__sm_first_step(mll_run *run) {
+    mll__sm_scan *c = (mll__sm_scan *)mll__alloc(mll__A(run->store), sizeof(mll__sm_scan));
+    int64_t next = 0;
+    if (!c) return 0;
+    memset(c, 0, sizeof(*c));
+    c->s = run->store;
+    if (run->pending_total) mll__run_flush_locked(run); /* points of an earlier start, if any */
+    if (mll__path(c->dir, run->dir, "metrics", "system") == MLL_OK && mll__exists(c->s, c->dir, NULL))
+        MLL__FS(c->s)->list(c->dir, mll__sm_scan_cb, c, MLL__FS(c->s)->user_data);
+    next = c->next;
+    mll__free(mll__A(run->store), c);
+    return next;
+}
+
+/* ---- sampling and logging ---- */
+MLL__PRIVATE void mll__sm_add(mll__sm_acc *a, double v) {
+    a->sum += v;
+    a->n++;
+}
+
+/* A reader failed: the metric is left out of this sample; the first time, say why. */
+MLL__PRIVATE void mll__sm_read_failed(mll_run *run, mll__sysm *sm, unsigned bit, const char *what, mll_result r) {
+    char msg[300];
+    if (sm->warned & bit) return;
+    sm->warned |= bit;
+    mll__snprintf(msg, sizeof(msg), "run %s: system metrics: cannot read %s (%s); left out", run->run_id, what,
+                  mll_strerror(r));
+    mll__log(&run->store->desc, MLL_LOG_WARN, MLL_ERR_SYSTEM_METRICS_READ, msg, __LINE__);
+}
+
+/* The readings every sample starts from (CPU times, network counters, process CPU). */
+MLL__PRIVATE void mll__sm_baseline(mll__sysm *sm) {
+    mll__sm_proc p;
+    sm->cpu_ok = mll__sm_read_cpu("/proc/stat", &sm->cpu_prev) == MLL_OK;
+    sm->net_ok = mll__sm_read_net("/proc/net/dev", &sm->net_start) == MLL_OK;
+    sm->proc_ok = mll__sm_read_proc("/proc/self/status", &p) == MLL_OK;
+    sm->proc_cpu_prev = p.cpu_us;
+    sm->proc_mono_prev = mll__sm_mono_us();
+}
+
+MLL__PRIVATE void mll__sm_sample_host(mll_run *run, mll__sysm *sm) {
+    mll__sm_cpu cpu;
+    mll__sm_mem mem = {0, 0};
+    mll__sm_disk disk = {0, 0, 0};
+    mll__sm_net net = {0, 0};
+    mll_result r = mll__sm_read_cpu("/proc/stat", &cpu);
+    if (r == MLL_OK) {
+        if (sm->cpu_ok) mll__sm_add(&sm->acc[MLL__SM_CPU_PCT], mll__round1(mll__sm_cpu_percent(&sm->cpu_prev, &cpu)));
+        sm->cpu_prev = cpu;
+        sm->cpu_ok = 1;
+    } else mll__sm_read_failed(run, sm, MLL__SM_WARN_CPU, "/proc/stat", r);
+    if ((r = mll__sm_read_mem("/proc/meminfo", &mem)) == MLL_OK) {
+        mll__sm_add(&sm->acc[MLL__SM_MEM_MB], (double)mem.used / 1e6);
+        mll__sm_add(&sm->acc[MLL__SM_MEM_PCT], (double)mem.used / (double)mem.total * 100);
+    } else mll__sm_read_failed(run, sm, MLL__SM_WARN_MEM, "/proc/meminfo", r);
+    if ((r = mll__sm_read_disk(sm->disk_path, &disk)) == MLL_OK) {
+        mll__sm_add(&sm->acc[MLL__SM_DISK_PCT],
+                    disk.total_user ? mll__round1((double)disk.used / (double)disk.total_user * 100) : 0.0);
+        mll__sm_add(&sm->acc[MLL__SM_DISK_MB], (double)disk.used / 1e6);
+        mll__sm_add(&sm->acc[MLL__SM_DISK_FREE_MB], (double)disk.free / 1e6);
+    } else mll__sm_read_failed(run, sm, MLL__SM_WARN_DISK, sm->disk_path, r);
+    if ((r = mll__sm_read_net("/proc/net/dev", &net)) == MLL_OK && sm->net_ok) {
+        sm->net_rx_mb = (double)net.rx / 1e6 - (double)sm->net_start.rx / 1e6;
+        sm->net_tx_mb = (double)net.tx / 1e6 - (double)sm->net_start.tx / 1e6;
+        sm->have_net = 1;
+    } else if (r == MLL_OK) {
+        sm->net_start = net; /* the counters could not be read at the start: count from here */
+        sm->net_ok = 1;
+    } else mll__sm_read_failed(run, sm, MLL__SM_WARN_NET, "/proc/net/dev", r);
+}
+
+MLL__PRIVATE void mll__sm_sample_process(mll_run *run, mll__sysm *sm) {
+    mll__sm_proc p;
+    int64_t mono = mll__sm_mono_us();
+    mll_result r = mll__sm_read_proc("/proc/self/status", &p);
+    if (r != MLL_OK) {
+        mll__sm_read_failed(run, sm, MLL__SM_WARN_PROC, "/proc/self/status", r);
+        return;
+    }
+    if (sm->proc_ok && mono > sm->proc_mono_prev) /* percent of one core, as psutil's Process */
+        mll__sm_add(&sm->acc[MLL__SM_PROC_CPU_PCT],
+                    (double)(p.cpu_us - sm->proc_cpu_prev) / (double)(mono - sm->proc_mono_prev) * 100);
+    mll__sm_add(&sm->acc[MLL__SM_PROC_RSS_MB], (double)p.rss / 1e6);
+    mll__sm_add(&sm->acc[MLL__SM_PROC_THREADS], (double)p.threads);
+    sm->proc_cpu_prev = p.cpu_us;
+    sm->proc_mono_prev = mono;
+    sm->proc_ok = 1;
+}
+
+MLL__PRIVATE void mll__sm_put(mll_run *run, const mll__sysm *sm, const char *name, double v, int64_t ts) {
+    char key[320];
+    mll_result r;
+    mll__snprintf(key, sizeof(key), "%s%s", sm->prefix, name);
+    r = mll__metric_append(run, key, v, sm->step, ts);
+    if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log system metric", key);
+}
+
+/* Logs the window's means (the network's last value) at one timestamp and step. */
+MLL__PRIVATE void mll__sm_publish(mll_run *run, mll__sysm *sm) {
+    int64_t ts = mll__os_now_ms();
+    unsigned i, v;
+    for (i = 0; i < MLL__SM_FIXED; i++)
+        if (sm->acc[i].n) mll__sm_put(run, sm, mll__sm_names[i], mll__round1(sm->acc[i].sum / sm->acc[i].n), ts);
+    if (sm->have_net) {
+        mll__sm_put(run, sm, "network_receive_megabytes", sm->net_rx_mb, ts);
+        mll__sm_put(run, sm, "network_transmit_megabytes", sm->net_tx_mb, ts);
+    }
+    for (i = 0; i < sm->gpu.count; i++) {
+        for (v = 0; v < MLL__SM_GPU_VALUES; v++) {
+            const mll__sm_acc *a = &sm->gpu_acc[i][v];
+            char name[64];
+            if (!a->n) continue;
+            mll__snprintf(name, sizeof(name), "gpu_%u_%s", i, mll__sm_gpu_names[sm->gpu.kind == MLL__GPU_ROCM][v]);
+            mll__sm_put(run, sm, name, mll__round1(a->sum / a->n), ts);
+        }
+    }
+    sm->step++;
+    sm->samples = 0;
+    sm->have_net = 0;
+    memset(sm->acc, 0, sizeof(sm->acc));
+    memset(sm->gpu_acc, 0, sizeof(sm->gpu_acc));
+}
+
+/* One sample of everything (run lock held); logs when the window is full. */
+MLL__PRIVATE void mll__sm_sample(mll_run *run, mll__sysm *sm) {
+    unsigned i;
+    mll__sm_sample_host(run, sm);
+    if (!sm->desc.no_process_metrics) mll__sm_sample_process(run, sm);
+    for (i = 0; i < sm->gpu.count; i++) {
+        mll__gpu_sample g;
+        mll__gpu_read(&sm->gpu, i, &g);
+        if (g.ok_mem) {
+            mll__sm_add(&sm->gpu_acc[i][MLL__SM_GPU_MEM_PCT], g.mem_pct);
+            mll__sm_add(&sm->gpu_acc[i][MLL__SM_GPU_MEM_SIZE], g.mem_size);
+        }
+        if (g.ok_util) mll__sm_add(&sm->gpu_acc[i][MLL__SM_GPU_UTIL], g.util);
+        if (g.ok_power) {
+            mll__sm_add(&sm->gpu_acc[i][MLL__SM_GPU_POWER_W], g.power_w);
+            mll__sm_add(&sm->gpu_acc[i][MLL__SM_GPU_POWER_PCT], g.power_pct);
+        }
+    }
+    if (++sm->samples >= sm->desc.samples_before_logging) mll__sm_publish(run, sm);
+}
+#endif /* MLL__SM_LINUX */
+
+/* Samples a run whose time has come; plans the next sample (a late one is not caught up). */
+MLL__PRIVATE void mll__sm_due(mll_run *run, mll__sysm *sm, int64_t now_us) {
+    if (now_us < sm->next_due_us) return;
+#if MLL__SM_LINUX
+    mll__sm_sample(run, sm);
+#else
+    (void)run;
+#endif
+    sm->next_due_us += sm->interval_us;
+    if (sm->next_due_us <= now_us) sm->next_due_us = now_us + sm->interval_us;
+}
+
+/* Starts sampling (run lock held). */
+MLL__PRIVATE mll_result mll__sm_start_locked(mll_run *run, const mll_system_metrics_desc *desc) {
+#if MLL__SM_LINUX
+    mll_store *s = run->store;
+    mll__sysm *sm;
+    mll_result r;
+    if (run->sysm) return MLL_ERR_SYSTEM_METRICS_ACTIVE;
+    sm = (mll__sysm *)mll__alloc(mll__A(s), sizeof(*sm));
+    if (!sm) return MLL_ERR_NO_MEMORY;
+    memset(sm, 0, sizeof(*sm));
+    r = mll__sm_resolve(s, desc, sm);
+    if (r != MLL_OK) {
+        mll__free(mll__A(s), sm);
+        return r;
+    }
+    if (!sm->desc.no_gpu) {
+        char why[400], msg[520];
+        if (!mll__gpu_open(&sm->gpu, why, sizeof(why))) {
+            mll__snprintf(msg, sizeof(msg), "run %s: no GPU metrics: %s", run->run_id, why);
+            mll__log(&s->desc, MLL_LOG_INFO, MLL_ERR_GPU_UNAVAILABLE, msg, __LINE__);
+        }
+    }
+    if (!sm->desc.no_hardware_tags) mll__sm_hardware_tags(run, sm);
+    sm->step = mll__sm_first_step(run);
+    mll__sm_baseline(sm);
+    sm->next_due_us = mll__sm_mono_us() + sm->interval_us;
+    run->sysm = sm;
+    return MLL_OK;
+#else
+    (void)run;
+    (void)desc;
+    return MLL_ERR_SYSTEM_METRICS_UNSUPPORTED;
+#endif
+}
+
+/* ---- the hooks ---- */
+/* Flusher thread, store lock held: samples the runs that are due; returns how long the
+   flusher may sleep (at most wait_ms) before the next sample is due. */
+MLL__PRIVATE int64_t mll__sysmetrics_tick(mll_store *s, int64_t wait_ms) {
+    int64_t now = mll__sm_mono_us(), wait_us = wait_ms * 1000;
+    mll_run *run;
+    for (run = s->runs; run; run = run->next) {
+        mll__lock(MLL__SM_RUN_LOCK(run));
+        if (run->sysm) {
+            mll__sm_due(run, run->sysm, now);
+            if (run->sysm->next_due_us - now < wait_us) wait_us = run->sysm->next_due_us - now;
+        }
+        mll__unlock(MLL__SM_RUN_LOCK(run));
+    }
+    return wait_us > 0 ? (wait_us + 999) / 1000 : 1;
+}
+
+/* No flusher thread (MLL_NO_THREADS, no_flush_thread): inside a log call, run lock held. */
+MLL__PRIVATE void mll__sysmetrics_poll(mll_run *run) {
+    if (run->sysm) mll__sm_due(run, run->sysm, mll__sm_mono_us());
+}
+
+/* mll_end_run / mll_stop_system_metrics, run lock held: samples not logged are dropped. */
+MLL__PRIVATE void mll__sysmetrics_end(mll_run *run) {
+    if (!run->sysm) return;
+    mll__gpu_close(&run->sysm->gpu);
+    mll__free(mll__A(run->store), run->sysm);
+    run->sysm = NULL;
+}
+
+/* mll_start_run: the desc, else $MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING, says whether to
+   sample. A failure to start is a warning: the run itself is fine. */
+MLL__PRIVATE void mll__sysmetrics_autostart(mll_run *run, const mll_run_desc *d) {
+    mll_store *s = run->store;
+    int mode = (int)d->system_metrics.enabled;
+    mll_result r;
+    if (mode == MLL_SYSTEM_METRICS_DEFAULT) {
+        const char *env = mll__sm_getenv(s, "MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING");
+        int on = env ? mll__sm_parse_bool(env) : 0;
+        if (on < 0) mll__sm_env_warn(s, "MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING", env, "true, false, 1 or 0", "false");
+        mode = on > 0 ? MLL_SYSTEM_METRICS_ON : MLL_SYSTEM_METRICS_OFF;
+    }
+    if (mode == MLL_SYSTEM_METRICS_OFF) return;
+    mll__lock(MLL__SM_RUN_LOCK(run));
+    r = mode == MLL_SYSTEM_METRICS_ON ? mll__sm_start_locked(run, &d->system_metrics) : MLL_ERR_INVALID_ARGUMENT;
+    mll__unlock(MLL__SM_RUN_LOCK(run));
+    if (r == MLL_OK) {
+        mll__sm_wake(s);
+    } else {
+        char msg[400];
+        mll__snprintf(msg, sizeof(msg), "run %s: system metrics not started: %s", run->run_id, mll_strerror(r));
+        mll__log(&s->desc, MLL_LOG_WARN, r, msg, __LINE__);
+    }
+}
+#undef MLL__SM_RUN_LOCK
+#undef MLL__SM_DL_LINKED
+#undef MLL__SM_DLOPEN
+#undef MLL__SM_LINUX
 
 /* >>public ------------------------------------------------------------------------ */
 MLL__PUBLIC const char *mll_version(void) { return MLL_VERSION_STRING; }
@@ -4640,6 +5882,7 @@ MLL__PUBLIC mll_result mll_start_run(mll_run **out, mll_store *store, const mll_
     }
 #endif
     mll__unlock(&store->lock);
+    mll__sysmetrics_autostart(run, &d); /* desc or $MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING */
     *out = run;
     return MLL_OK;
 }
@@ -4660,6 +5903,7 @@ MLL__PUBLIC mll_result mll_end_run(mll_run *run, mll_run_status status) {
     }
     mll__unlock(&s->lock);
     mll__lock(&run->lock);
+    mll__sysmetrics_end(run); /* stops system metrics (unlogged samples dropped, as MLflow) */
     r = mll__run_flush_locked(run);
     if (status < MLL_RUN_RUNNING || status > MLL_RUN_KILLED) status = MLL_RUN_FINISHED;
     run->status = (int)status;
@@ -5076,6 +6320,41 @@ fail:
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log artifact", local_path);
     mll__unlock(&run->lock);
     return r;
+}
+
+/* ---- system metrics (>>sysmetrics) ---- */
+MLL__PUBLIC mll_result mll_start_system_metrics(mll_run *run, const mll_system_metrics_desc *desc) {
+    mll_store *s;
+    mll_result r;
+    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    s = run->store;
+    mll__lock(&run->lock);
+    r = mll__sm_start_locked(run, desc);
+    if (r != MLL_OK) MLL__RUN_FAIL(run, r, "start system metrics", desc && desc->node_id ? desc->node_id : "");
+    mll__unlock(&run->lock);
+    if (r == MLL_OK) mll__sm_wake(s);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_stop_system_metrics(mll_run *run) {
+    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&run->lock);
+    mll__sysmetrics_end(run);
+    mll__unlock(&run->lock);
+    return MLL_OK;
+}
+
+MLL__PUBLIC mll_result mll_query_system_metrics(mll_run *run, mll_system_metrics_desc *out) {
+    if (!run || !out) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&run->lock);
+    if (run->sysm) {
+        *out = run->sysm->desc;
+    } else {
+        memset(out, 0, sizeof(*out));
+        out->enabled = MLL_SYSTEM_METRICS_OFF;
+    }
+    mll__unlock(&run->lock);
+    return MLL_OK;
 }
 
 /* >>registry ------------------------------------------------------------------- */

@@ -6,7 +6,7 @@
 #   - the platform stages' tools: cross compilers + qemu-user (aarch64, armhf, s390x), the
 #     tool's -dev packages for arm64 (multiarch), mingw-w64 + wine, arm-none-eabi + newlib
 #   - the fr_FR.UTF-8 locale (the locale-independence test fails without it)
-#   - .venv   : MLflow 3.18.0 (the judge), moto server, boto3, awscli
+#   - .venv   : MLflow 3.18.0 (the judge), moto server, boto3, awscli, psutil
 #   - .venv2  : a 2.x MLflow (mlflow-skinny) for the old-reader compatibility test
 # Usage: scripts/setup-test-env.sh        (run from anywhere; paths are repo-relative)
 set -euo pipefail
@@ -87,6 +87,12 @@ fi
 
 # the sync tests run `mlflow server --app-name basic-auth`, which needs MLflow's [auth] extra
 "$repo/.venv/bin/python" -c "import flask_wtf" 2>/dev/null || pip_q "$repo/.venv" "Flask-WTF<2"
+
+# the sysmetrics stage: MLflow's own system-metrics logging needs psutil, and the readers are
+# compared with psutil's; pinned, since psutil's memory "used" has changed between versions
+PSUTIL_VERSION=7.2.2
+"$repo/.venv/bin/python" -c "import psutil, sys; sys.exit(psutil.__version__ != '$PSUTIL_VERSION')" 2>/dev/null ||
+  pip_q "$repo/.venv" "psutil==$PSUTIL_VERSION"
 
 want2="mlflow-skinny==$MLFLOW2_VERSION"
 if ! venv_ok "$repo/.venv2" "$want2"; then
