@@ -76,6 +76,11 @@ module mlflow_lite
   integer, parameter, public :: MLL_ERR_EXISTS = 17
   integer, parameter, public :: MLL_ERR_PATH_TOO_LONG = 18
   integer, parameter, public :: MLL_ERR_UNSUPPORTED = 19
+  integer, parameter, public :: MLL_ERR_SYSTEM_METRICS_UNSUPPORTED = 35
+  integer, parameter, public :: MLL_ERR_SYSTEM_METRICS_ACTIVE = 36
+  integer, parameter, public :: MLL_ERR_SYSTEM_METRICS_ENV = 37
+  integer, parameter, public :: MLL_ERR_GPU_UNAVAILABLE = 38
+  integer, parameter, public :: MLL_ERR_SYSTEM_METRICS_READ = 39
   ! <<results
 
   ! run status for mll_end_run (MLflow's RunStatus numbers)
