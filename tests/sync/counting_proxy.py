@@ -28,6 +28,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         with srv.lock:
             srv.requests.append((self.command, self.path, len(body)))
             srv.auth.append(self.headers.get("Authorization"))
+            srv.agents.append(self.headers.get("User-Agent"))
             fail = None
             for i, rule in enumerate(srv.fail_next):
                 if len(rule) < 4 or rule[3] in self.path:
@@ -105,6 +106,7 @@ class CountingProxy:
         self.httpd.requests = []
         self.httpd.fail_next = []
         self.httpd.auth = []
+        self.httpd.agents = []
         self.httpd.delays = {}  # path part -> seconds to hold a request before forwarding it
         self.httpd.lock = threading.Lock()
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
