@@ -133,6 +133,7 @@ class CountingProxy:
         with self.httpd.lock:
             self.httpd.requests.clear()
             self.httpd.auth.clear()
+            self.httpd.agents.clear()
 
     @property
     def delays(self):
@@ -142,6 +143,11 @@ class CountingProxy:
     def auth(self):
         with self.httpd.lock:
             return list(self.httpd.auth)
+
+    @property
+    def agents(self):
+        with self.httpd.lock:
+            return list(self.httpd.agents)
 
     def writes(self):
         return [r for r in self.requests if r[0] != "GET" and not r[1].endswith("/runs/search")]
