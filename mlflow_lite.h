@@ -1,4 +1,4 @@
-/* mlflow_lite.h - v0.1.0 (TBD) - log MLflow runs into mlruns/ from C and C++, no server, no Python.
+/* mlflow_lite.h - v0.2.0 (TBD) - log MLflow runs into mlruns/ from C and C++, no server, no Python.
    Public domain / MIT dual license, see the end of the file.
 
    Do this:
@@ -90,13 +90,18 @@ CONFIGURATION MACROS
                                                      A file that also implements stb_sprintf itself must
                                                      include <stb/stb_sprintf.h> BEFORE this header (its
                                                      copy is then used); the other order redefines it
-    MLL_NO_THREADS            (undefined)            no pthreads: no background flusher, no locking
-                                                     (flushing then happens inside log calls)
+    MLL_NO_THREADS            (undefined)            no threads (pthreads / Win32): no background flusher,
+                                                     no locking (flushing then happens inside log calls)
     MLL_NO_STDIO              (undefined)            the default logger prints nothing
-    MLL_NO_DEFAULT_FS         (undefined)            no POSIX file system: every mll_fs hook must be set
+    MLL_NO_DEFAULT_FS         (undefined)            no POSIX / Win32 file system: every mll_fs hook must be set
+    MLL_NO_REGISTRY           (undefined)            compile the model registry out (bare metal: ~5 KiB less);
+                                                     its functions stay declared but are not defined
     MLL_MAX_PATH              4096                   longest path built (bytes)
     MLL_PAGE_SIZE             4096                   no metric line crosses a multiple of this
                                                      (set to the OS page size if it is smaller)
+    MLL_NO_SYSTEM_METRICS     (undefined)            no system metrics (mll_start_system_metrics
+                                                     returns MLL_ERR_SYSTEM_METRICS_UNSUPPORTED)
+    MLL_NO_DLOPEN             (undefined)            system metrics without GPUs: no dlopen of NVML / ROCm SMI
 
 Numbers: metric values and mll_log_param_double() use the built-in shortest
 round-trip formatter in every build (Grisu3 with an exact fallback): the output parses
@@ -137,6 +142,8 @@ mll_query_store_desc() returns the resolved values.
     mll_run_desc.start_time_ms        now
     mll_run_desc.user                 $MLFLOW_TRACKING_USERNAME, else the login name
     mll_run_desc.source_name          the program's path (/proc/self/exe)
+    mll_run_desc.system_metrics       off, unless $MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING is true/1;
+                                      its fields: see SYSTEM METRICS
 
 ERRORS AND LOGGING
 ==================
@@ -163,10 +170,14 @@ All functions are thread-safe. Many threads may log to one run (a mutex per run;
 give each thread its own run for the highest throughput). Different processes may
 log into the same root at once: experiment ids are derived from the experiment name
 (18 digits, probing on collision) and published with an atomic rename, so 64 ranks
-that start runs in a new experiment at once end with one experiment. Typical MPI use:
-rank 0 creates the run and broadcasts mll_run_id(); other ranks reopen it with
-run_desc.run_id and log under distinct keys (two processes appending to the same
-metric file are safe on local file systems, not on NFS).
+that start runs in a new experiment at once end with one experiment.
+MPI: examples/mpi_ranks.c and .f90 (tests/mpi runs both under mpirun -np 4 and MLflow
+reads them back). Rank 0 starts a run and broadcasts mll_run_id(). "nested": every rank
+starts a child run with run_desc.parent_run_id, tagged with its rank; after a barrier
+rank 0 ends the parent. "shared": the other ranks reopen the run with run_desc.run_id
+and log under keys that carry their rank (two processes appending to the same metric
+file are safe on local file systems, not on NFS); each rank ends its handle, rank 0
+last, after a barrier.
 
 ON-DISK LAYOUT (checked against MLflow 3.18.0)
 ==============================================
@@ -225,11 +236,121 @@ The fs hooks let embedded targets plug in their file system and let tests inject
 faults (short writes, ENOSPC, failed renames). In steady state mll_log_metric
 allocates nothing: per-key buffers grow to their working size and are reused.
 
+SYSTEM METRICS
+==============
+MLflow's "System metrics" (CPU, memory, disk, network, GPU) for a C run, under the names
+MLflow 3.18's monitors use, so that the MLflow UI's System metrics tab shows them. Off by
+default; on with run_desc.system_metrics.enabled = MLL_SYSTEM_METRICS_ON, or
+MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING=true (or 1) with the field left 0, or later with
+mll_start_system_metrics(run, &desc). mll_stop_system_metrics or mll_end_run stops it.
+Samples are taken on the store's background (flusher) thread: no thread per run. Without
+one (MLL_NO_THREADS, store_desc.no_flush_thread) a sample is taken inside mll_log_metric*
+calls once it is due, so a run that stops logging stops sampling.
+
+    mll_system_metrics_desc   field, else environment variable, else MLflow's default
+    interval_ms               MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL (seconds)   10 s
+    samples_before_logging    MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING        1
+    node_id                   MLFLOW_SYSTEM_METRICS_NODE_ID: names system/<node_id>/...  none
+    disk_path                 -                                                    "/"
+    no_gpu / no_process_metrics / no_hardware_tags: 1 leaves that part out
+A bad environment value is a logger warning naming it (MLL_ERR_SYSTEM_METRICS_ENV) and its
+default is used; a bad desc field makes mll_start_system_metrics fail, and in a run desc it
+is a warning: the run starts without system metrics. store_desc.ignore_env ignores the
+variables. Per MPI rank: rd.system_metrics.node_id = "rank3" (or the variable per rank).
+
+Names (prefix system/ or system/<node_id>/; MB = 10^6 bytes, GB = 10^9), as MLflow 3.18:
+    cpu_utilization_percentage      /proc/stat by psutil.cpu_percent's rule, round(, 1) per sample
+    system_memory_usage_megabytes   MemTotal - MemAvailable (psutil's "used")
+    system_memory_usage_percentage  used / MemTotal * 100
+    disk_usage_percentage           statvfs(disk_path): used / (used + free to users) * 100, rounded
+    disk_usage_megabytes            (blocks - free blocks) * fragment size
+    disk_available_megabytes        blocks free to users * fragment size
+    network_receive_megabytes       /proc/net/dev, every interface with loopback, since the start
+    network_transmit_megabytes
+    gpu_<i>_memory_usage_percentage NVML used / total * 100, round(, 1) per sample
+    gpu_<i>_memory_usage_megabytes  (AMD: gpu_<i>_memory_usage_gigabytes, as MLflow's ROCm monitor)
+    gpu_<i>_utilization_percentage
+    gpu_<i>_power_usage_watts
+    gpu_<i>_power_usage_percentage  of the enforced power limit (AMD: of 500 W, as MLflow)
+  ours, for this process (MLflow has no process metrics; no MLflow name starts with process_):
+    process_cpu_utilization_percentage  user + system time / wall time * 100 (one core = 100)
+    process_memory_rss_megabytes        VmRSS
+    process_threads
+Every samples_before_logging samples, each metric's mean is logged, rounded as Python's
+round(x, 1) -- except the network values: the last sample, unrounded, as MLflow. All values
+of one step share one timestamp. Steps count 0, 1, 2... and, when a run is reopened or
+sampling restarted, go on after the largest step of the run's system/ metrics (MLflow's
+resume). Samples not yet logged when sampling stops are dropped, as MLflow drops them.
+One difference, on purpose: MLflow takes its first sample the moment it starts, so its
+step 0 holds a CPU use measured over no time (psutil answers 0.0) and a network of ~0;
+mlflow_lite reads a baseline at the start and takes each sample at the end of its interval
+(same steps, same moments of logging).
+
+GPUs: NVIDIA through NVML, AMD through ROCm SMI, loaded with dlopen("libnvidia-ml.so.1"),
+then dlopen("librocm_smi64.so"), when sampling starts: nothing at build time. No library,
+no driver or no GPU: no GPU metrics and one logger note (MLL_LOG_INFO,
+MLL_ERR_GPU_UNAVAILABLE) saying why. dlopen is a weak reference: with glibc < 2.34 link
+-ldl for GPU metrics (without it the program still links, and the note says so).
+
+Hardware tags, once per start: mlflow_lite.system.[<node_id>.]hostname, os, cpu_model,
+cpu_count (logical), cpu_cores (physical), memory_total_megabytes, and with a GPU gpu_count,
+gpu_driver_version, gpu_<i>_name, gpu_<i>_memory_total_megabytes.
+
+Linux only so far (any libc); elsewhere, or with MLL_NO_SYSTEM_METRICS,
+mll_start_system_metrics returns MLL_ERR_SYSTEM_METRICS_UNSUPPORTED. A reader that fails
+(no /proc in a container) leaves its metrics out and is reported once
+(MLL_ERR_SYSTEM_METRICS_READ). Cost (bench/run_sysmetrics_bench.sh, 2-core VM): 85 us of
+CPU to read a sample, 221 us with its 11 points written: 79 ms of CPU per hour at 10 s
+(0.002% of one core); no measurable change in mll_log_metric while sampling every 100 ms.
+
 PLATFORM NOTES
 ==============
-POSIX (Linux, macOS, BSD) with pthreads. Windows is not supported yet (the fs,
-thread and clock sections are the only platform code; MLL_NO_DEFAULT_FS and
-MLL_NO_THREADS give a libc-only core for other targets).
+Tested here (scripts/test-all.sh; see the README's Platforms section for how):
+    Linux x86_64 (gcc, clang, C and C++), aarch64, armhf (32-bit) and s390x (big-endian),
+    the last three cross-compiled and run under qemu-user; Windows x86_64 (mingw-w64,
+    run under wine); bare metal (arm-none-eabi-gcc, Cortex-M4, newlib-nano, MLL_NO_THREADS
+    + MLL_NO_DEFAULT_FS + MLL_NO_STDIO). Untested: macOS, the BSDs, MSVC, real Windows.
+POSIX: POSIX.1-2008 only, plus guarded extras each with a fallback: /proc/self/exe (Linux;
+    else the source name is "<c-program>"), CLOCK_REALTIME_COARSE (else the precise clock),
+    O_CLOEXEC, /dev/urandom (else a time/pid/counter-seeded generator), EDQUOT.
+    Feature-test macros: when the implementation is the first thing its translation unit
+    includes (as in mlflow_lite.c) it defines _DEFAULT_SOURCE (if no feature macro is set)
+    and _LARGEFILE64_SOURCE, which only add declarations. After another system header they
+    come too late: glibc in strict ISO mode (-std=c99 with <stdio.h> first) then hides
+    POSIX, and the header stops with an #error saying so (include it first, or build with
+    -D_POSIX_C_SOURCE=200809L). No libc function is ever declared by hand.
+32-bit glibc (armhf, i386): file offsets are 64-bit inside the implementation whatever
+    _FILE_OFFSET_BITS the program uses (the explicit 64-bit calls when off_t is 32-bit), so
+    folders on file systems with 64-bit directory cookies (ext4, XFS, NFS, Lustre) list and
+    files past 2 GiB work. If a system header came first without -D_FILE_OFFSET_BITS=64,
+    an #error says so. time_t stays the program's: build with -D_FILE_OFFSET_BITS=64
+    -D_TIME_BITS=64 to log past 2038 with "now" timestamps.
+Windows (Vista or later; the precise clock needs Windows 8): paths are UTF-8 in the API and
+    UTF-16 at the Win32 edge (CreateFileW, MoveFileExW, CreateHardLinkW, FindFirstFileW);
+    '\' and '/' both work, drive letters and //server/share roots are kept, paths past
+    MAX_PATH get the \\?\ prefix. Paths returned (mll_store_root, mll_run_dir) use '/'.
+    URIs are written as MLflow on Windows writes them (pathlib's as_uri): file:///C:/x.
+    Threads: SRW locks, condition variables, _beginthreadex. Timestamps: the system time
+    (GetSystemTimeAsFileTime, ~1-16 ms ticks) or, precise, GetSystemTimePreciseAsFileTime.
+    Crash safety: meta.yaml, params and tags are replaced with MoveFileExW(REPLACE_EXISTING),
+    one rename on NTFS (a reader sees the old or the new file). A reader that opened the
+    file without FILE_SHARE_DELETE (Python's open()) blocks the replacement; it is retried
+    for about a second, then the call returns MLL_ERR_PERMISSION. A process killed with
+    TerminateProcess (Task Manager, taskkill /F) loses only what was not yet handed to
+    WriteFile, as SIGKILL does on Linux: written data is in the system cache and survives.
+    Windows does not promise that a WriteFile interrupted by the kill is all-or-nothing,
+    so a torn last line is possible and is cut on the next open (as after a crash on
+    Linux). Power loss: as on Linux, only MLL_DURABILITY_FSYNC (FlushFileBuffers) helps.
+    Keys with ':' are refused there (MLL_ERR_INVALID_KEY), as MLflow on Windows refuses them
+    (validate_param_and_metric_name): on NTFS "a:b" would name a stream of file "a".
+    MSVC: the code is meant to be MSVC-clean (no VLAs, GNU extensions only under #ifdef)
+    but no MSVC ran here.
+Bare metal (no OS detected): MLL_NO_DEFAULT_FS and MLL_NO_THREADS are required; the fs
+    hooks do the I/O (examples/baremetal_ramdisk.c: a RAM disk whose hooks name the FatFs
+    calls to use). "Now" is time() (newlib: the board's _gettimeofday; 0 without one), so
+    pass timestamps with mll_log_metric_at and run_desc.start_time_ms. Size (Cortex-M4,
+    -Os, newlib-nano, MLL_NO_REGISTRY): ~31 KiB of flash for the header in a linked
+    firmware, 8 bytes of RAM besides the run's buffers.
 
 PERFORMANCE (bench/run_bench.sh, idle 2-core Xeon VM, gcc 12 -O3, 2026-11-22)
 =============================================================================
@@ -249,7 +370,7 @@ See end of file.
 #define MLFLOW_LITE_H
 
 #define MLL_VERSION_MAJOR 0
-#define MLL_VERSION_MINOR 1
+#define MLL_VERSION_MINOR 2
 #define MLL_VERSION_PATCH 0
 #define MLL__STR2(x) #x
 #define MLL__STR(x) MLL__STR2(x)
@@ -259,6 +380,20 @@ See end of file.
 /* The MLflow release whose file store this version was verified against. */
 #define MLL_MLFLOW_VERIFIED "3.18.0"
 
+/* Feature-test macros for the implementation (>>config checks what the system headers
+   chose). They act only where the implementation is the first thing its translation unit
+   includes, as in mlflow_lite.c; after another system header they are too late and
+   harmless. Both only add declarations (POSIX.1-2008 in strict ISO C mode; the explicit
+   64-bit file calls on 32-bit glibc): off_t and time_t stay as the program compiles them. */
+#if defined(MLFLOW_LITE_IMPLEMENTATION) && !defined(_WIN32)
+#  if !defined(_POSIX_C_SOURCE) && !defined(_XOPEN_SOURCE) && !defined(_GNU_SOURCE) && \
+      !defined(_DEFAULT_SOURCE) && !defined(_BSD_SOURCE) && !defined(_POSIX_SOURCE)
+#    define _DEFAULT_SOURCE 1
+#  endif
+#  ifndef _LARGEFILE64_SOURCE
+#    define _LARGEFILE64_SOURCE 1
+#  endif
+#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -275,7 +410,11 @@ See end of file.
 #  endif
 #endif
 
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__) && defined(__USE_MINGW_ANSI_STDIO) && __USE_MINGW_ANSI_STDIO
+/* mingw-w64: the archetype of the snprintf the implementation calls: C99's (gnu_printf)
+   under __USE_MINGW_ANSI_STDIO, set by <_mingw.h> in C99 and C++11 modes; else msvcrt's */
+#  define MLL__PRINTF(fmt_idx, arg_idx) __attribute__((format(gnu_printf, fmt_idx, arg_idx)))
+#elif defined(__GNUC__) || defined(__clang__)
 #  define MLL__PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
 #else
 #  define MLL__PRINTF(fmt_idx, arg_idx)
@@ -308,7 +447,12 @@ extern "C" {
     X(MLL_ERR_INVALID_STATE, 16, "run is deleted or not active") \
     X(MLL_ERR_EXISTS, 17, "file or directory already exists") \
     X(MLL_ERR_PATH_TOO_LONG, 18, "path longer than MLL_MAX_PATH") \
-    X(MLL_ERR_UNSUPPORTED, 19, "unsupported tracking URI or operation")
+    X(MLL_ERR_UNSUPPORTED, 19, "unsupported tracking URI or operation") \
+    X(MLL_ERR_SYSTEM_METRICS_UNSUPPORTED, 35, "system metrics are not available in this build or on this platform (Linux only so far)") \
+    X(MLL_ERR_SYSTEM_METRICS_ACTIVE, 36, "system metrics are already being sampled for this run") \
+    X(MLL_ERR_SYSTEM_METRICS_ENV, 37, "invalid MLFLOW_*SYSTEM_METRICS* environment value; the default is used") \
+    X(MLL_ERR_GPU_UNAVAILABLE, 38, "no GPU metrics: no NVIDIA (libnvidia-ml.so.1) or AMD (librocm_smi64) library, or no GPU") \
+    X(MLL_ERR_SYSTEM_METRICS_READ, 39, "a system metric could not be read (/proc, statvfs or the GPU library failed); it is left out")
 
 #define MLL__RESULT_ENUM(name, num, text) name = num,
 typedef enum mll_result { MLL__RESULTS(MLL__RESULT_ENUM) MLL__RESULT_COUNT } mll_result;
@@ -418,6 +562,27 @@ typedef struct mll_metric {
     int64_t timestamp_ms; /* 0: now (use mll_log_metric_at for a literal 0) */
 } mll_metric;
 
+/* System metrics (see SYSTEM METRICS): MLflow's "system/..." metrics sampled on the store's
+   background thread. Zero-initialise; every 0 field means "the MLflow environment variable,
+   else MLflow's default". */
+typedef enum mll_system_metrics_mode {
+    MLL_SYSTEM_METRICS_DEFAULT = 0, /* $MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING (true/1), else off */
+    MLL_SYSTEM_METRICS_ON = 1,
+    MLL_SYSTEM_METRICS_OFF = 2 /* off even when the environment asks for it */
+} mll_system_metrics_mode;
+
+typedef struct mll_system_metrics_desc {
+    mll_system_metrics_mode enabled; /* read from mll_run_desc.system_metrics only */
+    int interval_ms;            /* 0: $MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL (seconds), else 10000 */
+    int samples_before_logging; /* 0: $MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING, else 1 */
+    const char *node_id;        /* 0: $MLFLOW_SYSTEM_METRICS_NODE_ID, else none; names become
+                                   system/<node_id>/... (e.g. one per MPI rank) */
+    const char *disk_path;      /* 0: "/" (MLflow's disk monitor) */
+    int no_gpu;                 /* 1: do not load NVML / ROCm SMI */
+    int no_process_metrics;     /* 1: only MLflow's names (no system/process_*) */
+    int no_hardware_tags;       /* 1: no mlflow_lite.system.* tags */
+} mll_system_metrics_desc;
+
 typedef struct mll_run_desc {
     uint32_t _start_canary;
     const char *experiment_name;   /* get-or-create by name */
@@ -432,6 +597,7 @@ typedef struct mll_run_desc {
     const char *user;              /* 0: $MLFLOW_TRACKING_USERNAME, else the login name */
     const char *source_name;       /* 0: the program's path */
     int64_t start_time_ms;         /* 0: now */
+    mll_system_metrics_desc system_metrics; /* 0: off unless $MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING */
     uint32_t _end_canary;
 } mll_run_desc;
 
@@ -588,6 +754,25 @@ MLL_API mll_result mll_transition_model_version_stage(mll_store *store, const ch
                                                       int version, mll_model_stage stage,
                                                       int archive_existing);
 
+/* ---- system metrics (see SYSTEM METRICS) ------------------------------------ */
+/* Starts sampling MLflow's system metrics (and ours, see SYSTEM METRICS) for a run on the
+   store's background thread; desc may be NULL (environment, else MLflow's defaults; its
+   `enabled` field is not read). Writes the hardware tags once. Steps continue after the
+   largest step of the run's existing system/ metrics (0 for a new run), as MLflow's
+   resume_logging. Returns MLL_ERR_SYSTEM_METRICS_ACTIVE if already sampling,
+   MLL_ERR_SYSTEM_METRICS_UNSUPPORTED off Linux or with MLL_NO_SYSTEM_METRICS,
+   MLL_ERR_INVALID_ARGUMENT for a NULL run or a negative field, MLL_ERR_INVALID_KEY for a
+   node_id that cannot be part of a metric name. Thread-safe. */
+MLL_API mll_result mll_start_system_metrics(mll_run *run, const mll_system_metrics_desc *desc);
+/* Stops sampling; samples not yet logged (fewer than samples_before_logging) are dropped, as
+   MLflow drops them. MLL_OK also when not sampling; NULL: MLL_ERR_INVALID_ARGUMENT.
+   mll_end_run stops it too. Thread-safe. */
+MLL_API mll_result mll_stop_system_metrics(mll_run *run);
+/* The resolved settings while sampling (enabled = MLL_SYSTEM_METRICS_ON; node_id and
+   disk_path valid until sampling stops), else a zeroed desc with enabled = OFF. NULL run or
+   out: MLL_ERR_INVALID_ARGUMENT. Thread-safe. */
+MLL_API mll_result mll_query_system_metrics(mll_run *run, mll_system_metrics_desc *out);
+
 /* ---- formatting (exposed for tests and for callers who want MLflow's spelling) ---- */
 /* Python's repr(float) of v, exactly (shortest digits that read back as v, the closest of
    them); returns the length (< 32), or 0 if cap < 32. Locale-independent. */
@@ -653,7 +838,7 @@ MLL_API size_t mll_format_double(double v, char *buf, size_t cap);
 #endif
 /* else: this file already included stb_sprintf.h (its implementation here or in another
    file): use that one rather than defining it twice */
-#define MLL__STBSP_VSNPRINTF STB_SPRINTF_DECORATE(vsnprintf)
+#define MLL__STBSP_SNPRINTF STB_SPRINTF_DECORATE(snprintf)
 #endif
 
 #include <string.h>
@@ -662,6 +847,7 @@ MLL_API size_t mll_format_double(double v, char *buf, size_t cap);
 #include <errno.h>
 #include <locale.h>
 #include <time.h>
+#include <limits.h>
 
 /* Typedef-array static assert: C99 has no _Static_assert. */
 #define MLL__STATIC_ASSERT(name, cond) typedef char mll__static_assert_##name[(cond) ? 1 : -1]
@@ -681,17 +867,24 @@ enum {
     MLL__MAX_LINE = 96 /* "<ts> <value> <step>\n" is at most 20+1+24+1+20+1 bytes */
 };
 
-/* >>platform ---------------------------------------------------------------- */
+/* >>platform ----------------------------------------------------------------
+   Detected once; always 0 or 1, tested with #if. POSIX: Linux, macOS, the BSDs (POSIX.1-2008
+   plus guarded extras, each with a fallback). WINDOWS: Win32 (wide-character file calls,
+   SRW locks, condition variables). NONE: no OS (bare metal, e.g. arm-none-eabi with newlib):
+   libc only, so MLL_NO_DEFAULT_FS and MLL_NO_THREADS are required there. */
 #if defined(_WIN32)
 #define MLL__PLATFORM_WINDOWS 1
 #define MLL__PLATFORM_POSIX 0
-#else
+#elif defined(__unix__) || defined(__unix) || defined(__APPLE__) || defined(__linux__)
 #define MLL__PLATFORM_WINDOWS 0
 #define MLL__PLATFORM_POSIX 1
+#else
+#define MLL__PLATFORM_WINDOWS 0
+#define MLL__PLATFORM_POSIX 0
 #endif
-
-#if MLL__PLATFORM_WINDOWS && !defined(MLL_NO_DEFAULT_FS)
-#error "mlflow_lite: Windows is not supported yet; define MLL_NO_DEFAULT_FS and MLL_NO_THREADS and pass mll_fs hooks"
+#define MLL__PLATFORM_NONE (!MLL__PLATFORM_WINDOWS && !MLL__PLATFORM_POSIX)
+#if MLL__PLATFORM_NONE && (!defined(MLL_NO_DEFAULT_FS) || !defined(MLL_NO_THREADS))
+#error "mlflow_lite: no operating system detected (bare metal): define MLL_NO_DEFAULT_FS and MLL_NO_THREADS and pass mll_fs hooks (see examples/baremetal_ramdisk.c)"
 #endif
 
 #if MLL__PLATFORM_POSIX
@@ -703,40 +896,114 @@ enum {
 #include <dirent.h>
 #include <pwd.h>
 #include <sys/utsname.h>
-/* glibc in strict ISO mode (gcc -std=c99 with <stdio.h> included before this file, so
-   that no feature macro can be set any more) hides these POSIX declarations. They are
-   plain libc functions on every POSIX system; declaring them is harmless when visible. */
-#if defined(__GLIBC__) && !defined(__cplusplus) && !defined(_POSIX_C_SOURCE)
-int fsync(int fd);
-int ftruncate(int fd, off_t length);
-ssize_t readlink(const char *path, char *buf, size_t size);
-ssize_t pread(int fd, void *buf, size_t count, off_t offset);
+/* Every POSIX call below comes from the system headers, never from a declaration of ours
+   (a hand-written prototype with the wrong off_t links the wrong symbol). glibc hides them
+   in strict ISO C mode when a system header came before the implementation, too late for
+   the feature-test macros at the top of this file: then say how to fix it. */
+#if defined(__GLIBC__) && !(defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 200809L)
+#error "mlflow_lite: POSIX.1-2008 declarations are hidden (strict ISO C mode, and a system header was included before the implementation). Include mlflow_lite.h with MLFLOW_LITE_IMPLEMENTATION before any other header (or compile mlflow_lite.c), or compile with -D_POSIX_C_SOURCE=200809L (or -D_DEFAULT_SOURCE)."
+#endif
+/* 32-bit glibc without -D_FILE_OFFSET_BITS=64: off_t, readdir() and stat() are 32-bit, so a
+   directory on a file system with 64-bit cookies (ext4 hashes, XFS, NFS, Lustre) fails with
+   EOVERFLOW and files over 2 GiB cannot be opened. The implementation then uses the explicit
+   64-bit calls (declared thanks to _LARGEFILE64_SOURCE at the top of this file). */
+#if defined(__GLIBC__) && !defined(__USE_FILE_OFFSET64) && !defined(__OFF_T_MATCHES_OFF64_T)
+#if defined(__USE_LARGEFILE64)
+#define MLL__LFS64 1
+#elif !defined(MLL_NO_DEFAULT_FS)
+#error "mlflow_lite: 32-bit file offsets, and the 64-bit file calls are hidden because a system header came before the implementation. Compile with -D_FILE_OFFSET_BITS=64 (and -D_TIME_BITS=64), or include mlflow_lite.h with MLFLOW_LITE_IMPLEMENTATION before any other header (or compile mlflow_lite.c)."
 #endif
 #endif
-#ifndef MLL_NO_THREADS
-#include <pthread.h>
+#endif /* MLL__PLATFORM_POSIX */
+#ifndef MLL__LFS64
+#define MLL__LFS64 0
 #endif
 
-/* Milliseconds since the Unix epoch (wall clock, as MLflow's timestamps). gettimeofday is
-   vDSO-fast on Linux and, unlike clock_gettime, visible in strict C99 mode. */
+#if MLL__PLATFORM_WINDOWS
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <windows.h>
+#ifndef MLL_NO_THREADS
+#include <process.h> /* _beginthreadex: a thread the C runtime knows about */
+#endif
+#endif
+
+#if MLL__PLATFORM_WINDOWS
+/* UTF-8 -> UTF-16 for the wide Win32 calls: '/' becomes '\', and a long absolute path gets
+   the \\?\ prefix (drive) or \\?\UNC\ (share), which lifts the 260-character MAX_PATH limit
+   (such paths are never relative and never contain "." or "..": ours are normalised).
+   Returns MLL_OK, MLL_ERR_INVALID_UTF8 or MLL_ERR_PATH_TOO_LONG. */
+MLL__PRIVATE mll_result mll__win_wide(const char *utf8, wchar_t *out, int cap) {
+    int n, pre = 0, i, len = (int)strlen(utf8);
+    const char *src = utf8;
+    if (len > 240 && ((utf8[0] && utf8[1] == ':') || (utf8[0] == '/' && utf8[1] == '/'))) {
+        int unc = utf8[1] != ':';
+        const wchar_t *p = unc ? L"\\\\?\\UNC\\" : L"\\\\?\\";
+        for (pre = 0; p[pre]; pre++) out[pre] = p[pre];
+        if (unc) src += 2; /* //server/share -> \\?\UNC\server\share */
+    }
+    if (cap - pre < 2) return MLL_ERR_PATH_TOO_LONG;
+    n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, src, -1, out + pre, cap - pre);
+    if (n <= 0)
+        return GetLastError() == ERROR_INSUFFICIENT_BUFFER ? MLL_ERR_PATH_TOO_LONG : MLL_ERR_INVALID_UTF8;
+    for (i = pre; out[i]; i++)
+        if (out[i] == L'/') out[i] = L'\\';
+    return MLL_OK;
+}
+/* UTF-16 -> UTF-8, '\' -> '/' when slashes is set. Returns 0 when it does not fit. */
+MLL__PRIVATE int mll__win_utf8(const wchar_t *w, char *out, int cap, int slashes) {
+    int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, out, cap, NULL, NULL), i;
+    if (n <= 0) return 0;
+    for (i = 0; slashes && out[i]; i++)
+        if (out[i] == '\\') out[i] = '/';
+    return 1;
+}
+/* FILETIME (100 ns since 1601) -> ms since 1970. */
+MLL__PRIVATE int64_t mll__win_ms(FILETIME ft) {
+    uint64_t t = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+    return (int64_t)((t - 116444736000000000ULL) / 10000ULL);
+}
+#endif
+
+/* Milliseconds since the Unix epoch (wall clock, as MLflow's timestamps), exact to the ms
+   like Python's time.time(). */
 MLL__PRIVATE int64_t mll__os_now_ms(void) {
 #if MLL__PLATFORM_POSIX
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + (int64_t)(tv.tv_usec / 1000);
-#else
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
+        return (int64_t)ts.tv_sec * 1000 + (int64_t)(ts.tv_nsec / 1000000);
     return (int64_t)time(NULL) * 1000;
+#elif MLL__PLATFORM_WINDOWS
+    FILETIME ft;
+#if defined(_WIN32_WINNT) && _WIN32_WINNT >= 0x0602
+    GetSystemTimePreciseAsFileTime(&ft); /* Windows 8 and later */
+#else
+    GetSystemTimeAsFileTime(&ft);
+#endif
+    return mll__win_ms(ft);
+#else
+    time_t t = time(NULL); /* newlib: the board's _gettimeofday; -1 without one */
+    return t > 0 ? (int64_t)t * 1000 : 0;
 #endif
 }
 
-/* The kernel's tick-granular wall clock (1-10 ms resolution, ~5x cheaper than
-   gettimeofday on VMs): the default timestamp of mll_log_metric. Where it is not
-   available (non-Linux, strict ISO mode) the precise clock is used. */
+/* The kernel's tick-granular wall clock (1-10 ms resolution on Linux, ~5x cheaper than the
+   precise clock on VMs): the default timestamp of mll_log_metric. Linux only
+   (CLOCK_REALTIME_COARSE); Windows' system time is tick-granular too (~1-16 ms); elsewhere
+   the precise clock. */
 MLL__PRIVATE int64_t mll__os_now_ms_coarse(void) {
 #if MLL__PLATFORM_POSIX && defined(CLOCK_REALTIME_COARSE)
     struct timespec ts;
     if (clock_gettime(CLOCK_REALTIME_COARSE, &ts) == 0)
         return (int64_t)ts.tv_sec * 1000 + (int64_t)(ts.tv_nsec / 1000000);
+#elif MLL__PLATFORM_WINDOWS
+    FILETIME ft;
+    GetSystemTimeAsFileTime(&ft);
+    return mll__win_ms(ft);
 #endif
     return mll__os_now_ms();
 }
@@ -744,6 +1011,8 @@ MLL__PRIVATE int64_t mll__os_now_ms_coarse(void) {
 MLL__PRIVATE long mll__os_pid(void) {
 #if MLL__PLATFORM_POSIX
     return (long)getpid();
+#elif MLL__PLATFORM_WINDOWS
+    return (long)GetCurrentProcessId();
 #else
     return 0;
 #endif
@@ -766,7 +1035,7 @@ MLL__PRIVATE void mll__os_hostname(char *buf, size_t n) {
 #endif
 }
 
-/* splitmix64: mixes seeds and, without /dev/urandom, produces the random bits. */
+/* splitmix64: mixes seeds and, without an OS random source, produces the random bits. */
 MLL__PRIVATE uint64_t mll__mix64(uint64_t z) {
     z += 0x9E3779B97F4A7C15ULL;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -774,14 +1043,20 @@ MLL__PRIVATE uint64_t mll__mix64(uint64_t z) {
     return z ^ (z >> 31);
 }
 
-/* Fills buf with random bytes: /dev/urandom, else a time/pid/address-seeded generator
-   (ids must differ between ranks that start in the same millisecond). */
+/* Fills buf with random bytes: /dev/urandom where there is one, else a generator seeded
+   from the time, the pid, a high-resolution counter and addresses (ids must differ between
+   ranks that start in the same millisecond; a clash is retried by the caller anyway). */
 MLL__PRIVATE void mll__os_random(void *buf, size_t n) {
     static volatile uint64_t counter; /* only a seed perturbation; races are harmless */
     unsigned char *out = (unsigned char *)buf;
     size_t got = 0;
+    uint64_t c, s;
 #if MLL__PLATFORM_POSIX
-    int fd = open("/dev/urandom", O_RDONLY);
+    int flags = O_RDONLY, fd;
+#ifdef O_CLOEXEC
+    flags |= O_CLOEXEC;
+#endif
+    fd = open("/dev/urandom", flags);
     if (fd >= 0) {
         while (got < n) {
             ssize_t r = read(fd, out + got, n - got);
@@ -791,23 +1066,198 @@ MLL__PRIVATE void mll__os_random(void *buf, size_t n) {
         close(fd);
     }
 #endif
-    if (got < n) {
-        uint64_t s = (uint64_t)mll__os_now_ms() ^ ((uint64_t)mll__os_pid() << 32) ^
-                     (uint64_t)(uintptr_t)buf ^ (counter += 0x632BE59BD9B4E019ULL);
-        while (got < n) {
-            s = mll__mix64(s);
-            out[got++] = (unsigned char)(s >> 24);
-        }
+    if (got == n) return;
+    /* read, then write: a compound assignment on a volatile is deprecated in C++20 */
+    c = counter + 0x632BE59BD9B4E019ULL;
+    counter = c;
+    s = (uint64_t)mll__os_now_ms() ^ ((uint64_t)mll__os_pid() << 32) ^ (uint64_t)(uintptr_t)buf ^ c;
+#if MLL__PLATFORM_WINDOWS
+    {
+        LARGE_INTEGER q;
+        QueryPerformanceCounter(&q);
+        s ^= mll__mix64((uint64_t)q.QuadPart);
+    }
+#else
+    s ^= mll__mix64((uint64_t)clock());
+#endif
+    while (got < n) {
+        s = mll__mix64(s);
+        out[got++] = (unsigned char)(s >> 24);
     }
 }
 
-/* >>threads ----------------------------------------------------------------- */
+/* The current folder with '/' separators (Windows: "C:/Users/me"); "" where there is none. */
+MLL__PRIVATE mll_result mll__os_getcwd(char *out, size_t cap) {
+    out[0] = '\0';
+#if MLL__PLATFORM_POSIX
+    if (!getcwd(out, cap)) return errno == ERANGE ? MLL_ERR_PATH_TOO_LONG : MLL_ERR_IO;
+#elif MLL__PLATFORM_WINDOWS
+    {
+        wchar_t w[MLL_MAX_PATH];
+        DWORD n = GetCurrentDirectoryW(MLL_MAX_PATH, w);
+        if (n == 0 || n >= MLL_MAX_PATH) return MLL_ERR_PATH_TOO_LONG;
+        if (!mll__win_utf8(w, out, (int)cap, 1)) return MLL_ERR_PATH_TOO_LONG;
+    }
+#else
+    (void)cap;
+#endif
+    return MLL_OK;
+}
+
+/* path made absolute, with '/' separators: POSIX joins a relative path to the current
+   folder; Windows asks GetFullPathNameW, which also resolves "\tmp" (the current drive's
+   root) and "C:x" (drive C's current folder) as Windows does; bare metal takes it as is. */
+MLL__PRIVATE mll_result mll__os_abspath(const char *path, char *out, size_t cap);
+
+/* Length of the part of an absolute path that ".." cannot remove: 0 on POSIX (the leading
+   '/' is handled by the caller); on Windows "C:" (2) or "//server/share". */
+MLL__PRIVATE size_t mll__os_root_len(const char *p) {
+    if (!MLL__PLATFORM_WINDOWS) return 0;
+    if (((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':') return 2;
+    if (p[0] == '/' && p[1] == '/' && p[2] && p[2] != '/') {
+        const char *q = strchr(p + 2, '/'); /* //server/share */
+        if (q) q = strchr(q + 1, '/');
+        return q ? (size_t)(q - p) : strlen(p);
+    }
+    return 0;
+}
+
+/* An absolute path: "/..." on POSIX; "C:/...", "C:\..." or "//server/share/..." on Windows. */
+MLL__PRIVATE int mll__os_is_abs(const char *p) {
+    if (!MLL__PLATFORM_WINDOWS) return p[0] == '/';
+    return (mll__os_root_len(p) == 2 && (p[2] == '/' || p[2] == '\\')) ||
+           (mll__os_root_len(p) > 2);
+}
+
+/* The running program's path: /proc/self/exe on Linux (a guarded extra), GetModuleFileNameW
+   on Windows; elsewhere (macOS, the BSDs, bare metal) 0, and the caller falls back. */
+MLL__PRIVATE int mll__os_program_path(char *out, size_t cap) {
+#if MLL__PLATFORM_POSIX && defined(__linux__)
+    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+    if (n > 0 && (size_t)n < cap - 1) {
+        out[n] = '\0';
+        return 1;
+    }
+#elif MLL__PLATFORM_WINDOWS
+    wchar_t w[MLL_MAX_PATH];
+    DWORD n = GetModuleFileNameW(NULL, w, MLL_MAX_PATH);
+    if (n > 0 && n < MLL_MAX_PATH && mll__win_utf8(w, out, (int)cap, 0)) return 1;
+#endif
+    (void)out;
+    (void)cap;
+    return 0;
+}
+
+/* The file name part of a local path: after the last '/' (and '\' or "C:" on Windows). */
+MLL__PRIVATE const char *mll__os_basename(const char *p) {
+    const char *b = p, *c;
+    for (c = p; *c; c++)
+        if (*c == '/' || (MLL__PLATFORM_WINDOWS && (*c == '\\' || (*c == ':' && c == p + 1)))) b = c + 1;
+    return b;
+}
+
+MLL__PRIVATE mll_result mll__os_abspath(const char *path, char *out, size_t cap) {
+    size_t n = strlen(path);
+#if MLL__PLATFORM_WINDOWS
+    wchar_t w[MLL_MAX_PATH + 16], full[MLL_MAX_PATH];
+    mll_result r = mll__win_wide(path, w, MLL_MAX_PATH + 16);
+    DWORD got;
+    if (r != MLL_OK) return r;
+    got = GetFullPathNameW(w, MLL_MAX_PATH, full, NULL);
+    if (got == 0 || got >= MLL_MAX_PATH) return MLL_ERR_PATH_TOO_LONG;
+    if (!mll__win_utf8(full, out, (int)cap, 1)) return MLL_ERR_PATH_TOO_LONG;
+    (void)n;
+#else
+    if (n >= cap) return MLL_ERR_PATH_TOO_LONG;
+    if (mll__os_is_abs(path) || MLL__PLATFORM_NONE) {
+        memcpy(out, path, n + 1);
+    } else {
+        char cwd[MLL_MAX_PATH];
+        size_t c;
+        mll_result r = mll__os_getcwd(cwd, sizeof(cwd));
+        if (r != MLL_OK) return r;
+        c = strlen(cwd);
+        if (c + 1 + n >= cap) return MLL_ERR_PATH_TOO_LONG;
+        memcpy(out, cwd, c);
+        out[c] = '/';
+        memcpy(out + c + 1, path, n + 1);
+    }
+#endif
+    return MLL_OK;
+}
+
+/* >>threads -----------------------------------------------------------------
+   A mutex, a condition variable with a timed wait, and one thread (the flusher): pthreads on
+   POSIX, SRW locks, condition variables and _beginthreadex on Windows (Vista and later). */
 #ifndef MLL_NO_THREADS
+#if MLL__PLATFORM_WINDOWS
+typedef SRWLOCK mll__mutex;
+typedef CONDITION_VARIABLE mll__cond;
+typedef struct mll__thread {
+    HANDLE handle;
+    void *(*fn)(void *);
+    void *arg;
+} mll__thread;
+MLL__PRIVATE void mll__mutex_init(mll__mutex *m) { InitializeSRWLock(m); }
+MLL__PRIVATE void mll__mutex_destroy(mll__mutex *m) { (void)m; } /* SRW locks need no cleanup */
+MLL__PRIVATE void mll__lock(mll__mutex *m) { AcquireSRWLockExclusive(m); }
+MLL__PRIVATE void mll__unlock(mll__mutex *m) { ReleaseSRWLockExclusive(m); }
+MLL__PRIVATE void mll__cond_init(mll__cond *c) { InitializeConditionVariable(c); }
+MLL__PRIVATE void mll__cond_destroy(mll__cond *c) { (void)c; }
+MLL__PRIVATE void mll__cond_broadcast(mll__cond *c) { WakeAllConditionVariable(c); }
+/* Waits until woken or ms passed (spurious wake-ups possible, as with pthreads). */
+MLL__PRIVATE void mll__cond_wait_ms(mll__cond *c, mll__mutex *m, int64_t ms) {
+    SleepConditionVariableSRW(c, m, ms < 0 ? 0 : (DWORD)ms, 0);
+}
+MLL__PRIVATE unsigned __stdcall mll__thread_trampoline(void *p) {
+    mll__thread *t = (mll__thread *)p;
+    t->fn(t->arg);
+    return 0;
+}
+/* t must stay at its address until joined. Returns 1 when the thread runs. */
+MLL__PRIVATE int mll__thread_start(mll__thread *t, void *(*fn)(void *), void *arg) {
+    t->fn = fn;
+    t->arg = arg;
+    t->handle = (HANDLE)_beginthreadex(NULL, 0, mll__thread_trampoline, t, 0, NULL);
+    return t->handle != NULL;
+}
+MLL__PRIVATE void mll__thread_join(mll__thread *t) {
+    WaitForSingleObject(t->handle, INFINITE);
+    CloseHandle(t->handle);
+}
+#else
+#include <pthread.h>
 typedef pthread_mutex_t mll__mutex;
+typedef pthread_cond_t mll__cond;
+typedef pthread_t mll__thread;
 MLL__PRIVATE void mll__mutex_init(mll__mutex *m) { pthread_mutex_init(m, NULL); }
 MLL__PRIVATE void mll__mutex_destroy(mll__mutex *m) { pthread_mutex_destroy(m); }
 MLL__PRIVATE void mll__lock(mll__mutex *m) { pthread_mutex_lock(m); }
 MLL__PRIVATE void mll__unlock(mll__mutex *m) { pthread_mutex_unlock(m); }
+MLL__PRIVATE void mll__cond_init(mll__cond *c) { pthread_cond_init(c, NULL); }
+MLL__PRIVATE void mll__cond_destroy(mll__cond *c) { pthread_cond_destroy(c); }
+MLL__PRIVATE void mll__cond_broadcast(mll__cond *c) { pthread_cond_broadcast(c); }
+/* Waits until woken or ms passed. The deadline is on CLOCK_REALTIME, the condition
+   variable's default clock everywhere (pthread_condattr_setclock is not on macOS). */
+MLL__PRIVATE void mll__cond_wait_ms(mll__cond *c, mll__mutex *m, int64_t ms) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
+        ts.tv_sec = time(NULL);
+        ts.tv_nsec = 0;
+    }
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(c, m, &ts);
+}
+MLL__PRIVATE int mll__thread_start(mll__thread *t, void *(*fn)(void *), void *arg) {
+    return pthread_create(t, NULL, fn, arg) == 0;
+}
+MLL__PRIVATE void mll__thread_join(mll__thread *t) { pthread_join(*t, NULL); }
+#endif
 #else
 typedef int mll__mutex;
 MLL__PRIVATE void mll__mutex_init(mll__mutex *m) { *m = 0; }
@@ -1513,30 +1963,148 @@ MLL__PRIVATE size_t mll__fmt_double_with(double v, char *out, int exact) {
 
 MLL__PRIVATE size_t mll__fmt_double(double v, char *out) { return mll__fmt_double_with(v, out, 0); }
 
-/* Locale-proof vsnprintf: stb_sprintf when available, else libc with the locale's
-   decimal point turned back into '.'. */
-MLL__PRIVATE int mll__vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap) {
-#if MLL_USE_STB_SPRINTF
-    return MLL__STBSP_VSNPRINTF(buf, (int)cap, fmt, ap);
-#else
-    int n = vsnprintf(buf, cap, fmt, ap);
-    const char *dp = localeconv()->decimal_point;
-    if (n > 0 && dp && (dp[0] != '.' || dp[1] != '\0') && dp[0] != '\0') {
-        /* Rewrite every locale decimal point (possibly multi-byte) as '.'. */
-        size_t dl = strlen(dp), i, j = 0, len = strlen(buf);
-        for (i = 0; i < len;) {
-            if (strncmp(buf + i, dp, dl) == 0) {
-                buf[j++] = '.';
-                i += dl;
-            } else {
-                buf[j++] = buf[i++];
-            }
-        }
-        buf[j] = '\0';
-        n = (int)j;
+/* ---- printf engine ---------------------------------------------------------
+   Locale-proof and exact for every value: the format is walked one conversion at a time.
+   Integers, strings, characters and pointers go through libc's snprintf, exact for every
+   value. stb_sprintf 1.10 is not: at -O2 it prints INT_MIN as -18446744071562067968 (it
+   negates a signed int: undefined behaviour), ignores the h and hh length modifiers and
+   prints "%.0d" of 0 as "0"; a 32-bit long does the same on 32-bit targets. Floating point
+   goes through stb_sprintf when it is the engine (its '.' never depends on the locale),
+   else libc with the locale's decimal point turned back into '.', in that piece only: a
+   string argument is never rewritten. "%n" and unknown conversions are refused (-1). */
+typedef struct mll__spec {
+    char text[64]; /* the conversion rebuilt with '*' resolved, e.g. "%-12.3lld" */
+    char len[3];   /* "", "hh", "h", "l", "ll", "j", "z", "t" or "L" */
+    char conv;
+} mll__spec;
+
+/* Reads a field width or precision: digits, or '*' taken from ap. */
+MLL__PRIVATE const char *mll__spec_num(const char *f, int *out, va_list *ap) {
+    if (*f == '*') {
+        *out = va_arg(*ap, int);
+        return f + 1;
     }
-    return n;
+    for (*out = 0; *f >= '0' && *f <= '9'; f++)
+        if (*out < 100000) *out = *out * 10 + (*f - '0');
+    return f;
+}
+
+/* Parses the conversion at f (just after '%') into sp. Returns the character after it, or
+   NULL for a malformed or refused conversion. */
+MLL__PRIVATE const char *mll__spec_parse(const char *f, mll__spec *sp, va_list *ap) {
+    char *t = sp->text;
+    int width = -1, prec = -1;
+    size_t nl = 0;
+    *t++ = '%';
+    while (*f && strchr("-+ #0", *f) && t - sp->text < 8) *t++ = *f++;
+    if (*f == '*' || (*f >= '0' && *f <= '9')) {
+        f = mll__spec_num(f, &width, ap);
+        if (width < 0) { /* a negative '*' width means the '-' flag */
+            *t++ = '-';
+            width = width == INT_MIN ? INT_MAX : -width;
+        }
+    }
+    if (*f == '.') f = mll__spec_num(f + 1, &prec, ap); /* a negative '*': as if omitted */
+    while (nl < 2 && *f && strchr("hljztL", *f) && (nl == 0 || *f == sp->len[0])) sp->len[nl++] = *f++;
+    sp->len[nl] = '\0';
+    sp->conv = *f;
+    if (!*f || !strchr("diouxXfFeEgGaAcsp", *f)) return NULL;
+    if (width >= 0) t += mll__fmt_u64((uint64_t)width, t);
+    if (prec >= 0) {
+        *t++ = '.';
+        t += mll__fmt_u64((uint64_t)prec, t);
+    }
+    memcpy(t, sp->len, nl);
+    t[nl] = sp->conv;
+    t[nl + 1] = '\0';
+    return f + 1;
+}
+
+/* One floating-point conversion into out (snprintf rules); returns its length or -1. */
+MLL__PRIVATE int mll__spec_float(char *out, size_t cap, const mll__spec *sp, va_list *ap) {
+    char tmp[512];
+    int k;
+    if (sp->len[0] == 'L') {
+        k = snprintf(tmp, sizeof(tmp), sp->text, va_arg(*ap, long double));
+    } else {
+        double v = va_arg(*ap, double);
+#if MLL_USE_STB_SPRINTF
+        k = MLL__STBSP_SNPRINTF(tmp, (int)sizeof(tmp), sp->text, v);
+#else
+        k = snprintf(tmp, sizeof(tmp), sp->text, v);
 #endif
+    }
+    if (k < 0 || (size_t)k >= sizeof(tmp) - 1) return -1; /* > 510 characters: refused */
+    if (!MLL_USE_STB_SPRINTF || sp->len[0] == 'L') {
+        /* libc wrote the locale's decimal point (possibly multi-byte): make it '.' */
+        const char *dp = localeconv()->decimal_point;
+        char *hit = dp && dp[0] && strcmp(dp, ".") != 0 ? strstr(tmp, dp) : NULL;
+        if (hit) {
+            size_t dl = strlen(dp);
+            *hit = '.';
+            memmove(hit + 1, hit + dl, strlen(hit + dl) + 1);
+            k -= (int)(dl - 1);
+        }
+    }
+    if (cap) {
+        size_t c = (size_t)k < cap ? (size_t)k : cap - 1;
+        memcpy(out, tmp, c);
+        out[c] = '\0';
+    }
+    return k;
+}
+
+/* One conversion with its argument into out (snprintf rules); returns its length or -1. */
+MLL__PRIVATE int mll__spec_emit(char *out, size_t cap, const mll__spec *sp, va_list *ap) {
+    const char *l = sp->len, *fmt = sp->text;
+    int sgn = sp->conv == 'd' || sp->conv == 'i';
+    switch (sp->conv) {
+    case 'c': return l[0] ? -1 : snprintf(out, cap, fmt, va_arg(*ap, int));
+    case 's': {
+        const char *s = va_arg(*ap, const char *);
+        return l[0] ? -1 : snprintf(out, cap, fmt, s ? s : "(null)");
+    }
+    case 'p': return l[0] ? -1 : snprintf(out, cap, fmt, va_arg(*ap, void *));
+    case 'd': case 'i': case 'o': case 'u': case 'x': case 'X':
+        if (l[0] == 'l' && l[1] == 'l')
+            return sgn ? snprintf(out, cap, fmt, va_arg(*ap, long long))
+                       : snprintf(out, cap, fmt, va_arg(*ap, unsigned long long));
+        if (l[0] == 'l')
+            return sgn ? snprintf(out, cap, fmt, va_arg(*ap, long)) : snprintf(out, cap, fmt, va_arg(*ap, unsigned long));
+        if (l[0] == 'j')
+            return sgn ? snprintf(out, cap, fmt, va_arg(*ap, intmax_t)) : snprintf(out, cap, fmt, va_arg(*ap, uintmax_t));
+        if (l[0] == 'z') return snprintf(out, cap, fmt, va_arg(*ap, size_t));
+        if (l[0] == 't') return snprintf(out, cap, fmt, va_arg(*ap, ptrdiff_t));
+        if (l[0] == 'L') return -1;
+        /* int, or short/char promoted to int: libc converts back for h and hh */
+        return sgn ? snprintf(out, cap, fmt, va_arg(*ap, int)) : snprintf(out, cap, fmt, va_arg(*ap, unsigned));
+    default: return mll__spec_float(out, cap, sp, ap);
+    }
+}
+
+MLL__PRIVATE int mll__vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap_in) {
+    va_list ap;
+    size_t n = 0;
+    int bad = 0;
+    va_copy(ap, ap_in); /* a local copy: its address is a va_list * on every ABI */
+    while (!bad && *fmt) {
+        if (*fmt != '%' || fmt[1] == '%') { /* a literal character, or "%%" */
+            if (n + 1 < cap) buf[n] = *fmt;
+            n++;
+            fmt += *fmt == '%' ? 2 : 1;
+        } else {
+            mll__spec sp;
+            int k = -1;
+            memset(&sp, 0, sizeof(sp));
+            fmt = mll__spec_parse(fmt + 1, &sp, &ap);
+            if (fmt) k = mll__spec_emit(n < cap ? buf + n : NULL, n < cap ? cap - n : 0, &sp, &ap);
+            if (k < 0) bad = 1;
+            else n += (size_t)k;
+        }
+    }
+    va_end(ap);
+    if (cap) buf[n < cap ? n : cap - 1] = '\0';
+    return bad || n > (size_t)INT_MAX ? -1 : (int)n;
 }
 
 MLL__PRIVATE int mll__snprintf(char *buf, size_t cap, const char *fmt, ...) MLL__PRINTF(3, 4);
@@ -1693,7 +2261,7 @@ MLL__PRIVATE mll_result mll__validate_key(const char *key) {
         size_t l = mll__utf8_decode((const unsigned char *)key + i, n - i, &cp);
         if (!l) return MLL_ERR_INVALID_UTF8;
         if (!(mll__is_word_codepoint(cp) || cp == '/' || cp == '.' || cp == '-' || cp == ' ' ||
-              cp == ':'))
+              (cp == ':' && !MLL__PLATFORM_WINDOWS))) /* MLflow refuses ':' on Windows too */
             return MLL_ERR_INVALID_KEY;
         if (cp == '/') {
             /* normpath changes "", "." and ".." segments and a trailing "/" */
@@ -1821,7 +2389,8 @@ MLL__PRIVATE mll_result mll__path(char *out, const char *a, const char *b, const
 
 /* Lexically normalises an absolute path: removes ".", "..", "//" and a trailing "/". */
 MLL__PRIVATE void mll__normalize_abs(char *p) {
-    char *src = p, *dst = p;
+    char *root = p + mll__os_root_len(p); /* Windows: "C:" or "//server/share" stays */
+    char *src = root, *dst = root;
     while (*src) {
         while (*src == '/') src++;
         if (!*src) break;
@@ -1831,14 +2400,14 @@ MLL__PRIVATE void mll__normalize_abs(char *p) {
         }
         if (src[0] == '.' && src[1] == '.' && (src[2] == '/' || src[2] == '\0')) {
             src += 2;
-            while (dst > p && *--dst != '/') {
+            while (dst > root && *--dst != '/') {
             }
             continue;
         }
         *dst++ = '/';
         while (*src && *src != '/') *dst++ = *src++;
     }
-    if (dst == p) *dst++ = '/';
+    if (dst == root) *dst++ = '/';
     *dst = '\0';
 }
 
@@ -1847,9 +2416,19 @@ MLL__PRIVATE mll_result mll__path_to_uri(const char *path, char *out, size_t cap
     static const char hex[] = "0123456789ABCDEF";
     size_t n = 0;
     const unsigned char *s = (const unsigned char *)path;
-    if (cap < 8) return MLL_ERR_PATH_TOO_LONG;
+    if (cap < 12) return MLL_ERR_PATH_TOO_LONG;
     memcpy(out, "file://", 7);
     n = 7;
+    if (MLL__PLATFORM_WINDOWS && mll__os_root_len(path) == 2) {
+        /* as pathlib: C:/a b -> file:///C:/a%20b (the drive kept as written);
+           //server/share/x -> file://server/share/x */
+        out[n++] = '/';
+        out[n++] = path[0];
+        out[n++] = ':';
+        s += 2;
+    } else if (MLL__PLATFORM_WINDOWS && s[0] == '/' && s[1] == '/') {
+        n = 5;
+    }
     for (; *s; s++) {
         unsigned char c = *s;
         int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -1884,7 +2463,9 @@ MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
         if (strncmp(p, "//", 2) == 0) {
             p += 2;
             if (strncmp(p, "localhost/", 10) == 0) p += 9;
+            else if (MLL__PLATFORM_WINDOWS && *p != '/') p -= 2; /* file://server/share: UNC */
             else if (*p != '/') return 0; /* file://host/... is remote */
+            if (MLL__PLATFORM_WINDOWS && p[0] == '/' && p[1] && p[2] == ':') p++; /* /C:/x */
         }
         while (*p && n + 1 < cap) {
             int h1, h2;
@@ -1916,7 +2497,7 @@ MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
     return out[0] != '\0';
 }
 
-/* >>io: default (POSIX) file-system hooks ------------------------------------ */
+/* >>io: default file-system hooks (POSIX and Win32) --------------------------- */
 MLL__PRIVATE mll_result mll__result_from_errno(int e) {
     switch (e) {
     case 0: return MLL_ERR_IO; /* a failure that set no errno is still a failure */
@@ -1938,6 +2519,28 @@ MLL__PRIVATE mll_result mll__result_from_errno(int e) {
 }
 
 #if MLL__PLATFORM_POSIX && !defined(MLL_NO_DEFAULT_FS)
+/* 64-bit offsets whatever _FILE_OFFSET_BITS the program uses (see MLL__LFS64). */
+#if MLL__LFS64
+typedef off64_t mll__off;
+typedef struct stat64 mll__statbuf;
+typedef struct dirent64 mll__dirent;
+#define MLL__STAT stat64
+#define MLL__PREAD pread64
+#define MLL__FTRUNCATE ftruncate64
+#define MLL__READDIR readdir64
+#define MLL__OPEN open64
+#else
+typedef off_t mll__off;
+typedef struct stat mll__statbuf;
+typedef struct dirent mll__dirent;
+#define MLL__STAT stat
+#define MLL__PREAD pread
+#define MLL__FTRUNCATE ftruncate
+#define MLL__READDIR readdir
+#define MLL__OPEN open
+#endif
+MLL__STATIC_ASSERT(file_offsets_are_64_bits, sizeof(mll__off) == 8);
+
 MLL__PRIVATE mll_result mll__posix_mkdir(const char *path, void *ud) {
     (void)ud;
     return mkdir(path, 0777) == 0 ? MLL_OK : mll__result_from_errno(errno);
@@ -1953,11 +2556,11 @@ MLL__PRIVATE mll_result mll__posix_open(const char *path, mll_open_mode mode, in
     case MLL_OPEN_TRUNCATE: flags = O_WRONLY | O_CREAT | O_TRUNC; break;
     default: return MLL_ERR_INVALID_ARGUMENT;
     }
-#ifdef O_CLOEXEC
+#ifdef O_CLOEXEC /* POSIX.1-2008; the fd must not leak into programs the user starts */
     flags |= O_CLOEXEC;
 #endif
     do {
-        fd = open(path, flags, 0666);
+        fd = MLL__OPEN(path, flags, 0666);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0) return mll__result_from_errno(errno);
     *h = (intptr_t)fd;
@@ -1967,13 +2570,12 @@ MLL__PRIVATE mll_result mll__posix_read(intptr_t h, uint64_t off, void *buf, siz
                                         void *ud) {
     ssize_t r;
     (void)ud;
+    *got = 0;
+    if (off > (uint64_t)INT64_MAX) return MLL_ERR_INVALID_ARGUMENT;
     do {
-        r = pread((int)h, buf, n, (off_t)off);
+        r = MLL__PREAD((int)h, buf, n, (mll__off)off);
     } while (r < 0 && errno == EINTR);
-    if (r < 0) {
-        *got = 0;
-        return mll__result_from_errno(errno);
-    }
+    if (r < 0) return mll__result_from_errno(errno);
     *got = (size_t)r;
     return MLL_OK;
 }
@@ -2004,7 +2606,8 @@ MLL__PRIVATE mll_result mll__posix_sync(intptr_t h, void *ud) {
 }
 MLL__PRIVATE mll_result mll__posix_truncate(intptr_t h, uint64_t size, void *ud) {
     (void)ud;
-    return ftruncate((int)h, (off_t)size) == 0 ? MLL_OK : mll__result_from_errno(errno);
+    if (size > (uint64_t)INT64_MAX) return MLL_ERR_INVALID_ARGUMENT;
+    return MLL__FTRUNCATE((int)h, (mll__off)size) == 0 ? MLL_OK : mll__result_from_errno(errno);
 }
 MLL__PRIVATE mll_result mll__posix_close(intptr_t h, void *ud) {
     (void)ud;
@@ -2024,10 +2627,10 @@ MLL__PRIVATE mll_result mll__posix_remove(const char *path, void *ud) {
     return remove(path) == 0 ? MLL_OK : mll__result_from_errno(errno);
 }
 MLL__PRIVATE mll_result mll__posix_stat(const char *path, mll_stat *st, void *ud) {
-    struct stat sb;
+    mll__statbuf sb;
     (void)ud;
     memset(st, 0, sizeof(*st));
-    if (stat(path, &sb) != 0) {
+    if (MLL__STAT(path, &sb) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) return MLL_OK;
         return mll__result_from_errno(errno);
     }
@@ -2036,24 +2639,261 @@ MLL__PRIVATE mll_result mll__posix_stat(const char *path, mll_stat *st, void *ud
     st->size = (uint64_t)sb.st_size;
     return MLL_OK;
 }
+/* A failing readdir() (EOVERFLOW, EIO) is an error, never the silent end of a listing
+   (which made a run that exists "not found"). */
 MLL__PRIVATE mll_result mll__posix_list(const char *dir, mll_list_fn fn, void *ctx, void *ud) {
     DIR *d = opendir(dir);
-    struct dirent *e;
+    mll__dirent *e;
+    mll_result r = MLL_OK;
     (void)ud;
     if (!d) return mll__result_from_errno(errno);
-    while ((e = readdir(d)) != NULL) {
+    for (;;) {
         char full[MLL_MAX_PATH];
-        struct stat sb;
+        mll__statbuf sb;
         int is_dir;
+        errno = 0;
+        e = MLL__READDIR(d);
+        if (!e) {
+            if (errno) r = mll__result_from_errno(errno);
+            break;
+        }
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         if (mll__path(full, dir, e->d_name, NULL) != MLL_OK) continue;
-        is_dir = stat(full, &sb) == 0 && S_ISDIR(sb.st_mode);
+        is_dir = MLL__STAT(full, &sb) == 0 && S_ISDIR(sb.st_mode);
         if (fn(e->d_name, is_dir, ctx)) break;
     }
     closedir(d);
+    return r;
+}
+#endif /* POSIX default fs */
+
+#if MLL__PLATFORM_WINDOWS && !defined(MLL_NO_DEFAULT_FS)
+/* Win32 hooks: UTF-8 paths become UTF-16 at this edge only (mll__win_wide). Files are
+   opened with FILE_SHARE_DELETE too, so that a file can be renamed over or removed while
+   another process reads it, as on POSIX. A handle opened for appending carries bit 0 set
+   (HANDLE values are multiples of 4): its writes go to the end of the file. */
+#define MLL__WPATH(name, utf8) \
+    wchar_t name[MLL_MAX_PATH + 16]; \
+    mll_result name##_r = mll__win_wide((utf8), name, MLL_MAX_PATH + 16); \
+    if (name##_r != MLL_OK) return name##_r
+#define MLL__WIN_HANDLE(h) ((HANDLE)((h) & ~(intptr_t)1))
+
+MLL__PRIVATE mll_result mll__win_result(DWORD e) {
+    switch (e) {
+    case ERROR_FILE_EXISTS:
+    case ERROR_ALREADY_EXISTS:
+    case ERROR_DIR_NOT_EMPTY: errno = EEXIST; return MLL_ERR_EXISTS;
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_INVALID_NAME: errno = ENOENT; return MLL_ERR_NOT_FOUND;
+    case ERROR_DISK_FULL:
+#ifdef ERROR_DISK_QUOTA_EXCEEDED
+    case ERROR_DISK_QUOTA_EXCEEDED:
+#endif
+    case ERROR_HANDLE_DISK_FULL: errno = ENOSPC; return MLL_ERR_NO_SPACE;
+    case ERROR_ACCESS_DENIED:
+    case ERROR_SHARING_VIOLATION:
+    case ERROR_LOCK_VIOLATION:
+    case ERROR_WRITE_PROTECT: errno = EACCES; return MLL_ERR_PERMISSION;
+    case ERROR_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY: errno = ENOMEM; return MLL_ERR_NO_MEMORY;
+    case ERROR_FILENAME_EXCED_RANGE: errno = ENAMETOOLONG; return MLL_ERR_PATH_TOO_LONG;
+    default: errno = EIO; return MLL_ERR_IO;
+    }
+}
+MLL__PRIVATE mll_result mll__win_fail(void) { return mll__win_result(GetLastError()); }
+MLL__PRIVATE int mll__win_is_dir(const wchar_t *w) {
+    DWORD a = GetFileAttributesW(w);
+    return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+MLL__PRIVATE mll_result mll__win_mkdir(const char *path, void *ud) {
+    MLL__WPATH(w, path);
+    (void)ud;
+    if (CreateDirectoryW(w, NULL)) return MLL_OK;
+    /* "C:" or a share root answer ACCESS_DENIED rather than ALREADY_EXISTS */
+    if (mll__win_is_dir(w)) return errno = EEXIST, MLL_ERR_EXISTS;
+    return mll__win_fail();
+}
+MLL__PRIVATE mll_result mll__win_open(const char *path, mll_open_mode mode, intptr_t *h, void *ud) {
+    DWORD access = GENERIC_WRITE, disp;
+    HANDLE fh;
+    MLL__WPATH(w, path);
+    (void)ud;
+    switch (mode) {
+    case MLL_OPEN_READ: access = GENERIC_READ; disp = OPEN_EXISTING; break;
+    case MLL_OPEN_APPEND: disp = OPEN_ALWAYS; break;
+    case MLL_OPEN_CREATE_EXCL: disp = CREATE_NEW; break;
+    case MLL_OPEN_TRUNCATE: disp = CREATE_ALWAYS; break;
+    default: return MLL_ERR_INVALID_ARGUMENT;
+    }
+    fh = CreateFileW(w, access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, disp,
+                     FILE_ATTRIBUTE_NORMAL, NULL);
+    if (fh == INVALID_HANDLE_VALUE) return mll__win_fail();
+    *h = (intptr_t)fh | (mode == MLL_OPEN_APPEND ? 1 : 0);
     return MLL_OK;
 }
+MLL__PRIVATE mll_result mll__win_read(intptr_t h, uint64_t off, void *buf, size_t n, size_t *got,
+                                      void *ud) {
+    OVERLAPPED ov;
+    DWORD r = 0;
+    (void)ud;
+    *got = 0;
+    memset(&ov, 0, sizeof(ov));
+    ov.Offset = (DWORD)off;
+    ov.OffsetHigh = (DWORD)(off >> 32);
+    if (n > 0x40000000u) n = 0x40000000u; /* a short read is allowed */
+    if (!ReadFile(MLL__WIN_HANDLE(h), buf, (DWORD)n, &r, &ov)) {
+        if (GetLastError() == ERROR_HANDLE_EOF) return MLL_OK;
+        return mll__win_fail();
+    }
+    *got = r;
+    return MLL_OK;
+}
+/* Appending handles write at offset 0xFFFFFFFF:0xFFFFFFFF, Win32's "end of file" (as
+   FILE_APPEND_DATA-only access would, which could not truncate). */
+MLL__PRIVATE mll_result mll__win_write(intptr_t h, const void *buf, size_t n, size_t *written,
+                                       void *ud) {
+    size_t done = 0;
+    (void)ud;
+    while (done < n) {
+        OVERLAPPED ov;
+        DWORD w = 0, chunk = n - done > 0x40000000u ? 0x40000000u : (DWORD)(n - done);
+        memset(&ov, 0, sizeof(ov));
+        if (h & 1) ov.Offset = ov.OffsetHigh = 0xFFFFFFFFu;
+        if (!WriteFile(MLL__WIN_HANDLE(h), (const char *)buf + done, chunk, &w, (h & 1) ? &ov : NULL)) {
+            *written = done + w;
+            return mll__win_fail();
+        }
+        done += w;
+        if (w == 0) break;
+    }
+    *written = done;
+    return done == n ? MLL_OK : (errno = ENOSPC, MLL_ERR_NO_SPACE);
+}
+MLL__PRIVATE mll_result mll__win_sync(intptr_t h, void *ud) {
+    (void)ud;
+    return FlushFileBuffers(MLL__WIN_HANDLE(h)) ? MLL_OK : mll__win_fail();
+}
+MLL__PRIVATE mll_result mll__win_truncate(intptr_t h, uint64_t size, void *ud) {
+    LARGE_INTEGER li;
+    (void)ud;
+    li.QuadPart = (LONGLONG)size;
+    if (!SetFilePointerEx(MLL__WIN_HANDLE(h), li, NULL, FILE_BEGIN) || !SetEndOfFile(MLL__WIN_HANDLE(h)))
+        return mll__win_fail();
+    return MLL_OK;
+}
+MLL__PRIVATE mll_result mll__win_close(intptr_t h, void *ud) {
+    (void)ud;
+    return CloseHandle(MLL__WIN_HANDLE(h)) ? MLL_OK : mll__win_fail();
+}
+/* MoveFileExW(MOVEFILE_REPLACE_EXISTING) is one rename on NTFS: a reader sees the old or
+   the new file, never a mix (ReplaceFileW is not: it works in several steps and needs the
+   target to exist). A reader that opened the target without FILE_SHARE_DELETE (Python's
+   open()) blocks the rename for as long as it holds the file: retried for up to ~1 s. */
+MLL__PRIVATE mll_result mll__win_rename(const char *from, const char *to, void *ud) {
+    int tries;
+    MLL__WPATH(wf, from);
+    MLL__WPATH(wt, to);
+    (void)ud;
+    for (tries = 0; tries < 100; tries++) {
+        DWORD e;
+        if (MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING)) return MLL_OK;
+        e = GetLastError();
+        if (mll__win_is_dir(wt)) return errno = EEXIST, MLL_ERR_EXISTS; /* as rename() onto a folder */
+        if (e != ERROR_ACCESS_DENIED && e != ERROR_SHARING_VIOLATION) return mll__win_result(e);
+        Sleep(10);
+    }
+    return mll__win_fail();
+}
+/* A hard link where the file system has them (NTFS); elsewhere (FAT on an SD card) a
+   rename that never replaces, which is as atomic a "create if absent" (the caller removes
+   the temporary file afterwards and ignores that it is gone). */
+MLL__PRIVATE mll_result mll__win_link(const char *from, const char *to, void *ud) {
+    DWORD e;
+    MLL__WPATH(wf, from);
+    MLL__WPATH(wt, to);
+    (void)ud;
+    if (CreateHardLinkW(wt, wf, NULL)) return MLL_OK;
+    e = GetLastError();
+    if (e == ERROR_ALREADY_EXISTS || e == ERROR_FILE_EXISTS) return mll__win_result(e);
+    if (GetFileAttributesW(wt) != INVALID_FILE_ATTRIBUTES) return errno = EEXIST, MLL_ERR_EXISTS;
+    return MoveFileExW(wf, wt, 0) ? MLL_OK : mll__win_fail();
+}
+MLL__PRIVATE mll_result mll__win_remove(const char *path, void *ud) {
+    MLL__WPATH(w, path);
+    (void)ud;
+    if (mll__win_is_dir(w)) return RemoveDirectoryW(w) ? MLL_OK : mll__win_fail();
+    return DeleteFileW(w) ? MLL_OK : mll__win_fail();
+}
+MLL__PRIVATE mll_result mll__win_stat(const char *path, mll_stat *st, void *ud) {
+    WIN32_FILE_ATTRIBUTE_DATA fa;
+    DWORD e;
+    MLL__WPATH(w, path);
+    (void)ud;
+    memset(st, 0, sizeof(*st));
+    if (!GetFileAttributesExW(w, GetFileExInfoStandard, &fa)) {
+        e = GetLastError();
+        if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND || e == ERROR_INVALID_NAME) return MLL_OK;
+        return mll__win_result(e);
+    }
+    st->exists = 1;
+    st->is_dir = (fa.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? 1 : 0;
+    st->size = ((uint64_t)fa.nFileSizeHigh << 32) | fa.nFileSizeLow;
+    return MLL_OK;
+}
+MLL__PRIVATE mll_result mll__win_list(const char *dir, mll_list_fn fn, void *ctx, void *ud) {
+    char pattern[MLL_MAX_PATH], name[MLL_MAX_PATH];
+    WIN32_FIND_DATAW fd;
+    HANDLE fh;
+    mll_result r = mll__path(pattern, dir, "*", NULL);
+    (void)ud;
+    if (r != MLL_OK) return r;
+    {
+        MLL__WPATH(w, pattern);
+        fh = FindFirstFileW(w, &fd);
+    }
+    if (fh == INVALID_HANDLE_VALUE) return mll__win_fail();
+    for (;;) {
+        const wchar_t *n = fd.cFileName;
+        int dot = n[0] == L'.' && (n[1] == 0 || (n[1] == L'.' && n[2] == 0));
+        if (!dot && mll__win_utf8(n, name, (int)sizeof(name), 0) &&
+            fn(name, (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? 1 : 0, ctx))
+            break;
+        if (!FindNextFileW(fh, &fd)) {
+            if (GetLastError() != ERROR_NO_MORE_FILES) r = mll__win_fail(); /* never a silent end */
+            break;
+        }
+    }
+    FindClose(fh);
+    return r;
+}
+#endif /* Windows default fs */
+
+/* Every NULL entry of fs gets the platform's default hook (none with MLL_NO_DEFAULT_FS). */
+#if MLL__PLATFORM_POSIX && !defined(MLL_NO_DEFAULT_FS)
+#define MLL__IO_DEFAULT(name) mll__posix_##name
+#elif MLL__PLATFORM_WINDOWS && !defined(MLL_NO_DEFAULT_FS)
+#define MLL__IO_DEFAULT(name) mll__win_##name
 #endif
+MLL__PRIVATE void mll__io_fill_defaults(mll_fs *fs) {
+#ifdef MLL__IO_DEFAULT
+    if (!fs->mkdir) fs->mkdir = MLL__IO_DEFAULT(mkdir);
+    if (!fs->open) fs->open = MLL__IO_DEFAULT(open);
+    if (!fs->read) fs->read = MLL__IO_DEFAULT(read);
+    if (!fs->write) fs->write = MLL__IO_DEFAULT(write);
+    if (!fs->sync) fs->sync = MLL__IO_DEFAULT(sync);
+    if (!fs->truncate) fs->truncate = MLL__IO_DEFAULT(truncate);
+    if (!fs->close) fs->close = MLL__IO_DEFAULT(close);
+    if (!fs->rename) fs->rename = MLL__IO_DEFAULT(rename);
+    if (!fs->link) fs->link = MLL__IO_DEFAULT(link);
+    if (!fs->remove) fs->remove = MLL__IO_DEFAULT(remove);
+    if (!fs->stat) fs->stat = MLL__IO_DEFAULT(stat);
+    if (!fs->list) fs->list = MLL__IO_DEFAULT(list);
+#else
+    (void)fs;
+#endif
+}
 
 /* >>store and run state ------------------------------------------------------ */
 typedef struct mll__metric_slot {
@@ -2077,8 +2917,8 @@ struct mll_store {
     mll_error last_error;
     uint64_t tmp_counter;
 #ifndef MLL_NO_THREADS
-    pthread_t flusher;
-    pthread_cond_t wake;
+    mll__thread flusher;
+    mll__cond wake;
     int flusher_started, stopping;
 #endif
 };
@@ -2108,7 +2948,14 @@ struct mll_run {
     size_t cached_ts_len;
     int error_reported; /* background flush errors are logged once per streak */
     mll_error last_error;
+    struct mll__sysm *sysm; /* >>sysmetrics: the sampler while system metrics are on */
 };
+
+/* >>sysmetrics hooks (defined in that section; each is called from one line elsewhere) */
+MLL__PRIVATE int64_t mll__sysmetrics_tick(mll_store *s, int64_t wait_ms);
+MLL__PRIVATE void mll__sysmetrics_poll(mll_run *run);
+MLL__PRIVATE void mll__sysmetrics_end(mll_run *run);
+MLL__PRIVATE void mll__sysmetrics_autostart(mll_run *run, const mll_run_desc *d);
 
 MLL__PRIVATE const mll_allocator *mll__A(const mll_store *s) { return &s->desc.allocator; }
 
@@ -2785,21 +3632,14 @@ MLL__PRIVATE void mll__default_user(const mll_store *s, char *out, size_t cap) {
 #endif
     if (!u || !*u) u = getenv("USER");
     if (!u || !*u) u = getenv("LOGNAME");
+    if (!u || !*u) u = getenv("USERNAME"); /* Windows, as Python's getpass.getuser() */
     if (!u || !*u) u = "unknown";
     mll__snprintf(out, cap, "%s", u);
 }
 
 MLL__PRIVATE void mll__program_path(char *out, size_t cap) {
     out[0] = '\0';
-#if MLL__PLATFORM_POSIX
-    {
-        ssize_t n = readlink("/proc/self/exe", out, cap - 1);
-        if (n > 0) {
-            out[n] = '\0';
-            return;
-        }
-    }
-#endif
+    if (mll__os_program_path(out, cap)) return;
     mll__snprintf(out, cap, "%s", "<c-program>");
 }
 
@@ -3518,6 +4358,7 @@ MLL__PRIVATE mll_result mll__maybe_flush(mll_run *run) {
 #ifndef MLL_NO_THREADS
     if (!s->desc.no_flush_thread) return MLL_OK;
 #endif
+    mll__sysmetrics_poll(run); /* no flusher thread: system metrics are sampled here when due */
     if (mll__os_now_ms() - run->last_flush_ms >= s->desc.flush_interval_ms)
         return mll__run_flush_locked(run);
     return MLL_OK;
@@ -3529,18 +4370,10 @@ MLL__PRIVATE void *mll__flusher_main(void *arg) {
     mll_store *s = (mll_store *)arg;
     mll__lock(&s->lock);
     while (!s->stopping) {
-        struct timeval tv;
-        struct timespec ts;
         int64_t now, wait_ms = s->desc.flush_interval_ms;
+        int64_t sleep_ms = mll__sysmetrics_tick(s, wait_ms); /* samples due system metrics */
         mll_run *run;
-        gettimeofday(&tv, NULL);
-        ts.tv_sec = tv.tv_sec + (time_t)(wait_ms / 1000);
-        ts.tv_nsec = (long)(tv.tv_usec * 1000 + (wait_ms % 1000) * 1000000L);
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+        mll__cond_wait_ms(&s->wake, &s->lock, sleep_ms);
         if (s->stopping) break;
         now = mll__os_now_ms();
         for (run = s->runs; run; run = run->next) {
@@ -3558,6 +4391,1121 @@ MLL__PRIVATE void *mll__flusher_main(void *arg) {
     return NULL;
 }
 #endif
+
+/* >>sysmetrics-os ------------------------------------------------------------------
+   What the system reports, read the way psutil 7 and MLflow 3.18's monitors read it:
+   Linux /proc, statvfs and getrusage (no library), NVIDIA GPUs through NVML and AMD GPUs
+   through ROCm SMI, both loaded with dlopen at run time (no build-time dependency). On
+   other platforms, or with MLL_NO_SYSTEM_METRICS, there is no reader at all and
+   mll_start_system_metrics returns MLL_ERR_SYSTEM_METRICS_UNSUPPORTED. MLL_NO_DLOPEN
+   leaves the GPU readers out. */
+#if defined(__linux__) && !defined(MLL_NO_SYSTEM_METRICS)
+#define MLL__SM_LINUX 1
+#include <sys/statvfs.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#else
+#define MLL__SM_LINUX 0
+#endif
+#if MLL__SM_LINUX && !defined(MLL_NO_DLOPEN)
+#define MLL__SM_DLOPEN 1
+#include <dlfcn.h>
+#if defined(__GNUC__) && defined(__ELF__)
+/* glibc before 2.34 keeps dlopen in libdl: weak references let a program that does not
+   link -ldl build and run without GPU metrics instead of failing to link */
+#pragma weak dlopen
+#pragma weak dlsym
+#pragma weak dlclose
+#define MLL__SM_DL_LINKED() (dlopen && dlsym && dlclose)
+#else
+#define MLL__SM_DL_LINKED() 1
+#endif
+#else
+#define MLL__SM_DLOPEN 0
+#endif
+
+enum { MLL__SM_CPU_FIELDS = 10, MLL__SM_MAX_GPUS = 32, MLL__SM_LINE = 4096 };
+
+/* psutil.cpu_times(): the "cpu" line of /proc/stat in seconds (ticks / CLK_TCK), in its
+   order: user nice system idle iowait irq softirq steal guest guest_nice. */
+typedef struct mll__sm_cpu {
+    double t[MLL__SM_CPU_FIELDS];
+    int n;
+} mll__sm_cpu;
+
+typedef struct mll__sm_mem { uint64_t total, used; } mll__sm_mem; /* bytes, psutil's used */
+typedef struct mll__sm_disk { uint64_t used, free, total_user; } mll__sm_disk;
+typedef struct mll__sm_net { uint64_t rx, tx; } mll__sm_net; /* bytes, all interfaces */
+typedef struct mll__sm_proc {
+    int64_t cpu_us; /* user + system time of this process */
+    uint64_t rss;   /* bytes */
+    int threads;
+} mll__sm_proc;
+
+/* One GPU sample, already in MLflow's units; ok_* say which reads succeeded. */
+typedef struct mll__gpu_sample {
+    double mem_pct, mem_size, util, power_w, power_pct;
+    int ok_mem, ok_util, ok_power;
+} mll__gpu_sample;
+
+typedef struct mll__nvml_memory { unsigned long long total, free, used; } mll__nvml_memory;
+typedef struct mll__nvml_util { unsigned int gpu, memory; } mll__nvml_util;
+enum { MLL__GPU_NONE = 0, MLL__GPU_NVML = 1, MLL__GPU_ROCM = 2 };
+
+/* A loaded GPU library: entry points found by dlsym (NULL when the library lacks one). */
+typedef struct mll__gpu {
+    void *dl;
+    int kind;
+    unsigned count;
+    void *dev[MLL__SM_MAX_GPUS];      /* NVML device handles */
+    unsigned phys[MLL__SM_MAX_GPUS];  /* ROCm: the GPU whose power a virtual GPU reports */
+    int (*shutdown)(void);
+    int (*nv_memory)(void *dev, mll__nvml_memory *m);
+    int (*nv_util)(void *dev, mll__nvml_util *u);
+    int (*nv_power)(void *dev, unsigned *milliwatts);
+    int (*nv_limit)(void *dev, unsigned *milliwatts);
+    int (*nv_name)(void *dev, char *name, unsigned len);
+    int (*nv_driver)(char *version, unsigned len);
+    int (*rs_mem_used)(uint32_t dev, int type, uint64_t *bytes);
+    int (*rs_mem_total)(uint32_t dev, int type, uint64_t *bytes);
+    int (*rs_busy)(uint32_t dev, uint32_t *percent);
+    int (*rs_power)(uint32_t dev, uint32_t sensor, uint64_t *microwatts);
+    int (*rs_name)(uint32_t dev, char *name, size_t len);
+    int (*rs_version)(int component, char *version, uint32_t len);
+} mll__gpu;
+
+/* Python's round(x, 1), exactly: the decimal with one fraction digit nearest to the exact
+   binary value of x (ties to even), returned as the double nearest to that decimal (what
+   float(repr) gives). Works on the bits, so no libm and no double rounding. */
+MLL__PRIVATE double mll__round1(double x) {
+    uint64_t bits, mant, t, q, rem, half;
+    int e, sh;
+    double r;
+    memcpy(&bits, &x, 8);
+    e = (int)((bits >> 52) & 0x7FF);
+    if (e == 0x7FF || (bits << 1) == 0) return x; /* nan, inf, +-0 */
+    mant = (bits & 0xFFFFFFFFFFFFFULL) | (e ? 1ULL << 52 : 0);
+    sh = 1075 - (e ? e : 1); /* x = mant / 2^sh */
+    if (sh <= 0) return x;  /* an integer already */
+    if (sh > 60) {           /* |x| < 2^-7: rounds to a signed zero */
+        r = 0.0;
+    } else {
+        t = mant * 10; /* < 2^57 */
+        q = t >> sh;
+        rem = t & ((1ULL << sh) - 1);
+        half = 1ULL << (sh - 1);
+        if (rem > half || (rem == half && (q & 1))) q++;
+        if (q < (1ULL << 53)) {
+            r = (double)q / 10.0; /* both exact: one correctly rounded division */
+        } else {
+            /* |x| > 9e14: the tenths are far from a rounding boundary of that magnitude */
+            r = (double)(q / 10) + (double)(q % 10) / 10.0;
+        }
+    }
+    return (bits >> 63) ? -r : r;
+}
+
+#if MLL__SM_LINUX
+/* Calls fn for each line of a /proc file (NUL-terminated, without '\n'); fn returns
+   non-zero to stop. Lines longer than the buffer are skipped. */
+typedef int (*mll__sm_line_fn)(char *line, void *ctx);
+MLL__PRIVATE mll_result mll__sm_each_line(const char *path, mll__sm_line_fn fn, void *ctx) {
+    char buf[MLL__SM_LINE];
+    size_t have = 0;
+    int skipping = 0, stop = 0, fd = open(path, O_RDONLY);
+    if (fd < 0) return mll__result_from_errno(errno);
+    while (!stop) {
+        char *start = buf, *nl;
+        ssize_t got = read(fd, buf + have, sizeof(buf) - 1 - have);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            if (have && !skipping) { /* a last line without '\n' */
+                buf[have] = '\0';
+                fn(buf, ctx);
+            }
+            break;
+        }
+        have += (size_t)got;
+        while (!stop && (nl = (char *)memchr(start, '\n', have - (size_t)(start - buf))) != NULL) {
+            *nl = '\0';
+            if (!skipping) stop = fn(start, ctx);
+            skipping = 0;
+            start = nl + 1;
+        }
+        have -= (size_t)(start - buf);
+        memmove(buf, start, have);
+        if (have == sizeof(buf) - 1) { /* one line fills the buffer: drop it */
+            have = 0;
+            skipping = 1;
+        }
+    }
+    close(fd);
+    return MLL_OK;
+}
+
+/* Reads an unsigned decimal after optional blanks; *p moves past it. 0 if none. */
+MLL__PRIVATE uint64_t mll__sm_u64(const char **p) {
+    uint64_t v = 0;
+    const char *s = *p;
+    while (*s == ' ' || *s == '\t') s++;
+    while (*s >= '0' && *s <= '9') {
+        uint64_t d = (uint64_t)(*s++ - '0');
+        v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+    }
+    *p = s;
+    return v;
+}
+
+/* "Name:   123 kB" -> 123 (the number after a known prefix), else -1 */
+MLL__PRIVATE int mll__sm_field(const char *line, const char *name, uint64_t *out) {
+    size_t n = strlen(name);
+    if (strncmp(line, name, n) != 0) return 0;
+    line += n;
+    *out = mll__sm_u64(&line);
+    return 1;
+}
+
+MLL__PRIVATE int mll__sm_cpu_line(char *line, void *ctx) {
+    mll__sm_cpu *c = (mll__sm_cpu *)ctx;
+    const char *p = line + 3;
+    double tck = (double)sysconf(_SC_CLK_TCK);
+    if (strncmp(line, "cpu ", 4) != 0) return 1; /* the first line is the total */
+    if (tck <= 0) tck = 100;
+    for (c->n = 0; c->n < MLL__SM_CPU_FIELDS; c->n++) {
+        while (*p == ' ') p++;
+        if (*p < '0' || *p > '9') break;
+        c->t[c->n] = (double)mll__sm_u64(&p) / tck;
+    }
+    return 1;
+}
+
+/* The readers take their file (a /proc path) so that tests can hand them a copy. */
+MLL__PRIVATE mll_result mll__sm_read_cpu(const char *path, mll__sm_cpu *c) {
+    mll_result r;
+    c->n = 0;
+    r = mll__sm_each_line(path, mll__sm_cpu_line, c);
+    return r == MLL_OK && c->n < 4 ? MLL_ERR_CORRUPT : r;
+}
+
+/* psutil.cpu_percent() between two readings, before its round(, 1): per-field deltas
+   clipped at 0, guest time taken out of the total (it is inside user/nice), idle and
+   iowait out of busy; the same float operations in the same order. */
+MLL__PRIVATE double mll__sm_cpu_percent(const mll__sm_cpu *a, const mll__sm_cpu *b) {
+    double d[MLL__SM_CPU_FIELDS], tot = 0, busy;
+    int i, n = a->n < b->n ? a->n : b->n;
+    for (i = 0; i < n; i++) {
+        d[i] = b->t[i] - a->t[i];
+        if (d[i] < 0) d[i] = 0;
+        tot += d[i];
+    }
+    if (n > 8) tot -= d[8];
+    if (n > 9) tot -= d[9];
+    busy = tot - d[3];
+    if (n > 4) busy -= d[4];
+    if (tot == 0) return 0.0;
+    return busy / tot * 100;
+}
+
+typedef struct mll__sm_meminfo {
+    uint64_t total, free, buffers, cached, sreclaimable, avail;
+    int has_avail;
+} mll__sm_meminfo;
+
+MLL__PRIVATE int mll__sm_mem_line(char *line, void *ctx) {
+    mll__sm_meminfo *m = (mll__sm_meminfo *)ctx;
+    uint64_t v;
+    if (mll__sm_field(line, "MemTotal:", &v)) m->total = v * 1024;
+    else if (mll__sm_field(line, "MemFree:", &v)) m->free = v * 1024;
+    else if (mll__sm_field(line, "MemAvailable:", &v)) m->avail = v * 1024, m->has_avail = 1;
+    else if (mll__sm_field(line, "Buffers:", &v)) m->buffers = v * 1024;
+    else if (mll__sm_field(line, "Cached:", &v)) m->cached = v * 1024;
+    else if (mll__sm_field(line, "SReclaimable:", &v)) m->sreclaimable = v * 1024;
+    return 0;
+}
+
+/* psutil.virtual_memory(): used = total - available (MemAvailable; on kernels before 3.14,
+   or when it reads 0, free + cached, psutil's own fallback). */
+MLL__PRIVATE mll_result mll__sm_read_mem(const char *path, mll__sm_mem *out) {
+    mll__sm_meminfo m;
+    uint64_t avail;
+    mll_result r;
+    memset(&m, 0, sizeof(m));
+    r = mll__sm_each_line(path, mll__sm_mem_line, &m);
+    if (r != MLL_OK) return r;
+    if (!m.total) return MLL_ERR_CORRUPT;
+    avail = m.has_avail && m.avail ? m.avail : m.free + m.cached;
+    if (avail > m.total) avail = m.free;
+    out->total = m.total;
+    out->used = m.total - avail;
+    return MLL_OK;
+}
+
+/* psutil.disk_usage(path): used counts the root-reserved blocks as free to nobody, and
+   the percentage is of what a user can fill (used + available to users). */
+MLL__PRIVATE void mll__sm_disk_from(const struct statvfs *st, mll__sm_disk *out) {
+    uint64_t total = (uint64_t)st->f_blocks * (uint64_t)st->f_frsize;
+    uint64_t avail_root = (uint64_t)st->f_bfree * (uint64_t)st->f_frsize;
+    out->free = (uint64_t)st->f_bavail * (uint64_t)st->f_frsize;
+    out->used = total - avail_root;
+    out->total_user = out->used + out->free;
+}
+
+MLL__PRIVATE mll_result mll__sm_read_disk(const char *path, mll__sm_disk *out) {
+    struct statvfs st;
+    if (statvfs(path, &st) != 0) return mll__result_from_errno(errno);
+    mll__sm_disk_from(&st, out);
+    return MLL_OK;
+}
+
+typedef struct mll__sm_netctx {
+    mll__sm_net *n;
+    int line, ok;
+} mll__sm_netctx;
+
+MLL__PRIVATE int mll__sm_net_line(char *line, void *ctx) {
+    mll__sm_netctx *c = (mll__sm_netctx *)ctx;
+    const char *p = strrchr(line, ':');
+    int i;
+    if (++c->line <= 2 || !p) return 0; /* two header lines */
+    p++;
+    c->n->rx += mll__sm_u64(&p); /* received: bytes packets errs drop fifo frame compressed multicast */
+    for (i = 0; i < 7; i++) mll__sm_u64(&p);
+    c->n->tx += mll__sm_u64(&p); /* then transmitted bytes */
+    c->ok = 1;
+    return 0;
+}
+
+/* psutil.net_io_counters(): bytes summed over every interface, loopback included. */
+MLL__PRIVATE mll_result mll__sm_read_net(const char *path, mll__sm_net *out) {
+    mll__sm_netctx c;
+    mll_result r;
+    out->rx = out->tx = 0;
+    c.n = out;
+    c.line = c.ok = 0;
+    r = mll__sm_each_line(path, mll__sm_net_line, &c);
+    return r == MLL_OK && !c.ok ? MLL_ERR_CORRUPT : r;
+}
+
+MLL__PRIVATE int mll__sm_status_line(char *line, void *ctx) {
+    mll__sm_proc *p = (mll__sm_proc *)ctx;
+    uint64_t v;
+    if (mll__sm_field(line, "VmRSS:", &v)) p->rss = v * 1024;
+    else if (mll__sm_field(line, "Threads:", &v)) p->threads = (int)v;
+    return 0;
+}
+
+MLL__PRIVATE mll_result mll__sm_read_proc(const char *status_path, mll__sm_proc *out) {
+    struct rusage ru;
+    memset(out, 0, sizeof(*out));
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return mll__result_from_errno(errno);
+    out->cpu_us = ((int64_t)ru.ru_utime.tv_sec + (int64_t)ru.ru_stime.tv_sec) * 1000000 +
+                  (int64_t)ru.ru_utime.tv_usec + (int64_t)ru.ru_stime.tv_usec;
+    mll__sm_each_line(status_path, mll__sm_status_line, out);
+    return out->threads > 0 ? MLL_OK : MLL_ERR_CORRUPT;
+}
+
+typedef struct mll__sm_cpuinfo {
+    char model[256];
+    int ids[64], nids, cores;
+} mll__sm_cpuinfo;
+
+MLL__PRIVATE int mll__sm_cpuinfo_line(char *line, void *ctx) {
+    static const char *const model_keys[] = {"model name", "Processor", "cpu model", "cpu"};
+    mll__sm_cpuinfo *c = (mll__sm_cpuinfo *)ctx;
+    char *colon = strchr(line, ':');
+    size_t i, klen;
+    const char *v;
+    if (!colon) return 0;
+    for (klen = (size_t)(colon - line); klen && (line[klen - 1] == ' ' || line[klen - 1] == '\t');) klen--;
+    v = colon + 1;
+    while (*v == ' ') v++;
+    for (i = 0; !c->model[0] && i < 4; i++)
+        if (strlen(model_keys[i]) == klen && strncmp(line, model_keys[i], klen) == 0 && *v)
+            mll__snprintf(c->model, sizeof(c->model), "%s", v);
+    if (klen == 11 && strncmp(line, "physical id", 11) == 0) {
+        int id = (int)mll__sm_u64(&v), k;
+        for (k = 0; k < c->nids && c->ids[k] != id; k++) {
+        }
+        if (k == c->nids && c->nids < 64) c->ids[c->nids++] = id;
+    } else if (klen == 9 && strncmp(line, "cpu cores", 9) == 0 && !c->cores) {
+        c->cores = (int)mll__sm_u64(&v);
+    }
+    return 0;
+}
+#endif /* MLL__SM_LINUX */
+
+#if MLL__SM_DLOPEN
+MLL__STATIC_ASSERT(function_pointer_is_pointer_sized, sizeof(int (*)(void)) == sizeof(void *));
+
+/* dlsym into a function pointer (ISO C cannot convert void * to one; memcpy can). */
+MLL__PRIVATE int mll__gpu_sym(void *dl, const char *name, const char *alt, void *fn_out) {
+    void *p = dlsym(dl, name);
+    if (!p && alt) p = dlsym(dl, alt);
+    memcpy(fn_out, &p, sizeof(p));
+    return p != NULL;
+}
+
+/* The entry points a metric needs; one the library lacks stays NULL (that metric is left out). */
+typedef struct mll__gpu_entry {
+    const char *name;
+    size_t offset; /* of the function pointer in mll__gpu */
+} mll__gpu_entry;
+static const mll__gpu_entry mll__nvml_optional[] = {
+    {"nvmlDeviceGetMemoryInfo", offsetof(mll__gpu, nv_memory)},
+    {"nvmlDeviceGetUtilizationRates", offsetof(mll__gpu, nv_util)},
+    {"nvmlDeviceGetPowerUsage", offsetof(mll__gpu, nv_power)},
+    {"nvmlDeviceGetEnforcedPowerLimit", offsetof(mll__gpu, nv_limit)},
+    {"nvmlDeviceGetName", offsetof(mll__gpu, nv_name)},
+    {"nvmlSystemGetDriverVersion", offsetof(mll__gpu, nv_driver)}};
+static const mll__gpu_entry mll__rocm_optional[] = {
+    {"rsmi_dev_memory_usage_get", offsetof(mll__gpu, rs_mem_used)},
+    {"rsmi_dev_memory_total_get", offsetof(mll__gpu, rs_mem_total)},
+    {"rsmi_dev_busy_percent_get", offsetof(mll__gpu, rs_busy)},
+    {"rsmi_dev_power_ave_get", offsetof(mll__gpu, rs_power)},
+    {"rsmi_dev_name_get", offsetof(mll__gpu, rs_name)},
+    {"rsmi_version_str_get", offsetof(mll__gpu, rs_version)}};
+
+MLL__PRIVATE void mll__gpu_optional(mll__gpu *g, const mll__gpu_entry *e, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) mll__gpu_sym(g->dl, e[i].name, NULL, (char *)g + e[i].offset);
+}
+
+/* After a GPU library's entry points, init and device count: 1 when there is a GPU to read;
+   else the library is shut down and closed, and *why says what failed. */
+MLL__PRIVATE int mll__gpu_started(mll__gpu *g, const char *lib, int found, int init_rc, int count_rc, unsigned n,
+                                  char *why, size_t cap) {
+    if (found && init_rc == 0 && count_rc == 0 && n > 0) return 1;
+    if (!found) mll__snprintf(why, cap, "%s lacks the functions needed", lib);
+    else if (init_rc) mll__snprintf(why, cap, "%s failed to initialise (error %d)", lib, init_rc);
+    else mll__snprintf(why, cap, "%s finds no GPU (error %d)", lib, count_rc);
+    if (found && init_rc == 0) g->shutdown();
+    dlclose(g->dl);
+    return 0;
+}
+
+/* NVML as pynvml drives it for MLflow's GPUMonitor. Returns 0 with *why set when there is
+   no library, no entry point, no driver or no GPU. */
+MLL__PRIVATE int mll__gpu_open_nvml(mll__gpu *g, char *why, size_t cap) {
+    int (*init)(void) = NULL;
+    int (*count)(unsigned *) = NULL;
+    int (*handle)(unsigned, void **) = NULL;
+    unsigned n = 0, i;
+    int found, rc = 0, crc = 0;
+    g->dl = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!g->dl) {
+        mll__snprintf(why, cap, "libnvidia-ml.so.1 not found");
+        return 0;
+    }
+    found = mll__gpu_sym(g->dl, "nvmlInit_v2", "nvmlInit", &init) &&
+            mll__gpu_sym(g->dl, "nvmlShutdown", NULL, &g->shutdown) &&
+            mll__gpu_sym(g->dl, "nvmlDeviceGetCount_v2", "nvmlDeviceGetCount", &count) &&
+            mll__gpu_sym(g->dl, "nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByIndex", &handle);
+    if (found && (rc = init()) == 0) crc = count(&n);
+    if (!mll__gpu_started(g, "NVML (libnvidia-ml.so.1)", found, rc, crc, n, why, cap)) return 0;
+    mll__gpu_optional(g, mll__nvml_optional, sizeof(mll__nvml_optional) / sizeof(mll__nvml_optional[0]));
+    for (i = 0; i < n && g->count < MLL__SM_MAX_GPUS; i++)
+        if (handle(i, &g->dev[g->count]) == 0) g->count++;
+    g->kind = MLL__GPU_NVML;
+    return 1;
+}
+
+/* ROCm SMI as pyrsmi drives it for MLflow's ROCMMonitor, including its rule that a GPU
+   whose power cannot be read is virtual and reports the power of the GPU before it. */
+MLL__PRIVATE int mll__gpu_open_rocm(mll__gpu *g, char *why, size_t cap) {
+    static const char *const names[] = {"librocm_smi64.so", "librocm_smi64.so.7", "librocm_smi64.so.6",
+                                        "librocm_smi64.so.5", "/opt/rocm/lib/librocm_smi64.so"};
+    int (*init)(uint64_t) = NULL;
+    int (*count)(uint32_t *) = NULL;
+    uint32_t n = 0, i;
+    int found, rc = 0, crc = 0;
+    for (i = 0; i < 5 && !g->dl; i++) g->dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (!g->dl) {
+        mll__snprintf(why, cap, "librocm_smi64.so not found");
+        return 0;
+    }
+    found = mll__gpu_sym(g->dl, "rsmi_init", NULL, &init) && mll__gpu_sym(g->dl, "rsmi_shut_down", NULL, &g->shutdown) &&
+            mll__gpu_sym(g->dl, "rsmi_num_monitor_devices", NULL, &count);
+    if (found && (rc = init(0)) == 0) crc = count(&n);
+    if (!mll__gpu_started(g, "ROCm SMI (librocm_smi64.so)", found, rc, crc, n, why, cap)) return 0;
+    mll__gpu_optional(g, mll__rocm_optional, sizeof(mll__rocm_optional) / sizeof(mll__rocm_optional[0]));
+    g->count = n < (uint32_t)MLL__SM_MAX_GPUS ? n : (uint32_t)MLL__SM_MAX_GPUS;
+    for (i = 0; i < g->count; i++) {
+        uint64_t uw = 0;
+        int physical = g->rs_power && g->rs_power(i, 0, &uw) == 0;
+        g->phys[i] = physical || i == 0 ? i : g->phys[i - 1];
+    }
+    g->kind = MLL__GPU_ROCM;
+    return 1;
+}
+#endif /* MLL__SM_DLOPEN */
+
+/* NVIDIA first, then AMD, as MLflow. Returns 0 and the reason when there is neither. */
+MLL__PRIVATE int mll__gpu_open(mll__gpu *g, char *why, size_t cap) {
+    memset(g, 0, sizeof(*g));
+#if MLL__SM_DLOPEN
+    {
+        char nv[400];
+        if (!MLL__SM_DL_LINKED()) {
+            mll__snprintf(why, cap, "dlopen is not linked in (glibc < 2.34: link with -ldl)");
+            return 0;
+        }
+        if (mll__gpu_open_nvml(g, nv, sizeof(nv))) return 1;
+        memset(g, 0, sizeof(*g));
+        if (mll__gpu_open_rocm(g, why, cap)) return 1;
+        memset(g, 0, sizeof(*g));
+        mll__snprintf(nv + strlen(nv), sizeof(nv) - strlen(nv), "; %s", why);
+        mll__snprintf(why, cap, "%s", nv);
+    }
+#else
+    mll__snprintf(why, cap, "this build has no GPU readers (MLL_NO_DLOPEN or not Linux)");
+#endif
+    return 0;
+}
+
+MLL__PRIVATE void mll__gpu_close(mll__gpu *g) {
+#if MLL__SM_DLOPEN
+    if (g->kind != MLL__GPU_NONE) {
+        g->shutdown();
+        dlclose(g->dl);
+    }
+#endif
+    memset(g, 0, sizeof(*g));
+}
+
+/* One sample of GPU i in MLflow's units and rounding (GPUMonitor / ROCMMonitor). */
+MLL__PRIVATE void mll__gpu_read(const mll__gpu *g, unsigned i, mll__gpu_sample *o) {
+    memset(o, 0, sizeof(*o));
+#if MLL__SM_DLOPEN
+    if (g->kind == MLL__GPU_NVML) {
+        mll__nvml_memory m;
+        mll__nvml_util u;
+        unsigned mw = 0, limit = 0;
+        if (g->nv_memory && g->nv_memory(g->dev[i], &m) == 0 && m.total) {
+            o->mem_pct = mll__round1((double)m.used / (double)m.total * 100);
+            o->mem_size = (double)m.used / 1e6; /* megabytes */
+            o->ok_mem = 1;
+        }
+        if (g->nv_util && g->nv_util(g->dev[i], &u) == 0) o->util = (double)u.gpu, o->ok_util = 1;
+        if (g->nv_power && g->nv_limit && g->nv_power(g->dev[i], &mw) == 0 &&
+            g->nv_limit(g->dev[i], &limit) == 0 && limit) {
+            o->power_w = (double)mw / 1000;
+            o->power_pct = (double)mw / (double)limit * 100;
+            o->ok_power = 1;
+        }
+    } else if (g->kind == MLL__GPU_ROCM) {
+        uint64_t used = 0, total = 0, uw = 0;
+        uint32_t busy = 0;
+        if (g->rs_mem_used && g->rs_mem_total && g->rs_mem_used(i, 0, &used) == 0 &&
+            g->rs_mem_total(i, 0, &total) == 0 && total) {
+            o->mem_pct = mll__round1((double)used / (double)total * 100);
+            o->mem_size = (double)used / 1e9; /* gigabytes, as MLflow's ROCm monitor */
+            o->ok_mem = 1;
+        }
+        if (g->rs_busy && g->rs_busy(i, &busy) == 0) o->util = (double)busy, o->ok_util = 1;
+        if (g->rs_power && g->rs_power(g->phys[i], 0, &uw) == 0) {
+            o->power_w = (double)(uint32_t)uw * 1e-6; /* pyrsmi reads a c_uint32, times 1e-6 */
+            o->power_pct = o->power_w / 500 * 100;    /* MLflow's hard-coded 500 W capacity */
+            o->ok_power = 1;
+        }
+    }
+#else
+    (void)g;
+    (void)i;
+#endif
+}
+
+/* Name and total memory (bytes) of GPU i, and the driver version, for the hardware tags. */
+MLL__PRIVATE void mll__gpu_identity(const mll__gpu *g, unsigned i, char *name, size_t cap, uint64_t *mem_total) {
+    name[0] = '\0';
+    *mem_total = 0;
+#if MLL__SM_DLOPEN
+    if (g->kind == MLL__GPU_NVML) {
+        mll__nvml_memory m;
+        if (g->nv_name && g->nv_name(g->dev[i], name, (unsigned)cap) != 0) name[0] = '\0';
+        if (g->nv_memory && g->nv_memory(g->dev[i], &m) == 0) *mem_total = m.total;
+    } else if (g->kind == MLL__GPU_ROCM) {
+        if (g->rs_name && g->rs_name(i, name, cap) != 0) name[0] = '\0';
+        if (g->rs_mem_total && g->rs_mem_total(i, 0, mem_total) != 0) *mem_total = 0;
+    }
+    name[cap - 1] = '\0';
+#else
+    (void)g;
+    (void)i;
+    (void)cap;
+#endif
+}
+
+MLL__PRIVATE void mll__gpu_driver(const mll__gpu *g, char *out, size_t cap) {
+    out[0] = '\0';
+#if MLL__SM_DLOPEN
+    if (g->kind == MLL__GPU_NVML && g->nv_driver && g->nv_driver(out, (unsigned)cap) != 0) out[0] = '\0';
+    if (g->kind == MLL__GPU_ROCM && g->rs_version && g->rs_version(0, out, (uint32_t)cap) != 0) out[0] = '\0';
+    out[cap - 1] = '\0';
+#else
+    (void)g;
+    (void)cap;
+#endif
+}
+
+/* Monotonic time in microseconds (the sampling schedule and process CPU %), the wall clock
+   where no monotonic clock is visible. */
+MLL__PRIVATE int64_t mll__sm_mono_us(void) {
+#if MLL__PLATFORM_POSIX && defined(CLOCK_MONOTONIC)
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0) return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+#endif
+    return mll__os_now_ms() * 1000;
+}
+
+/* >>sysmetrics -----------------------------------------------------------------------
+   MLflow 3.18's SystemMetricsMonitor, on the store's flusher thread (no thread per run).
+   MLflow takes samples every interval and, after samples_before_logging of them, logs
+   each metric's mean rounded with round(, 1) -- except the network, which is the last
+   value in megabytes received/sent since monitoring began, unrounded -- at one timestamp
+   under "system/[<node_id>/]<name>", step 0, 1, 2... (after the run's largest system/
+   step when a run is resumed). Samples not yet logged when the run ends are dropped.
+   One difference, on purpose: MLflow takes its first sample the instant it starts, so
+   the CPU use of step 0 covers no time at all (psutil then answers 0.0) and the network
+   ~0; here a baseline is read at the start and each sample is taken at the end of its
+   interval. Steps, counts and the moments of logging are MLflow's. */
+enum {
+    MLL__SM_CPU_PCT, MLL__SM_MEM_MB, MLL__SM_MEM_PCT, /* MLflow's CPUMonitor */
+    MLL__SM_DISK_PCT, MLL__SM_DISK_MB, MLL__SM_DISK_FREE_MB, /* DiskMonitor */
+    MLL__SM_PROC_CPU_PCT, MLL__SM_PROC_RSS_MB, MLL__SM_PROC_THREADS, /* ours: this process */
+    MLL__SM_FIXED
+};
+static const char *const mll__sm_names[MLL__SM_FIXED] = {
+    "cpu_utilization_percentage", "system_memory_usage_megabytes", "system_memory_usage_percentage",
+    "disk_usage_percentage", "disk_usage_megabytes", "disk_available_megabytes",
+    "process_cpu_utilization_percentage", "process_memory_rss_megabytes", "process_threads"};
+enum { MLL__SM_GPU_MEM_PCT, MLL__SM_GPU_MEM_SIZE, MLL__SM_GPU_UTIL, MLL__SM_GPU_POWER_W, MLL__SM_GPU_POWER_PCT, MLL__SM_GPU_VALUES };
+static const char *const mll__sm_gpu_names[2][MLL__SM_GPU_VALUES] = {
+    {"memory_usage_percentage", "memory_usage_megabytes", "utilization_percentage", "power_usage_watts", "power_usage_percentage"},
+    {"memory_usage_percentage", "memory_usage_gigabytes", "utilization_percentage", "power_usage_watts", "power_usage_percentage"}};
+/* readers whose failure has been reported (once per run) */
+enum { MLL__SM_WARN_CPU = 1, MLL__SM_WARN_MEM = 2, MLL__SM_WARN_DISK = 4, MLL__SM_WARN_NET = 8, MLL__SM_WARN_PROC = 16 };
+
+typedef struct mll__sm_acc {
+    double sum; /* summed in sample order, as Python's sum() */
+    int n;
+} mll__sm_acc;
+
+struct mll__sysm {
+    mll_system_metrics_desc desc; /* resolved; node_id and disk_path point below */
+    char node_id[256];
+    char disk_path[MLL_MAX_PATH];
+    char prefix[272]; /* "system/" or "system/<node_id>/" */
+    int64_t interval_us, next_due_us, step;
+    int samples;
+    mll__sm_acc acc[MLL__SM_FIXED];
+    mll__sm_acc gpu_acc[MLL__SM_MAX_GPUS][MLL__SM_GPU_VALUES];
+    mll__gpu gpu;
+    mll__sm_cpu cpu_prev;
+    mll__sm_net net_start;
+    double net_rx_mb, net_tx_mb;
+    int cpu_ok, net_ok, have_net, proc_ok;
+    int64_t proc_cpu_prev, proc_mono_prev;
+    unsigned warned;
+};
+typedef struct mll__sysm mll__sysm;
+
+/* The run's lock (the one place that knows how a run is locked). */
+#define MLL__SM_RUN_LOCK(run) (&(run)->lock)
+
+/* Wakes the flusher so that it plans around a run that just started sampling. */
+MLL__PRIVATE void mll__sm_wake(mll_store *s) {
+#ifndef MLL_NO_THREADS
+    mll__lock(&s->lock);
+    mll__cond_broadcast(&s->wake);
+    mll__unlock(&s->lock);
+#else
+    (void)s;
+#endif
+}
+
+/* ---- environment variables, read as MLflow's client reads them ---- */
+MLL__PRIVATE void mll__sm_env_warn(const mll_store *s, const char *name, const char *value, const char *want,
+                                   const char *used) {
+    char shown[72], msg[400];
+    size_t i;
+    for (i = 0; value[i] && i < 64; i++) shown[i] = value[i] >= 0x20 && value[i] < 0x7F ? value[i] : '?';
+    mll__snprintf(shown + i, sizeof(shown) - i, "%s", value[i] ? "..." : "");
+    mll__snprintf(msg, sizeof(msg), "%s='%s' is not %s; using %s", name, shown, want, used);
+    mll__log(&s->desc, MLL_LOG_WARN, MLL_ERR_SYSTEM_METRICS_ENV, msg, __LINE__);
+}
+
+MLL__PRIVATE const char *mll__sm_getenv(const mll_store *s, const char *name) {
+    const char *v = s->desc.ignore_env ? NULL : getenv(name);
+    return v && *v ? v : NULL; /* an empty variable counts as unset */
+}
+
+/* Seconds as Python's float() spells them (blanks, '+', digits, '.', exponent; never the
+   locale's decimal comma), to whole milliseconds in 1 .. INT_MAX. 0 when it is not. */
+MLL__PRIVATE int mll__sm_parse_seconds(const char *s, int *ms) {
+    double v = 0, scale = 0.1;
+    int digits = 0, e = 0, eneg = 0;
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r')) s++;
+    if (*s == '+') s++;
+    for (; *s >= '0' && *s <= '9'; s++, digits++) v = v * 10 + (*s - '0');
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++, digits++, scale /= 10) v += (*s - '0') * scale;
+    if (!digits) return 0;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '-' || *s == '+') eneg = *s++ == '-';
+        if (*s < '0' || *s > '9') return 0;
+        for (; *s >= '0' && *s <= '9'; s++) e = e < 400 ? e * 10 + (*s - '0') : e;
+    }
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r')) s++;
+    if (*s) return 0;
+    for (; e > 0 && v < 1e10; e--) v = eneg ? v / 10 : v * 10;
+    v = v * 1000 + 0.5;
+    if (!(v >= 1 && v < 2147483647.0)) return 0;
+    *ms = (int)v;
+    return 1;
+}
+
+/* A count as Python's int() spells it, 1 .. 1000000. */
+MLL__PRIVATE int mll__sm_parse_count(const char *s, int *out) {
+    long v = 0;
+    int digits = 0;
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r')) s++;
+    if (*s == '+') s++;
+    for (; *s >= '0' && *s <= '9' && v <= 1000000; s++, digits++) v = v * 10 + (*s - '0');
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r')) s++;
+    if (!digits || *s || v < 1 || v > 1000000) return 0;
+    *out = (int)v;
+    return 1;
+}
+
+/* MLflow's boolean variables: true/false/1/0, any case, nothing else. -1 when invalid. */
+MLL__PRIVATE int mll__sm_parse_bool(const char *s) {
+    static const char *const words[] = {"false", "true", "0", "1"};
+    int i;
+    for (i = 0; i < 4; i++) {
+        const char *a = s, *b = words[i];
+        while (*a && *b && (*a == *b || *a + ('a' - 'A') == *b)) a++, b++;
+        if (!*a && !*b) return i & 1;
+    }
+    return -1;
+}
+
+/* A node id is good when every name it prefixes is a valid MLflow key. */
+MLL__PRIVATE int mll__sm_node_ok(const char *node) {
+    char k[640];
+    if (strlen(node) > 200) return 0;
+    mll__snprintf(k, sizeof(k), "system/%s/process_cpu_utilization_percentage", node);
+    if (mll__validate_key(k) != MLL_OK) return 0;
+    mll__snprintf(k, sizeof(k), "mlflow_lite.system.%s.gpu_31_memory_total_megabytes", node);
+    return mll__validate_key(k) == MLL_OK;
+}
+
+/* desc fields, else the environment, else MLflow's defaults (10 s, 1 sample, no node). */
+MLL__PRIVATE mll_result mll__sm_resolve(const mll_store *s, const mll_system_metrics_desc *in, mll__sysm *sm) {
+    mll_system_metrics_desc d;
+    const char *env;
+    if (in) d = *in;
+    else memset(&d, 0, sizeof(d));
+    if (d.interval_ms < 0 || d.samples_before_logging < 0) return MLL_ERR_INVALID_ARGUMENT;
+    if (!d.interval_ms) {
+        d.interval_ms = 10000;
+        env = mll__sm_getenv(s, "MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL");
+        if (env && !mll__sm_parse_seconds(env, &d.interval_ms))
+            mll__sm_env_warn(s, "MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL", env, "a number of seconds >= 0.001", "10");
+    }
+    if (!d.samples_before_logging) {
+        d.samples_before_logging = 1;
+        env = mll__sm_getenv(s, "MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING");
+        if (env && !mll__sm_parse_count(env, &d.samples_before_logging))
+            mll__sm_env_warn(s, "MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING", env, "a whole number 1..1000000", "1");
+    }
+    if (d.node_id && *d.node_id && !mll__sm_node_ok(d.node_id)) return MLL_ERR_INVALID_KEY;
+    if (!d.node_id) {
+        env = mll__sm_getenv(s, "MLFLOW_SYSTEM_METRICS_NODE_ID");
+        if (env && !mll__sm_node_ok(env))
+            mll__sm_env_warn(s, "MLFLOW_SYSTEM_METRICS_NODE_ID", env, "usable in a metric name (word characters, '.', '-', ' ', ':', '/'; <= 200)", "no node id");
+        else d.node_id = env;
+    }
+    if (!d.disk_path) d.disk_path = "/";
+    if (strlen(d.disk_path) >= sizeof(sm->disk_path)) return MLL_ERR_PATH_TOO_LONG;
+    mll__snprintf(sm->node_id, sizeof(sm->node_id), "%s", d.node_id ? d.node_id : "");
+    mll__snprintf(sm->disk_path, sizeof(sm->disk_path), "%s", d.disk_path);
+    mll__snprintf(sm->prefix, sizeof(sm->prefix), "system/%s%s", sm->node_id, sm->node_id[0] ? "/" : "");
+    d.enabled = MLL_SYSTEM_METRICS_ON;
+    d.node_id = sm->node_id[0] ? sm->node_id : NULL;
+    d.disk_path = sm->disk_path;
+    sm->desc = d;
+    sm->interval_us = (int64_t)d.interval_ms * 1000;
+    return MLL_OK;
+}
+
+#if MLL__SM_LINUX
+/* ---- hardware identity: tags mlflow_lite.system.[<node_id>.]<name>, once per start ---- */
+MLL__PRIVATE void mll__sm_tag(mll_run *run, const mll__sysm *sm, const char *name, const char *value) {
+    char key[400];
+    mll_result r;
+    if (!value[0]) return;
+    mll__snprintf(key, sizeof(key), "mlflow_lite.system.%s%s%s", sm->node_id, sm->node_id[0] ? "." : "", name);
+    r = mll__validate_key(key);
+    if (r == MLL_OK) r = mll__validate_value(value, MLL__MAX_TAG_VALUE_CHARS);
+    if (r == MLL_OK) r = mll__write_kv(run, "tags", key, value, MLL__REPLACE);
+    if (r != MLL_OK) MLL__RUN_FAIL(run, r, "set hardware tag", key);
+}
+
+MLL__PRIVATE void mll__sm_tag_mb(mll_run *run, const mll__sysm *sm, const char *name, uint64_t bytes) {
+    char v[40];
+    v[mll__fmt_double(mll__round1((double)bytes / 1e6), v)] = '\0';
+    if (bytes) mll__sm_tag(run, sm, name, v);
+}
+
+MLL__PRIVATE void mll__sm_hardware_tags(mll_run *run, const mll__sysm *sm) {
+    struct utsname u;
+    mll__sm_cpuinfo ci;
+    mll__sm_mem mem;
+    char v[400], name[300];
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned i;
+    if (uname(&u) == 0) {
+        mll__sm_tag(run, sm, "hostname", u.nodename);
+        mll__snprintf(v, sizeof(v), "%s %s %s", u.sysname, u.release, u.machine);
+        mll__sm_tag(run, sm, "os", v);
+    }
+    memset(&ci, 0, sizeof(ci));
+    mll__sm_each_line("/proc/cpuinfo", mll__sm_cpuinfo_line, &ci);
+    mll__sm_tag(run, sm, "cpu_model", ci.model);
+    if (n > 0) {
+        mll__snprintf(v, sizeof(v), "%ld", n);
+        mll__sm_tag(run, sm, "cpu_count", v);
+    }
+    if (ci.nids && ci.cores) { /* physical cores: sockets x cores per socket */
+        mll__snprintf(v, sizeof(v), "%d", ci.nids * ci.cores);
+        mll__sm_tag(run, sm, "cpu_cores", v);
+    }
+    if (mll__sm_read_mem("/proc/meminfo", &mem) == MLL_OK) mll__sm_tag_mb(run, sm, "memory_total_megabytes", mem.total);
+    if (sm->gpu.kind == MLL__GPU_NONE) return;
+    mll__snprintf(v, sizeof(v), "%u", sm->gpu.count);
+    mll__sm_tag(run, sm, "gpu_count", v);
+    mll__gpu_driver(&sm->gpu, v, 96);
+    mll__sm_tag(run, sm, "gpu_driver_version", v);
+    for (i = 0; i < sm->gpu.count; i++) {
+        uint64_t total;
+        mll__gpu_identity(&sm->gpu, i, v, 256, &total);
+        mll__snprintf(name, sizeof(name), "gpu_%u_name", i);
+        mll__sm_tag(run, sm, name, v);
+        mll__snprintf(name, sizeof(name), "gpu_%u_memory_total_megabytes", i);
+        mll__sm_tag_mb(run, sm, name, total);
+    }
+}
+
+/* ---- the first step: after the largest step of the run's system/ metrics (MLflow's
+   resume_logging), found at the end of each file (steps only grow there) ---- */
+typedef struct mll__sm_scan {
+    mll_store *s;
+    char dir[MLL_MAX_PATH];
+    int depth;
+    int64_t next;
+} mll__sm_scan;
+
+MLL__PRIVATE void mll__sm_scan_file(mll__sm_scan *c, const char *path) {
+    char buf[4097], *line, *end;
+    mll_stat st;
+    intptr_t h;
+    size_t got = 0;
+    uint64_t off;
+    mll_fs *fs = MLL__FS(c->s);
+    if (fs->stat(path, &st, fs->user_data) != MLL_OK || !st.exists || st.size == 0) return;
+    if (fs->open(path, MLL_OPEN_READ, &h, fs->user_data) != MLL_OK) return;
+    off = st.size > 4096 ? st.size - 4096 : 0;
+    if (fs->read(h, off, buf, (size_t)(st.size - off), &got, fs->user_data) != MLL_OK) got = 0;
+    fs->close(h, fs->user_data);
+    buf[got] = '\0';
+    line = buf;
+    if (off) line = strchr(buf, '\n') ? strchr(buf, '\n') + 1 : buf + got; /* a cut first line */
+    for (; *line; line = end) {
+        char *f1, *f2;
+        int64_t step;
+        end = strchr(line, '\n');
+        end = end ? end + 1 : line + strlen(line);
+        if (end[-1] == '\n') end[-1] = '\0';
+        f1 = strchr(line, ' ');
+        f2 = f1 ? strchr(f1 + 1, ' ') : NULL;
+        if (!f2) continue;
+        while (*f2 == ' ') f2++;
+        { /* "ts value step" with padding spaces after the step */
+            char *sp = strchr(f2, ' ');
+            if (sp) *sp = '\0';
+        }
+        if (mll__parse_i64(f2, &step) && step >= c->next) c->next = step + 1;
+    }
+}
+
+MLL__PRIVATE int mll__sm_scan_cb(const char *name, int is_dir, void *vctx) {
+    mll__sm_scan *c = (mll__sm_scan *)vctx;
+    char path[MLL_MAX_PATH], saved[MLL_MAX_PATH];
+    if (name[0] == '.' || mll__path(path, c->dir, name, NULL) != MLL_OK) return 0; /* .mll-tmp-* too */
+    if (!is_dir) {
+        mll__sm_scan_file(c, path);
+    } else if (c->depth < 8) {
+        memcpy(saved, c->dir, sizeof(saved));
+        memcpy(c->dir, path, sizeof(path));
+        c->depth++;
+        MLL__FS(c->s)->list(c->dir, mll__sm_scan_cb, c, MLL__FS(c->s)->user_data);
+        c->depth--;
+        memcpy(c->dir, saved, sizeof(saved));
+    }
+    return 0;
+}
+
+MLL__PRIVATE int64_t mll__sm_first_step(mll_run *run) {
+    mll__sm_scan *c = (mll__sm_scan *)mll__alloc(mll__A(run->store), sizeof(mll__sm_scan));
+    int64_t next = 0;
+    if (!c) return 0;
+    memset(c, 0, sizeof(*c));
+    c->s = run->store;
+    if (run->pending_total) mll__run_flush_locked(run); /* points of an earlier start, if any */
+    if (mll__path(c->dir, run->dir, "metrics", "system") == MLL_OK && mll__exists(c->s, c->dir, NULL))
+        MLL__FS(c->s)->list(c->dir, mll__sm_scan_cb, c, MLL__FS(c->s)->user_data);
+    next = c->next;
+    mll__free(mll__A(run->store), c);
+    return next;
+}
+
+/* ---- sampling and logging ---- */
+MLL__PRIVATE void mll__sm_add(mll__sm_acc *a, double v) {
+    a->sum += v;
+    a->n++;
+}
+
+/* A reader failed: the metric is left out of this sample; the first time, say why. */
+MLL__PRIVATE void mll__sm_read_failed(mll_run *run, mll__sysm *sm, unsigned bit, const char *what, mll_result r) {
+    char msg[300];
+    if (sm->warned & bit) return;
+    sm->warned |= bit;
+    mll__snprintf(msg, sizeof(msg), "run %s: system metrics: cannot read %s (%s); left out", run->run_id, what,
+                  mll_strerror(r));
+    mll__log(&run->store->desc, MLL_LOG_WARN, MLL_ERR_SYSTEM_METRICS_READ, msg, __LINE__);
+}
+
+/* The readings every sample starts from (CPU times, network counters, process CPU). */
+MLL__PRIVATE void mll__sm_baseline(mll__sysm *sm) {
+    mll__sm_proc p;
+    sm->cpu_ok = mll__sm_read_cpu("/proc/stat", &sm->cpu_prev) == MLL_OK;
+    sm->net_ok = mll__sm_read_net("/proc/net/dev", &sm->net_start) == MLL_OK;
+    sm->proc_ok = mll__sm_read_proc("/proc/self/status", &p) == MLL_OK;
+    sm->proc_cpu_prev = p.cpu_us;
+    sm->proc_mono_prev = mll__sm_mono_us();
+}
+
+MLL__PRIVATE void mll__sm_sample_host(mll_run *run, mll__sysm *sm) {
+    mll__sm_cpu cpu;
+    mll__sm_mem mem = {0, 0};
+    mll__sm_disk disk = {0, 0, 0};
+    mll__sm_net net = {0, 0};
+    mll_result r = mll__sm_read_cpu("/proc/stat", &cpu);
+    if (r == MLL_OK) {
+        if (sm->cpu_ok) mll__sm_add(&sm->acc[MLL__SM_CPU_PCT], mll__round1(mll__sm_cpu_percent(&sm->cpu_prev, &cpu)));
+        sm->cpu_prev = cpu;
+        sm->cpu_ok = 1;
+    } else mll__sm_read_failed(run, sm, MLL__SM_WARN_CPU, "/proc/stat", r);
+    if ((r = mll__sm_read_mem("/proc/meminfo", &mem)) == MLL_OK) {
+        mll__sm_add(&sm->acc[MLL__SM_MEM_MB], (double)mem.used / 1e6);
+        mll__sm_add(&sm->acc[MLL__SM_MEM_PCT], (double)mem.used / (double)mem.total * 100);
+    } else mll__sm_read_failed(run, sm, MLL__SM_WARN_MEM, "/proc/meminfo", r);
+    if ((r = mll__sm_read_disk(sm->disk_path, &disk)) == MLL_OK) {
+        mll__sm_add(&sm->acc[MLL__SM_DISK_PCT],
+                    disk.total_user ? mll__round1((double)disk.used / (double)disk.total_user * 100) : 0.0);
+        mll__sm_add(&sm->acc[MLL__SM_DISK_MB], (double)disk.used / 1e6);
+        mll__sm_add(&sm->acc[MLL__SM_DISK_FREE_MB], (double)disk.free / 1e6);
+    } else mll__sm_read_failed(run, sm, MLL__SM_WARN_DISK, sm->disk_path, r);
+    if ((r = mll__sm_read_net("/proc/net/dev", &net)) == MLL_OK && sm->net_ok) {
+        sm->net_rx_mb = (double)net.rx / 1e6 - (double)sm->net_start.rx / 1e6;
+        sm->net_tx_mb = (double)net.tx / 1e6 - (double)sm->net_start.tx / 1e6;
+        sm->have_net = 1;
+    } else if (r == MLL_OK) {
+        sm->net_start = net; /* the counters could not be read at the start: count from here */
+        sm->net_ok = 1;
+    } else mll__sm_read_failed(run, sm, MLL__SM_WARN_NET, "/proc/net/dev", r);
+}
+
+MLL__PRIVATE void mll__sm_sample_process(mll_run *run, mll__sysm *sm) {
+    mll__sm_proc p;
+    int64_t mono = mll__sm_mono_us();
+    mll_result r = mll__sm_read_proc("/proc/self/status", &p);
+    if (r != MLL_OK) {
+        mll__sm_read_failed(run, sm, MLL__SM_WARN_PROC, "/proc/self/status", r);
+        return;
+    }
+    if (sm->proc_ok && mono > sm->proc_mono_prev) /* percent of one core, as psutil's Process */
+        mll__sm_add(&sm->acc[MLL__SM_PROC_CPU_PCT],
+                    (double)(p.cpu_us - sm->proc_cpu_prev) / (double)(mono - sm->proc_mono_prev) * 100);
+    mll__sm_add(&sm->acc[MLL__SM_PROC_RSS_MB], (double)p.rss / 1e6);
+    mll__sm_add(&sm->acc[MLL__SM_PROC_THREADS], (double)p.threads);
+    sm->proc_cpu_prev = p.cpu_us;
+    sm->proc_mono_prev = mono;
+    sm->proc_ok = 1;
+}
+
+MLL__PRIVATE void mll__sm_put(mll_run *run, const mll__sysm *sm, const char *name, double v, int64_t ts) {
+    char key[320];
+    mll_result r;
+    mll__snprintf(key, sizeof(key), "%s%s", sm->prefix, name);
+    r = mll__metric_append(run, key, v, sm->step, ts);
+    if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log system metric", key);
+}
+
+/* Logs the window's means (the network's last value) at one timestamp and step. */
+MLL__PRIVATE void mll__sm_publish(mll_run *run, mll__sysm *sm) {
+    int64_t ts = mll__os_now_ms();
+    unsigned i, v;
+    for (i = 0; i < MLL__SM_FIXED; i++)
+        if (sm->acc[i].n) mll__sm_put(run, sm, mll__sm_names[i], mll__round1(sm->acc[i].sum / sm->acc[i].n), ts);
+    if (sm->have_net) {
+        mll__sm_put(run, sm, "network_receive_megabytes", sm->net_rx_mb, ts);
+        mll__sm_put(run, sm, "network_transmit_megabytes", sm->net_tx_mb, ts);
+    }
+    for (i = 0; i < sm->gpu.count; i++) {
+        for (v = 0; v < MLL__SM_GPU_VALUES; v++) {
+            const mll__sm_acc *a = &sm->gpu_acc[i][v];
+            char name[64];
+            if (!a->n) continue;
+            mll__snprintf(name, sizeof(name), "gpu_%u_%s", i, mll__sm_gpu_names[sm->gpu.kind == MLL__GPU_ROCM][v]);
+            mll__sm_put(run, sm, name, mll__round1(a->sum / a->n), ts);
+        }
+    }
+    sm->step++;
+    sm->samples = 0;
+    sm->have_net = 0;
+    memset(sm->acc, 0, sizeof(sm->acc));
+    memset(sm->gpu_acc, 0, sizeof(sm->gpu_acc));
+}
+
+/* One sample of everything (run lock held); logs when the window is full. */
+MLL__PRIVATE void mll__sm_sample(mll_run *run, mll__sysm *sm) {
+    unsigned i;
+    mll__sm_sample_host(run, sm);
+    if (!sm->desc.no_process_metrics) mll__sm_sample_process(run, sm);
+    for (i = 0; i < sm->gpu.count; i++) {
+        mll__gpu_sample g;
+        mll__gpu_read(&sm->gpu, i, &g);
+        if (g.ok_mem) {
+            mll__sm_add(&sm->gpu_acc[i][MLL__SM_GPU_MEM_PCT], g.mem_pct);
+            mll__sm_add(&sm->gpu_acc[i][MLL__SM_GPU_MEM_SIZE], g.mem_size);
+        }
+        if (g.ok_util) mll__sm_add(&sm->gpu_acc[i][MLL__SM_GPU_UTIL], g.util);
+        if (g.ok_power) {
+            mll__sm_add(&sm->gpu_acc[i][MLL__SM_GPU_POWER_W], g.power_w);
+            mll__sm_add(&sm->gpu_acc[i][MLL__SM_GPU_POWER_PCT], g.power_pct);
+        }
+    }
+    if (++sm->samples >= sm->desc.samples_before_logging) mll__sm_publish(run, sm);
+}
+#endif /* MLL__SM_LINUX */
+
+/* Samples a run whose time has come; plans the next sample (a late one is not caught up). */
+MLL__PRIVATE void mll__sm_due(mll_run *run, mll__sysm *sm, int64_t now_us) {
+    if (now_us < sm->next_due_us) return;
+#if MLL__SM_LINUX
+    mll__sm_sample(run, sm);
+#else
+    (void)run;
+#endif
+    sm->next_due_us += sm->interval_us;
+    if (sm->next_due_us <= now_us) sm->next_due_us = now_us + sm->interval_us;
+}
+
+/* Starts sampling (run lock held). */
+MLL__PRIVATE mll_result mll__sm_start_locked(mll_run *run, const mll_system_metrics_desc *desc) {
+#if MLL__SM_LINUX
+    mll_store *s = run->store;
+    mll__sysm *sm;
+    mll_result r;
+    if (run->sysm) return MLL_ERR_SYSTEM_METRICS_ACTIVE;
+    sm = (mll__sysm *)mll__alloc(mll__A(s), sizeof(*sm));
+    if (!sm) return MLL_ERR_NO_MEMORY;
+    memset(sm, 0, sizeof(*sm));
+    r = mll__sm_resolve(s, desc, sm);
+    if (r != MLL_OK) {
+        mll__free(mll__A(s), sm);
+        return r;
+    }
+    if (!sm->desc.no_gpu) {
+        char why[400], msg[520];
+        if (!mll__gpu_open(&sm->gpu, why, sizeof(why))) {
+            mll__snprintf(msg, sizeof(msg), "run %s: no GPU metrics: %s", run->run_id, why);
+            mll__log(&s->desc, MLL_LOG_INFO, MLL_ERR_GPU_UNAVAILABLE, msg, __LINE__);
+        }
+    }
+    if (!sm->desc.no_hardware_tags) mll__sm_hardware_tags(run, sm);
+    sm->step = mll__sm_first_step(run);
+    mll__sm_baseline(sm);
+    sm->next_due_us = mll__sm_mono_us() + sm->interval_us;
+    run->sysm = sm;
+    return MLL_OK;
+#else
+    (void)run;
+    (void)desc;
+    return MLL_ERR_SYSTEM_METRICS_UNSUPPORTED;
+#endif
+}
+
+/* ---- the hooks ---- */
+/* Flusher thread, store lock held: samples the runs that are due; returns how long the
+   flusher may sleep (at most wait_ms) before the next sample is due. */
+MLL__PRIVATE int64_t mll__sysmetrics_tick(mll_store *s, int64_t wait_ms) {
+    int64_t now = mll__sm_mono_us(), wait_us = wait_ms * 1000;
+    mll_run *run;
+    for (run = s->runs; run; run = run->next) {
+        mll__lock(MLL__SM_RUN_LOCK(run));
+        if (run->sysm) {
+            mll__sm_due(run, run->sysm, now);
+            if (run->sysm->next_due_us - now < wait_us) wait_us = run->sysm->next_due_us - now;
+        }
+        mll__unlock(MLL__SM_RUN_LOCK(run));
+    }
+    return wait_us > 0 ? (wait_us + 999) / 1000 : 1;
+}
+
+/* No flusher thread (MLL_NO_THREADS, no_flush_thread): inside a log call, run lock held. */
+MLL__PRIVATE void mll__sysmetrics_poll(mll_run *run) {
+    if (run->sysm) mll__sm_due(run, run->sysm, mll__sm_mono_us());
+}
+
+/* mll_end_run / mll_stop_system_metrics, run lock held: samples not logged are dropped. */
+MLL__PRIVATE void mll__sysmetrics_end(mll_run *run) {
+    if (!run->sysm) return;
+    mll__gpu_close(&run->sysm->gpu);
+    mll__free(mll__A(run->store), run->sysm);
+    run->sysm = NULL;
+}
+
+/* mll_start_run: the desc, else $MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING, says whether to
+   sample. A failure to start is a warning: the run itself is fine. */
+MLL__PRIVATE void mll__sysmetrics_autostart(mll_run *run, const mll_run_desc *d) {
+    mll_store *s = run->store;
+    int mode = (int)d->system_metrics.enabled;
+    mll_result r;
+    if (mode == MLL_SYSTEM_METRICS_DEFAULT) {
+        const char *env = mll__sm_getenv(s, "MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING");
+        int on = env ? mll__sm_parse_bool(env) : 0;
+        if (on < 0) mll__sm_env_warn(s, "MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING", env, "true, false, 1 or 0", "false");
+        mode = on > 0 ? MLL_SYSTEM_METRICS_ON : MLL_SYSTEM_METRICS_OFF;
+    }
+    if (mode == MLL_SYSTEM_METRICS_OFF) return;
+    mll__lock(MLL__SM_RUN_LOCK(run));
+    r = mode == MLL_SYSTEM_METRICS_ON ? mll__sm_start_locked(run, &d->system_metrics) : MLL_ERR_INVALID_ARGUMENT;
+    mll__unlock(MLL__SM_RUN_LOCK(run));
+    if (r == MLL_OK) {
+        mll__sm_wake(s);
+    } else {
+        char msg[400];
+        mll__snprintf(msg, sizeof(msg), "run %s: system metrics not started: %s", run->run_id, mll_strerror(r));
+        mll__log(&s->desc, MLL_LOG_WARN, r, msg, __LINE__);
+    }
+}
+#undef MLL__SM_RUN_LOCK
+#undef MLL__SM_DL_LINKED
+#undef MLL__SM_DLOPEN
+#undef MLL__SM_LINUX
 
 /* >>public ------------------------------------------------------------------------ */
 MLL__PUBLIC const char *mll_version(void) { return MLL_VERSION_STRING; }
@@ -3581,22 +5529,9 @@ MLL__PUBLIC size_t mll_format_double(double v, char *buf, size_t cap) {
     return n;
 }
 
-/* Fills NULL fs entries with the POSIX defaults. */
+/* Fills NULL fs entries with the platform's defaults (>>io). */
 MLL__PRIVATE mll_result mll__fs_defaults(mll_fs *fs) {
-#if MLL__PLATFORM_POSIX && !defined(MLL_NO_DEFAULT_FS)
-    if (!fs->mkdir) fs->mkdir = mll__posix_mkdir;
-    if (!fs->open) fs->open = mll__posix_open;
-    if (!fs->read) fs->read = mll__posix_read;
-    if (!fs->write) fs->write = mll__posix_write;
-    if (!fs->sync) fs->sync = mll__posix_sync;
-    if (!fs->truncate) fs->truncate = mll__posix_truncate;
-    if (!fs->close) fs->close = mll__posix_close;
-    if (!fs->rename) fs->rename = mll__posix_rename;
-    if (!fs->link) fs->link = mll__posix_link;
-    if (!fs->remove) fs->remove = mll__posix_remove;
-    if (!fs->stat) fs->stat = mll__posix_stat;
-    if (!fs->list) fs->list = mll__posix_list;
-#endif
+    mll__io_fill_defaults(fs);
     if (!fs->mkdir || !fs->open || !fs->read || !fs->write || !fs->sync || !fs->truncate ||
         !fs->close || !fs->rename || !fs->link || !fs->remove || !fs->stat || !fs->list)
         return MLL_ERR_INVALID_ARGUMENT;
@@ -3625,16 +5560,9 @@ MLL__PRIVATE mll_result mll__resolve_root(mll_store *s, const char *root) {
     if (!src) src = "./mlruns";
     if (strlen(src) >= sizeof(path)) return MLL_ERR_PATH_TOO_LONG;
     if (!mll__uri_to_path(src, path, sizeof(path))) return MLL_ERR_UNSUPPORTED;
-    if (path[0] == '/') {
-        mll__snprintf(s->root, sizeof(s->root), "%s", path);
-    } else {
-        char cwd[MLL_MAX_PATH];
-#if MLL__PLATFORM_POSIX
-        if (!getcwd(cwd, sizeof(cwd))) return mll__result_from_errno(errno);
-#else
-        cwd[0] = '\0';
-#endif
-        if (mll__path(s->root, cwd, path, NULL) != MLL_OK) return MLL_ERR_PATH_TOO_LONG;
+    {
+        mll_result r = mll__os_abspath(path, s->root, sizeof(s->root));
+        if (r != MLL_OK) return r;
     }
     mll__normalize_abs(s->root);
     return mll__path_to_uri(s->root, s->root_uri, sizeof(s->root_uri));
@@ -3679,7 +5607,7 @@ MLL__PUBLIC mll_result mll_open(mll_store **out, const mll_store_desc *desc) {
     mll__mutex_init(&s->lock);
     mll__mutex_init(&s->tmp_lock);
 #ifndef MLL_NO_THREADS
-    pthread_cond_init(&s->wake, NULL);
+    mll__cond_init(&s->wake);
 #endif
     r = mll__resolve_root(s, d.root);
     s->desc.root = s->root;
@@ -3694,7 +5622,7 @@ MLL__PUBLIC mll_result mll_open(mll_store **out, const mll_store_desc *desc) {
         mll__mutex_destroy(&s->lock);
         mll__mutex_destroy(&s->tmp_lock);
 #ifndef MLL_NO_THREADS
-        pthread_cond_destroy(&s->wake);
+        mll__cond_destroy(&s->wake);
 #endif
         mll__free(&a, s);
         return r;
@@ -3898,10 +5826,7 @@ MLL__PRIVATE mll_result mll__run_create(mll_run *run, const char *exp_id, const 
         slash = strrchr(start, '/');
         if (slash && slash != start) *slash = '\0';
         if ((slash && mll__git_commit(s, start, sha)) ||
-#if MLL__PLATFORM_POSIX
-            (getcwd(start, sizeof(start)) && mll__git_commit(s, start, sha)) ||
-#endif
-            0)
+            (mll__os_getcwd(start, sizeof(start)) == MLL_OK && start[0] && mll__git_commit(s, start, sha)))
             r = mll__write_kv(run, "tags", "mlflow.source.git.commit", sha, MLL__REPLACE);
     }
     if (r == MLL_OK && d->parent_run_id)
@@ -3983,13 +5908,14 @@ MLL__PUBLIC mll_result mll_start_run(mll_run **out, mll_store *store, const mll_
     store->runs = run;
 #ifndef MLL_NO_THREADS
     if (!store->flusher_started && !store->desc.no_flush_thread) {
-        if (pthread_create(&store->flusher, NULL, mll__flusher_main, store) == 0)
+        if (mll__thread_start(&store->flusher, mll__flusher_main, store))
             store->flusher_started = 1;
         else
             store->desc.no_flush_thread = 1; /* fall back to flushing inside log calls */
     }
 #endif
     mll__unlock(&store->lock);
+    mll__sysmetrics_autostart(run, &d); /* desc or $MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING */
     *out = run;
     return MLL_OK;
 }
@@ -4010,6 +5936,7 @@ MLL__PUBLIC mll_result mll_end_run(mll_run *run, mll_run_status status) {
     }
     mll__unlock(&s->lock);
     mll__lock(&run->lock);
+    mll__sysmetrics_end(run); /* stops system metrics (unlogged samples dropped, as MLflow) */
     r = mll__run_flush_locked(run);
     if (status < MLL_RUN_RUNNING || status > MLL_RUN_KILLED) status = MLL_RUN_FINISHED;
     run->status = (int)status;
@@ -4034,9 +5961,9 @@ MLL__PUBLIC mll_result mll_close(mll_store *store) {
 #ifndef MLL_NO_THREADS
     mll__lock(&store->lock);
     store->stopping = 1;
-    pthread_cond_broadcast(&store->wake);
+    mll__cond_broadcast(&store->wake);
     mll__unlock(&store->lock);
-    if (store->flusher_started) pthread_join(store->flusher, NULL);
+    if (store->flusher_started) mll__thread_join(&store->flusher);
 #endif
     while (store->runs) {
         mll_result r = mll_end_run(store->runs, MLL_RUN_FINISHED);
@@ -4046,7 +5973,7 @@ MLL__PUBLIC mll_result mll_close(mll_store *store) {
     mll__mutex_destroy(&store->lock);
     mll__mutex_destroy(&store->tmp_lock);
 #ifndef MLL_NO_THREADS
-    pthread_cond_destroy(&store->wake);
+    mll__cond_destroy(&store->wake);
 #endif
     mll__free(&a, store);
     return first;
@@ -4400,8 +6327,7 @@ MLL__PUBLIC mll_result mll_log_artifact(mll_run *run, const char *local_path, co
     mll_result r;
     if (!run || !local_path) return MLL_ERR_INVALID_ARGUMENT;
     s = run->store;
-    base = strrchr(local_path, '/');
-    base = base ? base + 1 : local_path;
+    base = mll__os_basename(local_path);
     mll__lock(&run->lock);
     r = *base ? mll__path(rel, artifact_dir, base, NULL) : MLL_ERR_INVALID_ARGUMENT;
     if (r == MLL_OK) r = mll__artifact_target(run, rel, target, tmp_dir);
@@ -4429,7 +6355,43 @@ fail:
     return r;
 }
 
+/* ---- system metrics (>>sysmetrics) ---- */
+MLL__PUBLIC mll_result mll_start_system_metrics(mll_run *run, const mll_system_metrics_desc *desc) {
+    mll_store *s;
+    mll_result r;
+    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    s = run->store;
+    mll__lock(&run->lock);
+    r = mll__sm_start_locked(run, desc);
+    if (r != MLL_OK) MLL__RUN_FAIL(run, r, "start system metrics", desc && desc->node_id ? desc->node_id : "");
+    mll__unlock(&run->lock);
+    if (r == MLL_OK) mll__sm_wake(s);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_stop_system_metrics(mll_run *run) {
+    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&run->lock);
+    mll__sysmetrics_end(run);
+    mll__unlock(&run->lock);
+    return MLL_OK;
+}
+
+MLL__PUBLIC mll_result mll_query_system_metrics(mll_run *run, mll_system_metrics_desc *out) {
+    if (!run || !out) return MLL_ERR_INVALID_ARGUMENT;
+    mll__lock(&run->lock);
+    if (run->sysm) {
+        *out = run->sysm->desc;
+    } else {
+        memset(out, 0, sizeof(*out));
+        out->enabled = MLL_SYSTEM_METRICS_OFF;
+    }
+    mll__unlock(&run->lock);
+    return MLL_OK;
+}
+
 /* >>registry ------------------------------------------------------------------- */
+#ifndef MLL_NO_REGISTRY /* bare metal: the model registry compiled out (see CONFIGURATION MACROS) */
 MLL__PRIVATE mll_result mll__validate_model_name(const char *name) {
     size_t n, chars;
     if (!name) return MLL_ERR_INVALID_ARGUMENT;
@@ -4828,6 +6790,8 @@ MLL__PUBLIC mll_result mll_transition_model_version_stage(mll_store *store, cons
     mll__buf_free(mll__A(store), &l3);
     return r == MLL_OK ? r : mll__store_fail(store, r, "transition stage", model_name);
 }
+
+#endif /* MLL_NO_REGISTRY */
 
 /* clean up */
 #undef MLL__FS

@@ -7,10 +7,12 @@
 
    Build and run:  cmake -S . -B build && cmake --build build && ./build/examples/demo
    Then look:      MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri ./mlruns */
-#include <math.h>
-#include <stdio.h>
+/* The implementation first: it then sets the POSIX feature-test macros it needs itself,
+   even under -std=c99 (see PLATFORM NOTES in mlflow_lite.h). */
 #define MLFLOW_LITE_IMPLEMENTATION
 #include "mlflow_lite.h"
+#include <math.h>
+#include <stdio.h>
 
 static void check(mll_result r, const char *what) {
     if (r != MLL_OK) fprintf(stderr, "demo: %s: %s\n", what, mll_strerror(r));

@@ -8,11 +8,13 @@
    Later, `mlflow-lite sync ./mlruns http://server:5000` carries runs and registry over.
 
    Run: ./build/examples/train_register [threshold]   (default threshold 0.8) */
+/* The implementation first: it then sets the POSIX feature-test macros it needs itself,
+   even under -std=c99 (see PLATFORM NOTES in mlflow_lite.h). */
+#define MLFLOW_LITE_IMPLEMENTATION
+#include "mlflow_lite.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#define MLFLOW_LITE_IMPLEMENTATION
-#include "mlflow_lite.h"
 
 #define MODEL_NAME "wine-quality"
 

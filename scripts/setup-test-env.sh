@@ -2,9 +2,12 @@
 # Installs everything the tests need, idempotently:
 #   - Debian/Ubuntu packages (compilers, valgrind, libstb-dev, libcurl, OpenSSL (S3 MD5/SHA-256), libyaml, cJSON,
 #     locales, man-db/groff (the man-page test), clang's runtime (libFuzzer), chromium (the report test of
-#     `mlflow-lite report`: a headless browser opens the HTML file with the network off))
+#     `mlflow-lite report`: a headless browser opens the HTML file with the network off); gfortran and
+#     Open MPI for the bindings stage; dpkg-dev (dpkg-shlibdeps) for the packaging stage)
+#   - the platform stages' tools: cross compilers + qemu-user (aarch64, armhf, s390x), the
+#     tool's -dev packages for arm64 (multiarch), mingw-w64 + wine, arm-none-eabi + newlib
 #   - the fr_FR.UTF-8 locale (the locale-independence test fails without it)
-#   - .venv   : MLflow 3.18.0 (the judge), moto server, boto3, awscli
+#   - .venv   : MLflow 3.18.0 (the judge), moto server, boto3, awscli, psutil
 #   - .venv2  : a 2.x MLflow (mlflow-skinny) for the old-reader compatibility test
 #   - .venv22 : the full MLflow 2.22 (`mlflow server`, SQLite or file backend): the 2.x server peer
 # Usage: scripts/setup-test-env.sh        (run from anywhere; paths are repo-relative)
@@ -18,22 +21,42 @@ PY=${PYTHON:-python3}
 
 APT_PACKAGES="build-essential gcc g++ clang cmake make pkg-config valgrind git
   libstb-dev libcurl4-openssl-dev libssl-dev libyaml-dev libcjson-dev locales python3-venv curl
-  man-db groff-base libclang-rt-14-dev chromium"
+  man-db groff-base libclang-rt-14-dev gfortran openmpi-bin libopenmpi-dev dpkg-dev chromium"
+# issue 13, the platform stages (scripts/stages/cross-*.sh, windows.sh, baremetal.sh):
+# cross compilers and qemu-user for aarch64, armhf and s390x; the tool's libraries for arm64
+# (multiarch, below); mingw-w64 and wine; arm-none-eabi with newlib
+APT_PLATFORM_PACKAGES="file qemu-user gcc-aarch64-linux-gnu g++-aarch64-linux-gnu
+  gcc-arm-linux-gnueabihf gcc-s390x-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross
+  libc6-dev-s390x-cross gcc-mingw-w64-x86-64 wine wine64 gcc-arm-none-eabi libnewlib-arm-none-eabi"
+APT_ARM64_PACKAGES="libcurl4-openssl-dev:arm64 libyaml-dev:arm64 libcjson-dev:arm64 libssl-dev:arm64"
 
 sudo_cmd=""
 [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
 
-missing=""
-for p in $APT_PACKAGES; do
-  # dpkg-query, not `dpkg -s`: once a second architecture is installed (multiarch, e.g. arm64
-  # for qemu tests), `dpkg -s PKG` fails for a package installed for both and apt ran every time
-  dpkg-query -W -f='${db:Status-Status} ' "$p" 2>/dev/null | grep -q installed || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  echo "setup: installing apt packages:$missing"
+install_missing() { # what, apt-get options ("" for none), packages...: only those not installed
+  local what=$1 opts=$2 missing="" p
+  shift 2
+  for p in "$@"; do # dpkg-query, not dpkg -s: with arm64 added, "libcurl4-openssl-dev" is two packages
+    case "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)" in
+      ii*) ;;
+      *) missing="$missing $p" ;;
+    esac
+  done
+  [ -n "$missing" ] || return 0
+  echo "setup: installing $what:$missing"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $missing
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $opts $missing
+}
+install_missing "apt packages" "" $APT_PACKAGES
+install_missing "the platform stages' packages" --no-install-recommends $APT_PLATFORM_PACKAGES
+
+# the tool's -dev packages for the aarch64 cross build: Debian multiarch
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "setup: adding the arm64 architecture (multiarch)"
+  $sudo_cmd dpkg --add-architecture arm64
+  $sudo_cmd apt-get update -qq
 fi
+install_missing "arm64 packages" --no-install-recommends $APT_ARM64_PACKAGES
 
 if ! locale -a 2>/dev/null | grep -qi '^fr_FR\.utf-\?8$'; then
   echo "setup: generating fr_FR.UTF-8 locale"
@@ -67,6 +90,12 @@ fi
 
 # the sync tests run `mlflow server --app-name basic-auth`, which needs MLflow's [auth] extra
 "$repo/.venv/bin/python" -c "import flask_wtf" 2>/dev/null || pip_q "$repo/.venv" "Flask-WTF<2"
+
+# the sysmetrics stage: MLflow's own system-metrics logging needs psutil, and the readers are
+# compared with psutil's; pinned, since psutil's memory "used" has changed between versions
+PSUTIL_VERSION=7.2.2
+"$repo/.venv/bin/python" -c "import psutil, sys; sys.exit(psutil.__version__ != '$PSUTIL_VERSION')" 2>/dev/null ||
+  pip_q "$repo/.venv" "psutil==$PSUTIL_VERSION"
 
 want2="mlflow-skinny==$MLFLOW2_VERSION"
 if ! venv_ok "$repo/.venv2" "$want2"; then

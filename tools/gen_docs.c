@@ -1,18 +1,15 @@
 /* tools/gen_docs.c — a build-time generator, not part of the tool: writes the
  * man page (from the option, variable and error tables) and the markdown
  * EXIT CODES table that docs/sync.md carries (tests/tool_cli checks it).
- *   mll_gen_docs man FILE [VERSION]     roff man page into FILE
+ *   mll_gen_docs man FILE               roff man page into FILE (version: version.h)
  *   mll_gen_docs exit-codes             markdown table on stdout
  *   mll_gen_docs help                   the text of --help on stdout (for the tests) */
 #include "args.h"
 #include "msgs.h"
+#include "version.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#ifndef MLL_TOOL_VERSION
-#define MLL_TOOL_VERSION "0.1.0"
-#endif
 
 static int write_file(const char *path, const sbuf *b)
 {
@@ -27,8 +24,8 @@ int main(int argc, char **argv)
 {
     sbuf b = {0};
     int rc = EXIT_USAGE;
-    if (argc >= 3 && strcmp(argv[1], "man") == 0) {
-        args_manpage(&b, argc >= 4 ? argv[3] : MLL_TOOL_VERSION);
+    if (argc == 3 && strcmp(argv[1], "man") == 0) {
+        args_manpage(&b, MLL_TOOL_VERSION);
         rc = b.oom ? EXIT_FAILED : write_file(argv[2], &b);
     } else if (argc == 2 && strcmp(argv[1], "help") == 0) {
         args_help_text(&b, CMD_NONE);
@@ -40,7 +37,7 @@ int main(int argc, char **argv)
         helpf("%s", codes);
         rc = 0;
     } else
-        errorf(EXIT_USAGE, "usage: mll_gen_docs man FILE [VERSION] | exit-codes | help");
+        errorf(EXIT_USAGE, "usage: mll_gen_docs man FILE | exit-codes | help");
     sb_free(&b);
     return rc;
 }

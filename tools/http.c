@@ -4,6 +4,7 @@
 #include "http.h"
 #include "msgs.h"
 #include "util.h"
+#include "version.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -16,10 +17,6 @@
    a server that drips an answer a byte at a time is cut off, not waited for
    forever. */
 enum { HTTP_STALL_RATE = 100 };
-
-#ifndef MLL_TOOL_VERSION
-#define MLL_TOOL_VERSION "dev"
-#endif
 
 struct http_client {
     CURL *curl;

@@ -11,6 +11,7 @@
 #include "summary.h"
 #include "sync.h"
 #include "util.h"
+#include "version.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -18,10 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifndef MLL_TOOL_VERSION
-#define MLL_TOOL_VERSION "0.1.0"
-#endif
 
 static volatile int stop_flag;
 

@@ -28,6 +28,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         with srv.lock:
             srv.requests.append((self.command, self.path, len(body)))
             srv.auth.append(self.headers.get("Authorization"))
+            srv.agents.append(self.headers.get("User-Agent"))
             fail = None
             for i, rule in enumerate(srv.fail_next):
                 if len(rule) < 4 or rule[3] in self.path:
@@ -105,6 +106,7 @@ class CountingProxy:
         self.httpd.requests = []
         self.httpd.fail_next = []
         self.httpd.auth = []
+        self.httpd.agents = []
         self.httpd.delays = {}  # path part -> seconds to hold a request before forwarding it
         self.httpd.lock = threading.Lock()
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -131,6 +133,7 @@ class CountingProxy:
         with self.httpd.lock:
             self.httpd.requests.clear()
             self.httpd.auth.clear()
+            self.httpd.agents.clear()
 
     @property
     def delays(self):
@@ -140,6 +143,11 @@ class CountingProxy:
     def auth(self):
         with self.httpd.lock:
             return list(self.httpd.auth)
+
+    @property
+    def agents(self):
+        with self.httpd.lock:
+            return list(self.httpd.agents)
 
     def writes(self):
         return [r for r in self.requests if r[0] != "GET" and not r[1].endswith("/runs/search")]

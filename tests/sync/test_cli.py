@@ -7,10 +7,18 @@ meter when stderr is not a terminal."""
 import glob
 import json
 import os
+import re
 import socket
 
 from counting_proxy import CountingProxy
 from synctest import MlflowServer, check, compare_stores, main, run_tool, workdir, write_python_store
+
+
+def header_version():
+    """MLL_VERSION_* of mlflow_lite.h: the tool's version (tools/version.h)."""
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "mlflow_lite.h"), encoding="utf-8") as f:
+        text = f.read()
+    return ".".join(re.search(rf"#define MLL_VERSION_{p} +(\d+)", text).group(1) for p in ("MAJOR", "MINOR", "PATCH"))
 
 
 def closed_port():
@@ -26,7 +34,7 @@ def test():
     p = run_tool(["--help"], check_rc=0)
     check("Usage: mlflow-lite sync" in p.stdout and "Exit codes" in p.stdout and "--dry-run" in p.stdout, "help text")
     p = run_tool(["--version"], check_rc=0)
-    check(p.stdout.startswith("mlflow-lite "), "version line")
+    check(p.stdout.startswith(f"mlflow-lite {header_version()} ("), f"version line: {p.stdout!r}")
     p = run_tool(["sync", "--no-such-option", "x"], check_rc=2)
     check("mlflow-lite: (2) unknown option: --no-such-option" in p.stderr, "usage error message")
     p = run_tool(["sync", "--jobs", "abc", "x", "http://h"], check_rc=2)
@@ -74,6 +82,8 @@ def test():
         check(s["runs_total"] == 1 and s["runs_created"] == 1, f"--experiment filter: {s}")
         check(token not in p.stderr + p.stdout, "the token was printed")
         check(px.auth and all(a == f"Bearer {token}" for a in px.auth), f"Authorization headers: {set(px.auth)}")
+        agent = f"mlflow-lite/{header_version()}"
+        check(px.agents and all(a == agent for a in px.agents), f"User-Agent headers: {set(px.agents)}, want {agent}")
         check("\r" not in p.stderr, "progress meter drawn although stderr is not a terminal")
         compare_stores(src, srv.url, experiments=["second/exp"], expect_runs=1)
 
