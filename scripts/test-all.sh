@@ -37,8 +37,9 @@ build_main() {
 timed build build_main
 
 # ---- the stages that run in parallel -------------------------------------------
-# 1. every ctest test of the normal build except the valgrind ones
-stage_ctest() { ctest --test-dir build --output-on-failure -j"$jobs" -LE valgrind; }
+# 1. every ctest test of the normal build except the valgrind ones and the long
+#    server suites of scripts/test-long.sh (corpus, netfault, sync222)
+stage_ctest() { ctest --test-dir build --output-on-failure -j"$jobs" -LE 'valgrind|corpus|netfault|sync222'; }
 # 2. ASan+UBSan build: the C unit tests, the fuzz corpora and the tool's defect tests
 stage_asan() {
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMLL_SANITIZE=ON "${cmake_common[@]}" >/dev/null
