@@ -1032,6 +1032,13 @@ MLL__PRIVATE void mll__os_hostname(char *buf, size_t n) {
             buf[len] = '\0';
         }
     }
+#elif MLL__PLATFORM_WINDOWS
+    {
+        DWORD len = (DWORD)n;
+        if (!GetComputerNameA(buf, &len)) buf[0] = '\0';
+    }
+#else
+    (void)n; /* bare metal: no name */
 #endif
 }
 
