@@ -173,6 +173,10 @@ class MlflowServer:
         env = dict(os.environ)
         env.update(self.env)
         env.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+        # MLflow 3's server also starts a job runner and about eight huey consumer processes
+        # (for GenAI scorers and trace roll-ups: nothing a sync touches); each imports MLflow,
+        # and on a 2-core box they slowed every test server's start by a minute
+        env.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdout=self._log, stderr=subprocess.STDOUT,
                                      env=env, start_new_session=True)
