@@ -188,3 +188,23 @@ int rest_lm_delete(const rest_ctx *c, const char *model_id, rest_err *e)
     sb_free(&p);
     return rc;
 }
+
+int rest_lm_log_metric(const rest_ctx *c, const rest_lm_metric *m, rest_err *e)
+{
+    sbuf b = {0};
+    sb_puts(&b, "{\"run_id\":");
+    json_str(&b, m->run_id);
+    rest_add_str(&b, "model_id", m->model_id);
+    rest_add_str(&b, "key", m->key);
+    sb_puts(&b, ",\"value\":");
+    json_double(&b, m->value);
+    sb_printf(&b, ",\"timestamp\":%lld,\"step\":%lld", m->timestamp, m->step);
+    if (m->dataset_name && m->dataset_digest) {
+        rest_add_str(&b, "dataset_name", m->dataset_name);
+        rest_add_str(&b, "dataset_digest", m->dataset_digest);
+    }
+    sb_puts(&b, "}");
+    return rest_send(c, "POST", "/api/2.0/mlflow/runs/log-metric", &b, REST_RETRY, NULL, e);
+}
+
+int rest_is_no_endpoint(const rest_err *e) { return e->status == 404 && !e->error_code[0]; }

@@ -123,6 +123,16 @@ int rest_lm_finalize(const rest_ctx *c, const char *model_id, int status, rest_e
 int rest_lm_set_tags(const rest_ctx *c, const char *model_id, const kvlist *tags, rest_err *e);
 int rest_lm_log_params(const rest_ctx *c, const char *model_id, const kvlist *params, rest_err *e);
 int rest_lm_delete(const rest_ctx *c, const char *model_id, rest_err *e);
+/* One metric point of a LoggedModel: runs/log-metric with model_id (the server
+   links it to run_id, which must be active, and to the dataset, if named). */
+typedef struct rest_lm_metric {
+    const char *run_id, *model_id, *key, *dataset_name, *dataset_digest;
+    double value;
+    long long timestamp, step;
+} rest_lm_metric;
+int rest_lm_log_metric(const rest_ctx *c, const rest_lm_metric *m, rest_err *e);
+/* The answer of a server without the endpoint: 404 without MLflow's error JSON (MLflow 2.x). */
+int rest_is_no_endpoint(const rest_err *e);
 /* {"model":{"info":{...}}} (create, finalize) */
 int rest_parse_lm(const cJSON *answer, int write, rest_logged_model *out, rest_err *e);
 /* one page of logged-models/search: 1 found, 0 not on this page (*token = next), or -class */

@@ -100,7 +100,9 @@ typedef struct st_model {
 
 typedef struct st_logged_model {
     char *remote_id;
-    int finalized;
+    int finalized;                     /* the status below was sent and acknowledged */
+    int status;                        /* the status sent (REST_LM_*: 2 READY, 3 FAILED), 0 = none (PENDING) */
+    long metrics_sent;                 /* metric lines acknowledged, in src_logged_model_metrics order */
     hmap artifact;                     /* rel -> stamp */
 } st_logged_model;
 

@@ -612,6 +612,8 @@ int st_logged_model_copy(st_logged_model *d, const st_logged_model *s)
 {
     memset(d, 0, sizeof *d);
     d->finalized = s->finalized;
+    d->status = s->status;
+    d->metrics_sent = s->metrics_sent;
     if (dup_opt(&d->remote_id, s->remote_id) || hmap_copy(&d->artifact, &s->artifact)) {
         st_logged_model_free(d);
         return -1;
@@ -623,7 +625,8 @@ cJSON *st_logged_model_to_json(const st_logged_model *v)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o || put_str(o, "remote", v->remote_id) || (v->finalized && !cJSON_AddTrueToObject(o, "final")) ||
-        put_map(o, "a", &v->artifact)) {
+        (v->status && !cJSON_AddNumberToObject(o, "st", v->status)) ||
+        (v->metrics_sent && !cJSON_AddNumberToObject(o, "m", (double)v->metrics_sent)) || put_map(o, "a", &v->artifact)) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -632,12 +635,16 @@ cJSON *st_logged_model_to_json(const st_logged_model *v)
 
 int st_logged_model_from_json(const cJSON *j, st_logged_model *out)
 {
+    long long st = 0, m = 0;
     memset(out, 0, sizeof *out);
     if (!cJSON_IsObject(j) || get_id(j, "remote", 1, &out->remote_id) || get_bool(j, "final", &out->finalized) ||
-        get_map(j, "a", &out->artifact, NULL)) {
+        get_ll(j, "st", 0, 3, 0, &st) || get_ll(j, "m", 0, LONG_MAX, 0, &m) || get_map(j, "a", &out->artifact, NULL)) {
         st_logged_model_free(out);
         return -1;
     }
+    /* a record written before "st": final meant READY */
+    out->status = st ? (int)st : out->finalized ? 2 : 0;
+    out->metrics_sent = (long)m;
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "artifacts.h"
 #include "msgs.h"
 #include "progress.h"
+#include "logged_models.h"
 #include "registry_sync.h"
 
 #include <stdlib.h>
@@ -230,15 +231,19 @@ static int pass_code(sync_ctx *x)
     return x->first_code ? EXIT_PARTIAL : EXIT_OK; /* an experiment failed, its runs too */
 }
 
+/* LoggedModels and run outputs (logged_models_stage.c), then the registry: both
+   need the runs, and registry versions may point at LoggedModels. */
 static int sync_registry_step(sync_ctx *x, int code)
 {
     http_client *h;
     rest_ctx rc = x->rest;
-    int rr;
-    if (x->cfg->no_registry || sync_stopped(x) || (code != EXIT_OK && code != EXIT_PARTIAL)) return code;
+    int rr, lm;
+    if (sync_stopped(x) || (code != EXIT_OK && code != EXIT_PARTIAL)) return code;
     if (!(h = http_client_new(&x->ho))) return EXIT_FAILED;
     rc.h = h;
-    rr = registry_sync(x, &rc);
+    lm = logged_models_stage(x, &rc);
+    rr = x->cfg->no_registry || sync_stopped(x) ? EXIT_OK : registry_sync(x, &rc);
+    if (rr == EXIT_OK) rr = lm;
     http_client_free(h);
     if (*x->stop) return EXIT_INTERRUPTED;
     return code == EXIT_OK ? rr : code;
