@@ -28,5 +28,12 @@ int logged_model_sync(sync_ctx *x, const rest_ctx *rc, const src_logged_model *m
    experiment (logged_models_stage.c), then the runs' outputs (run -> model).
    Returns EXIT_OK or EXIT_PARTIAL; each failure is reported and counted. */
 int logged_models_stage(sync_ctx *x, const rest_ctx *rc);
+/* logged_models_hold.c: before the runs, the set of run metric lines that are
+   also LoggedModel metric lines (-1: out of memory). During the runs: 1 when
+   the point of the run's metrics/<key> is one of them and the server has
+   LoggedModels; it is then left to the LoggedModel stage. */
+int logged_models_hold_prepare(sync_ctx *x);
+int logged_models_holds(sync_ctx *x, const rest_ctx *rc, const char *remote_exp, const char *run_id,
+                        const char *key, const src_point *pt);
 
 #endif

@@ -279,6 +279,7 @@ int sync_pass(const tool_cfg *c, volatile int *stop, summary *sum)
         if (!(x.arts = art_session_new(&x.ho, &so))) code = EXIT_FAILED;
     }
     if (code == 0 && !(x.rest.gate = rest_gate_new(c->jobs, c->retries, c->retry_max_time_s, stop))) code = EXIT_FAILED;
+    if (code == 0 && logged_models_hold_prepare(&x) != 0) code = EXIT_FAILED;
     if (code == 0) {
         verbosef("sync state: %s", state_path(x.st));
         sum->runs_total = (long long)src_store_nruns(x.src);
@@ -296,6 +297,7 @@ int sync_pass(const tool_cfg *c, volatile int *stop, summary *sum)
     art_session_free(x.arts);
     rest_gate_free(x.rest.gate);
     hmap_free(&x.exp_remote);
+    hmap_free(&x.lm_held);
     sum->http_requests = http_total_requests() - req0;
     sum->bytes_sent = http_total_bytes_sent() - bytes0;
     sum->seconds = now_s() - t0;

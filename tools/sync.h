@@ -42,6 +42,9 @@ typedef struct sync_ctx {
     long long files_skipped;           /* files of runs the SRC reader skipped (atomic) */
     long long runs_done;               /* for the progress meter (atomic) */
     int no_lm_endpoints;               /* the server answered logged-models with 404: MLflow 2.x (atomic) */
+    hmap lm_held;                      /* run metric lines that are LoggedModel metrics (logged_models_hold.c);
+                                          read-only once runs start */
+    int lm_probe;                      /* does the server have LoggedModels: 0 not asked, 1 yes, 2 no (atomic) */
 } sync_ctx;
 
 /* One pass. Fills *sum (summary_init'ed by the caller) and returns the exit code. */
