@@ -160,7 +160,10 @@ static int lm_metrics(lm_job *j)
         q.step = v[i].step;
         count_write(j);
         if (rest_lm_log_metric(j->rc, &q, &re) != 0) rc = rest_err_to_tool(&re, j->te, "log-metric");
-        else j->rec.metrics_sent = (long)i + 1;
+        else {
+            j->rec.metrics_sent = (long)i + 1;
+            lm_record(j); /* per line: a pass killed here sends none of them again */
+        }
         free(run);
     }
     src_lm_metrics_free(v, n);
@@ -238,7 +241,7 @@ int logged_model_sync(sync_ctx *x, const rest_ctx *rc, const src_logged_model *m
     int code;
     if (remote_id) *remote_id = NULL;
     if (__atomic_load_n(&x->no_lm_endpoints, __ATOMIC_RELAXED))
-        return err_set(te, EXIT_UNSUPPORTED, m->id, "the server has no LoggedModel endpoints (MLflow 2.x)");
+        return err_set(te, EXIT_UNSUPPORTED, m->id, "it cannot be carried: this server has no LoggedModels (said above)");
     memset(&j, 0, sizeof j);
     j.x = x;
     j.rc = rc;

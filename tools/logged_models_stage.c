@@ -19,6 +19,7 @@ typedef struct lm_stage {
     sync_ctx *x;
     const rest_ctx *rc;
     long failed, waiting, unsent;      /* unsent: left out because the server has no endpoints */
+    int said;                          /* the server's missing endpoints were reported */
 } lm_stage;
 
 static void stage_failed(lm_stage *g, const char *what, tool_err *te)
@@ -31,9 +32,10 @@ static void stage_failed(lm_stage *g, const char *what, tool_err *te)
 
 static void no_endpoints_once(lm_stage *g, const char *what)
 {
-    if (g->unsent++) return;
-    errorf(EXIT_PARTIAL, "%s: the server has no LoggedModel endpoints (POST /api/2.0/mlflow/logged-models answered 404 "
-           "without MLflow's error body: an MLflow before 3.0, which has no LoggedModels); the LoggedModels of "
+    g->unsent++;
+    if (g->said++) return;
+    errorf(EXIT_PARTIAL, "%s: the server has no LoggedModel endpoints (POST /api/2.0/mlflow/logged-models/search answered "
+           "HTTP 404 without MLflow's error body: an MLflow before 3.0, which has no LoggedModels); the LoggedModels of "
            "SRC, the run outputs that point at them and the registry versions made from them are not synced; "
            "the runs are",
            what);
@@ -46,8 +48,8 @@ static void stage_model(lm_stage *g, const src_logged_model *m)
     char what[300];
     snprintf(what, sizeof what, "LoggedModel %s", m->id);
     err_clear(&te);
-    if (__atomic_load_n(&g->x->no_lm_endpoints, __ATOMIC_RELAXED)) {
-        g->unsent++;
+    if (__atomic_load_n(&g->x->no_lm_endpoints, __ATOMIC_RELAXED)) { /* found by an earlier request */
+        no_endpoints_once(g, what);
         return;
     }
     code = logged_model_sync(g->x, g->rc, m, NULL, &te);
