@@ -130,6 +130,19 @@ static char *lm_metric_run(lm_job *j, const char *local_run)
     return id;
 }
 
+/* The line is among the metrics the found remote copy already has (a pass whose state was lost). */
+static int lm_metric_there(const lm_job *j, const src_lm_metric *m, const char *remote_run)
+{
+    size_t i;
+    for (i = 0; i < j->found.nmetrics; i++) {
+        const rest_lm_point *p = &j->found.metrics[i];
+        if (!strcmp(p->key, m->key) && !strcmp(p->run_id, remote_run) && p->timestamp == m->timestamp &&
+            p->step == m->step && (p->value == m->value || (p->value != p->value && m->value != m->value)))
+            return 1;
+    }
+    return 0;
+}
+
 /* Metric lines after the acknowledged ones, one runs/log-metric each, progress per line. */
 static int lm_metrics(lm_job *j)
 {
@@ -158,6 +171,11 @@ static int lm_metrics(lm_job *j)
         q.value = v[i].value;
         q.timestamp = v[i].timestamp;
         q.step = v[i].step;
+        if (lm_metric_there(j, &v[i], run)) { /* found with the model: it arrived before */
+            j->rec.metrics_sent = (long)i + 1;
+            free(run);
+            continue;
+        }
         count_write(j);
         if (rest_lm_log_metric(j->rc, &q, &re) != 0) rc = rest_err_to_tool(&re, j->te, "log-metric");
         else {

@@ -160,7 +160,7 @@ int rest_log_outputs(const rest_ctx *c, const char *run_id, const char *const *m
 /* ---- metric history -------------------------------------------------------------------- */
 
 /* a metric value: a number, or "NaN" / "Infinity" / "-Infinity" (protobuf JSON) */
-static int rest_metric_value(const cJSON *m, double *out)
+int rest_metric_value(const cJSON *m, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "value");
     if (cJSON_IsNumber(v)) {

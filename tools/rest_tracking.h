@@ -106,9 +106,18 @@ int rest_metric_history(const rest_ctx *c, const char *run_id, const char *key, 
 int rest_parse_history(const cJSON *answer, rest_point **v, size_t *n, size_t *cap, char **token, rest_err *e);
 
 /* ---- MLflow 3 LoggedModels ---- */
+/* a metric value of an answer: a number, or "NaN" / "Infinity" / "-Infinity" (protobuf JSON); 0 or -1 */
+int rest_metric_value(const cJSON *m, double *out);
+typedef struct rest_lm_point {         /* a LoggedModel metric as the server keeps it (the latest per key and dataset) */
+    char *key, *run_id;
+    long long timestamp, step;
+    double value;
+} rest_lm_point;
 typedef struct rest_logged_model {
     char *id, *artifact_location, *experiment_id;
     int status;                        /* 1 PENDING, 2 READY, 3 FAILED, 0 unknown */
+    rest_lm_point *metrics;            /* from logged-models/search (data.metrics); malformed ones left out */
+    size_t nmetrics;
 } rest_logged_model;
 enum { REST_LM_PENDING = 1, REST_LM_READY = 2, REST_LM_FAILED = 3 };
 void rest_logged_model_free(rest_logged_model *m);
