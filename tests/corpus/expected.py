@@ -500,7 +500,24 @@ def compare_logged_models(local, remote, ids, out):
         diff_dict(f"{w} artifacts", lm["artifacts"], rm["artifacts"], out)
 
 
+def without_model_versions(registry, out):
+    """The registry less the versions made from a LoggedModel (and the aliases naming them): what a
+    server without LoggedModels (MLflow 2.x) can hold."""
+    kept = {}
+    for name, m in registry.items():
+        gone = {num for num, v in m["versions"].items()
+                if v.get("model_id") or remote_version_model(registry, v["source"])}
+        if gone:
+            out.notes.append(f"registered model {name!r}: versions {sorted(map(int, gone))} come from LoggedModels "
+                             "and cannot exist on this server (MLflow 2.x); the sync must say so")
+        kept[name] = dict(m, versions={k: v for k, v in m["versions"].items() if k not in gone},
+                          aliases={a: n for a, n in m["aliases"].items() if n not in gone})
+    return kept
+
+
 def compare_registry(local, remote, ids, out):
+    if not ids.remote_has_models:
+        local = dict(local, registry=without_model_versions(local["registry"], out))
     for name, lm in sorted(local["registry"].items()):
         rm = remote["registry"].get(name)
         if rm is None:
