@@ -88,7 +88,7 @@ static int lm_upload(lm_job *j)
     if ((rc = src_logged_model_artifacts(j->x->src, j->m, &arts, j->te)) != 0) return rc;
     t.rc = j->rc;
     t.cfg = &j->x->cfg->art;
-    t.artifact_uri = j->found.artifact_location;
+    t.artifact_uri = j->rec.artifact_location;
     t.run_id = j->remote_run ? j->remote_run : "";
     t.session = j->x->arts;
     for (i = 0; i < arts.n && rc == 0; i++) {
@@ -196,7 +196,7 @@ static int lm_remote(lm_job *j)
     char *id = NULL;
     rest_err re;
     int created = 0;
-    if (j->rec.remote_id && !j->x->cfg->reconcile) return 0;
+    if (j->rec.remote_id && j->rec.artifact_location && !j->x->cfg->reconcile) return 0;
     memset(&ops, 0, sizeof ops);
     ops.find = lm_find;
     ops.create = lm_create;
@@ -214,6 +214,9 @@ static int lm_remote(lm_job *j)
         j->rec.status = 0;
     } else
         free(id);
+    free(j->rec.artifact_location);
+    if (!(j->rec.artifact_location = xstrdup(j->found.artifact_location)))
+        return err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
     if (j->found.status == REST_LM_READY || j->found.status == REST_LM_FAILED) j->rec.status = j->found.status;
     j->rec.finalized = j->rec.status != 0;
     lm_record(j);

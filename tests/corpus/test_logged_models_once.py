@@ -5,8 +5,9 @@
 FOLDER is a corpus folder with MLflow 3 LoggedModels (gen-3.18-registry).
 Against a fresh real MLflow 3.18 server with a FILE-store backend (which keeps
 every repeated metric point, so a point sent twice shows):
-  1. the tool is SIGKILLed N times at random moments of a sync (the same
-     state file each time), then a sync runs to the end;
+  1. the tool is SIGKILLed N times at random moments of a sync, then N times
+     a random number of requests into its LoggedModel stage (the same state
+     file each time), then a sync runs to the end;
   2. the state file is deleted and the folder synced again (the LoggedModels
      must be found by their marker tag, not created a second time);
 then expected.compare() must find no difference: no LoggedModel twice, each
@@ -47,6 +48,29 @@ def killed_sync(tool, src, url, state, after_s):
         return f"killed at {after_s:.2f} s"
 
 
+def killed_in_stage(tool, src, url, state, after_lines):
+    """Starts a sync with -v (one stderr line per request) and SIGKILLs it after_lines requests into
+    the LoggedModel stage (its first request names logged-models): between a create and its record,
+    between metric lines, before the status or the outputs."""
+    p = subprocess.Popen([tool, "sync", "-v", "--state", state, src, url], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, env=sync_env())
+    seen = None
+    for line in p.stderr:
+        if seen is None and "logged-models" in line:
+            seen = 0
+        if seen is not None:
+            if seen >= after_lines:
+                p.kill()
+                break
+            seen += 1
+    p.stderr.close()
+    p.wait()
+    if seen is None:
+        return f"ended (exit {p.returncode}) without a LoggedModel request"
+    return f"killed {after_lines} requests into the LoggedModel stage" if p.returncode < 0 \
+        else f"ended by itself (exit {p.returncode}) {seen} requests into the stage"
+
+
 def full_sync(tool, src, url, state):
     t = time.monotonic()
     p = subprocess.run([tool, "sync", "--json", "--state", state, src, url], capture_output=True, text=True,
@@ -58,7 +82,7 @@ def main(argv):
     a = argparse.ArgumentParser()
     a.add_argument("tool")
     a.add_argument("folder")
-    a.add_argument("--kills", type=int, default=4)
+    a.add_argument("--kills", type=int, default=6)
     a.add_argument("--seed", type=int, default=None)
     args = a.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
@@ -76,10 +100,14 @@ def main(argv):
             return 1
         state = os.path.join(wd, "state")
         with MlflowServer(os.path.join(wd, "server"), backend="file", start_timeout=300) as srv:
-            horizon = 10.0  # a whole first sync of gen-3.18-registry takes ~9 s here against a file store
+            # a whole first sync of gen-3.18-registry takes ~9 s here against a file store: short
+            # intervals, so that each kill falls in what the previous passes left (runs, then LoggedModels)
             for k in range(args.kills):
-                at = rnd.uniform(0.05, horizon)
+                at = rnd.uniform(0.3, 3.5)
                 print(f"kill {k + 1}: {killed_sync(os.path.abspath(args.tool), src, srv.url, state, at)}")
+            for k in range(args.kills):
+                n = rnd.randint(0, 6)
+                print(f"stage kill {k + 1}: {killed_in_stage(os.path.abspath(args.tool), src, srv.url, state, n)}")
             p, dt = full_sync(os.path.abspath(args.tool), src, srv.url, state)
             print(f"sync to the end: exit {p.returncode} in {dt:.2f} s")
             if p.returncode != 0:

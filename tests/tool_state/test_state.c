@@ -168,6 +168,7 @@ static void sample_others(st_exp *x, st_model *m, st_version *v, st_logged_model
     v->desc_hash = xstrdup(h);
     hmap_put(&v->tag_hash, "k", h, 0, 0);
     l->remote_id = xstrdup("m-0123abcd");
+    l->artifact_location = xstrdup("mlflow-artifacts:/1/models/m-0123abcd/artifacts");
     l->finalized = 1;
     l->status = 3; /* FAILED */
     l->metrics_sent = 7;
@@ -184,6 +185,7 @@ static int same_others(const st_exp *x1, const st_exp *x2, const st_model *m1, c
            same_str(v1->marker, v2->marker) && v1->intent == v2->intent && same_str(v1->stage, v2->stage) &&
            same_str(v1->desc_hash, v2->desc_hash) && same_map(&v1->tag_hash, &v2->tag_hash) &&
            same_str(l1->remote_id, l2->remote_id) && l1->finalized == l2->finalized && l1->status == l2->status &&
+           same_str(l1->artifact_location, l2->artifact_location) &&
            l1->metrics_sent == l2->metrics_sent &&
            same_map(&l1->artifact, &l2->artifact);
 }
