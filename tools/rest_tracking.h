@@ -95,6 +95,10 @@ typedef struct rest_dataset_input {
 } rest_dataset_input;
 int rest_log_inputs(const rest_ctx *c, const char *run_id, const rest_dataset_input *d, size_t n, rest_err *e);
 /* MLflow 3 run outputs: models logged by the run (model_id, step). */
+/* The LoggedModel ids a remote run has as outputs (runs/get): SQL servers refuse one
+   twice (the inputs table's key), so only the missing ones are sent. */
+int rest_run_outputs(const rest_ctx *c, const char *run_id, kvlist *out, rest_err *e);
+int rest_parse_run_outputs(const cJSON *answer, kvlist *out, rest_err *e);
 int rest_log_outputs(const rest_ctx *c, const char *run_id, const char *const *model_ids, const long long *steps,
                      size_t n, rest_err *e);
 

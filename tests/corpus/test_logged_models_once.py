@@ -1,10 +1,11 @@
 """LoggedModels arrive exactly once: after a lost sync state and after SIGKILLs.
 
-    test_logged_models_once.py TOOL FOLDER [--kills N] [--seed S]
+    test_logged_models_once.py TOOL FOLDER [--kills N] [--seed S] [--backend file|sqlite]
 
 FOLDER is a corpus folder with MLflow 3 LoggedModels (gen-3.18-registry).
-Against a fresh real MLflow 3.18 server with a FILE-store backend (which keeps
-every repeated metric point, so a point sent twice shows):
+Against a fresh real MLflow 3.18 server with a file-store backend (which keeps
+every repeated metric point, so a point sent twice shows; --backend sqlite:
+an SQL one, which refuses a run output logged twice):
   1. the tool is SIGKILLed N times at random moments of a sync, then N times
      a random number of requests into its LoggedModel stage (the same state
      file each time), then a sync runs to the end;
@@ -84,6 +85,7 @@ def main(argv):
     a.add_argument("folder")
     a.add_argument("--kills", type=int, default=6)
     a.add_argument("--seed", type=int, default=None)
+    a.add_argument("--backend", default="file", choices=("file", "sqlite"))
     args = a.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rnd = random.Random(seed)
@@ -99,7 +101,7 @@ def main(argv):
             print(f"FAIL: {args.folder} holds no LoggedModels")
             return 1
         state = os.path.join(wd, "state")
-        with MlflowServer(os.path.join(wd, "server"), backend="file", start_timeout=300) as srv:
+        with MlflowServer(os.path.join(wd, "server"), backend=args.backend, start_timeout=300) as srv:
             # a whole first sync of gen-3.18-registry takes ~9 s here against a file store: short
             # intervals, so that each kill falls in what the previous passes left (runs, then LoggedModels)
             for k in range(args.kills):
