@@ -189,6 +189,50 @@ static int lm_metrics(lm_job *j)
     return rc;
 }
 
+/* Records the local tags (those of `only`, when given) as on the remote copy. */
+static int lm_tags_sent(lm_job *j, const kvlist *only)
+{
+    size_t i;
+    for (i = 0; i < j->m->tags.n; i++) {
+        char h[17];
+        if (only && !kv_get(only, j->m->tags.v[i].key)) continue;
+        state_value_hash(j->m->tags.v[i].value, h);
+        if (!hmap_put(&j->rec.tag_hash, j->m->tags.v[i].key, h, 0, 0)) return -1;
+    }
+    return 0;
+}
+
+/* Tags set or changed locally since the last pass (one set-tags call), and tags deleted locally. */
+static int lm_tags(lm_job *j)
+{
+    kvlist changed = {0};
+    rest_err re;
+    size_t i;
+    int rc = 0;
+    for (i = 0; i < j->m->tags.n && rc == 0; i++) {
+        const hmap_entry *old = hmap_get(&j->rec.tag_hash, j->m->tags.v[i].key);
+        char h[17];
+        state_value_hash(j->m->tags.v[i].value, h);
+        if (!old || !old->sval || strcmp(old->sval, h) != 0) rc = kv_add(&changed, j->m->tags.v[i].key, j->m->tags.v[i].value);
+    }
+    if (rc != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
+    else if (changed.n) {
+        count_write(j);
+        if (rest_lm_set_tags(j->rc, j->rec.remote_id, &changed, &re) != 0) rc = rest_err_to_tool(&re, j->te, "set tags");
+        else if (lm_tags_sent(j, &changed) != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
+    }
+    kv_free(&changed);
+    for (i = 0; i < j->rec.tag_hash.n && rc == 0; i++) {
+        const char *key = j->rec.tag_hash.v[i].key;
+        if (!key || kv_get(&j->m->tags, key)) continue;
+        count_write(j);
+        if (rest_lm_delete_tag(j->rc, j->rec.remote_id, key, &re) != 0 && !rest_is_absent(&re))
+            rc = rest_err_to_tool(&re, j->te, "delete tag");
+        else hmap_del(&j->rec.tag_hash, key);
+    }
+    return rc;
+}
+
 /* The remote copy: the recorded one, else found by its marker or created once. */
 static int lm_remote(lm_job *j)
 {
@@ -210,12 +254,13 @@ static int lm_remote(lm_job *j)
         free(j->rec.remote_id);
         j->rec.remote_id = id;
         hmap_free(&j->rec.artifact);
+        hmap_free(&j->rec.tag_hash);
         j->rec.metrics_sent = 0;
         j->rec.status = 0;
     } else
         free(id);
     free(j->rec.artifact_location);
-    if (!(j->rec.artifact_location = xstrdup(j->found.artifact_location)))
+    if (!(j->rec.artifact_location = xstrdup(j->found.artifact_location)) || (created && lm_tags_sent(j, NULL) != 0))
         return err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
     if (j->found.status == REST_LM_READY || j->found.status == REST_LM_FAILED) j->rec.status = j->found.status;
     j->rec.finalized = j->rec.status != 0;
@@ -229,7 +274,8 @@ static int lm_carry(lm_job *j)
     int want = j->m->status == REST_LM_READY || j->m->status == REST_LM_FAILED ? j->m->status : 0, rc;
     rest_err re;
     if ((rc = lm_remote(j)) != 0) return rc;
-    rc = lm_upload(j);
+    rc = lm_tags(j);
+    if (rc == 0) rc = lm_upload(j);
     if (rc == 0) rc = lm_metrics(j);
     lm_record(j); /* what did arrive */
     if (rc != 0 || !want || j->rec.status == want) return rc;

@@ -214,6 +214,16 @@ int rest_lm_log_params(const rest_ctx *c, const char *model_id, const kvlist *pa
     return rest_lm_kv(c, "POST", model_id, "/params", "params", params, e);
 }
 
+int rest_lm_delete_tag(const rest_ctx *c, const char *model_id, const char *key, rest_err *e)
+{
+    sbuf p = {0};
+    int rc;
+    if (rest_lm_path(&p, model_id, "/tags/") == 0) url_encode(&p, key, 0);
+    rc = p.oom ? rest_oom(e) : rest_call(c, "DELETE", p.s, NULL, REST_RETRY, NULL, e);
+    sb_free(&p);
+    return rc;
+}
+
 int rest_lm_delete(const rest_ctx *c, const char *model_id, rest_err *e)
 {
     sbuf p = {0};

@@ -136,6 +136,7 @@ int rest_lm_finalize(const rest_ctx *c, const char *model_id, int status, rest_e
 int rest_lm_set_tags(const rest_ctx *c, const char *model_id, const kvlist *tags, rest_err *e);
 int rest_lm_log_params(const rest_ctx *c, const char *model_id, const kvlist *params, rest_err *e);
 int rest_lm_delete(const rest_ctx *c, const char *model_id, rest_err *e);
+int rest_lm_delete_tag(const rest_ctx *c, const char *model_id, const char *key, rest_err *e);
 /* One metric point of a LoggedModel: runs/log-metric with model_id (the server
    links it to run_id, which must be active, and to the dataset, if named). */
 typedef struct rest_lm_metric {

@@ -11,6 +11,8 @@ an SQL one, which refuses a run output logged twice):
      file each time), then a sync runs to the end;
   2. the state file is deleted and the folder synced again (the LoggedModels
      must be found by their marker tag, not created a second time);
+  3. tags of LoggedModels are changed, deleted and added in the folder and it
+     is synced again;
 then expected.compare() must find no difference: no LoggedModel twice, each
 model's metrics, params, tags, artifacts and status as MLflow reads them from
 the folder, run outputs and versions linked to the remote copies, every run
@@ -72,6 +74,20 @@ def killed_in_stage(tool, src, url, state, after_lines):
         else f"ended by itself (exit {p.returncode}) {seen} requests into the stage"
 
 
+def edit_tags(mlruns):
+    """On the LoggedModels of the folder, as MLflow's file store keeps tags (one file per tag): the first
+    model's first tag changed, the second's first tag deleted, a new tag on the third."""
+    models = sorted(os.path.join(root, d) for root, dirs, _ in os.walk(mlruns) if root.endswith(os.sep + "models")
+                    for d in dirs if d.startswith("m-"))
+    tags = [os.path.join(m, "tags") for m in models[:3]]
+    first = [sorted(os.listdir(t))[0] for t in tags[:2]]
+    with open(os.path.join(tags[0], first[0]), "w") as f:
+        f.write("changed after the sync")
+    os.unlink(os.path.join(tags[1], first[1]))
+    with open(os.path.join(tags[2], "added_later"), "w") as f:
+        f.write("yes")
+
+
 def full_sync(tool, src, url, state):
     t = time.monotonic()
     p = subprocess.run([tool, "sync", "--json", "--state", state, src, url], capture_output=True, text=True,
@@ -119,6 +135,12 @@ def main(argv):
             print(f"sync without its state: exit {p.returncode} in {dt:.2f} s")
             if p.returncode != 0:
                 problems.append(f"the sync without state exited {p.returncode}: {p.stderr.strip()[-1500:]}")
+            edit_tags(src)  # tags changed, added and deleted after the models arrived: the next sync follows
+            local = expected.dump_local(src)
+            p, dt = full_sync(os.path.abspath(args.tool), src, srv.url, state)
+            print(f"sync after tag edits: exit {p.returncode} in {dt:.2f} s")
+            if p.returncode != 0:
+                problems.append(f"the sync after tag edits exited {p.returncode}: {p.stderr.strip()[-1500:]}")
             diffs = expected.compare(local, expected.dump_remote(srv.url))
             for n in diffs.notes:
                 print(f"note (accepted): {n}")

@@ -172,6 +172,7 @@ static void sample_others(st_exp *x, st_model *m, st_version *v, st_logged_model
     l->finalized = 1;
     l->status = 3; /* FAILED */
     l->metrics_sent = 7;
+    hmap_put(&l->tag_hash, "framework", h, 0, 0);
     hmap_put(&l->artifact, "MLmodel", "10:1.5", 0, 0);
 }
 
@@ -186,7 +187,7 @@ static int same_others(const st_exp *x1, const st_exp *x2, const st_model *m1, c
            same_str(v1->desc_hash, v2->desc_hash) && same_map(&v1->tag_hash, &v2->tag_hash) &&
            same_str(l1->remote_id, l2->remote_id) && l1->finalized == l2->finalized && l1->status == l2->status &&
            same_str(l1->artifact_location, l2->artifact_location) &&
-           l1->metrics_sent == l2->metrics_sent &&
+           l1->metrics_sent == l2->metrics_sent && same_map(&l1->tag_hash, &l2->tag_hash) &&
            same_map(&l1->artifact, &l2->artifact);
 }
 
