@@ -166,7 +166,7 @@ int logged_models_stage(sync_ctx *x, const rest_ctx *rc)
     for (i = 0; i < src_store_nexps(x->src) && !sync_stopped(x); i++) stage_experiment(&g, src_store_exp(x->src, i));
     for (i = 0; i < src_store_nruns(x->src) && !sync_stopped(x) && !x->cfg->dry_run; i++)
         stage_outputs(&g, src_store_run(x->src, i));
-    if (g.waiting) notef("%ld LoggedModel(s) wait for their experiment or source run (a later pass)", g.waiting);
+    if (g.waiting && !x->cfg->dry_run) notef("%ld LoggedModel(s) wait for their experiment or source run (a later pass)", g.waiting);
     if (*x->stop) return EXIT_INTERRUPTED;
     return g.failed || g.unsent ? EXIT_PARTIAL : EXIT_OK;
 }
