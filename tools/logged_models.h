@@ -5,9 +5,12 @@
  * A LoggedModel is created once in the remote copy of its experiment, with
  * its params and tags plus the marker mlflow_lite.source_model_id = <local
  * id> (found again by it: create_once), pointing at the remote copy of its
- * source run; its artifacts are uploaded to the remote artifact_location;
- * then it is finalized READY. The record (remote id, finalized, artifact
- * stamps) makes the next pass cost no request. */
+ * source run; its artifacts are uploaded to the remote artifact_location,
+ * its metric lines sent (runs/log-metric with model_id, linked to the
+ * remote copy of their run and to their dataset); then it is finalized to
+ * its local status (READY or FAILED; a PENDING one stays PENDING). The
+ * record (remote id, status sent, metric lines and artifact stamps
+ * acknowledged) makes the next pass cost no request. */
 #ifndef MLL_TOOLS_LOGGED_MODELS_H
 #define MLL_TOOLS_LOGGED_MODELS_H
 
@@ -19,5 +22,18 @@ enum { LM_READY = 0, LM_WAITS = -1 };
    LM_READY (*remote_id malloc'd), LM_WAITS (its experiment or source run is
    not synced yet: a later pass), or the EXIT_* class with te filled. */
 int logged_model_ensure(sync_ctx *x, const rest_ctx *rc, const char *local_id, char **remote_id, tool_err *te);
+/* The same for a LoggedModel already read (remote_id may be NULL). */
+int logged_model_sync(sync_ctx *x, const rest_ctx *rc, const src_logged_model *m, char **remote_id, tool_err *te);
+/* The stage between runs and the registry: every LoggedModel of every
+   experiment (logged_models_stage.c), then the runs' outputs (run -> model).
+   Returns EXIT_OK or EXIT_PARTIAL; each failure is reported and counted. */
+int logged_models_stage(sync_ctx *x, const rest_ctx *rc);
+/* logged_models_hold.c: before the runs, the set of run metric lines that are
+   also LoggedModel metric lines (-1: out of memory). During the runs: 1 when
+   the point of the run's metrics/<key> is one of them and the server has
+   LoggedModels; it is then left to the LoggedModel stage. */
+int logged_models_hold_prepare(sync_ctx *x);
+int logged_models_holds(sync_ctx *x, const rest_ctx *rc, const char *remote_exp, const char *run_id,
+                        const char *key, const src_point *pt);
 
 #endif

@@ -2,6 +2,7 @@
  * marker tag, finalize, tags, params, delete. See rest_tracking.h. */
 #include "rest_tracking.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,13 @@ enum { LM_SEARCH_PAGE = 100, LM_SEARCH_MAX_PAGES = 50 };
 
 void rest_logged_model_free(rest_logged_model *m)
 {
+    size_t i;
     if (!m) return;
+    for (i = 0; i < m->nmetrics; i++) {
+        free(m->metrics[i].key);
+        free(m->metrics[i].run_id);
+    }
+    free(m->metrics);
     free(m->id);
     free(m->artifact_location);
     free(m->experiment_id);
@@ -72,6 +79,27 @@ int rest_lm_create(const rest_ctx *c, const rest_lm_create_req *q, rest_logged_m
     return rc;
 }
 
+/* data.metrics of a found model: what a pass whose state was lost must not send again */
+static int rest_parse_lm_metrics(const cJSON *data, rest_logged_model *out)
+{
+    const cJSON *ms = json_get_arr(data, "metrics"), *m;
+    size_t n = (size_t)cJSON_GetArraySize(ms);
+    if (!n) return 0;
+    if (!(out->metrics = calloc(n, sizeof *out->metrics))) return -1;
+    cJSON_ArrayForEach(m, ms)
+    {
+        rest_lm_point *p = &out->metrics[out->nmetrics];
+        const char *key, *run = NULL;
+        if (json_get_str(m, "key", &key) != 0 || json_get_ll(m, "timestamp", LLONG_MIN, LLONG_MAX, &p->timestamp) != 0 ||
+            json_get_ll(m, "step", LLONG_MIN, LLONG_MAX, &p->step) != 0 || rest_metric_value(m, &p->value) != 0)
+            continue;
+        if (json_get_str(m, "run_id", &run) != 0) run = "";
+        if (!(p->key = xstrdup(key)) || !(p->run_id = xstrdup(run))) return -1;
+        out->nmetrics++;
+    }
+    return 0;
+}
+
 /* One page of logged-models/search: 1 found (out filled), 0 not on this page. */
 int rest_parse_lm_search(const cJSON *a, const char *key, const char *value, rest_logged_model *out, char **token,
                          rest_err *e)
@@ -83,7 +111,12 @@ int rest_parse_lm_search(const cJSON *a, const char *key, const char *value, res
     {
         const cJSON *info = json_get_obj(m, "info");
         if (!rest_tags_have(json_get_arr(info, "tags"), key, value)) continue;
-        return rest_parse_lm_info(info, out, 0, e) == 0 ? 1 : -e->code;
+        if (rest_parse_lm_info(info, out, 0, e) != 0) return -e->code;
+        if (rest_parse_lm_metrics(json_get_obj(m, "data"), out) != 0) {
+            rest_logged_model_free(out);
+            return -rest_bad_answer(e, 0, "out of memory");
+        }
+        return 1;
     }
     return -rest_parse_token(a, token, e);
 }
@@ -181,6 +214,16 @@ int rest_lm_log_params(const rest_ctx *c, const char *model_id, const kvlist *pa
     return rest_lm_kv(c, "POST", model_id, "/params", "params", params, e);
 }
 
+int rest_lm_delete_tag(const rest_ctx *c, const char *model_id, const char *key, rest_err *e)
+{
+    sbuf p = {0};
+    int rc;
+    if (rest_lm_path(&p, model_id, "/tags/") == 0) url_encode(&p, key, 0);
+    rc = p.oom ? rest_oom(e) : rest_call(c, "DELETE", p.s, NULL, REST_RETRY, NULL, e);
+    sb_free(&p);
+    return rc;
+}
+
 int rest_lm_delete(const rest_ctx *c, const char *model_id, rest_err *e)
 {
     sbuf p = {0};
@@ -188,3 +231,23 @@ int rest_lm_delete(const rest_ctx *c, const char *model_id, rest_err *e)
     sb_free(&p);
     return rc;
 }
+
+int rest_lm_log_metric(const rest_ctx *c, const rest_lm_metric *m, rest_err *e)
+{
+    sbuf b = {0};
+    sb_puts(&b, "{\"run_id\":");
+    json_str(&b, m->run_id);
+    rest_add_str(&b, "model_id", m->model_id);
+    rest_add_str(&b, "key", m->key);
+    sb_puts(&b, ",\"value\":");
+    json_double(&b, m->value);
+    sb_printf(&b, ",\"timestamp\":%lld,\"step\":%lld", m->timestamp, m->step);
+    if (m->dataset_name && m->dataset_digest) {
+        rest_add_str(&b, "dataset_name", m->dataset_name);
+        rest_add_str(&b, "dataset_digest", m->dataset_digest);
+    }
+    sb_puts(&b, "}");
+    return rest_send(c, "POST", "/api/2.0/mlflow/runs/log-metric", &b, REST_RETRY, NULL, e);
+}
+
+int rest_is_no_endpoint(const rest_err *e) { return e->status == 404 && !e->error_code[0]; }

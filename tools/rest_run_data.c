@@ -157,10 +157,36 @@ int rest_log_outputs(const rest_ctx *c, const char *run_id, const char *const *m
     return rest_send(c, "POST", "/api/2.0/mlflow/runs/outputs", &b, REST_RETRY, NULL, e);
 }
 
+/* The model ids of run.outputs.model_outputs in a runs/get answer (kvlist keys, value ""). */
+int rest_parse_run_outputs(const cJSON *a, kvlist *out, rest_err *e)
+{
+    const cJSON *outs = json_get_obj(json_get_obj(a, "run"), "outputs"), *m;
+    cJSON_ArrayForEach(m, json_get_arr(outs, "model_outputs"))
+    {
+        const char *id;
+        if (json_get_id(m, "model_id", &id) != 0) return rest_bad_answer(e, 0, "runs/get answered a model output without a model_id");
+        if (kv_add(out, id, "") != 0) return rest_oom(e);
+    }
+    return 0;
+}
+
+int rest_run_outputs(const rest_ctx *c, const char *run_id, kvlist *out, rest_err *e)
+{
+    sbuf p = {0};
+    cJSON *j = NULL;
+    int rc;
+    sb_puts(&p, "/api/2.0/mlflow/runs/get?run_id=");
+    url_encode(&p, run_id, 0);
+    rc = rest_get(c, &p, &j, e);
+    if (rc == 0) rc = rest_parse_run_outputs(j, out, e);
+    cJSON_Delete(j);
+    return rc;
+}
+
 /* ---- metric history -------------------------------------------------------------------- */
 
 /* a metric value: a number, or "NaN" / "Infinity" / "-Infinity" (protobuf JSON) */
-static int rest_metric_value(const cJSON *m, double *out)
+int rest_metric_value(const cJSON *m, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "value");
     if (cJSON_IsNumber(v)) {

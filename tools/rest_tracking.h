@@ -95,6 +95,10 @@ typedef struct rest_dataset_input {
 } rest_dataset_input;
 int rest_log_inputs(const rest_ctx *c, const char *run_id, const rest_dataset_input *d, size_t n, rest_err *e);
 /* MLflow 3 run outputs: models logged by the run (model_id, step). */
+/* The LoggedModel ids a remote run has as outputs (runs/get): SQL servers refuse one
+   twice (the inputs table's key), so only the missing ones are sent. */
+int rest_run_outputs(const rest_ctx *c, const char *run_id, kvlist *out, rest_err *e);
+int rest_parse_run_outputs(const cJSON *answer, kvlist *out, rest_err *e);
 int rest_log_outputs(const rest_ctx *c, const char *run_id, const char *const *model_ids, const long long *steps,
                      size_t n, rest_err *e);
 
@@ -106,9 +110,18 @@ int rest_metric_history(const rest_ctx *c, const char *run_id, const char *key, 
 int rest_parse_history(const cJSON *answer, rest_point **v, size_t *n, size_t *cap, char **token, rest_err *e);
 
 /* ---- MLflow 3 LoggedModels ---- */
+/* a metric value of an answer: a number, or "NaN" / "Infinity" / "-Infinity" (protobuf JSON); 0 or -1 */
+int rest_metric_value(const cJSON *m, double *out);
+typedef struct rest_lm_point {         /* a LoggedModel metric as the server keeps it (the latest per key and dataset) */
+    char *key, *run_id;
+    long long timestamp, step;
+    double value;
+} rest_lm_point;
 typedef struct rest_logged_model {
     char *id, *artifact_location, *experiment_id;
     int status;                        /* 1 PENDING, 2 READY, 3 FAILED, 0 unknown */
+    rest_lm_point *metrics;            /* from logged-models/search (data.metrics); malformed ones left out */
+    size_t nmetrics;
 } rest_logged_model;
 enum { REST_LM_PENDING = 1, REST_LM_READY = 2, REST_LM_FAILED = 3 };
 void rest_logged_model_free(rest_logged_model *m);
@@ -123,6 +136,17 @@ int rest_lm_finalize(const rest_ctx *c, const char *model_id, int status, rest_e
 int rest_lm_set_tags(const rest_ctx *c, const char *model_id, const kvlist *tags, rest_err *e);
 int rest_lm_log_params(const rest_ctx *c, const char *model_id, const kvlist *params, rest_err *e);
 int rest_lm_delete(const rest_ctx *c, const char *model_id, rest_err *e);
+int rest_lm_delete_tag(const rest_ctx *c, const char *model_id, const char *key, rest_err *e);
+/* One metric point of a LoggedModel: runs/log-metric with model_id (the server
+   links it to run_id, which must be active, and to the dataset, if named). */
+typedef struct rest_lm_metric {
+    const char *run_id, *model_id, *key, *dataset_name, *dataset_digest;
+    double value;
+    long long timestamp, step;
+} rest_lm_metric;
+int rest_lm_log_metric(const rest_ctx *c, const rest_lm_metric *m, rest_err *e);
+/* The answer of a server without the endpoint: 404 without MLflow's error JSON (MLflow 2.x). */
+int rest_is_no_endpoint(const rest_err *e);
 /* {"model":{"info":{...}}} (create, finalize) */
 int rest_parse_lm(const cJSON *answer, int write, rest_logged_model *out, rest_err *e);
 /* one page of logged-models/search: 1 found, 0 not on this page (*token = next), or -class */

@@ -100,8 +100,12 @@ typedef struct st_model {
 
 typedef struct st_logged_model {
     char *remote_id;
-    int finalized;
+    char *artifact_location;           /* the remote copy's, where its artifacts go (NULL: a record before it was kept) */
+    int finalized;                     /* the status below was sent and acknowledged */
+    int status;                        /* the status sent (REST_LM_*: 2 READY, 3 FAILED), 0 = none (PENDING) */
+    long metrics_sent;                 /* metric lines acknowledged, in src_logged_model_metrics order */
     hmap artifact;                     /* rel -> stamp */
+    hmap tag_hash;                     /* tag key -> value hash (sval): the tags the remote copy has from us */
 } st_logged_model;
 
 typedef struct state state;

@@ -604,7 +604,9 @@ int st_version_from_json(const cJSON *j, st_version *out)
 void st_logged_model_free(st_logged_model *v)
 {
     free(v->remote_id);
+    free(v->artifact_location);
     hmap_free(&v->artifact);
+    hmap_free(&v->tag_hash);
     memset(v, 0, sizeof *v);
 }
 
@@ -612,7 +614,10 @@ int st_logged_model_copy(st_logged_model *d, const st_logged_model *s)
 {
     memset(d, 0, sizeof *d);
     d->finalized = s->finalized;
-    if (dup_opt(&d->remote_id, s->remote_id) || hmap_copy(&d->artifact, &s->artifact)) {
+    d->status = s->status;
+    d->metrics_sent = s->metrics_sent;
+    if (dup_opt(&d->remote_id, s->remote_id) || dup_opt(&d->artifact_location, s->artifact_location) ||
+        hmap_copy(&d->artifact, &s->artifact) || hmap_copy(&d->tag_hash, &s->tag_hash)) {
         st_logged_model_free(d);
         return -1;
     }
@@ -622,8 +627,10 @@ int st_logged_model_copy(st_logged_model *d, const st_logged_model *s)
 cJSON *st_logged_model_to_json(const st_logged_model *v)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o || put_str(o, "remote", v->remote_id) || (v->finalized && !cJSON_AddTrueToObject(o, "final")) ||
-        put_map(o, "a", &v->artifact)) {
+    if (!o || put_str(o, "remote", v->remote_id) || put_str(o, "loc", v->artifact_location) || (v->finalized && !cJSON_AddTrueToObject(o, "final")) ||
+        (v->status && !cJSON_AddNumberToObject(o, "st", v->status)) ||
+        (v->metrics_sent && !cJSON_AddNumberToObject(o, "m", (double)v->metrics_sent)) || put_map(o, "a", &v->artifact) ||
+        put_map(o, "t", &v->tag_hash)) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -632,12 +639,17 @@ cJSON *st_logged_model_to_json(const st_logged_model *v)
 
 int st_logged_model_from_json(const cJSON *j, st_logged_model *out)
 {
+    long long st = 0, m = 0;
     memset(out, 0, sizeof *out);
-    if (!cJSON_IsObject(j) || get_id(j, "remote", 1, &out->remote_id) || get_bool(j, "final", &out->finalized) ||
-        get_map(j, "a", &out->artifact, NULL)) {
+    if (!cJSON_IsObject(j) || get_id(j, "remote", 1, &out->remote_id) || get_str(j, "loc", 0, &out->artifact_location) ||
+        get_bool(j, "final", &out->finalized) || get_ll(j, "st", 0, 3, 0, &st) || get_ll(j, "m", 0, LONG_MAX, 0, &m) || get_map(j, "a", &out->artifact, NULL) ||
+        get_map(j, "t", &out->tag_hash, NULL)) {
         st_logged_model_free(out);
         return -1;
     }
+    /* a record written before "st": final meant READY */
+    out->status = st ? (int)st : out->finalized ? 2 : 0;
+    out->metrics_sent = (long)m;
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "artifacts.h"
 #include "msgs.h"
 #include "progress.h"
+#include "logged_models.h"
 #include "registry_sync.h"
 
 #include <stdlib.h>
@@ -230,15 +231,19 @@ static int pass_code(sync_ctx *x)
     return x->first_code ? EXIT_PARTIAL : EXIT_OK; /* an experiment failed, its runs too */
 }
 
+/* LoggedModels and run outputs (logged_models_stage.c), then the registry: both
+   need the runs, and registry versions may point at LoggedModels. */
 static int sync_registry_step(sync_ctx *x, int code)
 {
     http_client *h;
     rest_ctx rc = x->rest;
-    int rr;
-    if (x->cfg->no_registry || sync_stopped(x) || (code != EXIT_OK && code != EXIT_PARTIAL)) return code;
+    int rr, lm;
+    if (sync_stopped(x) || (code != EXIT_OK && code != EXIT_PARTIAL)) return code;
     if (!(h = http_client_new(&x->ho))) return EXIT_FAILED;
     rc.h = h;
-    rr = registry_sync(x, &rc);
+    lm = logged_models_stage(x, &rc);
+    rr = x->cfg->no_registry || sync_stopped(x) ? EXIT_OK : registry_sync(x, &rc);
+    if (rr == EXIT_OK) rr = lm;
     http_client_free(h);
     if (*x->stop) return EXIT_INTERRUPTED;
     return code == EXIT_OK ? rr : code;
@@ -274,6 +279,7 @@ int sync_pass(const tool_cfg *c, volatile int *stop, summary *sum)
         if (!(x.arts = art_session_new(&x.ho, &so))) code = EXIT_FAILED;
     }
     if (code == 0 && !(x.rest.gate = rest_gate_new(c->jobs, c->retries, c->retry_max_time_s, stop))) code = EXIT_FAILED;
+    if (code == 0 && logged_models_hold_prepare(&x) != 0) code = EXIT_FAILED;
     if (code == 0) {
         verbosef("sync state: %s", state_path(x.st));
         sum->runs_total = (long long)src_store_nruns(x.src);
@@ -291,6 +297,7 @@ int sync_pass(const tool_cfg *c, volatile int *stop, summary *sum)
     art_session_free(x.arts);
     rest_gate_free(x.rest.gate);
     hmap_free(&x.exp_remote);
+    hmap_free(&x.lm_held);
     sum->http_requests = http_total_requests() - req0;
     sum->bytes_sent = http_total_bytes_sent() - bytes0;
     sum->seconds = now_s() - t0;

@@ -41,6 +41,10 @@ typedef struct sync_ctx {
     int first_code;                    /* class of the first failed run (atomic: first writer wins) */
     long long files_skipped;           /* files of runs the SRC reader skipped (atomic) */
     long long runs_done;               /* for the progress meter (atomic) */
+    int no_lm_endpoints;               /* the server answered logged-models with 404: MLflow 2.x (atomic) */
+    hmap lm_held;                      /* run metric lines that are LoggedModel metrics (logged_models_hold.c);
+                                          read-only once runs start */
+    int lm_probe;                      /* does the server have LoggedModels: 0 not asked, 1 yes, 2 no (atomic) */
 } sync_ctx;
 
 /* One pass. Fills *sum (summary_init'ed by the caller) and returns the exit code. */

@@ -22,6 +22,7 @@
  *     is never mistaken for refused items.
  */
 #include "sync_run.h"
+#include "logged_models.h"
 #include "msgs.h"
 
 #include <stdlib.h>
@@ -490,7 +491,8 @@ static int add_chunk(batch *b, const plan_metric *m, const src_metric_chunk *c, 
         it.step = pt->step;
         it.line = pt->line;
         if (doubt_take(b->e, m->key, pt)) b->arrived++; /* it came with a batch in doubt: only the progress */
-        else rc = batch_add(b, &it);
+        else if (!logged_models_holds(b->e->x, b->e->rc, b->e->remote_exp, b->e->r->id, m->key, pt))
+            rc = batch_add(b, &it); /* else sent once by its LoggedModel (logged_models_hold.c): only the progress */
         if (rc == 0) rc = batch_mark(b, m->key, *pos, *line, pt->end_offset, pt->line + 1);
         *pos = pt->end_offset;
         *line = pt->line + 1;

@@ -500,7 +500,24 @@ def compare_logged_models(local, remote, ids, out):
         diff_dict(f"{w} artifacts", lm["artifacts"], rm["artifacts"], out)
 
 
+def without_model_versions(registry, out):
+    """The registry less the versions made from a LoggedModel (and the aliases naming them): what a
+    server without LoggedModels (MLflow 2.x) can hold."""
+    kept = {}
+    for name, m in registry.items():
+        gone = {num for num, v in m["versions"].items()
+                if v.get("model_id") or remote_version_model(registry, v["source"])}
+        if gone:
+            out.notes.append(f"registered model {name!r}: versions {sorted(map(int, gone))} come from LoggedModels "
+                             "and cannot exist on this server (MLflow 2.x); the sync must say so")
+        kept[name] = dict(m, versions={k: v for k, v in m["versions"].items() if k not in gone},
+                          aliases={a: n for a, n in m["aliases"].items() if n not in gone})
+    return kept
+
+
 def compare_registry(local, remote, ids, out):
+    if not ids.remote_has_models:
+        local = dict(local, registry=without_model_versions(local["registry"], out))
     for name, lm in sorted(local["registry"].items()):
         rm = remote["registry"].get(name)
         if rm is None:
@@ -519,9 +536,28 @@ def compare_registry(local, remote, ids, out):
             # ids are mapped where the sync maps them (source, run, model), not inside free text
             mapped = {k: ids.map_text(v) if k in ("source", "run_id", "model_id") else v for k, v in lv.items()}
             rv = dict(rv, tags={k: v for k, v in rv["tags"].items() if k != VERSION_TAG})
+            if mapped["model_id"] and rv["model_id"] is None and \
+                    remote_version_model(remote["registry"], rv["source"]) == mapped["model_id"]:
+                out.notes.append(f"{w} version {num}: model_id {mapped['model_id']} is None remotely, its source "
+                                 f"{rv['source']} names it (MLflow 3.18 sends no model_id in a version over REST, and its SQL "
+                                 "registry has no column for it)")
+                rv = dict(rv, model_id=mapped["model_id"])
             for f in ("stage", "source", "run_id", "status", "description", "tags", "model_id"):
                 if mapped[f] != rv[f] and not source_equivalent(f, mapped[f], rv[f]):
                     out.append(f"{w} version {num}: {f} local {short(mapped[f])} != remote {short(rv[f])}")
+
+
+def remote_version_model(registry, source, depth=0):
+    """The LoggedModel a remote version source names: models:/m-<id>, or models:/<name>/<version>
+    (a copied version) through the version it names."""
+    if not source or not source.startswith("models:/") or depth > 5:
+        return None
+    rest = source[len("models:/"):]
+    if rest.startswith("m-") and "/" not in rest:
+        return rest
+    name, _, ver = rest.rpartition("/")
+    v = registry.get(name, {}).get("versions", {}).get(ver)
+    return remote_version_model(registry, v["source"], depth + 1) if v else None
 
 
 def source_equivalent(field, local, remote):

@@ -6,7 +6,8 @@ FOLDER holds mlruns/ (a generated folder of tests/corpus/generated/, or a
 real one extracted as tests/corpus/SOURCES.md says). Each repetition copies
 it, starts a fresh server, runs `mlflow-lite sync` with the default options
 (plus SYNC OPTIONS), and then:
-  1. the sync exits 0;
+  1. the sync exits 0 (against an MLflow 2.x server, with LoggedModels in the
+     folder: exits 6 and says once that the server has no LoggedModel endpoints);
   2. expected.compare(): what MLflow 3.18 reads from the folder equals what it
      reads from the server, field by field (experiments, runs, params, tags,
      metric histories, dataset inputs, outputs, artifacts byte for byte,
@@ -63,15 +64,16 @@ def one_pass(tool, folder, args, k):
                           start_timeout=300) as srv:
             p, s, dt = run_sync(tool, src, srv.url, args.sync_options)
             print(f"[{k}] sync: exit {p.returncode} in {dt:.2f} s: {short_summary(s)}")
-            if p.returncode != 0:
-                problems.append(f"sync exited {p.returncode}: {p.stderr.strip()[-1500:]}")
+            # a 2.x server has no LoggedModels: the sync must say so once, by name, and exit 6
+            no_models = args.mlflow.startswith("2.") and bool(local["logged_models"])
+            problems += exit_problems("sync", p, no_models)
             diffs = expected.compare(local, expected.dump_remote(srv.url))
             for n in diffs.notes:
                 print(f"[{k}] note (accepted): {n}")
             problems += [f"after the first sync: {d}" for d in diffs]
             p2, s2, dt2 = run_sync(tool, src, srv.url, args.sync_options)
             print(f"[{k}] second sync: exit {p2.returncode} in {dt2:.2f} s: {short_summary(s2)}")
-            problems += second_sync_problems(p2, s2)
+            problems += second_sync_problems(p2, s2, no_models)
             if not diffs:
                 problems += [f"after the second sync: {d}" for d in expected.compare(local, expected.dump_remote(srv.url))]
     finally:
@@ -82,9 +84,23 @@ def one_pass(tool, folder, args, k):
     return problems
 
 
-def second_sync_problems(p, s):
-    if p.returncode != 0:
-        return [f"second sync exited {p.returncode}: {p.stderr.strip()[-1000:]}"]
+NO_MODELS_MESSAGE = "the server has no LoggedModel endpoints"
+
+
+def exit_problems(what, p, no_models):
+    if not no_models:
+        return [] if p.returncode == 0 else [f"{what} exited {p.returncode}: {p.stderr.strip()[-1500:]}"]
+    said = p.stderr.count(NO_MODELS_MESSAGE)
+    if p.returncode != 6 or said != 1:
+        return [f"{what} against a server without LoggedModels: exit {p.returncode} (6 expected), "
+                f"{NO_MODELS_MESSAGE!r} said {said} times (once expected): {p.stderr.strip()[-1500:]}"]
+    return []
+
+
+def second_sync_problems(p, s, no_models=False):
+    problems = exit_problems("second sync", p, no_models)
+    if problems:
+        return problems
     if s is None:
         return ["second sync printed no JSON summary"]
     return [f"second sync sent data: {f} = {s[f]}" for f in QUIET_FIELDS if s.get(f)]

@@ -168,7 +168,11 @@ static void sample_others(st_exp *x, st_model *m, st_version *v, st_logged_model
     v->desc_hash = xstrdup(h);
     hmap_put(&v->tag_hash, "k", h, 0, 0);
     l->remote_id = xstrdup("m-0123abcd");
+    l->artifact_location = xstrdup("mlflow-artifacts:/1/models/m-0123abcd/artifacts");
     l->finalized = 1;
+    l->status = 3; /* FAILED */
+    l->metrics_sent = 7;
+    hmap_put(&l->tag_hash, "framework", h, 0, 0);
     hmap_put(&l->artifact, "MLmodel", "10:1.5", 0, 0);
 }
 
@@ -181,7 +185,9 @@ static int same_others(const st_exp *x1, const st_exp *x2, const st_model *m1, c
            same_map(&m1->alias, &m2->alias) && same_str(v1->remote_version, v2->remote_version) &&
            same_str(v1->marker, v2->marker) && v1->intent == v2->intent && same_str(v1->stage, v2->stage) &&
            same_str(v1->desc_hash, v2->desc_hash) && same_map(&v1->tag_hash, &v2->tag_hash) &&
-           same_str(l1->remote_id, l2->remote_id) && l1->finalized == l2->finalized &&
+           same_str(l1->remote_id, l2->remote_id) && l1->finalized == l2->finalized && l1->status == l2->status &&
+           same_str(l1->artifact_location, l2->artifact_location) &&
+           l1->metrics_sent == l2->metrics_sent && same_map(&l1->tag_hash, &l2->tag_hash) &&
            same_map(&l1->artifact, &l2->artifact);
 }
 
@@ -227,6 +233,20 @@ TEST(records_round_trip_through_json)
     CHECK(same_others(&x, &x2, &m, &m2, &v, &v2, &l, &l2));
     st_exp_free(&x), st_exp_free(&x2), st_model_free(&m), st_model_free(&m2);
     st_version_free(&v), st_version_free(&v2), st_logged_model_free(&l), st_logged_model_free(&l2);
+}
+
+/* a LoggedModel record written before its status was kept: "final" meant READY */
+TEST(logged_model_record_before_status_reads_as_ready)
+{
+    st_logged_model l;
+    cJSON *j = cJSON_Parse("{\"remote\":\"m-1\",\"final\":true,\"a\":{}}");
+    CHECK_EQ(st_logged_model_from_json(j, &l), 0);
+    CHECK(l.finalized == 1 && l.status == 2 && l.metrics_sent == 0);
+    st_logged_model_free(&l);
+    cJSON_Delete(j);
+    j = cJSON_Parse("{\"remote\":\"m-1\",\"st\":9}");
+    CHECK(st_logged_model_from_json(j, &l) != 0); /* no such status: a damaged record */
+    cJSON_Delete(j);
 }
 
 TEST(string_encoding)
@@ -749,6 +769,7 @@ int main(void)
     warn_log = tmpfile();
     msgs_init(warn_log, NULL);
     RUN(records_round_trip_through_json);
+    RUN(logged_model_record_before_status_reads_as_ready);
     RUN(string_encoding);
     RUN(journal_round_trip_every_kind);
     RUN(damaged_journals_of_many_shapes);
