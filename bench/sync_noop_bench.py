@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "common"))
@@ -46,24 +47,53 @@ import logging  # noqa: E402
 logging.getLogger("mlflow").setLevel(logging.WARNING)
 
 
+def write_metrics(run_dir, keys, t0):
+    mdir = os.path.join(run_dir, "metrics")
+    for k in range(keys):
+        with open(os.path.join(mdir, f"m{k:05d}"), "w") as f:
+            f.write(f"{t0 + k} {k * 0.5} 0\n")
+
+
 def make_source(root, runs, keys):
+    """Run 0 is written by MLflow's FileStore; the others are copies of it with their own id, name, start
+    time and param "i" (the FileStore needs ~0.1 s a run: over 15 minutes for 10,000)."""
     from mlflow import MlflowClient
 
     mlruns = os.path.join(root, "mlruns")
     c = MlflowClient("file://" + mlruns)
     e = c.create_experiment("noop-bench")
     t0 = 1700000000000
-    for i in range(runs):
-        r = c.create_run(e, run_name=f"noop-{i}", start_time=t0 + i)
-        rid = r.info.run_id
-        c.log_param(rid, "i", str(i))
-        c.log_param(rid, "seed", "42")
-        mdir = os.path.join(mlruns, e, rid, "metrics")
-        for k in range(keys):
-            with open(os.path.join(mdir, f"m{k:05d}"), "w") as f:
-                f.write(f"{t0 + k} {k * 0.5} 0\n")
-        c.set_terminated(rid, "FINISHED", end_time=t0 + 10**6 + i)
+    r = c.create_run(e, run_name="noop-0", start_time=t0)
+    rid0 = r.info.run_id
+    c.log_param(rid0, "i", "0")
+    c.log_param(rid0, "seed", "42")
+    c.set_terminated(rid0, "FINISHED", end_time=t0 + 10**6)
+    run0 = os.path.join(mlruns, e, rid0)
+    with open(os.path.join(run0, "meta.yaml")) as f:
+        meta0 = f.read()
+    for i in range(1, runs):
+        rid = uuid.uuid4().hex
+        d = os.path.join(mlruns, e, rid)
+        shutil.copytree(run0, d)
+        meta = meta0.replace(rid0, rid).replace("run_name: noop-0", f"run_name: noop-{i}")
+        meta = meta.replace(f"start_time: {t0}", f"start_time: {t0 + i}")
+        for rel, text in (("meta.yaml", meta), ("params/i", str(i)), ("tags/mlflow.runName", f"noop-{i}")):
+            with open(os.path.join(d, rel), "w") as f:
+                f.write(text)
+    for rid in os.listdir(os.path.join(mlruns, e)):
+        if os.path.isfile(os.path.join(mlruns, e, rid, "meta.yaml")):
+            write_metrics(os.path.join(mlruns, e, rid), keys, t0)
     return mlruns
+
+
+def state_bytes(src):
+    """Size of the sync state files beside SRC (the journal the no-op pass loads)."""
+    n = 0
+    for d in (src, os.path.dirname(src)):
+        for f in os.listdir(d):
+            if f.startswith(".mlflow-lite-sync-"):
+                n += os.path.getsize(os.path.join(d, f))
+    return n
 
 
 class AckServer:
@@ -126,16 +156,21 @@ class AckServer:
 
 def run_measured(tool, args, wd):
     """Runs the tool; returns (wall s, CPU s, peak RSS MiB, stdout, stderr, exit code) of that one process
-    (wait4: the server, also our child, is not counted)."""
+    (wait4: the server, also our child, is not counted). The peak RSS comes from /usr/bin/time (Debian
+    package "time"): a child of this Python process inherits its high-water mark (~170 MiB with MLflow
+    imported) through fork and exec, so wait4's ru_maxrss would report this process, not the tool."""
+    rss_file = os.path.join(wd, "rss")
     with open(os.path.join(wd, "out"), "w+") as fo, open(os.path.join(wd, "err"), "w+") as fe:
         t = time.perf_counter()
-        p = subprocess.Popen([tool] + args, stdout=fo, stderr=fe)
+        p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file, tool] + args, stdout=fo, stderr=fe)
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t
         p.returncode = os.waitstatus_to_exitcode(status)
         fo.seek(0)
         fe.seek(0)
-        return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, fo.read(), fe.read(), p.returncode
+        with open(rss_file) as f:
+            rss_kib = int(f.read().split()[-1])
+        return wall, ru.ru_utime + ru.ru_stime, rss_kib / 1024.0, fo.read(), fe.read(), p.returncode
 
 
 def main():
@@ -170,7 +205,7 @@ def main():
             if rc != 0:
                 raise SystemExit(f"the full sync failed ({rc}):\n{err[-3000:]}")
             print(f"full sync: {wall:.1f} s ({nfiles / wall:,.0f} points/s), tool CPU {cpu:.1f} s, "
-                  f"peak RSS {rss:.0f} MiB", flush=True)
+                  f"peak RSS {rss:.0f} MiB; sync state {state_bytes(src) / 2**20:.1f} MiB", flush=True)
             rows = []
             for i in range(a.passes):
                 wall, cpu, rss, out, err, rc = run_measured(tool, ["sync", "--json", "--no-progress", src, s.url], wd)

@@ -239,7 +239,7 @@ static int replay_header(state *s, const cJSON *j, long lineno, tool_err *e)
                        "give another --state FILE", fmt);
     /* format 1 recorded DEST as given (userinfo and all): compare with that */
     if (strcmp(d, s->dest) != 0 && !(fmt == 1 && s->legacy_dest && strcmp(d, s->legacy_dest) == 0))
-        return err_set(e, EXIT_STATE, s->path, "belongs to another destination: give another --state FILE, or "
+        return err_set(e, EXIT_STATE, s->path, "belongs to another destination (or --experiment-prefix): give another --state FILE, or "
                        "delete it");
     s->format = (int)fmt;
     if (fmt < STATE_FORMAT) s->rewrite = 1;

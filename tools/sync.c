@@ -126,23 +126,39 @@ static int open_source(sync_ctx *x)
     return check_filter(x);
 }
 
-/* The state of this SRC and DEST, locked for the pass (read only with --dry-run). */
+/* The state of this SRC and DEST, locked for the pass (read only with --dry-run).
+   With --experiment-prefix the runs land in other experiments of DEST, so the
+   prefix is part of the state's identity (its file name and header): a new
+   prefix starts a new state, and a --state FILE of another prefix is refused.
+   (Without a prefix the identity is DEST alone, as before.) */
 static int open_state(sync_ctx *x)
 {
     const tool_cfg *c = x->cfg;
+    const char *prefix = c->experiment_prefix;
+    sbuf dest = {0};
     state_opts so;
     tool_err te;
     memset(&so, 0, sizeof so);
+    sb_puts(&dest, c->dest_shown);
+    if (prefix && prefix[0]) sb_printf(&dest, " --experiment-prefix=%s", prefix);
+    if (dest.oom) {
+        err_set(&te, EXIT_FAILED, "sync state", "out of memory");
+        err_report(&te);
+        summary_fail(x->sum, te.code, NULL, te.what, te.why);
+        return te.code;
+    }
     so.path = c->state_path;
     so.src = c->src;
-    so.dest = c->dest_shown;
-    so.legacy_dest = c->dest;
+    so.dest = dest.s;
+    so.legacy_dest = prefix && prefix[0] ? NULL : c->dest; /* format 1 knew no prefix: that file is another pair's */
     so.state_dir = c->state_dir;
     so.readonly = c->dry_run;
     err_clear(&te);
-    if (state_open(&x->st, &so, &te) == 0) return 0;
-    err_report(&te);
-    summary_fail(x->sum, te.code, NULL, te.what, te.why);
+    if (state_open(&x->st, &so, &te) != 0) {
+        err_report(&te);
+        summary_fail(x->sum, te.code, NULL, te.what, te.why);
+    }
+    sb_free(&dest);
     return te.code;
 }
 

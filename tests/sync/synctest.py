@@ -163,14 +163,21 @@ def _metric_key(m):
     return (m.step, m.timestamp, v)
 
 
-def _list_files(client, run_id, path=None):
+def _list_files(repo, path=None):
     out = []
-    for fi in client.list_artifacts(run_id, path):
+    for fi in repo.list_artifacts(path):
         if fi.is_dir:
-            out += _list_files(client, run_id, fi.path)
+            out += _list_files(repo, fi.path)
         else:
             out.append(fi.path)
     return out
+
+
+def _artifact_repo(run, tracking_uri):
+    """The run's own artifact repository: MlflowClient.list_artifacts of MLflow 3.x also asks the
+    server for the run's LoggedModels, which a 2.x server answers 404 (logged-models/search)."""
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+    return get_artifact_repository(run.info.artifact_uri, tracking_uri=tracking_uri)
 
 
 def compare_stores(src_mlruns, server_url, experiments=None, expect_runs=None, check_artifacts=True, name_prefix="",
@@ -236,14 +243,15 @@ def compare_stores(src_mlruns, server_url, experiments=None, expect_runs=None, c
                     for d in rr.inputs.dataset_inputs)
         check(ld == rd, f"run {li.run_id} dataset inputs differ:\n{ld}\n{rd}")
         if check_artifacts:
-            lf = sorted(_list_files(lc, li.run_id))
-            rf = sorted(_list_files(rc, ri.run_id))
+            lrepo, rrepo = _artifact_repo(lr, "file://" + os.path.abspath(src_mlruns)), _artifact_repo(rr, server_url)
+            lf = sorted(_list_files(lrepo))
+            rf = sorted(_list_files(rrepo))
             check(lf == rf, f"run {li.run_id} artifact lists differ:\n{lf}\n{rf}")
             if lf:
                 ltmp, rtmp = tempfile.mkdtemp(), tempfile.mkdtemp()
                 try:
-                    lc.download_artifacts(li.run_id, "", ltmp)
-                    rc.download_artifacts(ri.run_id, "", rtmp)
+                    lrepo.download_artifacts("", ltmp)
+                    rrepo.download_artifacts("", rtmp)
                     for p in lf:
                         with open(os.path.join(ltmp, p), "rb") as a, open(os.path.join(rtmp, p), "rb") as b:
                             check(a.read() == b.read(), f"run {li.run_id} artifact {p} bytes differ")
