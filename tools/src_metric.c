@@ -693,6 +693,7 @@ static int latest_scan(int fd, char *buf, size_t cap, latest_ctx *c)
         if (latest_lines(c, buf + start, (size_t)(nl - buf) - start) != 0) return errno = ENOMEM, -1;
         keep = n - (size_t)(nl - buf);
         memmove(buf, nl, keep);
+        if (n < cap) break; /* a short read is the end of the file (srcfs_pread_full) */
     }
     if (got < 0) return -1;
     if (keep && !skipping && src_split_lines(buf, keep, latest_piece, c) != 0) return errno = ENOMEM, -1;
