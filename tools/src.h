@@ -26,8 +26,9 @@
  *   - Everything is handed on as plain structs of owned strings: nobody after
  *     this door parses file contents again.
  *
- * Thread-safety: src_store_open/src_store_close are single-threaded; once
- * open, the per-run readers (src_run_read, src_metric_read, src_artifact_open,
+ * Thread-safety: src_store_open/src_store_close are single-threaded for the
+ * caller (src_store_open reads run folders ahead on two threads of its own and
+ * joins them before it returns); once open, the per-run readers (src_run_read, src_metric_read, src_artifact_open,
  * ...) may be called from many threads for different runs.
  */
 #ifndef MLL_TOOLS_SRC_H

@@ -145,11 +145,44 @@ static int open_parent(int base_fd, const char *rel, const char **last, int *own
     return fd;
 }
 
+/* The common case in three system calls instead of five: a look at the whole path,
+   then one openat2() that refuses any link and any step out of base_fd. The look
+   may pass through a link in a folder part of the path, but it only looks (a stat
+   has no side effects), and the open then refuses that link. -1 with *why when the
+   answer is final (missing); -2 when the walk below must decide and explain (a
+   link, a FIFO, a device, a folder where a file belongs, no openat2). */
+static int open_file_fast(int base_fd, const char *rel, struct stat *s, int *why)
+{
+    int fd;
+#if !defined(__linux__) || !defined(SYS_openat2)
+    if (base_fd >= 0) return -2; /* no openat2: the walk does it all */
+#endif
+    if (fstatat(base_fd, rel, s, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno != ENOENT) return -2;
+        /* missing, unless a dangling link in a folder part hid it: openat2 tells (O_DIRECTORY
+           fails with ENOTDIR before anything that is not a folder is opened) */
+        fd = open_beneath_fast(base_fd, rel, O_RDONLY | O_DIRECTORY, why);
+        if (fd >= 0) close(fd);
+        return fd == -1 && *why == ENOENT ? -1 : -2;
+    }
+    if (!S_ISREG(s->st_mode)) return -2;
+    fd = open_beneath_fast(base_fd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, why);
+    if (fd < 0) return fd == -1 && *why == ENOENT ? -1 : -2; /* EACCES etc: let the walk say it */
+    if (fstat(fd, s) != 0 || !S_ISREG(s->st_mode)) { /* swapped between the look and the open */
+        close(fd);
+        return -2;
+    }
+    return fd;
+}
+
 int srcfs_open_file(int base_fd, const char *rel, struct stat *st, int *why)
 {
     const char *name;
     struct stat tmp, *s = st ? st : &tmp;
-    int own, dir_fd = open_parent(base_fd, rel, &name, &own, why), fd = -1;
+    int own, dir_fd, fd = open_file_fast(base_fd, rel, s, why);
+    if (fd != -2) return fd;
+    dir_fd = open_parent(base_fd, rel, &name, &own, why);
+    fd = -1;
     if (dir_fd < 0) return -1;
     /* look before opening: opening a device can have side effects */
     if (fstatat(dir_fd, name, s, AT_SYMLINK_NOFOLLOW) != 0)
@@ -175,8 +208,10 @@ long long srcfs_pread_full(int fd, char *buf, size_t n, long long off)
         ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + (long long)got));
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) return -1;
-        if (r == 0) break;
         got += (size_t)r;
+        /* a regular file gives less than asked only at its end: asking again would cost
+           one more system call per file just to hear 0 */
+        if ((size_t)r < n - (got - (size_t)r)) break;
     }
     return (long long)got;
 }

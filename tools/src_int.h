@@ -157,6 +157,12 @@ enum {
    meta.yaml is. 0, or -1 with why (a sentence, with the line number when
    libyaml gives one) filled. */
 int src_yaml_parse(const char *text, size_t len, src_ydoc *doc, char *why, size_t whyn);
+/* The two lanes of src_yaml_parse, for the tests that compare them. The flat lane
+   reads only a column of "key: value" lines (plain, 'quoted', [] or {} values):
+   0 read, 1 not such a document (doc empty), -1 out of memory. The events lane
+   is the pre-scan and libyaml, for every document. */
+int src_yaml_parse_flat(const char *text, size_t len, src_ydoc *doc);
+int src_yaml_parse_events(const char *text, size_t len, src_ydoc *doc, char *why, size_t whyn);
 /* Reads rel below base_fd (link-safe, SRC_YAML_MAX_BYTES) and parses it.
    0; 1 when the file does not exist; -1 with why (unreadable, a link, empty,
    malformed). */

@@ -635,23 +635,35 @@ static int plain_float_shape(const char *s, size_t n)
     return i == n && n < 64;
 }
 
-/* "ts value step\n" in the plain spelling (digits, '.', 'e', signs, two single spaces):
-   parsed without the general path's copies. 1 done (taken into c), 0 not plain. */
+/* "-?[0-9]{1,18}" at *p, up to the first byte that is not a digit: 1 and *p moved past it, or 0 */
+static int plain_int_at(const char **p, const char *end, long long *out)
+{
+    const char *s = *p, *d = s + (s < end && *s == '-');
+    long long v = 0;
+    const char *q = d;
+    while (q < end && *q >= '0' && *q <= '9' && q - d < 19) v = v * 10 + (*q++ - '0');
+    if (q == d || q - d > 18) return 0;
+    *out = *s == '-' ? -v : v;
+    *p = q;
+    return 1;
+}
+
+/* "ts value step\n" in the plain spelling (ts and step "-?digits", the value as
+   plain_float_shape says, single spaces between): read in one pass without the general
+   path's copies. 1 done (taken into c), 0 not plain. */
 static int latest_plain_line(latest_ctx *c, const char *s, size_t n)
 {
-    const char *sp1 = memchr(s, ' ', n), *sp2;
+    const char *p = s, *end = s + n, *v;
+    size_t vlen;
     src_point pt;
-    size_t i;
-    if (!sp1 || !(sp2 = memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - s)))) return 0;
-    for (i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || s[i] == ' ' || s[i] == '.' || s[i] == '-' || s[i] == '+' ||
-              s[i] == 'e' || s[i] == 'E'))
-            return 0;
     memset(&pt, 0, sizeof pt);
-    if (!plain_int(s, (size_t)(sp1 - s), &pt.timestamp) || !plain_float_shape(sp1 + 1, (size_t)(sp2 - sp1 - 1)) ||
-        !plain_int(sp2 + 1, n - (size_t)(sp2 + 1 - s), &pt.step))
-        return 0;
-    latest_take(c, &pt, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+    if (!plain_int_at(&p, end, &pt.timestamp) || p == end || *p++ != ' ') return 0;
+    for (v = p; p < end && *p != ' '; p++) {}
+    vlen = (size_t)(p - v);
+    if (p == end || !plain_float_shape(v, vlen)) return 0;
+    p++;
+    if (!plain_int_at(&p, end, &pt.step) || p != end) return 0;
+    latest_take(c, &pt, v, vlen);
     return 1;
 }
 
@@ -693,6 +705,7 @@ static int latest_scan(int fd, char *buf, size_t cap, latest_ctx *c)
         if (latest_lines(c, buf + start, (size_t)(nl - buf) - start) != 0) return errno = ENOMEM, -1;
         keep = n - (size_t)(nl - buf);
         memmove(buf, nl, keep);
+        if (n < cap) break; /* a short read is the end of the file (srcfs_pread_full) */
     }
     if (got < 0) return -1;
     if (keep && !skipping && src_split_lines(buf, keep, latest_piece, c) != 0) return errno = ENOMEM, -1;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +93,7 @@ static char *dup_or_empty(const char *v) { return xstrdup(v ? v : ""); }
 
 /* a value file read at open time (tags/mlflow.parentRunId, tags/mlflow.runName):
    absent or unreadable is NULL; src_run_read reports unreadable ones */
-static char *read_tag(src_store *s, const char *run_rel, const char *key)
+static char *read_tag(const src_store *s, const char *run_rel, const char *key)
 {
     char *rel = joinp(run_rel, key), *v;
     int why = 0;
@@ -169,8 +170,19 @@ static const char *run_identity_problem(const src_ydoc *d, const src_exp *x, con
     return NULL;
 }
 
+/* a run folder's meta.yaml, parsed, and its mlflow.parentRunId tag: what every run needs,
+   read ahead on several threads (read_runs_ahead) and then taken in folder order */
+typedef struct run_ahead {
+    const char *name;                  /* the folder's name (borrowed from the listing) */
+    char *rel, *meta;                  /* <exp>/<name>, <exp>/<name>/meta.yaml; NULL when out of memory */
+    int lr;                            /* src_yaml_load's answer */
+    src_ydoc doc;                      /* when lr == 0 */
+    char why[512];                     /* when lr < 0 */
+    char *parent_id;                   /* tags/mlflow.parentRunId, or NULL */
+} run_ahead;
+
 /* fills r from its meta.yaml (the keys as MLflow's RunInfo reads them) */
-static int run_fields(src_store *s, src_run *r, const src_ydoc *d)
+static int run_fields(src_store *s, src_run *r, const src_ydoc *d, char **parent_id)
 {
     long long v;
     r->name = dup_or_empty(src_ystr(d, 0, "run_name"));
@@ -183,7 +195,8 @@ static int run_fields(src_store *s, src_run *r, const src_ydoc *d)
         r->end_time = v;
         r->has_end = 1;
     }
-    r->parent_id = read_tag(s, r->rel, "tags/mlflow.parentRunId");
+    r->parent_id = *parent_id;
+    *parent_id = NULL;
     if (r->name && !r->name[0]) { /* MLflow falls back to the mlflow.runName tag */
         char *t = read_tag(s, r->rel, "tags/mlflow.runName");
         if (t) {
@@ -194,20 +207,31 @@ static int run_fields(src_store *s, src_run *r, const src_ydoc *d)
     return r->name && r->user_id && r->artifact_uri ? 0 : -1;
 }
 
-/* <exp>/<name>: one run folder. 0 (loaded, skipped or a problem recorded), -1 out of memory */
-static int load_run(src_store *s, src_exp *x, const char *name)
+/* reads one run folder's meta.yaml and parent tag (thread-safe: touches only a) */
+static void read_run_ahead(const src_store *s, const char *exp_rel, run_ahead *a)
 {
-    char why[512], buf[512];
-    char *rel = joinp(x->rel, name), *meta = rel ? joinp(rel, "meta.yaml") : NULL;
-    const char *bad;
-    src_ydoc d;
+    a->rel = joinp(exp_rel, a->name);
+    a->meta = a->rel ? joinp(a->rel, "meta.yaml") : NULL;
+    if (!a->meta) return;
+    a->lr = src_yaml_load(s->root_fd, a->meta, &a->doc, a->why, sizeof a->why);
+    if (a->lr == 0) a->parent_id = read_tag(s, a->rel, "tags/mlflow.parentRunId");
+}
+
+/* <exp>/<name>: one run folder, read ahead into a (whose parts it takes). 0 (loaded,
+   skipped or a problem recorded), -1 out of memory */
+static int load_run(src_store *s, src_exp *x, run_ahead *a)
+{
+    char buf[512];
+    char *rel = a->rel, *meta = a->meta;
+    const char *bad, *name = a->name;
+    src_ydoc d = a->doc;
     src_run *r = NULL;
-    int rc = 0, lr;
+    int rc = 0, lr = a->lr;
+    a->rel = a->meta = NULL;
     if (!meta) goto oom;
-    lr = src_yaml_load(s->root_fd, meta, &d, why, sizeof why);
     if (lr == 1) src_problems_add(&s->problems, SRC_SKIPPED_FOLDER, rel, 0, "no meta.yaml: not a run (skipped)");
     if (lr != 0) {
-        if (lr < 0) src_problems_add(&s->problems, SRC_MALFORMED, meta, 0, "%s: the run is skipped", why);
+        if (lr < 0) src_problems_add(&s->problems, SRC_MALFORMED, meta, 0, "%s: the run is skipped", a->why);
         s->nskipped_runs += lr < 0;
         goto done;
     }
@@ -228,7 +252,8 @@ static int load_run(src_store *s, src_exp *x, const char *name)
             rel = NULL;
             r->exp = x;
             r->deleted = deleted;
-            if (!r->id || run_fields(s, r, &d) != 0 || !hmap_put(&s->run_index, r->id, NULL, (long long)s->nruns, 0) ||
+            if (!r->id || run_fields(s, r, &d, &a->parent_id) != 0 ||
+                !hmap_put(&s->run_index, r->id, NULL, (long long)s->nruns, 0) ||
                 push_run(s, r) != 0)
                 goto oom_doc;
             r = NULL;
@@ -242,8 +267,74 @@ oom:
     rc = -1;
 done:
     run_free(r);
+    free(a->parent_id);
+    a->parent_id = NULL;
     free(meta);
     free(rel);
+    return rc;
+}
+
+/* ---- reading run folders ahead ---------------------------------------------------------- */
+
+enum {
+    AHEAD_BATCH = 256,                 /* run folders read ahead at a time (bounds the memory) */
+    AHEAD_THREADS = 2                  /* what a 2-core login node gives; reading is mostly system calls */
+};
+
+typedef struct ahead_job {
+    const src_store *s;
+    const char *exp_rel;
+    run_ahead *v; size_t from, to;
+} ahead_job;
+
+static void *ahead_worker(void *vj)
+{
+    ahead_job *j = vj;
+    size_t i;
+    for (i = j->from; i < j->to; i++) read_run_ahead(j->s, j->exp_rel, &j->v[i]);
+    return NULL;
+}
+
+/* read_run_ahead for v[0..n), split between this thread and AHEAD_THREADS - 1 others
+   (all here when a thread cannot be started, or for a handful of runs) */
+static void read_runs_ahead(const src_store *s, const char *exp_rel, run_ahead *v, size_t n)
+{
+    pthread_t th[AHEAD_THREADS];
+    ahead_job jobs[AHEAD_THREADS];
+    size_t k, nth = n < 32 ? 1 : AHEAD_THREADS, started = 0, per = (n + nth - 1) / nth;
+    for (k = 0; k < nth; k++) {
+        jobs[k].s = s, jobs[k].exp_rel = exp_rel, jobs[k].v = v;
+        jobs[k].from = k * per < n ? k * per : n;
+        jobs[k].to = (k + 1) * per < n ? (k + 1) * per : n;
+    }
+    for (k = 1; k < nth; k++)
+        if (pthread_create(&th[k], NULL, ahead_worker, &jobs[k]) == 0) started |= (size_t)1 << k;
+        else ahead_worker(&jobs[k]);
+    ahead_worker(&jobs[0]);
+    for (k = 1; k < nth; k++)
+        if (started & ((size_t)1 << k)) pthread_join(th[k], NULL);
+}
+
+/* the wanted run folders names[0..n) of x, AHEAD_BATCH at a time: read ahead, then taken
+   in folder order so that problems and the run list come out as from one thread */
+static int load_run_batches(src_store *s, src_exp *x, const char **names, size_t n)
+{
+    run_ahead *v = calloc(AHEAD_BATCH, sizeof *v);
+    size_t at, i;
+    int rc = 0;
+    if (!v) return -1;
+    for (at = 0; at < n && rc == 0; at += AHEAD_BATCH) {
+        size_t m = n - at < AHEAD_BATCH ? n - at : AHEAD_BATCH;
+        memset(v, 0, m * sizeof *v);
+        for (i = 0; i < m; i++) v[i].name = names[at + i];
+        read_runs_ahead(s, x->rel, v, m);
+        for (i = 0; i < m; i++) {
+            if (rc == 0) rc = load_run(s, x, &v[i]);
+            else if (v[i].lr == 0) src_ydoc_free(&v[i].doc);
+            free(v[i].rel), free(v[i].meta), free(v[i].parent_id);
+        }
+    }
+    free(v);
     return rc;
 }
 
@@ -364,7 +455,8 @@ static int load_runs(src_store *s, src_exp *x)
     static const char *const reserved[] = {"tags", "datasets", "traces", "models"};
     int why = 0, fd = srcfs_open_dir(s->root_fd, x->rel, &why), rc = 0;
     srcfs_entry *v;
-    size_t n = 0, i, k;
+    const char **names = NULL;
+    size_t n = 0, i, k, nnames = 0;
     if (fd < 0 || srcfs_list(fd, &v, &n) != 0) {
         if (fd >= 0) why = errno, close(fd);
         if (why == ENOMEM) return -1;
@@ -372,6 +464,7 @@ static int load_runs(src_store *s, src_exp *x)
         return 0;
     }
     close(fd);
+    if (!(names = malloc((n ? n : 1) * sizeof *names))) rc = -1;
     for (i = 0; i < n && rc == 0; i++) {
         int skip = 0;
         for (k = 0; k < sizeof reserved / sizeof reserved[0]; k++) skip |= strcmp(v[i].name, reserved[k]) == 0;
@@ -383,8 +476,10 @@ static int load_runs(src_store *s, src_exp *x)
             free(rel);
             continue;
         }
-        rc = load_run(s, x, v[i].name);
+        names[nnames++] = v[i].name;
     }
+    if (rc == 0) rc = load_run_batches(s, x, names, nnames);
+    free(names);
     srcfs_list_free(v, n);
     return rc;
 }

@@ -6,6 +6,8 @@
  *      scanner never reaches a deeper flow level than the pre-scan counted
  *      (else the fuzzer aborts: a text could then make libyaml spend depth x
  *      entries time the pre-scan did not see).
+ *   3. When the flat lane (src_yaml_parse_flat: "key: value" lines) reads a
+ *      text, libyaml's lane reads it too, into the same tree node for node.
  * The seed corpus (corpus/yaml/) holds meta.yaml files written by MLflow 2.22
  * and 3.18 (experiments, runs, datasets, inputs, LoggedModels, the registry),
  * MLflow 1.x shapes, mlflow_lite.h's, and pathological ones. */
@@ -55,11 +57,33 @@ static void walk(const src_ydoc *d, size_t map)
     }
 }
 
+static int same_node(const src_ynode *x, const src_ynode *y)
+{
+    return x->type == y->type && x->off == y->off && x->len == y->len && x->ival == y->ival &&
+           x->int_ok == y->int_ok && x->first == y->first && x->last == y->last && x->next == y->next &&
+           x->nchildren == y->nchildren;
+}
+
+static void check_flat_lane(const uint8_t *data, size_t size)
+{
+    char why[512];
+    src_ydoc a, b;
+    size_t i;
+    if (src_yaml_parse_flat((const char *)data, size, &a) != 0) return;
+    if (src_yaml_parse_events((const char *)data, size, &b, why, sizeof why) != 0) abort();
+    if (a.n != b.n || a.text.len != b.text.len || memcmp(a.text.s, b.text.s, a.text.len) != 0) abort();
+    for (i = 0; i < a.n; i++)
+        if (!same_node(&a.v[i], &b.v[i])) abort();
+    src_ydoc_free(&a);
+    src_ydoc_free(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char why[512];
     src_ydoc d;
     int max_flow = 0;
+    check_flat_lane(data, size);
     if (src_yaml_prescan((const char *)data, size, &max_flow, why, sizeof why) == 0 &&
         libyaml_max_flow(data, size) > max_flow)
         abort();

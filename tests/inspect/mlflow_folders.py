@@ -15,6 +15,8 @@ tells whether a command changed a folder (names, file bytes, empty folders).
 import hashlib
 import math
 import os
+import shutil
+import sys
 
 os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
@@ -119,3 +121,23 @@ def make_python_folder(root):
     c.set_terminated(rid, "FINISHED")
     c.delete_experiment(e3)
     return {"experiments": [e1, e2], "deleted_experiment": e3, "runs": ids}
+
+
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus")
+CORPUS_FOLDERS = ("gen-1.30-legacy", "gen-2.22-datasets")  # written by real MLflow 1.30.1 and 2.22.1
+
+
+def corpus_copies(tmp):
+    """Copies of the corpus folders written by Python MLflow 1.30 and 2.22 (tests/corpus/generated),
+    with the empty metrics/, params/ and artifacts/ folders git dropped made again (without them
+    MLflow 3.18 lists a run but answers "not found" to get_run): [(name, root)]."""
+    if CORPUS not in sys.path:
+        sys.path.insert(0, CORPUS)
+    import expected  # tests/corpus/expected.py
+    out = []
+    for name in CORPUS_FOLDERS:
+        root = os.path.join(tmp, name)
+        shutil.copytree(os.path.join(CORPUS, "generated", name, "mlruns"), root, symlinks=True)
+        expected.restore_empty_dirs(root)
+        out.append((name, root))
+    return out

@@ -82,7 +82,17 @@ def check_show(binary, root, c, rid):
     check(gi == wi, "run %s dataset inputs: %s vs MLflow %s" % (rid, gi, wi))
     check(got["outputs"] == want["outputs"], "run %s outputs" % rid)
     arts = {a["path"]: a["size"] for a in got["artifacts"]}
-    check(arts == all_artifacts(c, rid), "run %s artifacts: %s vs MLflow %s" % (rid, arts, all_artifacts(c, rid)))
+    uri = want["info"]["artifact_uri"]
+    if uri.startswith("file:///") and not os.path.isdir(uri[len("file://"):]):
+        # another machine's path (file:///C:/... written on Windows): MLflow lists nothing there;
+        # show lists the run folder's artifacts/, what sync uploads (docs/inspect.md)
+        here = os.path.join(root, want["info"]["experiment_id"], rid, "artifacts")
+        mine = {os.path.relpath(os.path.join(d, f), here): os.path.getsize(os.path.join(d, f))
+                for d, _, fs in os.walk(here) for f in fs}
+        check(all_artifacts(c, rid) == {}, "run %s: MLflow now lists artifacts at %s" % (rid, uri))
+        check(arts == mine, "run %s artifacts: %s vs its folder's artifacts/ %s" % (rid, arts, mine))
+    else:
+        check(arts == all_artifacts(c, rid), "run %s artifacts: %s vs MLflow %s" % (rid, arts, all_artifacts(c, rid)))
     return want
 
 
@@ -135,6 +145,21 @@ def check_diff(binary, root, c, a, b):
     check(got == want, "diff %s %s: %s vs %s" % (a, b, sorted(got), sorted(want)))
 
 
+def check_corpus_folder(binary, name, root):
+    """show, history and ls on a folder written by an older Python MLflow, against MLflow 3.18
+    reading the same folder: every run of every experiment, deleted ones too"""
+    c = MlflowClient("file://" + root)
+    exps = [e.experiment_id for e in c.search_experiments(view_type=ViewType.ALL)]
+    runs = c.search_runs(exps, run_view_type=ViewType.ALL, max_results=1000)
+    check(len(runs) > 0, "%s: MLflow 3.18 lists no run" % name)
+    for r in runs:
+        want = check_show(binary, root, c, r.info.run_id)
+        check_history(binary, root, c, r.info.run_id, sorted(want["data"]["metrics"]))
+    check_ls(binary, root, c)
+    print("%s: %d runs in %d experiments compared" % (name, len(runs), len(exps)))
+    return len(runs)
+
+
 def main():
     binary = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix="inspect-mlflow-")
@@ -151,7 +176,10 @@ def main():
         ids = [r.info.run_id for r in runs]
         for a, b in zip(ids, ids[1:] + ids[:1]):
             check_diff(binary, root, c, a, b)
-        print("inspect vs MLflow: %d runs shown, %d problems" % (len(runs), len(PROBLEMS)))
+        shown = len(runs)
+        for name, croot in mlflow_folders.corpus_copies(tmp):  # written by real MLflow 1.30 and 2.22
+            shown += check_corpus_folder(binary, name, croot)
+        print("inspect vs MLflow: %d runs shown, %d problems" % (shown, len(PROBLEMS)))
         return 1 if PROBLEMS else 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

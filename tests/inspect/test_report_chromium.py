@@ -18,7 +18,14 @@ off (stage scripts/stages/report.sh; label "tool").
    without scripts), the scripts ran
    (<html data-js="ready">). Fails on any console error and on any request that
    is not for the file itself.
-5. Controls, so that a broken capture cannot pass: a page that logs a
+5. Sorting, where scripts run: a copy of the report with one more inline script
+   at its end that clicks the "loss" column header twice (element.click(): the
+   report's own click handler sorts) and writes the row order after each click
+   into <html data-order-N>. The rows must be MLflow's latest loss ascending,
+   then descending (stable: ties keep search_runs' order; a run without the
+   metric stays last both ways), with aria-sort saying so; again no console
+   error and no request.
+6. Controls, so that a broken capture cannot pass: a page that logs a
    console error and asks for http://192.0.2.1/ must show both in the same
    captures.
 
@@ -184,6 +191,55 @@ def expected(root, info):
     return [(r.info.run_id, r.data.metrics, r.data.params) for r in runs[:100]]
 
 
+SORT_COLUMN = "loss"
+CLICK_SCRIPT = """<script>(function(){var t=document.getElementById('runs'),ths=t.tHead.rows[0].cells,th=null,
+h=document.documentElement,i;for(i=0;i<ths.length;i++)if(ths[i].textContent===%s)th=ths[i];
+function ids(){return Array.prototype.map.call(t.tBodies[0].rows,function(r){return r.getAttribute('data-run');})
+.join(',');}
+h.setAttribute('data-order-0',ids());for(i=1;i<=2;i++){th.click();h.setAttribute('data-order-'+i,ids());
+h.setAttribute('data-sort-'+i,th.getAttribute('aria-sort'));}})();</script>""" % json.dumps(SORT_COLUMN)
+
+
+def sorted_ids(want, key, descending):
+    """The order the report's sort must give: by MLflow's latest value of key, stable (ties keep
+    search_runs' order), the runs without a finite value last in both directions."""
+    has = [(rid, m[key]) for rid, m, _ in want if key in m and math.isfinite(m[key])]
+    rest = [rid for rid, m, _ in want if not (key in m and math.isfinite(m[key]))]
+    return [rid for rid, _ in sorted(has, key=lambda x: -x[1] if descending else x[1])] + rest
+
+
+def check_click_sort(tmp, out, want):
+    """Clicks the SORT_COLUMN header twice in Chromium (the report's own handler) and checks the row order."""
+    page = os.path.join(tmp, "report-click.html")
+    text = open(out, encoding="utf-8").read()
+    if "</body></html>" not in text:
+        return ["the report does not end with </body></html>: the click script cannot be added"]
+    with open(page, "w", encoding="utf-8") as f:
+        f.write(text.replace("</body></html>", CLICK_SCRIPT + "</body></html>"))
+    dom_text, err, log = chromium(["--dump-dom"], tmp, "file://" + page)
+    problems = ["console error (click run): " + l for l in console_errors(err)]
+    problems += ["a request left the file (click run): " + u for u in requests_out(log)]
+    dom = Dom()
+    dom.feed(dom_text)
+    h = dom.html_attrs
+    orders = [(h.get("data-order-%d" % i) or "").split(",") for i in range(3)]
+    base = [rid for rid, _, _ in want]
+    asc, desc = sorted_ids(want, SORT_COLUMN, False), sorted_ids(want, SORT_COLUMN, True)
+    if orders[0] != base:
+        problems.append("before the click the rows are not search_runs' order (or the click script did not run)")
+    if asc == base or desc == asc:
+        problems.append("the click test would prove nothing: %s ascending/descending equals the order before" %
+                        SORT_COLUMN)
+    for i, (want_order, word) in enumerate(((asc, "ascending"), (desc, "descending")), 1):
+        if orders[i] != want_order:
+            problems.append("click %d on %s: rows %s, MLflow's values %s give %s" % (i, SORT_COLUMN, orders[i][:5],
+                                                                                 word, want_order[:5]))
+        if h.get("data-sort-%d" % i) != word:
+            problems.append("click %d on %s: aria-sort=%r, not %s" % (i, SORT_COLUMN, h.get("data-sort-%d" % i), word))
+    print("click-sort on %s: %d rows, ascending then descending checked" % (SORT_COLUMN, len(orders[1])))
+    return problems
+
+
 def fmt6(v):
     if math.isnan(v):
         return "nan"
@@ -254,7 +310,9 @@ def main():
         problems += ["a request left the file: " + u for u in requests_out(log)]
         dom = Dom()
         dom.feed(dom_text)
-        problems += check_dom(dom, expected(root, info))[0]
+        want = expected(root, info)
+        problems += check_dom(dom, want)[0]
+        problems += check_click_sort(tmp, out, want)
         static = Dom()
         static.feed(open(out, encoding="utf-8").read())
         if [r["run"] for r in static.rows] != [r["run"] for r in dom.rows]:

@@ -2,12 +2,15 @@
 
 On three folders — one written by Python MLflow's FileStore (mlflow_folders.py),
 one by mlflow_lite.h (tests/tool_src/src_lite_writer), one by the benchmark
-generator — every filter below is run with several orders and views through
+generator — and, with --corpus (its own ctest), on the corpus folders written by
+real MLflow 1.30 and 2.22 (tests/corpus/generated, copied with their empty run
+folders made again), every filter below is run with several orders and views through
 both. The set and the order of run ids must be equal; a filter MLflow refuses
 (MlflowException) must be refused by mlflow-lite with exit 2 and a message of
 MLflow's kind. MLflow is the judge: no expected value is written here.
 
-    python test_search_runs.py MLFLOW_LITE SRC_LITE_WRITER GEN_SCRIPT
+    python test_search_runs.py MLFLOW_LITE SRC_LITE_WRITER GEN_SCRIPT [--corpus]
+    (--corpus: only the corpus folders of MLflow 1.30 and 2.22)
 """
 import csv
 import io
@@ -139,6 +142,20 @@ ORDERS = [
     ["metrics.`odd/nan`"],
     ["run_id"],
 ]
+# the keys of the corpus folders written by MLflow 1.30 and 2.22 (--corpus only)
+CORPUS_FILTERS = [
+    "metrics.accuracy > 0.45",
+    "params.`test size` = '0.2'",
+    "params.input_artifact LIKE '%'",
+    "metrics.mae < 0.0105",
+    "metrics.rmse >= 0 AND params.alpha != '0.1'",
+    "params.solver LIKE 'l%'",
+    "params.os IS NOT NULL",
+    "datasets.name = 'features'",
+    "datasets.name IN ('holdout')",
+    "tags.`mlflow.user` = 'corpus'",
+]
+CORPUS_ORDERS = [["metrics.accuracy DESC"], ["metrics.mae", "params.alpha DESC"]]
 BAD_ORDERS = [["metrics.acc DOWN"], ["foo.bar"], ["datasets.name"], ["metrics.acc desc nulls last"]]
 
 
@@ -296,11 +313,29 @@ def make_folders(tmp, writer, gen):
             (lite, [e for e in os.listdir(lite) if e.isdigit()], 9), (genf, ["100", "101"], 9)]
 
 
+def corpus_folders(tmp):
+    """the corpus folders written by MLflow 1.30 and 2.22, every experiment MLflow 3.18 lists, deleted ones too"""
+    out = []
+    for _, root in mlflow_folders.corpus_copies(tmp):
+        exps = [e.experiment_id for e in MlflowClient("file://" + root).search_experiments(view_type=ViewType.ALL)]
+        out.append((root, exps, 5))
+    return out
+
+
 def main():
     tool, writer, gen = sys.argv[1:4]
     tmp = tempfile.mkdtemp(prefix="inspect-search-")
     total = bad = 0
     try:
+        if "--corpus" in sys.argv[4:]:  # its own ctest (inspect_search_runs_corpus), so both fit their time
+            ORDERS.extend(CORPUS_ORDERS)
+            for root, exps, spread in corpus_folders(tmp):
+                n, b = compare(tool, root, exps, cases_for(FILTERS + CORPUS_FILTERS, spread))
+                total += n
+                bad += b
+            print("search_runs comparison on the MLflow 1.30 and 2.22 corpus folders: %d cases, %d differ" %
+                  (total, bad))
+            return 1 if bad else 0
         for root, exps, spread in make_folders(tmp, writer, gen):
             n, b = compare(tool, root, exps, cases_for(FILTERS, spread))
             total += n

@@ -297,6 +297,73 @@ TEST(brackets_in_text_do_not_count)
     sb_free(&b);
 }
 
+/* the flat lane (src_yaml_parse's direct read of "key: value" documents) and
+   libyaml's lane give the same tree, byte for byte, or the same refusal */
+static int same_tree(const src_ydoc *a, const src_ydoc *b)
+{
+    size_t i;
+    if (a->n != b->n || a->text.len != b->text.len || memcmp(a->text.s, b->text.s, a->text.len) != 0) return 0;
+    for (i = 0; i < a->n; i++) {
+        const src_ynode *x = &a->v[i], *y = &b->v[i];
+        if (x->type != y->type || x->off != y->off || x->len != y->len || x->ival != y->ival ||
+            x->int_ok != y->int_ok || x->first != y->first || x->last != y->last || x->next != y->next ||
+            x->nchildren != y->nchildren)
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 when the flat lane read text and agreed with libyaml's, 0 when it left it to
+   libyaml, -1 when they differ (printed) */
+static int lanes(const char *text, size_t len)
+{
+    char why[512];
+    src_ydoc a, b;
+    int ra = src_yaml_parse_flat(text, len, &a), rb = src_yaml_parse_events(text, len, &b, why, sizeof why), rc;
+    rc = ra == 1 ? 0 : ra == 0 && rb == 0 && same_tree(&a, &b) ? 1 : -1;
+    if (rc < 0) fprintf(stderr, "  lanes differ (flat %d, libyaml %d) on: %.*s\n", ra, rb, (int)len, text);
+    if (ra == 0) src_ydoc_free(&a);
+    if (rb == 0) src_ydoc_free(&b);
+    return rc;
+}
+
+TEST(flat_lane_equals_libyaml)
+{
+    static const char *const docs[] = {
+        "artifact_uri: file:///tmp/m/100/abc/artifacts\nend_time: 1700008890000\nentry_point_name: ''\n"
+        "experiment_id: '100'\nlifecycle_stage: active\nrun_id: abc\nrun_name: run-08290\nrun_uuid: abc\n"
+        "source_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: 1700008290000\nstatus: 3\ntags: []\n"
+        "user_id: user2\n",
+        "end_time: null\nexperiment_id: 0\nname: ''\ntags: []\nx: {}\n",
+        "a: -\n", "a: x:\n", "a:x\n", "a: 'x''y'\n", "true: 1\n", "a: ~\n", "a: \n", "a:\n", "a:  b\n",
+        "a: 1_000\n", "a: -1\n", "a: +1\n", "a: 0o17\n", "a: 0x1F\n", "a: 010\n", "a: 2024-01-02\n",
+        "a: 1:30\n", "a: 1.5e3\n", "a: .inf\n", "a: -.inf\n", "a: .NaN\n", "a: yes\n", "a: Off\n", "a: y\n",
+        "a: NULL\n", "a: ~x\n", "a: /\n", "a: .\n", "a: ...\n", "a: --\n", "a: x=y@z%\n", "a: a::b\n",
+        "a: b\nb: c", "a: b\na: c\n", "a: []\n", "a: {}\n", "a: [ ]\n", "a: ''\n", "a: '\\'\n", "a: 'b\n",
+        "a: b # c\n", "a: b\n\n", "a: b\r\n", "a: b\n  c\n", "_a: 1\n", "1a: 2\n", "a: 99999999999999999999\n",
+        "a: b\tc\n", "a: 'caf\xc3\xa9'\n", "a: -0b11\n", "a: 190:20:30\n", "a: 1__0\n", "a: !x\n", "a: &x 1\n",
+        "---\na: 1\n", "a: 1\n...\n", "a: %x\n", "a: @x\n", "a: `x\n", "a: ?x\n", "a: |\n  x\n",
+    };
+    char key[1100];
+    size_t i, flat = 0;
+    int rc;
+    for (i = 0; i < sizeof docs / sizeof *docs; i++) {
+        CHECK((rc = lanes(docs[i], strlen(docs[i]))) >= 0);
+        flat += (size_t)rc;
+    }
+    fprintf(stderr, "    the flat lane read %zu of %zu documents\n", flat, sizeof docs / sizeof *docs);
+    CHECK_EQ(lanes(docs[0], strlen(docs[0])), 1); /* what MLflow writes takes the flat lane */
+    CHECK(flat >= 30);
+    CHECK_EQ(lanes("a: b\0c\n", 7), 0);
+    CHECK_EQ(lanes("a\0: b\n", 6), 0);
+    CHECK_EQ(lanes("", 0), 0);
+    for (i = 1000; i <= 1026; i += 26) { /* libyaml refuses a simple key longer than 1024 characters */
+        memset(key, 'k', i);
+        memcpy(key + i, ": v\n", 5);
+        CHECK_EQ(lanes(key, strlen(key)), i == 1000);
+    }
+}
+
 int main(void)
 {
     RUN(mlflow3_experiment_and_run);
@@ -312,5 +379,6 @@ int main(void)
     RUN(wide_documents_parse_in_linear_time);
     RUN(too_many_nodes_and_too_many_bytes);
     RUN(brackets_in_text_do_not_count);
+    RUN(flat_lane_equals_libyaml);
     return mll_test_summary();
 }
