@@ -298,7 +298,7 @@ extern "C" {
     X(MLL_ERR_EXPERIMENT_DELETED, 8, "an experiment with that name is deleted (restore it or purge .trash)") \
     X(MLL_ERR_NO_MEMORY, 9, "out of memory") \
     X(MLL_ERR_IO, 10, "file-system error (see errno)") \
-    X(MLL_ERR_NO_SPACE, 11, "no space left on device; unwritten points are kept in memory and retried") \
+    X(MLL_ERR_NO_SPACE, 11, "no space left on device (or disk quota exceeded)") \
     X(MLL_ERR_PERMISSION, 12, "permission denied or read-only file system") \
     X(MLL_ERR_BUFFER_FULL, 13, "metric buffer full and cannot be flushed; this point was not logged") \
     X(MLL_ERR_CORRUPT, 14, "an existing MLflow file is malformed") \
@@ -306,7 +306,13 @@ extern "C" {
     X(MLL_ERR_INVALID_STATE, 16, "run is deleted or not active") \
     X(MLL_ERR_EXISTS, 17, "file or directory already exists") \
     X(MLL_ERR_PATH_TOO_LONG, 18, "path longer than MLL_MAX_PATH") \
-    X(MLL_ERR_UNSUPPORTED, 19, "unsupported tracking URI or operation")
+    X(MLL_ERR_UNSUPPORTED, 19, "unsupported tracking URI or operation") \
+    X(MLL_ERR_RUN_ENDED, 20, "the run was ended (mll_end_run, or mll_close of its store): this handle is no longer valid") \
+    X(MLL_ERR_STORE_CLOSED, 21, "the store was closed (mll_close): this handle is no longer valid") \
+    X(MLL_ERR_TOO_MANY_HANDLES, 22, "too many runs (MLL_MAX_HANDLES) or stores (MLL_MAX_STORES) open at once in this process") \
+    X(MLL_ERR_POINTS_DROPPED, 23, "metric points were given up because their run can no longer be written (the count is in the message)") \
+    X(MLL_ERR_INVALID_URI, 24, "malformed tracking URI or root (an encoded NUL byte %00, or file: without a path)") \
+    X(MLL_ERR_NOT_A_DIRECTORY, 25, "the root, or a folder on the way to it, is not a directory")
 
 #define MLL__RESULT_ENUM(name, num, text) name = num,
 typedef enum mll_result { MLL__RESULTS(MLL__RESULT_ENUM) MLL__RESULT_COUNT } mll_result;
@@ -784,12 +790,14 @@ MLL__PRIVATE void mll__os_random(void *buf, size_t n) {
 /* >>threads ----------------------------------------------------------------- */
 #ifndef MLL_NO_THREADS
 typedef pthread_mutex_t mll__mutex;
+#define MLL__MUTEX_INITIALIZER PTHREAD_MUTEX_INITIALIZER /* a mutex with static storage */
 MLL__PRIVATE void mll__mutex_init(mll__mutex *m) { pthread_mutex_init(m, NULL); }
 MLL__PRIVATE void mll__mutex_destroy(mll__mutex *m) { pthread_mutex_destroy(m); }
 MLL__PRIVATE void mll__lock(mll__mutex *m) { pthread_mutex_lock(m); }
 MLL__PRIVATE void mll__unlock(mll__mutex *m) { pthread_mutex_unlock(m); }
 #else
 typedef int mll__mutex;
+#define MLL__MUTEX_INITIALIZER 0
 MLL__PRIVATE void mll__mutex_init(mll__mutex *m) { *m = 0; }
 MLL__PRIVATE void mll__mutex_destroy(mll__mutex *m) { (void)m; }
 MLL__PRIVATE void mll__lock(mll__mutex *m) { (void)m; }
@@ -1854,8 +1862,11 @@ MLL__PRIVATE int mll__hexval(char c) {
     return -1;
 }
 
-/* A file: URI or a plain path -> a path (percent-decoded for URIs). 0 if uri names no
-   local path (http:, s3:, databricks, ...). */
+/* A file: URI or a plain path -> a path (percent-decoded for URIs). Returns 1 for a local
+   path; 0 if uri names no local path (http:, s3:, file://host/, databricks, ...);
+   MLL__URI_MALFORMED for "file:" without a path or with an encoded NUL (%00 would cut the
+   path short without a word); MLL__URI_TOO_LONG when the path does not fit in cap. */
+enum { MLL__URI_MALFORMED = -1, MLL__URI_TOO_LONG = -2 };
 MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
     const char *p = uri;
     size_t n = 0;
@@ -1869,6 +1880,7 @@ MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
         while (*p && n + 1 < cap) {
             int h1, h2;
             if (*p == '%' && (h1 = mll__hexval(p[1])) >= 0 && (h2 = mll__hexval(p[2])) >= 0) {
+                if (h1 == 0 && h2 == 0) return MLL__URI_MALFORMED;
                 out[n++] = (char)(h1 * 16 + h2);
                 p += 3;
             } else {
@@ -1876,11 +1888,12 @@ MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
             }
         }
         out[n] = '\0';
-        return *p == '\0' && n > 0;
+        if (*p) return MLL__URI_TOO_LONG;
+        return n > 0 ? 1 : MLL__URI_MALFORMED;
     }
     {
-        /* scheme "xyz:" (letters, 2+ chars, so "C:" style never matters here) = not local */
-        /* RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), e.g. s3:, gs: */
+        /* RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), e.g. s3:, gs:;
+           2+ characters, so that "C:" style never matters here: not local */
         const char *q = uri;
         if ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')) {
             q++;
@@ -1891,9 +1904,10 @@ MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
         }
         if (strcmp(uri, "databricks") == 0) return 0;
     }
-    if (strlen(uri) + 1 > cap) return 0;
+    if (!uri[0]) return 0;
+    if (strlen(uri) + 1 > cap) return MLL__URI_TOO_LONG;
     strcpy(out, uri);
-    return out[0] != '\0';
+    return 1;
 }
 
 /* >>io: default (POSIX) file-system hooks ------------------------------------ */
@@ -2035,13 +2049,153 @@ MLL__PRIVATE mll_result mll__posix_list(const char *dir, mll_list_fn fn, void *c
 }
 #endif
 
-/* >>store and run state ------------------------------------------------------ */
+/* >>store and run state ------------------------------------------------------
+   Handles. An mll_store * or mll_run * given to the caller is not an address but an id,
+   as sokol_gfx's resource ids are: a cell index, a kind bit and the generation of the
+   cell (on 64-bit systems also a tag in the top bits, which no address has). The cells
+   live as long as the process and hold the object's mutex, so a call with a
+   handle whose object has ended -- by this thread or another, by mll_end_run or by
+   mll_close -- finds a newer generation and returns MLL_ERR_RUN_ENDED or
+   MLL_ERR_STORE_CLOSED: nothing is ever read from freed memory. The cell tables are the
+   only process-wide state; they are set up on first use and never freed. */
+#ifndef MLL_MAX_HANDLES
+#define MLL_MAX_HANDLES 4096 /* runs open at once in the process */
+#endif
+#ifndef MLL_MAX_STORES
+#define MLL_MAX_STORES 256 /* stores open at once in the process */
+#endif
+#ifndef MLL_MAX_NAME
+#define MLL_MAX_NAME 255 /* longest file or folder name (bytes), NAME_MAX on most file systems */
+#endif
+MLL__STATIC_ASSERT(max_handles_fits_16_bits, MLL_MAX_HANDLES >= 1 && MLL_MAX_HANDLES <= 65536);
+MLL__STATIC_ASSERT(max_stores_fits_16_bits, MLL_MAX_STORES >= 1 && MLL_MAX_STORES <= 65536);
+
+enum { MLL__KIND_STORE = 0, MLL__KIND_RUN = 1 };
+enum { MLL__CELL_FREE = 0, MLL__CELL_LIVE = 1 };
+
+typedef struct mll__cell {
+    mll__mutex lock; /* the object's own lock: it outlives the object */
+    uint32_t gen;    /* bumped when the object ends: older handles no longer match */
+    int state;
+    void *obj; /* the mll_store or mll_run while LIVE */
+} mll__cell;
+
+/* Runs and stores have pools of their own, so that a mutex is always a store's or always
+   a run's (locks are taken store first, run second). Free cells are kept in a ring: the
+   oldest is reused first, which spreads reuse, and so generations, over all cells. */
+typedef struct mll__pool {
+    int ready, size, free_first, free_count;
+    int *free_ring;
+    mll__cell *cell;
+} mll__pool;
+
+/* Handle bits: index 0-15, kind 16, generation 17 and up (then, on 64-bit, a tag). */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define MLL__HANDLE_TAG (((uintptr_t)0x6D6Cu) << 48) /* "ml": never a canonical address */
+#define MLL__GEN_MASK 0x7FFFFFFFu
+#else
+#define MLL__HANDLE_TAG ((uintptr_t)0)
+#define MLL__GEN_MASK 0x7FFFu /* a stale handle matches again only after 32767 reuses of its cell */
+#endif
+
+static mll__mutex mll__pools_lock = MLL__MUTEX_INITIALIZER;
+static mll__cell mll__store_cells[MLL_MAX_STORES], mll__run_cells[MLL_MAX_HANDLES];
+static int mll__store_ring[MLL_MAX_STORES], mll__run_ring[MLL_MAX_HANDLES];
+static mll__pool mll__pools[2] = {{0, MLL_MAX_STORES, 0, 0, mll__store_ring, mll__store_cells},
+                                  {0, MLL_MAX_HANDLES, 0, 0, mll__run_ring, mll__run_cells}};
+
+MLL__PRIVATE void *mll__handle_make(size_t index, int kind, uint32_t gen) {
+    return (void *)(MLL__HANDLE_TAG | ((uintptr_t)gen << 17) | ((uintptr_t)kind << 16) | (uintptr_t)index);
+}
+
+/* The cell a handle names and the generation it was made with; NULL when it cannot be a
+   handle of this kind (NULL, another kind, a pointer, an index out of range). */
+MLL__PRIVATE mll__cell *mll__cell_of(const void *h, int kind, uint32_t *gen) {
+    uintptr_t v = (uintptr_t)h, low = ((uintptr_t)MLL__GEN_MASK << 17) | 0x1FFFFu;
+    size_t index = (size_t)(v & 0xFFFFu);
+    mll__pool *pool = &mll__pools[kind];
+    if (!h || (v & ~low) != MLL__HANDLE_TAG || (int)((v >> 16) & 1u) != kind) return NULL;
+    *gen = (uint32_t)((v >> 17) & MLL__GEN_MASK);
+    if (*gen == 0 || index >= (size_t)pool->size || !pool->ready) return NULL;
+    return &pool->cell[index];
+}
+
+/* Locks the cell of a live object and returns the object (its cell in *cell); else NULL
+   and *err: MLL_ERR_RUN_ENDED / MLL_ERR_STORE_CLOSED for an older generation (the object
+   ended), MLL_ERR_INVALID_ARGUMENT for anything that never was a handle. */
+MLL__PRIVATE void *mll__cell_lock(const void *h, int kind, mll__cell **cell, mll_result *err) {
+    uint32_t gen = 0;
+    mll__cell *c = mll__cell_of(h, kind, &gen);
+    *err = MLL_ERR_INVALID_ARGUMENT;
+    if (!c) return NULL;
+    mll__lock(&c->lock);
+    if (c->gen == gen && c->state == MLL__CELL_LIVE) {
+        *cell = c;
+        return c->obj;
+    }
+    if (((c->gen - gen) & MLL__GEN_MASK) <= MLL__GEN_MASK / 2)
+        *err = kind == MLL__KIND_RUN ? MLL_ERR_RUN_ENDED : MLL_ERR_STORE_CLOSED;
+    mll__unlock(&c->lock);
+    return NULL;
+}
+
+/* Takes a free cell of obj's kind and makes its handle. */
+MLL__PRIVATE mll_result mll__cell_alloc(int kind, void *obj, mll__cell **cell, void **handle) {
+    mll__pool *pool = &mll__pools[kind];
+    size_t i;
+    mll__cell *c;
+    mll__lock(&mll__pools_lock);
+    if (!pool->ready) {
+        for (i = 0; i < (size_t)pool->size; i++) {
+            mll__mutex_init(&pool->cell[i].lock); /* never destroyed: cells are reused */
+            pool->cell[i].gen = 1;
+            pool->free_ring[i] = (int)i;
+        }
+        pool->free_count = pool->size;
+        pool->ready = 1;
+    }
+    if (pool->free_count == 0) {
+        mll__unlock(&mll__pools_lock);
+        return MLL_ERR_TOO_MANY_HANDLES;
+    }
+    i = (size_t)pool->free_ring[pool->free_first];
+    pool->free_first = (pool->free_first + 1) % pool->size;
+    pool->free_count--;
+    c = &pool->cell[i];
+    mll__lock(&c->lock);
+    c->state = MLL__CELL_LIVE;
+    c->obj = obj;
+    *handle = mll__handle_make(i, kind, c->gen);
+    mll__unlock(&c->lock);
+    mll__unlock(&mll__pools_lock);
+    *cell = c;
+    return MLL_OK;
+}
+
+/* Ends the object of a cell (its lock held by the caller): every handle to it is stale
+   from now on. The caller unlocks the cell, then calls mll__cell_release. */
+MLL__PRIVATE void mll__cell_retire(mll__cell *c) {
+    c->gen = (c->gen + 1) & MLL__GEN_MASK;
+    if (c->gen == 0) c->gen = 1;
+    c->state = MLL__CELL_FREE;
+    c->obj = NULL;
+}
+
+MLL__PRIVATE void mll__cell_release(mll__cell *c, int kind) {
+    mll__pool *pool = &mll__pools[kind];
+    mll__lock(&mll__pools_lock);
+    pool->free_ring[(pool->free_first + pool->free_count) % pool->size] = (int)(c - pool->cell);
+    pool->free_count++;
+    mll__unlock(&mll__pools_lock);
+}
+
 typedef struct mll__metric_slot {
     char *key; /* NULL: empty slot */
     size_t key_len;
     uint64_t hash;
     mll__buf pending; /* whole lines not yet in the file */
     int file_ready;   /* parent folders made and a torn tail repaired, this process */
+    mll_result flush_result; /* of the last flush of this key (transient or not, at the end) */
     int has_last;     /* the previous point of this key, to drop exact repeats */
     int64_t last_ts, last_step;
     uint64_t last_bits;
@@ -2051,14 +2205,20 @@ struct mll_store {
     mll_store_desc desc; /* resolved */
     char root[MLL_MAX_PATH];
     char root_uri[MLL_MAX_PATH * 3 + 8];
-    mll__mutex lock;     /* runs list, last_error; taken before a run's lock, never after */
+    mll_store *handle;   /* the id the caller holds (calls made on its behalf use it) */
+    mll__cell *cell;
+    mll__mutex *lock;    /* = &cell->lock: runs, last_error, busy, closing; taken before a
+                            run's lock, never after */
     mll__mutex tmp_lock; /* tmp_counter only (used while a run's lock is held) */
-    mll_run *runs;
+    mll_run *runs;       /* open runs (a run being ended is out of the list meanwhile) */
     mll_error last_error;
     uint64_t tmp_counter;
+    int busy;    /* calls inside the store and runs being ended: mll_close waits for 0 */
+    int closing; /* mll_close is ending the runs: new store calls get STORE_CLOSED */
 #ifndef MLL_NO_THREADS
     pthread_t flusher;
-    pthread_cond_t wake;
+    pthread_cond_t wake; /* the flusher's timer; a broadcast stops it */
+    pthread_cond_t idle; /* busy fell to 0 */
     int flusher_started, stopping;
 #endif
 };
@@ -2066,12 +2226,16 @@ struct mll_store {
 struct mll_run {
     mll_store *store;
     mll_run *next;
-    mll__mutex lock;
+    mll__cell *cell;
+    mll__mutex *lock; /* = &cell->lock */
+    int ending;       /* mll_end_run or mll_close is ending it: another end is refused */
     char run_id[260];
     char experiment_id[72];
     char dir[MLL_MAX_PATH];
     char artifact_dir[MLL_MAX_PATH];
     char *run_name;
+    char **old_names; /* names replaced by renames: mll_run_name() stays valid until the end */
+    size_t old_name_count, old_name_cap;
     char *artifact_uri;
     char *user_id;
     int64_t start_time;
@@ -2082,15 +2246,63 @@ struct mll_run {
     mll__buf scratch;            /* a flush's lines laid out for the file (reused) */
     size_t slot_cap, slot_count;
     size_t pending_total;
+    uint64_t refused_points; /* log calls answered MLL_ERR_BUFFER_FULL (reported at the end) */
     int64_t last_flush_ms;
     int64_t cached_ts;
     char cached_ts_text[24];
     size_t cached_ts_len;
-    int error_reported; /* background flush errors are logged once per streak */
+    int flush_failing; /* flushes fail: logged once per streak, then only recorded */
+    int refusing;      /* log calls get MLL_ERR_BUFFER_FULL: logged once per streak */
     mll_error last_error;
 };
 
 MLL__PRIVATE const mll_allocator *mll__A(const mll_store *s) { return &s->desc.allocator; }
+
+/* A run handle -> its run, locked (mll__unlock(run->lock) when done); NULL and *err else. */
+MLL__PRIVATE mll_run *mll__run_lock(const mll_run *h, mll_result *err) {
+    mll__cell *c;
+    return (mll_run *)mll__cell_lock(h, MLL__KIND_RUN, &c, err);
+}
+
+/* A store handle -> its store, counted busy until mll__store_leave (so mll_close waits
+   for the call to finish); NULL and *err else (also while mll_close runs). */
+MLL__PRIVATE mll_store *mll__store_enter(const mll_store *h, mll_result *err) {
+    mll__cell *c;
+    mll_store *s = (mll_store *)mll__cell_lock(h, MLL__KIND_STORE, &c, err);
+    if (!s) return NULL;
+    if (s->closing) {
+        *err = MLL_ERR_STORE_CLOSED;
+        s = NULL;
+    } else {
+        s->busy++;
+    }
+    mll__unlock(&c->lock);
+    return s;
+}
+
+/* busy-- (store lock held); wakes a waiting mll_close when it reaches 0. */
+MLL__PRIVATE void mll__store_unbusy_locked(mll_store *s) {
+    if (--s->busy == 0) {
+#ifndef MLL_NO_THREADS
+        pthread_cond_broadcast(&s->idle);
+#endif
+    }
+}
+
+MLL__PRIVATE void mll__store_leave(mll_store *s) {
+    mll__lock(s->lock);
+    mll__store_unbusy_locked(s);
+    mll__unlock(s->lock);
+}
+
+/* mll_close: waits (store lock held) until no call is inside the store. */
+MLL__PRIVATE void mll__store_wait_idle(mll_store *s) {
+#ifndef MLL_NO_THREADS
+    while (s->busy) pthread_cond_wait(&s->idle, s->lock);
+#else
+    (void)s;
+#endif
+}
 
 /* >>errors ------------------------------------------------------------------- */
 MLL__PRIVATE void mll__log(const mll_store_desc *d, mll_log_level level, mll_result code,
@@ -2111,27 +2323,32 @@ MLL__PRIVATE void mll__default_logger(mll_log_level level, mll_result code, cons
 }
 #endif
 
-/* Records an error in *err and reports it to the logger. Returns code. */
+/* Records an error in *err and reports it to the logger: "<op> '<subject>': <strerror>
+   (<errno text>)[; <note>]". The note says what happens next (e.g. points stay buffered).
+   Returns code. */
+MLL__PRIVATE mll_result mll__fail_note(const mll_store_desc *d, mll_error *err, mll_result code,
+                                       int sys_errno, const char *op, const char *subject,
+                                       const char *note, int line) {
+    char sys[160];
+    int repeat;
+    if (code == MLL_OK || !err) return code;
+    /* the same failure again (a loop repeating one mistake) is recorded, not re-logged */
+    repeat = err->code == code && err->operation == op &&
+             strncmp(err->subject, subject ? subject : "", sizeof(err->subject) - 1) == 0;
+    err->code = code;
+    err->sys_errno = sys_errno;
+    err->operation = op;
+    mll__snprintf(err->subject, sizeof(err->subject), "%s", subject ? subject : "");
+    sys[0] = '\0';
+    if (sys_errno) mll__snprintf(sys, sizeof(sys), " (%s)", strerror(sys_errno));
+    mll__snprintf(err->message, sizeof(err->message), "%s '%s': %s%s%s%s", op, err->subject,
+                  mll_strerror(code), sys, note ? "; " : "", note ? note : "");
+    if (!repeat) mll__log(d, MLL_LOG_ERROR, code, err->message, line);
+    return code;
+}
 MLL__PRIVATE mll_result mll__fail(const mll_store_desc *d, mll_error *err, mll_result code,
                                   int sys_errno, const char *op, const char *subject, int line) {
-    if (code == MLL_OK) return MLL_OK;
-    if (err) {
-        /* the same failure again (a loop repeating one mistake) is recorded, not re-logged */
-        int repeat = err->code == code && err->operation == op &&
-                     strncmp(err->subject, subject ? subject : "", sizeof(err->subject) - 1) == 0;
-        err->code = code;
-        err->sys_errno = sys_errno;
-        err->operation = op;
-        mll__snprintf(err->subject, sizeof(err->subject), "%s", subject ? subject : "");
-        if (sys_errno)
-            mll__snprintf(err->message, sizeof(err->message), "%s '%s': %s (%s)", op,
-                          err->subject, mll_strerror(code), strerror(sys_errno));
-        else
-            mll__snprintf(err->message, sizeof(err->message), "%s '%s': %s", op, err->subject,
-                          mll_strerror(code));
-        if (!repeat) mll__log(d, MLL_LOG_ERROR, code, err->message, line);
-    }
-    return code;
+    return mll__fail_note(d, err, code, sys_errno, op, subject, NULL, line);
 }
 /* errno is captured only for I/O failures, where it explains something. */
 #define MLL__IOERR(code) \
@@ -2152,13 +2369,17 @@ MLL__PRIVATE int mll__exists(mll_store *s, const char *path, int *is_dir) {
     return st.exists;
 }
 
-/* mkdir that treats an existing directory as success. */
+/* mkdir that treats an existing directory as success, and an existing file (or a file
+   on the way: ENOTDIR) as MLL_ERR_NOT_A_DIRECTORY rather than "exists". */
 MLL__PRIVATE mll_result mll__mkdir(mll_store *s, const char *path) {
     mll_result r = MLL__FS(s)->mkdir(path, MLL__FS(s)->user_data);
     if (r == MLL_ERR_EXISTS) {
         int is_dir = 0;
-        if (mll__exists(s, path, &is_dir) && is_dir) return MLL_OK;
+        if (mll__exists(s, path, &is_dir)) return is_dir ? MLL_OK : MLL_ERR_NOT_A_DIRECTORY;
     }
+#ifdef ENOTDIR
+    if (r == MLL_ERR_IO && errno == ENOTDIR) return MLL_ERR_NOT_A_DIRECTORY;
+#endif
     return r;
 }
 
@@ -2190,6 +2411,44 @@ MLL__PRIVATE mll_result mll__mkdirs_for(mll_store *s, const char *base, const ch
     memcpy(parent, path, n + 1);
     *strrchr(parent, '/') = '\0';
     return mll__mkdirs_below(s, base, parent);
+}
+
+typedef struct mll__names {
+    mll_store *s;
+    mll__buf list; /* 'd' or 'f', then the name and its NUL, per entry */
+    mll_result r;
+} mll__names;
+
+MLL__PRIVATE int mll__names_cb(const char *name, int is_dir, void *ctx) {
+    mll__names *n = (mll__names *)ctx;
+    char kind = is_dir ? 'd' : 'f';
+    n->r = mll__buf_append(mll__A(n->s), &n->list, &kind, 1);
+    if (n->r == MLL_OK) n->r = mll__buf_append(mll__A(n->s), &n->list, name, strlen(name) + 1);
+    return n->r != MLL_OK;
+}
+
+/* Removes a folder this process just made and everything in it (a run folder whose
+   creation failed half way), so that no broken run is left for MLflow to list. */
+MLL__PRIVATE mll_result mll__remove_tree(mll_store *s, const char *dir, int depth) {
+    mll__names n;
+    size_t i = 0;
+    mll_result r;
+    if (depth > 64) return MLL_ERR_IO;
+    memset(&n, 0, sizeof(n));
+    n.s = s;
+    r = MLL__FS(s)->list(dir, mll__names_cb, &n, MLL__FS(s)->user_data);
+    if (r == MLL_OK) r = n.r;
+    while (r == MLL_OK && i < n.list.len) { /* listed first, removed after: no removal mid-walk */
+        char path[MLL_MAX_PATH];
+        const char *name = n.list.data + i + 1;
+        r = mll__path(path, dir, name, NULL);
+        if (r == MLL_OK)
+            r = n.list.data[i] == 'd' ? mll__remove_tree(s, path, depth + 1)
+                                      : MLL__FS(s)->remove(path, MLL__FS(s)->user_data);
+        i += strlen(name) + 2;
+    }
+    mll__buf_free(mll__A(s), &n.list);
+    return r == MLL_OK ? MLL__FS(s)->remove(dir, MLL__FS(s)->user_data) : r;
 }
 
 /* Writes all of data to an open handle. */
@@ -2754,13 +3013,23 @@ MLL__PRIVATE mll_result mll__ensure_default_experiment(mll_store *s) {
 }
 
 /* >>context: user, program, git ---------------------------------------------- */
+#if MLL__PLATFORM_POSIX
+static mll__mutex mll__pwd_lock = MLL__MUTEX_INITIALIZER; /* getpwuid() returns a static buffer */
+#endif
 MLL__PRIVATE void mll__default_user(const mll_store *s, char *out, size_t cap) {
     const char *u = NULL;
     if (!s->desc.ignore_env) u = getenv("MLFLOW_TRACKING_USERNAME");
 #if MLL__PLATFORM_POSIX
     if (!u || !*u) {
-        struct passwd *pw = getpwuid(geteuid());
-        if (pw && pw->pw_name && *pw->pw_name) u = pw->pw_name;
+        struct passwd *pw;
+        mll__lock(&mll__pwd_lock);
+        pw = getpwuid(geteuid());
+        if (pw && pw->pw_name && *pw->pw_name) {
+            mll__snprintf(out, cap, "%s", pw->pw_name); /* copied before another thread reuses it */
+            mll__unlock(&mll__pwd_lock);
+            return;
+        }
+        mll__unlock(&mll__pwd_lock);
     }
 #endif
     if (!u || !*u) u = getenv("USER");
@@ -3058,7 +3327,10 @@ MLL__PRIVATE mll_result mll__run_write_meta(mll_run *run) {
    run's artifacts/ folder (a staging area that `mlflow-lite sync` uploads from). */
 MLL__PRIVATE mll_result mll__run_resolve_artifact_dir(mll_run *run) {
     char p[MLL_MAX_PATH];
-    if (mll__uri_to_path(run->artifact_uri, p, sizeof(p)) && p[0] == '/') {
+    int local = mll__uri_to_path(run->artifact_uri, p, sizeof(p));
+    if (local == MLL__URI_MALFORMED) return MLL_ERR_INVALID_URI;
+    if (local == MLL__URI_TOO_LONG) return MLL_ERR_PATH_TOO_LONG;
+    if (local && p[0] == '/') {
         mll__snprintf(run->artifact_dir, sizeof(run->artifact_dir), "%s", p);
         return MLL_OK;
     }
@@ -3192,6 +3464,30 @@ MLL__PRIVATE mll_result mll__slots_grow(mll_run *run) {
     return MLL_OK;
 }
 
+/* Checked when a metric key is first seen, while the caller can still be told: a key no
+   flush could ever write would hold its points until the run ends and then lose them. The
+   whole path must fit in MLL_MAX_PATH and each folder or file name in MLL_MAX_NAME bytes,
+   and no other metric of the run may be a file where this key needs a folder ("a" and
+   "a/b"), or the other way round. */
+MLL__PRIVATE mll_result mll__metric_key_fits(const mll_run *run, const char *key, size_t n) {
+    size_t i, seg = 0;
+    if (strlen(run->dir) + sizeof("/metrics/") + n > MLL_MAX_PATH) return MLL_ERR_PATH_TOO_LONG;
+    for (i = 0; i <= n; i++) {
+        if (i < n && key[i] != '/') continue;
+        if (i - seg > MLL_MAX_NAME) return MLL_ERR_PATH_TOO_LONG;
+        seg = i + 1;
+    }
+    for (i = 0; i < run->slot_cap; i++) {
+        const mll__metric_slot *o = &run->slots[i];
+        if (!o->key) continue;
+        if (o->key_len < n && key[o->key_len] == '/' && memcmp(o->key, key, o->key_len) == 0)
+            return MLL_ERR_NOT_A_DIRECTORY; /* o is a file where key needs a folder */
+        if (n < o->key_len && o->key[n] == '/' && memcmp(o->key, key, n) == 0)
+            return MLL_ERR_EXISTS; /* key would be a file where o has its folder */
+    }
+    return MLL_OK;
+}
+
 MLL__PRIVATE mll_result mll__slot_get(mll_run *run, const char *key, mll__metric_slot **out) {
     size_t n, j;
     uint64_t h;
@@ -3212,6 +3508,7 @@ MLL__PRIVATE mll_result mll__slot_get(mll_run *run, const char *key, mll__metric
         }
     }
     r = mll__validate_key(key);
+    if (r == MLL_OK) r = mll__metric_key_fits(run, key, n);
     if (r != MLL_OK) return r;
     if ((run->slot_count + 1) * 10 > run->slot_cap * 7) {
         r = mll__slots_grow(run);
@@ -3324,6 +3621,44 @@ MLL__PRIVATE mll_result mll__layout_lines(const mll_allocator *a, const mll__buf
     return MLL_OK;
 }
 
+/* A new metric file is born with its first lines (temporary file + link()): an empty
+   metric file, left by a kill between open() and write(), breaks MLflow. When the disk
+   cannot take all of them, it is born with the whole lines that fit (the temporary file
+   cut back to its last line end), so a key makes progress as soon as there is room for
+   one line; the rest are appended later. *born gets the bytes of `lines` now in the file.
+   Returns MLL_OK when all are, MLL_ERR_EXISTS when someone else created the file first
+   (nothing written), else the error that stopped the write. */
+MLL__PRIVATE mll_result mll__metric_file_birth(mll_store *s, const char *tmp_dir, const char *path,
+                                               const mll__buf *lines, size_t *born) {
+    char tmp[MLL_MAX_PATH];
+    intptr_t h;
+    size_t done = 0, keep;
+    mll_result r = mll__tmp_open(s, tmp_dir, tmp, &h), rw, rc;
+    *born = 0;
+    if (r != MLL_OK) return r;
+    while (done < lines->len) {
+        size_t w = 0;
+        r = MLL__FS(s)->write(h, lines->data + done, lines->len - done, &w, MLL__FS(s)->user_data);
+        done += w;
+        if (r == MLL_OK && w == 0) r = MLL_ERR_NO_SPACE;
+        if (r != MLL_OK) break;
+    }
+    rw = r;
+    for (keep = done; keep > 0 && lines->data[keep - 1] != '\n'; keep--) {
+    }
+    if (keep == 0) r = rw; /* not one whole line: nothing to publish */
+    else if (keep < done) r = MLL__FS(s)->truncate(h, keep, MLL__FS(s)->user_data);
+    else r = MLL_OK;
+    if (r == MLL_OK && s->desc.durability == MLL_DURABILITY_FSYNC) r = MLL__FS(s)->sync(h, MLL__FS(s)->user_data);
+    rc = MLL__FS(s)->close(h, MLL__FS(s)->user_data);
+    if (r == MLL_OK) r = rc;
+    if (r == MLL_OK) r = MLL__FS(s)->link(tmp, path, MLL__FS(s)->user_data);
+    MLL__FS(s)->remove(tmp, MLL__FS(s)->user_data);
+    if (r != MLL_OK) return r;
+    *born = keep;
+    return rw;
+}
+
 /* Appends a slot's pending lines. SIGKILL-safe: Linux may cut a write() short only between
    pages, and no line crosses a page (see mll__layout_lines), so a cut leaves whole lines
    only. A short write (disk full) is truncated back to the last whole line, and what was
@@ -3349,24 +3684,26 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
     }
     r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
     if (r != MLL_OK) return r;
+    if (st.exists && st.is_dir) return MLL_ERR_EXISTS; /* "a/b" written by another process */
     base = st.exists ? st.size : 0;
     r = mll__layout_lines(a, &sl->pending, base, &run->scratch);
     if (r != MLL_OK) return r;
     if (!st.exists) {
-        /* a new metric file is born with its lines (temporary file + link()): an empty
-           metric file, left by a kill between open() and write(), breaks MLflow */
-        r = mll__write_atomic(s, run->dir, path, run->scratch.data, run->scratch.len, MLL__CREATE_ONLY);
+        r = mll__metric_file_birth(s, run->dir, path, &run->scratch, &keep_out);
         if (r == MLL_ERR_EXISTS) { /* another process created it meanwhile: append after it */
             r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
             base = st.size;
             if (r == MLL_OK) r = mll__layout_lines(a, &sl->pending, base, &run->scratch);
-        } else if (r == MLL_OK) {
-            done = keep_out = run->scratch.len;
+            if (r != MLL_OK) return r;
+        } else {
+            done = run->scratch.len; /* born with keep_out bytes, or not at all: no append now */
+            goto written;
         }
-        if (r != MLL_OK) return r;
     }
-    if (done == run->scratch.len) goto written;
     r = MLL__FS(s)->open(path, MLL_OPEN_APPEND, &h, MLL__FS(s)->user_data);
+#ifdef EISDIR
+    if (r == MLL_ERR_IO && errno == EISDIR) r = MLL_ERR_EXISTS; /* a folder holds the name */
+#endif
     if (r != MLL_OK) goto written;
     /* one write(): Linux cuts a write short (fatal signal, full disk) only between pages,
        and every page boundary here is a line end */
@@ -3416,21 +3753,50 @@ written:
     return r;
 }
 
+/* Points (lines) and keys still buffered in a run. */
+MLL__PRIVATE uint64_t mll__pending_points(const mll_run *run, size_t *keys) {
+    uint64_t points = 0;
+    size_t i, j;
+    *keys = 0;
+    for (i = 0; i < run->slot_cap; i++) {
+        const mll__buf *p = &run->slots[i].pending;
+        if (!run->slots[i].key || !p->len) continue;
+        ++*keys;
+        for (j = 0; j < p->len; j++) points += p->data[j] == '\n';
+    }
+    return points;
+}
+
 /* Flushes every key; returns the first error (the other keys are still tried). */
 MLL__PRIVATE mll_result mll__run_flush_locked(mll_run *run) {
     mll_result first = MLL_OK;
+    const char *bad = "";
+    int first_errno = 0;
     size_t i;
     for (i = 0; i < run->slot_cap && run->pending_total; i++) {
         mll__metric_slot *sl = &run->slots[i];
         if (sl->key && sl->pending.len) {
             mll_result r = mll__slot_flush(run, sl);
+            sl->flush_result = r;
             if (r != MLL_OK && first == MLL_OK) {
                 first = r;
-                MLL__RUN_FAIL(run, r, "append metric", sl->key);
+                first_errno = MLL__IOERR(r);
+                bad = sl->key;
             }
         }
     }
     run->last_flush_ms = mll__os_now_ms();
+    if (first != MLL_OK) {
+        char note[128];
+        size_t keys;
+        uint64_t points = mll__pending_points(run, &keys);
+        mll__snprintf(note, sizeof(note), "%llu points of %lu keys stay buffered and are retried",
+                      (unsigned long long)points, (unsigned long)keys);
+        /* a streak of failures (a full disk retried every second) is logged once */
+        mll__fail_note(run->flush_failing ? NULL : &run->store->desc, &run->last_error, first, first_errno,
+                       "append metric", bad, note, __LINE__);
+    }
+    run->flush_failing = first != MLL_OK;
     return first;
 }
 
@@ -3450,8 +3816,12 @@ MLL__PRIVATE mll_result mll__metric_append(mll_run *run, const char *key, double
     if (sl->has_last && sl->last_ts == ts && sl->last_step == step && sl->last_bits == bits) return MLL_OK;
     if (run->pending_total + MLL__MAX_LINE > s->desc.max_pending_bytes) {
         mll__run_flush_locked(run);
-        if (run->pending_total + MLL__MAX_LINE > s->desc.max_pending_bytes) return MLL_ERR_BUFFER_FULL;
+        if (run->pending_total + MLL__MAX_LINE > s->desc.max_pending_bytes) {
+            run->refused_points++; /* the caller is told now; the count again at the end */
+            return MLL_ERR_BUFFER_FULL;
+        }
     }
+    run->refusing = 0;
     if (sl->pending.len + MLL__MAX_LINE > sl->pending.cap) {
         r = mll__buf_reserve(mll__A(s), &sl->pending, sl->pending.len + MLL__MAX_LINE);
         if (r != MLL_OK) return r;
@@ -3478,6 +3848,14 @@ MLL__PRIVATE mll_result mll__metric_append(mll_run *run, const char *key, double
     return MLL_OK;
 }
 
+/* Records a refused point; a streak of MLL_ERR_BUFFER_FULL (a disk full for a long time)
+   is logged once, not once per point. */
+MLL__PRIVATE void mll__metric_fail(mll_run *run, mll_result r, const char *key) {
+    int quiet = r == MLL_ERR_BUFFER_FULL && run->refusing;
+    mll__fail(quiet ? NULL : &run->store->desc, &run->last_error, r, MLL__IOERR(r), "log metric", key, __LINE__);
+    if (r == MLL_ERR_BUFFER_FULL) run->refusing = 1;
+}
+
 /* After appending: flush when the buffer is full, or when the interval passed and no
    flusher thread does it for us. A flush error leaves the points buffered. */
 MLL__PRIVATE mll_result mll__maybe_flush(mll_run *run) {
@@ -3495,7 +3873,7 @@ MLL__PRIVATE mll_result mll__maybe_flush(mll_run *run) {
 #ifndef MLL_NO_THREADS
 MLL__PRIVATE void *mll__flusher_main(void *arg) {
     mll_store *s = (mll_store *)arg;
-    mll__lock(&s->lock);
+    mll__lock(s->lock);
     while (!s->stopping) {
         struct timeval tv;
         struct timespec ts;
@@ -3508,21 +3886,18 @@ MLL__PRIVATE void *mll__flusher_main(void *arg) {
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000L;
         }
-        pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+        pthread_cond_timedwait(&s->wake, s->lock, &ts);
         if (s->stopping) break;
         now = mll__os_now_ms();
         for (run = s->runs; run; run = run->next) {
-            mll__lock(&run->lock);
+            mll__lock(run->lock);
             /* points are at most one interval late: flush when the last flush is older
                than half of it, since we wake once per interval */
-            if (run->pending_total && now - run->last_flush_ms >= wait_ms / 2) {
-                mll_result r = mll__run_flush_locked(run);
-                run->error_reported = r != MLL_OK;
-            }
-            mll__unlock(&run->lock);
+            if (run->pending_total && now - run->last_flush_ms >= wait_ms / 2) mll__run_flush_locked(run);
+            mll__unlock(run->lock);
         }
     }
-    mll__unlock(&s->lock);
+    mll__unlock(s->lock);
     return NULL;
 }
 #endif
@@ -3578,8 +3953,8 @@ MLL__PRIVATE mll_result mll__resolve_root(mll_store *s, const char *root) {
     if (!src && !s->desc.ignore_env) {
         const char *env = getenv("MLFLOW_TRACKING_URI");
         if (env && *env) {
-            if (mll__uri_to_path(env, path, sizeof(path))) {
-                src = env;
+            if (mll__uri_to_path(env, path, sizeof(path)) != 0) {
+                src = env; /* a local path, or a malformed one: refused below, not replaced */
             } else {
                 char msg[600];
                 mll__snprintf(msg, sizeof(msg),
@@ -3591,8 +3966,13 @@ MLL__PRIVATE mll_result mll__resolve_root(mll_store *s, const char *root) {
         }
     }
     if (!src) src = "./mlruns";
-    if (strlen(src) >= sizeof(path)) return MLL_ERR_PATH_TOO_LONG;
-    if (!mll__uri_to_path(src, path, sizeof(path))) return MLL_ERR_UNSUPPORTED;
+    mll__snprintf(s->root, sizeof(s->root), "%s", src); /* what a failure message names */
+    switch (mll__uri_to_path(src, path, sizeof(path))) {
+    case 1: break;
+    case MLL__URI_MALFORMED: return MLL_ERR_INVALID_URI;
+    case MLL__URI_TOO_LONG: return MLL_ERR_PATH_TOO_LONG;
+    default: return MLL_ERR_UNSUPPORTED;
+    }
     if (path[0] == '/') {
         mll__snprintf(s->root, sizeof(s->root), "%s", path);
     } else {
@@ -3608,76 +3988,109 @@ MLL__PRIVATE mll_result mll__resolve_root(mll_store *s, const char *root) {
     return mll__path_to_uri(s->root, s->root_uri, sizeof(s->root_uri));
 }
 
-MLL__PUBLIC mll_result mll_open(mll_store **out, const mll_store_desc *desc) {
-    mll_store_desc d;
-    mll_allocator a;
-    mll_store *s;
-    mll_result r;
+/* Resolves the root, creates it, .trash and the Default experiment. */
+MLL__PRIVATE mll_result mll__open_root(mll_store *s, const char *root) {
     char trash[MLL_MAX_PATH];
-    if (!out) return MLL_ERR_INVALID_ARGUMENT;
-    *out = NULL;
-    if (desc) {
-        MLL_ASSERT(desc->_start_canary == 0 && desc->_end_canary == 0);
-        d = *desc;
-    } else {
-        memset(&d, 0, sizeof(d));
-    }
-    if (!d.allocator.alloc != !d.allocator.free) return MLL_ERR_INVALID_ARGUMENT; /* both or neither */
-    if (!d.allocator.alloc) {
-        d.allocator.alloc = mll__default_alloc;
-        d.allocator.free = mll__default_free;
-    }
-#if !defined(MLL_NO_STDIO)
-    if (!d.logger.func) d.logger.func = mll__default_logger;
-#endif
-    if (d.flush_interval_ms <= 0) d.flush_interval_ms = MLL__DEFAULT_FLUSH_INTERVAL_MS;
-    if (!d.buffer_bytes) d.buffer_bytes = MLL__DEFAULT_BUFFER_BYTES;
-    if (!d.max_pending_bytes) d.max_pending_bytes = MLL__DEFAULT_MAX_PENDING_BYTES;
-    if (d.max_pending_bytes < d.buffer_bytes) d.max_pending_bytes = d.buffer_bytes;
-    if (d.durability == MLL_DURABILITY_DEFAULT) d.durability = MLL_DURABILITY_WRITE;
-    if (d.durability != MLL_DURABILITY_WRITE && d.durability != MLL_DURABILITY_FSYNC)
-        return MLL_ERR_INVALID_ARGUMENT;
-    r = mll__fs_defaults(&d.fs);
-    if (r != MLL_OK) return r;
-    a = d.allocator;
-    s = (mll_store *)mll__alloc(&a, sizeof(*s));
-    if (!s) return MLL_ERR_NO_MEMORY;
-    memset(s, 0, sizeof(*s));
-    s->desc = d;
-    mll__mutex_init(&s->lock);
-    mll__mutex_init(&s->tmp_lock);
-#ifndef MLL_NO_THREADS
-    pthread_cond_init(&s->wake, NULL);
-#endif
-    r = mll__resolve_root(s, d.root);
-    s->desc.root = s->root;
+    int is_dir = 0;
+    mll_result r = mll__resolve_root(s, root);
     if (r == MLL_OK) r = mll__mkdirs_below(s, "", s->root);
+    if (r == MLL_OK && !(mll__exists(s, s->root, &is_dir) && is_dir)) r = MLL_ERR_NOT_A_DIRECTORY;
     if (r == MLL_OK) r = mll__path(trash, s->root, ".trash", NULL);
     if (r == MLL_OK) r = mll__mkdir(s, trash);
     if (r == MLL_OK) r = mll__ensure_default_experiment(s);
+    return r;
+}
+
+MLL__PRIVATE void mll__store_free(mll_store *s) {
+    mll_allocator a = s->desc.allocator;
+    mll__mutex_destroy(&s->tmp_lock);
+#ifndef MLL_NO_THREADS
+    pthread_cond_destroy(&s->wake);
+    pthread_cond_destroy(&s->idle);
+#endif
+    mll__free(&a, s);
+}
+
+/* The desc with every 0 resolved to its default; MLL_ERR_INVALID_ARGUMENT for a bad one. */
+MLL__PRIVATE mll_result mll__store_desc_defaults(const mll_store_desc *desc, mll_store_desc *d) {
+    if (desc) {
+        MLL_ASSERT(desc->_start_canary == 0 && desc->_end_canary == 0);
+        *d = *desc;
+    } else {
+        memset(d, 0, sizeof(*d));
+    }
+    if (!d->allocator.alloc != !d->allocator.free) return MLL_ERR_INVALID_ARGUMENT; /* both or neither */
+    if (!d->allocator.alloc) {
+        d->allocator.alloc = mll__default_alloc;
+        d->allocator.free = mll__default_free;
+    }
+#if !defined(MLL_NO_STDIO)
+    if (!d->logger.func) d->logger.func = mll__default_logger;
+#endif
+    if (d->flush_interval_ms <= 0) d->flush_interval_ms = MLL__DEFAULT_FLUSH_INTERVAL_MS;
+    if (!d->buffer_bytes) d->buffer_bytes = MLL__DEFAULT_BUFFER_BYTES;
+    if (!d->max_pending_bytes) d->max_pending_bytes = MLL__DEFAULT_MAX_PENDING_BYTES;
+    if (d->max_pending_bytes < d->buffer_bytes) d->max_pending_bytes = d->buffer_bytes;
+    if (d->durability == MLL_DURABILITY_DEFAULT) d->durability = MLL_DURABILITY_WRITE;
+    if (d->durability != MLL_DURABILITY_WRITE && d->durability != MLL_DURABILITY_FSYNC)
+        return MLL_ERR_INVALID_ARGUMENT;
+    return mll__fs_defaults(&d->fs);
+}
+
+MLL__PUBLIC mll_result mll_open(mll_store **out, const mll_store_desc *desc) {
+    mll_store_desc d;
+    mll_store *s;
+    void *handle = NULL;
+    mll_result r;
+    if (!out) return MLL_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    r = mll__store_desc_defaults(desc, &d);
+    if (r != MLL_OK) return r;
+    s = (mll_store *)mll__alloc(&d.allocator, sizeof(*s));
+    if (!s) return MLL_ERR_NO_MEMORY;
+    memset(s, 0, sizeof(*s));
+    s->desc = d;
+    mll__mutex_init(&s->tmp_lock);
+#ifndef MLL_NO_THREADS
+    pthread_cond_init(&s->wake, NULL);
+    pthread_cond_init(&s->idle, NULL);
+#endif
+    r = mll__open_root(s, d.root);
+    s->desc.root = s->root;
+    if (r == MLL_OK) r = mll__cell_alloc(MLL__KIND_STORE, s, &s->cell, &handle);
     if (r != MLL_OK) {
-        char msg[MLL_MAX_PATH + 128];
+        char msg[MLL_MAX_PATH + 160];
         mll__snprintf(msg, sizeof(msg), "cannot open MLflow root '%s': %s", s->root, mll_strerror(r));
         mll__log(&s->desc, MLL_LOG_ERROR, r, msg, __LINE__);
-        mll__mutex_destroy(&s->lock);
-        mll__mutex_destroy(&s->tmp_lock);
-#ifndef MLL_NO_THREADS
-        pthread_cond_destroy(&s->wake);
-#endif
-        mll__free(&a, s);
+        mll__store_free(s);
         return r;
     }
-    *out = s;
+    s->lock = &s->cell->lock;
+    s->handle = (mll_store *)handle;
+    *out = s->handle;
     return MLL_OK;
 }
 
 MLL__PUBLIC mll_result mll_query_store_desc(const mll_store *store, mll_store_desc *out) {
-    if (!store || !out) return MLL_ERR_INVALID_ARGUMENT;
-    *out = store->desc;
+    mll__cell *c;
+    mll_result r;
+    mll_store *s;
+    if (!out) return MLL_ERR_INVALID_ARGUMENT;
+    s = (mll_store *)mll__cell_lock(store, MLL__KIND_STORE, &c, &r);
+    if (!s) return r;
+    *out = s->desc;
+    mll__unlock(&c->lock);
     return MLL_OK;
 }
 
-MLL__PUBLIC const char *mll_store_root(const mll_store *store) { return store ? store->root : ""; }
+MLL__PUBLIC const char *mll_store_root(const mll_store *store) {
+    mll__cell *c;
+    mll_result r;
+    mll_store *s = (mll_store *)mll__cell_lock(store, MLL__KIND_STORE, &c, &r);
+    const char *root = s ? s->root : "";
+    if (s) mll__unlock(&c->lock);
+    return root;
+}
 
 /* Copies an error record under the lock that guards it; returns its code. */
 MLL__PRIVATE mll_result mll__read_error(mll__mutex *lock, const mll_error *err, mll_error *out) {
@@ -3690,23 +4103,44 @@ MLL__PRIVATE mll_result mll__read_error(mll__mutex *lock, const mll_error *err, 
 }
 
 MLL__PUBLIC mll_result mll_store_last_error(mll_store *store, mll_error *out) {
-    if (!store) return MLL_ERR_INVALID_ARGUMENT;
-    return mll__read_error(&store->lock, &store->last_error, out);
-}
-
-MLL__PRIVATE mll_result mll__store_fail(mll_store *s, mll_result r, const char *op, const char *subject) {
-    int e = MLL__IOERR(r);
-    mll__lock(&s->lock);
-    mll__fail(&s->desc, &s->last_error, r, e, op, subject, __LINE__);
-    mll__unlock(&s->lock);
+    mll__cell *c;
+    mll_result r;
+    mll_store *s = (mll_store *)mll__cell_lock(store, MLL__KIND_STORE, &c, &r);
+    if (!s) return r;
+    r = s->last_error.code;
+    if (out) *out = s->last_error;
+    mll__unlock(&c->lock);
     return r;
 }
 
-MLL__PUBLIC mll_result mll_get_experiment_id(mll_store *store, const char *name, char *id_out,
-                                             size_t id_cap) {
+MLL__PRIVATE mll_result mll__store_fail_note(mll_store *s, mll_result r, const char *op, const char *subject,
+                                             const char *note) {
+    int e = MLL__IOERR(r);
+    mll__lock(s->lock);
+    mll__fail_note(&s->desc, &s->last_error, r, e, op, subject, note, __LINE__);
+    mll__unlock(s->lock);
+    return r;
+}
+MLL__PRIVATE mll_result mll__store_fail(mll_store *s, mll_result r, const char *op, const char *subject) {
+    return mll__store_fail_note(s, r, op, subject, NULL);
+}
+
+/* A store call: enters the store behind handle h (NULL handle, closed store: returns the
+   error), runs `call` with the store as `s`, leaves. */
+#define MLL__STORE_CALL(h, call)                        \
+    do {                                                \
+        mll_result call_r_;                             \
+        mll_store *s = mll__store_enter((h), &call_r_); \
+        if (!s) return call_r_;                         \
+        call_r_ = (call);                               \
+        mll__store_leave(s);                            \
+        return call_r_;                                 \
+    } while (0)
+
+MLL__PRIVATE mll_result mll__get_experiment_id(mll_store *store, const char *name, char *id_out, size_t id_cap) {
     char id[72];
     mll_result r;
-    if (!store || !name || !id_out || id_cap == 0) return MLL_ERR_INVALID_ARGUMENT;
+    if (!name || !id_out || id_cap == 0) return MLL_ERR_INVALID_ARGUMENT;
     r = mll__exp_find(store, name, id);
     if (r != MLL_OK) return r;
     if (strlen(id) + 1 > id_cap) return MLL_ERR_INVALID_ARGUMENT;
@@ -3714,11 +4148,16 @@ MLL__PUBLIC mll_result mll_get_experiment_id(mll_store *store, const char *name,
     return MLL_OK;
 }
 
-MLL__PUBLIC mll_result mll_set_experiment_tag(mll_store *store, const char *experiment_id,
-                                              const char *key, const char *value) {
+MLL__PUBLIC mll_result mll_get_experiment_id(mll_store *store, const char *name, char *id_out,
+                                             size_t id_cap) {
+    MLL__STORE_CALL(store, mll__get_experiment_id(s, name, id_out, id_cap));
+}
+
+MLL__PRIVATE mll_result mll__set_experiment_tag(mll_store *store, const char *experiment_id,
+                                                const char *key, const char *value) {
     char dir[MLL_MAX_PATH], base[MLL_MAX_PATH], meta[MLL_MAX_PATH], path[MLL_MAX_PATH];
     mll_result r;
-    if (!store || !experiment_id || !key || !value) return MLL_ERR_INVALID_ARGUMENT;
+    if (!experiment_id || !key || !value) return MLL_ERR_INVALID_ARGUMENT;
     r = mll__validate_id(experiment_id, 64);
     if (r == MLL_OK) r = mll__validate_key(key);
     if (r == MLL_OK) r = mll__validate_value(value, MLL__MAX_EXPERIMENT_TAG_VALUE_CHARS);
@@ -3736,6 +4175,11 @@ MLL__PUBLIC mll_result mll_set_experiment_tag(mll_store *store, const char *expe
     return MLL_OK;
 }
 
+MLL__PUBLIC mll_result mll_set_experiment_tag(mll_store *store, const char *experiment_id,
+                                              const char *key, const char *value) {
+    MLL__STORE_CALL(store, mll__set_experiment_tag(s, experiment_id, key, value));
+}
+
 MLL__PRIVATE void mll__run_free(mll_run *run) {
     const mll_allocator *a = mll__A(run->store);
     size_t i;
@@ -3746,10 +4190,19 @@ MLL__PRIVATE void mll__run_free(mll_run *run) {
     mll__free(a, run->slots);
     mll__buf_free(a, &run->scratch);
     mll__free(a, run->run_name);
+    for (i = 0; i < run->old_name_count; i++) mll__free(a, run->old_names[i]);
+    mll__free(a, run->old_names);
     mll__free(a, run->artifact_uri);
     mll__free(a, run->user_id);
-    mll__mutex_destroy(&run->lock);
     mll__free(a, run);
+}
+
+/* MLflow keeps an empty run name as "no name" (its file store then disagrees with the
+   tag) and a blank one as is; neither names anything, so both are refused. */
+MLL__PRIVATE mll_result mll__validate_run_name(const char *name) {
+    mll_result r = mll__validate_value(name, MLL__MAX_TAG_VALUE_CHARS);
+    if (r == MLL_OK && mll__blank_name(name)) r = MLL_ERR_INVALID_NAME;
+    return r;
 }
 
 /* Validates everything a run desc would write, before anything is created. */
@@ -3766,7 +4219,7 @@ MLL__PRIVATE mll_result mll__run_desc_check(const mll_run_desc *d, const char **
     if (d->experiment_id && (*bad = d->experiment_id, r = mll__validate_id(d->experiment_id, 64)) != MLL_OK) return r;
     if (d->run_id && (*bad = d->run_id, r = mll__validate_id(d->run_id, 256)) != MLL_OK) return r;
     if (d->parent_run_id && (*bad = d->parent_run_id, r = mll__validate_id(d->parent_run_id, 256)) != MLL_OK) return r;
-    if (d->run_name && (*bad = d->run_name, r = mll__validate_value(d->run_name, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
+    if (d->run_name && (*bad = d->run_name, r = mll__validate_run_name(d->run_name)) != MLL_OK) return r;
     if (d->description && (*bad = "mlflow.note.content", r = mll__validate_value(d->description, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
     if (d->user && (*bad = d->user, r = mll__validate_value(d->user, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
     if (d->source_name && (*bad = d->source_name, r = mll__validate_value(d->source_name, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
@@ -3782,45 +4235,27 @@ MLL__PRIVATE mll_result mll__run_desc_check(const mll_run_desc *d, const char **
         if (!d->tags[i].key || !d->tags[i].value) return MLL_ERR_INVALID_ARGUMENT;
         if ((r = mll__validate_key(d->tags[i].key)) != MLL_OK) return r;
         if ((r = mll__validate_value(d->tags[i].value, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
-        if (strcmp(d->tags[i].key, "mlflow.runName") == 0 && d->run_name && strcmp(d->run_name, d->tags[i].value) != 0)
-            return MLL_ERR_INVALID_NAME; /* MLflow: run_name and the tag must agree */
+        if (strcmp(d->tags[i].key, "mlflow.runName") == 0) {
+            if ((r = mll__validate_run_name(d->tags[i].value)) != MLL_OK) return r;
+            if (d->run_name && strcmp(d->run_name, d->tags[i].value) != 0)
+                return MLL_ERR_INVALID_NAME; /* MLflow: run_name and the tag must agree */
+        }
     }
     return MLL_OK;
 }
 
-/* Creates a new run folder: dirs first, then tags, then meta.yaml (atomically), so a
-   reader never sees a half-built run. */
-MLL__PRIVATE mll_result mll__run_create(mll_run *run, const char *exp_id, const mll_run_desc *d) {
-    mll_store *s = run->store;
-    const mll_allocator *a = mll__A(s);
-    char exp_dir[MLL_MAX_PATH], sub[MLL_MAX_PATH], prog[MLL_MAX_PATH], user[512], name[64];
-    char sha[48];
-    mll__buf loc = {NULL, 0, 0};
-    const char *run_name = d->run_name;
+/* Picks a run id (uuid4().hex, fresh on the unlikely clash) and makes the run folder with
+   its sub-folders. On failure nothing of it is left. */
+MLL__PRIVATE mll_result mll__run_make_folder(mll_run *run, const char *exp_dir) {
     static const char *const subdirs[] = {"metrics", "params", "artifacts", "tags"};
+    static const char hex[] = "0123456789abcdef";
+    mll_store *s = run->store;
+    char sub[MLL_MAX_PATH];
     size_t i;
     int attempt;
-    mll_result r = mll__path(exp_dir, s->root, exp_id, NULL);
-    if (r != MLL_OK) return r;
-    r = mll__exp_read(s, exp_dir, NULL, &loc);
-    if (r != MLL_OK) {
-        mll__buf_free(a, &loc);
-        return r == MLL_ERR_NOT_FOUND ? MLL_ERR_NOT_FOUND : r;
-    }
-    for (i = 0; !run_name && i < d->num_tags; i++)
-        if (strcmp(d->tags[i].key, "mlflow.runName") == 0) run_name = d->tags[i].value;
-    if (!run_name) {
-        mll__random_run_name(name, sizeof(name));
-        run_name = name;
-    }
-    if (d->user) mll__snprintf(user, sizeof(user), "%s", d->user);
-    else mll__default_user(s, user, sizeof(user));
-    if (d->source_name) mll__snprintf(prog, sizeof(prog), "%s", d->source_name);
-    else mll__program_path(prog, sizeof(prog));
-    mll__snprintf(run->experiment_id, sizeof(run->experiment_id), "%s", exp_id);
-    for (attempt = 0; attempt < 8; attempt++) { /* uuid4().hex, fresh on the unlikely clash */
+    mll_result r = MLL_OK;
+    for (attempt = 0; attempt < 8; attempt++) {
         unsigned char rb[16];
-        static const char hex[] = "0123456789abcdef";
         mll__os_random(rb, sizeof(rb));
         rb[6] = (unsigned char)((rb[6] & 0x0F) | 0x40);
         rb[8] = (unsigned char)((rb[8] & 0x3F) | 0x80);
@@ -3833,40 +4268,33 @@ MLL__PRIVATE mll_result mll__run_create(mll_run *run, const char *exp_id, const 
         if (r == MLL_OK) r = MLL__FS(s)->mkdir(run->dir, MLL__FS(s)->user_data);
         if (r != MLL_ERR_EXISTS) break;
     }
-    if (r != MLL_OK) goto done;
+    if (r != MLL_OK) return r;
     for (i = 0; i < 4 && r == MLL_OK; i++) {
         r = mll__path(sub, run->dir, subdirs[i], NULL);
         if (r == MLL_OK) r = mll__mkdir(s, sub);
     }
-    if (r != MLL_OK) goto done;
-    run->run_name = mll__strdup(a, run_name);
-    run->user_id = mll__strdup(a, user);
-    run->artifact_uri = (char *)mll__alloc(a, loc.len + strlen(run->run_id) + 16);
-    if (!run->run_name || !run->user_id || !run->artifact_uri) {
-        r = MLL_ERR_NO_MEMORY;
-        goto done;
-    }
-    strcpy(run->artifact_uri, loc.data);
-    strcat(run->artifact_uri, "/");
-    strcat(run->artifact_uri, run->run_id);
-    strcat(run->artifact_uri, "/artifacts");
-    run->start_time = d->start_time_ms > 0 ? d->start_time_ms : mll__os_now_ms();
-    run->end_time = -1;
-    run->status = MLL_RUN_RUNNING;
-    r = mll__run_resolve_artifact_dir(run);
-    /* system tags, as Python's default run context writes them */
-    if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.user", user, MLL__REPLACE);
+    if (r != MLL_OK) mll__remove_tree(s, run->dir, 0);
+    return r;
+}
+
+/* The tags of a new run: the system tags Python's default run context writes, then the
+   desc's. */
+MLL__PRIVATE mll_result mll__run_write_tags(mll_run *run, const mll_run_desc *d, const char *user,
+                                            const char *prog) {
+    char sha[48];
+    size_t i;
+    mll_result r = mll__write_kv(run, "tags", "mlflow.user", user, MLL__REPLACE);
     if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.source.name", prog, MLL__REPLACE);
     if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.source.type", "LOCAL", MLL__REPLACE);
-    if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.runName", run_name, MLL__REPLACE);
+    if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.runName", run->run_name, MLL__REPLACE);
     if (r == MLL_OK) {
         char start[MLL_MAX_PATH], *slash;
         mll__snprintf(start, sizeof(start), "%s", prog);
         slash = strrchr(start, '/');
         if (slash && slash != start) *slash = '\0';
-        if ((slash && mll__git_commit(s, start, sha)) ||
+        if ((slash && mll__git_commit(run->store, start, sha)) ||
 #if MLL__PLATFORM_POSIX
-            (getcwd(start, sizeof(start)) && mll__git_commit(s, start, sha)) ||
+            (getcwd(start, sizeof(start)) && mll__git_commit(run->store, start, sha)) ||
 #endif
             0)
             r = mll__write_kv(run, "tags", "mlflow.source.git.commit", sha, MLL__REPLACE);
@@ -3877,35 +4305,127 @@ MLL__PRIVATE mll_result mll__run_create(mll_run *run, const char *exp_id, const 
         r = mll__write_kv(run, "tags", "mlflow.note.content", d->description, MLL__REPLACE);
     for (i = 0; r == MLL_OK && i < d->num_tags; i++)
         r = mll__write_kv(run, "tags", d->tags[i].key, d->tags[i].value, MLL__REPLACE);
+    return r;
+}
+
+/* Creates a new run folder: dirs first, then tags, then meta.yaml (atomically), so a
+   reader never sees a half-built run; a failure removes the half-built folder. *op says
+   what failed. */
+MLL__PRIVATE mll_result mll__run_create(mll_run *run, const char *exp_id, const mll_run_desc *d,
+                                        const char **op) {
+    mll_store *s = run->store;
+    const mll_allocator *a = mll__A(s);
+    char exp_dir[MLL_MAX_PATH], prog[MLL_MAX_PATH], user[512], name[64];
+    mll__buf loc = {NULL, 0, 0};
+    const char *run_name = d->run_name;
+    size_t i;
+    mll_result r = mll__path(exp_dir, s->root, exp_id, NULL);
+    *op = "read experiment meta.yaml";
+    if (r == MLL_OK) r = mll__exp_read(s, exp_dir, NULL, &loc);
+    if (r != MLL_OK) {
+        mll__buf_free(a, &loc);
+        return r;
+    }
+    for (i = 0; !run_name && i < d->num_tags; i++)
+        if (strcmp(d->tags[i].key, "mlflow.runName") == 0) run_name = d->tags[i].value;
+    if (!run_name) {
+        mll__random_run_name(name, sizeof(name));
+        run_name = name;
+    }
+    if (d->user) mll__snprintf(user, sizeof(user), "%s", d->user);
+    else mll__default_user(s, user, sizeof(user));
+    if (d->source_name) mll__snprintf(prog, sizeof(prog), "%s", d->source_name);
+    else mll__program_path(prog, sizeof(prog));
+    mll__snprintf(run->experiment_id, sizeof(run->experiment_id), "%s", exp_id);
+    *op = "create run folder";
+    r = mll__run_make_folder(run, exp_dir);
+    if (r != MLL_OK) {
+        mll__buf_free(a, &loc);
+        return r;
+    }
+    run->run_name = mll__strdup(a, run_name);
+    run->user_id = mll__strdup(a, user);
+    run->artifact_uri = (char *)mll__alloc(a, loc.len + strlen(run->run_id) + 16);
+    if (!run->run_name || !run->user_id || !run->artifact_uri) r = MLL_ERR_NO_MEMORY;
+    if (r == MLL_OK) {
+        mll__snprintf(run->artifact_uri, loc.len + strlen(run->run_id) + 16, "%s/%s/artifacts", loc.data, run->run_id);
+        run->start_time = d->start_time_ms > 0 ? d->start_time_ms : mll__os_now_ms();
+        run->end_time = -1;
+        run->status = MLL_RUN_RUNNING;
+        *op = "resolve artifact_uri";
+        r = mll__run_resolve_artifact_dir(run);
+    }
+    if (r == MLL_OK) *op = "write run tags";
+    if (r == MLL_OK) r = mll__run_write_tags(run, d, user, prog);
+    if (r == MLL_OK) *op = "write run meta.yaml";
     if (r == MLL_OK) r = mll__run_write_meta(run);
-done:
+    if (r != MLL_OK) mll__remove_tree(s, run->dir, 0); /* MLflow would list a broken run */
     mll__buf_free(a, &loc);
     return r;
 }
 
-MLL__PUBLIC mll_result mll_start_run(mll_run **out, mll_store *store, const mll_run_desc *desc) {
+/* Creates (or reopens) the run of desc d in store s; *op and *bad say what failed. */
+MLL__PRIVATE mll_result mll__run_open(mll_run *run, const mll_run_desc *d, const char **op, const char **bad) {
+    mll_store *s = run->store;
+    char exp_id[72];
+    size_t i;
+    mll_result r = MLL_OK;
+    if (d->run_id) {
+        *op = "reopen run";
+        *bad = d->run_id;
+        r = mll__run_reopen(run, d->run_id);
+        for (i = 0; r == MLL_OK && i < d->num_tags; i++)
+            r = mll__write_kv(run, "tags", d->tags[i].key, d->tags[i].value, MLL__REPLACE);
+        return r;
+    }
+    *op = "find experiment";
+    if (d->experiment_id) {
+        *bad = d->experiment_id;
+        mll__snprintf(exp_id, sizeof(exp_id), "%s", d->experiment_id);
+    } else if (d->experiment_name) {
+        *bad = d->experiment_name;
+        r = mll__exp_get_or_create(s, d->experiment_name, d->artifact_location, exp_id);
+    } else {
+        strcpy(exp_id, "0");
+    }
+    if (r == MLL_OK) {
+        r = mll__run_create(run, exp_id, d, op);
+        if (r != MLL_OK && run->dir[0]) *bad = run->dir;
+    }
+    return r;
+}
+
+/* Adds a run to its store (store lock held) and starts the flusher with the first one. */
+MLL__PRIVATE void mll__store_add_run(mll_store *s, mll_run *run) {
+    run->next = s->runs;
+    s->runs = run;
+#ifndef MLL_NO_THREADS
+    if (!s->flusher_started && !s->desc.no_flush_thread) {
+        if (pthread_create(&s->flusher, NULL, mll__flusher_main, s) == 0)
+            s->flusher_started = 1;
+        else
+            s->desc.no_flush_thread = 1; /* fall back to flushing inside log calls */
+    }
+#endif
+}
+
+MLL__PRIVATE mll_result mll__start_run(mll_run **out, mll_store *store, const mll_run_desc *desc) {
     mll_run_desc d;
     mll_run *run;
-    const char *bad = "";
-    const char *run_id;
-    char exp_id[72];
+    const char *bad = "", *op = "start run";
+    void *handle = NULL;
     mll_result r;
-    if (!out) return MLL_ERR_INVALID_ARGUMENT;
-    *out = NULL;
-    if (!store) return MLL_ERR_INVALID_ARGUMENT;
     if (desc) {
         MLL_ASSERT(desc->_start_canary == 0 && desc->_end_canary == 0);
         d = *desc;
     } else {
         memset(&d, 0, sizeof(d));
     }
-    run_id = d.run_id;
-    if (!run_id && !store->desc.ignore_env) {
-        run_id = getenv("MLFLOW_RUN_ID");
-        if (run_id && !*run_id) run_id = NULL;
-        d.run_id = run_id;
+    if (!d.run_id && !store->desc.ignore_env) {
+        d.run_id = getenv("MLFLOW_RUN_ID");
+        if (d.run_id && !*d.run_id) d.run_id = NULL;
     }
-    if (!run_id && !d.experiment_name && !d.experiment_id && !store->desc.ignore_env) {
+    if (!d.run_id && !d.experiment_name && !d.experiment_id && !store->desc.ignore_env) {
         const char *env = getenv("MLFLOW_EXPERIMENT_NAME");
         if (env && *env) d.experiment_name = env;
         env = getenv("MLFLOW_EXPERIMENT_ID");
@@ -3918,149 +4438,318 @@ MLL__PUBLIC mll_result mll_start_run(mll_run **out, mll_store *store, const mll_
     memset(run, 0, sizeof(*run));
     run->store = store;
     run->cached_ts = -1;
-    mll__mutex_init(&run->lock);
-    if (run_id) {
-        size_t i;
-        r = mll__run_reopen(run, run_id);
-        bad = run_id;
-        for (i = 0; r == MLL_OK && i < d.num_tags; i++)
-            r = mll__write_kv(run, "tags", d.tags[i].key, d.tags[i].value, MLL__REPLACE);
-    } else {
-        if (d.experiment_id) {
-            bad = d.experiment_id;
-            mll__snprintf(exp_id, sizeof(exp_id), "%s", d.experiment_id);
-            r = MLL_OK;
-        } else if (d.experiment_name) {
-            bad = d.experiment_name;
-            r = mll__exp_get_or_create(store, d.experiment_name, d.artifact_location, exp_id);
-        } else {
-            strcpy(exp_id, "0");
-            r = MLL_OK;
-        }
-        if (r == MLL_OK) r = mll__run_create(run, exp_id, &d);
+    r = mll__run_open(run, &d, &op, &bad);
+    if (r == MLL_OK) {
+        op = "start run";
+        r = mll__cell_alloc(MLL__KIND_RUN, run, &run->cell, &handle);
     }
     if (r != MLL_OK) {
-        mll__store_fail(store, r, "start run", bad);
+        mll__store_fail(store, r, op, bad);
         mll__run_free(run);
         return r;
     }
+    run->lock = &run->cell->lock;
     run->last_flush_ms = mll__os_now_ms();
-    mll__lock(&store->lock);
-    run->next = store->runs;
-    store->runs = run;
-#ifndef MLL_NO_THREADS
-    if (!store->flusher_started && !store->desc.no_flush_thread) {
-        if (pthread_create(&store->flusher, NULL, mll__flusher_main, store) == 0)
-            store->flusher_started = 1;
-        else
-            store->desc.no_flush_thread = 1; /* fall back to flushing inside log calls */
-    }
-#endif
-    mll__unlock(&store->lock);
-    *out = run;
+    mll__lock(store->lock);
+    mll__store_add_run(store, run);
+    mll__unlock(store->lock);
+    *out = (mll_run *)handle;
     return MLL_OK;
 }
 
-MLL__PUBLIC mll_result mll_end_run(mll_run *run, mll_run_status status) {
-    mll_store *s;
-    mll_run **pp;
-    mll_result r, r2;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    if (status == MLL_RUN_STATUS_DEFAULT) status = MLL_RUN_FINISHED;
-    s = run->store;
-    mll__lock(&s->lock);
-    for (pp = &s->runs; *pp; pp = &(*pp)->next) {
-        if (*pp == run) {
-            *pp = run->next;
-            break;
+MLL__PUBLIC mll_result mll_start_run(mll_run **out, mll_store *store, const mll_run_desc *desc) {
+    if (!out) return MLL_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    MLL__STORE_CALL(store, mll__start_run(out, s, desc));
+}
+
+/* First half of ending a run: checks the handle and the status, then takes the run out of
+   its store's list and marks it ending (another end is refused), keeping the store busy
+   so that it outlives the ending. Locks: store, then run, as everywhere. */
+MLL__PRIVATE mll_result mll__run_begin_end(mll_run *h, mll_run_status status, mll_run **out) {
+    mll_result r;
+    mll__cell *sc;
+    mll_store *s, *sh;
+    mll_run **pp, *run = mll__run_lock(h, &r);
+    if (!run) return r;
+    if (status != MLL_RUN_STATUS_DEFAULT && status != MLL_RUN_FINISHED && status != MLL_RUN_FAILED &&
+        status != MLL_RUN_KILLED) {
+        char num[24];
+        num[mll__fmt_i64((int64_t)status, num)] = '\0';
+        r = mll__fail_note(&run->store->desc, &run->last_error, MLL_ERR_INVALID_VALUE, 0, "end run: status", num,
+                           "use MLL_RUN_FINISHED, MLL_RUN_FAILED or MLL_RUN_KILLED; the run stays open", __LINE__);
+        mll__unlock(run->lock);
+        return r;
+    }
+    sh = run->store->handle; /* immutable, read while the run (so its store) is alive */
+    mll__unlock(run->lock);
+    s = (mll_store *)mll__cell_lock(sh, MLL__KIND_STORE, &sc, &r);
+    if (!s) return MLL_ERR_RUN_ENDED; /* its store was closed meanwhile, which ended it */
+    run = mll__run_lock(h, &r);
+    if (run && run->ending) {
+        mll__unlock(run->lock);
+        run = NULL;
+        r = MLL_ERR_RUN_ENDED;
+    }
+    if (run) {
+        run->ending = 1;
+        for (pp = &s->runs; *pp; pp = &(*pp)->next) {
+            if (*pp == run) {
+                *pp = run->next;
+                break;
+            }
         }
+        s->busy++;
+        mll__unlock(run->lock);
+        *out = run;
     }
-    mll__unlock(&s->lock);
-    mll__lock(&run->lock);
-    r = mll__run_flush_locked(run);
-    if (status < MLL_RUN_RUNNING || status > MLL_RUN_KILLED) status = MLL_RUN_FINISHED;
-    run->status = (int)status;
-    run->end_time = mll__os_now_ms();
-    r2 = mll__run_set_status(run);
-    if (r2 != MLL_OK) MLL__RUN_FAIL(run, r2, "write run meta.yaml", run->dir);
-    if (r == MLL_OK) r = r2;
-    if (r != MLL_OK) {
-        char msg[700];
-        mll__snprintf(msg, sizeof(msg), "run %s ended with error: %s", run->run_id, run->last_error.message);
-        mll__log(&s->desc, MLL_LOG_ERROR, r, msg, __LINE__);
-    }
-    mll__unlock(&run->lock);
-    mll__run_free(run);
+    mll__unlock(s->lock);
+    return run ? MLL_OK : r;
+}
+
+/* Failures a retry can mend: a full disk, memory, I/O (NFS), permissions an admin may
+   fix. The others (a deleted run, a folder where a file goes) stay what they are. */
+MLL__PRIVATE int mll__is_transient(mll_result r) {
+    return r == MLL_ERR_NO_SPACE || r == MLL_ERR_NO_MEMORY || r == MLL_ERR_IO || r == MLL_ERR_PERMISSION;
+}
+
+/* Whether ending a run that failed with r (the flush's result, or the status write's
+   when flushed) is worth retrying: not when its folder is gone (its experiment was deleted
+   and moved to .trash, or it was purged) or MLflow deleted it, nor when every key still
+   holding points fails for a reason no retry can mend. */
+MLL__PRIVATE int mll__run_can_retry(mll_run *run, mll_result r, int flushed) {
+    char meta[MLL_MAX_PATH];
+    mll_stat st;
+    size_t i;
+    if (r == MLL_ERR_INVALID_STATE) return 0;
+    if (mll__path(meta, run->dir, "meta.yaml", NULL) == MLL_OK &&
+        MLL__FS(run->store)->stat(meta, &st, MLL__FS(run->store)->user_data) == MLL_OK && !st.exists)
+        return 0;
+    if (flushed) return mll__is_transient(r);
+    for (i = 0; i < run->slot_cap; i++)
+        if (run->slots[i].key && run->slots[i].pending.len && mll__is_transient(run->slots[i].flush_result))
+            return 1;
+    return 0;
+}
+
+/* The run could not be ended but can be retried: it goes back into its store, open. */
+MLL__PRIVATE mll_result mll__run_reopen_after_failed_end(mll_run *run, mll_result r) {
+    mll_store *s = run->store;
+    char note[200];
+    size_t keys;
+    uint64_t points = mll__pending_points(run, &keys);
+    mll__snprintf(note, sizeof(note),
+                  "%llu points of %lu keys stay buffered and the run stays open: call mll_end_run, "
+                  "mll_flush or mll_close again", (unsigned long long)points, (unsigned long)keys);
+    mll__fail_note(&s->desc, &run->last_error, r, MLL__IOERR(r), "end run", run->run_id, note, __LINE__);
+    mll__unlock(run->lock);
+    mll__lock(s->lock);
+    mll__lock(run->lock);
+    run->ending = 0;
+    mll__store_add_run(s, run);
+    mll__unlock(run->lock);
+    mll__store_unbusy_locked(s);
+    mll__unlock(s->lock);
     return r;
 }
 
-MLL__PUBLIC mll_result mll_close(mll_store *store) {
+/* Second half of ending a run (marked ending, out of its store's list, store busy):
+   flushes and writes status and end time. On success, or when the run can never be
+   written again (what is given up is counted and reported), the handle becomes stale and
+   the run is freed; on a failure that a retry can mend (full disk, I/O) it stays open and
+   keeps its points. */
+MLL__PRIVATE mll_result mll__run_finish(mll_run *run, mll_run_status status) {
+    mll_store *s = run->store;
+    mll__cell *cell = run->cell;
+    char id[sizeof(run->run_id)], note[320];
+    size_t keys = 0;
+    uint64_t dropped = 0, refused;
+    mll_result r;
+    int flushed;
+    mll__lock(run->lock);
+    r = mll__run_flush_locked(run);
+    flushed = r == MLL_OK;
+    if (flushed) {
+        run->status = (int)(status == MLL_RUN_STATUS_DEFAULT ? MLL_RUN_FINISHED : status);
+        run->end_time = mll__os_now_ms();
+        r = mll__run_set_status(run);
+        if (r != MLL_OK) {
+            MLL__RUN_FAIL(run, r, "write run meta.yaml", run->dir);
+            run->status = MLL_RUN_RUNNING;
+            run->end_time = -1;
+        }
+    }
+    if (r != MLL_OK && mll__run_can_retry(run, r, flushed)) return mll__run_reopen_after_failed_end(run, r);
+    if (r != MLL_OK) dropped = mll__pending_points(run, &keys);
+    refused = run->refused_points;
+    memcpy(id, run->run_id, sizeof(id));
+    mll__cell_retire(cell);
+    mll__unlock(&cell->lock);
+    mll__cell_release(cell, MLL__KIND_RUN);
+    mll__run_free(run);
+    mll__lock(s->lock);
+    if (dropped) {
+        mll__snprintf(note, sizeof(note), "%llu points of %lu keys could not be written and were given up (%s)",
+                      (unsigned long long)dropped, (unsigned long)keys, mll_strerror(r));
+        r = mll__fail_note(&s->desc, &s->last_error, MLL_ERR_POINTS_DROPPED, 0, "end run", id, note, __LINE__);
+    } else if (r != MLL_OK) {
+        mll__fail(&s->desc, &s->last_error, r, 0, "end run", id, __LINE__);
+    }
+    if (refused) {
+        mll__snprintf(note, sizeof(note), "run %s: %llu points were refused (MLL_ERR_BUFFER_FULL) while its "
+                      "points could not be written", id, (unsigned long long)refused);
+        mll__log(&s->desc, MLL_LOG_WARN, MLL_ERR_BUFFER_FULL, note, __LINE__);
+    }
+    mll__store_unbusy_locked(s);
+    mll__unlock(s->lock);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_end_run(mll_run *run, mll_run_status status) {
+    mll_run *body = NULL;
+    mll_result r = mll__run_begin_end(run, status, &body);
+    return r == MLL_OK ? mll__run_finish(body, status) : r;
+}
+
+/* Ends every run of a store being closed (store lock held, released meanwhile); returns
+   the first error. Runs that could not be ended are back in the store's list. */
+MLL__PRIVATE mll_result mll__close_runs(mll_store *s) {
     mll_result first = MLL_OK;
-    mll_allocator a;
-    if (!store) return MLL_OK;
-#ifndef MLL_NO_THREADS
-    mll__lock(&store->lock);
-    store->stopping = 1;
-    pthread_cond_broadcast(&store->wake);
-    mll__unlock(&store->lock);
-    if (store->flusher_started) pthread_join(store->flusher, NULL);
-#endif
-    while (store->runs) {
-        mll_result r = mll_end_run(store->runs, MLL_RUN_FINISHED);
+    mll_run *todo = s->runs, *run;
+    s->runs = NULL;
+    for (run = todo; run; run = run->next) {
+        mll__lock(run->lock);
+        run->ending = 1;
+        mll__unlock(run->lock);
+        s->busy++;
+    }
+    mll__unlock(s->lock);
+    while (todo) {
+        mll_result r;
+        run = todo;
+        todo = run->next;
+        r = mll__run_finish(run, MLL_RUN_FINISHED);
         if (first == MLL_OK) first = r;
     }
-    a = store->desc.allocator;
-    mll__mutex_destroy(&store->lock);
-    mll__mutex_destroy(&store->tmp_lock);
-#ifndef MLL_NO_THREADS
-    pthread_cond_destroy(&store->wake);
-#endif
-    mll__free(&a, store);
+    mll__lock(s->lock);
     return first;
 }
 
-MLL__PUBLIC mll_result mll_flush(mll_run *run) {
+MLL__PUBLIC mll_result mll_close(mll_store *store) {
+    mll__cell *cell;
+    mll_result r, first;
+    mll_store *s;
+    if (!store) return MLL_OK;
+    s = (mll_store *)mll__cell_lock(store, MLL__KIND_STORE, &cell, &r);
+    if (!s) return r;
+    if (s->closing) { /* another thread is closing it */
+        mll__unlock(s->lock);
+        return MLL_ERR_STORE_CLOSED;
+    }
+    s->closing = 1;
+    mll__store_wait_idle(s); /* store calls in flight finish; new ones are refused */
+    first = MLL_OK;
+    do { /* again if a run another thread was ending came back (its end failed) */
+        r = mll__close_runs(s);
+        if (first == MLL_OK) first = r;
+        mll__store_wait_idle(s);
+    } while (s->runs && r == MLL_OK);
+    if (s->runs) { /* some runs keep points that could not be written: retriable */
+        s->closing = 0;
+        mll__unlock(s->lock);
+        mll__log(&s->desc, MLL_LOG_ERROR, first,
+                 "mll_close: runs whose points could not be written stay open, and so does the store: "
+                 "call mll_close again once the disk has room", __LINE__);
+        return first;
+    }
+#ifndef MLL_NO_THREADS
+    s->stopping = 1;
+    pthread_cond_broadcast(&s->wake);
+#endif
+    mll__cell_retire(cell);
+    mll__unlock(&cell->lock);
+#ifndef MLL_NO_THREADS
+    if (s->flusher_started) pthread_join(s->flusher, NULL);
+#endif
+    mll__cell_release(cell, MLL__KIND_STORE);
+    mll__store_free(s);
+    return first;
+}
+
+MLL__PUBLIC mll_result mll_flush(mll_run *handle) {
     mll_result r;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
     r = mll__run_flush_locked(run);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
-MLL__PUBLIC const char *mll_run_id(const mll_run *run) { return run ? run->run_id : ""; }
-MLL__PUBLIC const char *mll_run_experiment_id(const mll_run *run) { return run ? run->experiment_id : ""; }
-MLL__PUBLIC const char *mll_run_name(const mll_run *run) { return run && run->run_name ? run->run_name : ""; }
-MLL__PUBLIC const char *mll_run_artifact_uri(const mll_run *run) {
-    return run && run->artifact_uri ? run->artifact_uri : "";
+/* An accessor's string: valid until the run ends; "" for a handle that is not a live run. */
+typedef enum { MLL__RUN_ID, MLL__RUN_EXPERIMENT_ID, MLL__RUN_NAME, MLL__RUN_ARTIFACT_URI, MLL__RUN_DIR } mll__run_field;
+MLL__PRIVATE const char *mll__run_string(const mll_run *handle, mll__run_field f) {
+    mll_result r;
+    const char *v = NULL;
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return "";
+    switch (f) {
+    case MLL__RUN_ID: v = run->run_id; break;
+    case MLL__RUN_EXPERIMENT_ID: v = run->experiment_id; break;
+    case MLL__RUN_NAME: v = run->run_name; break;
+    case MLL__RUN_ARTIFACT_URI: v = run->artifact_uri; break;
+    case MLL__RUN_DIR: v = run->dir; break;
+    }
+    mll__unlock(run->lock);
+    return v ? v : "";
 }
-MLL__PUBLIC const char *mll_run_dir(const mll_run *run) { return run ? run->dir : ""; }
 
-MLL__PUBLIC mll_result mll_run_last_error(mll_run *run, mll_error *out) {
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    return mll__read_error(&run->lock, &run->last_error, out);
+MLL__PUBLIC const char *mll_run_id(const mll_run *run) { return mll__run_string(run, MLL__RUN_ID); }
+MLL__PUBLIC const char *mll_run_experiment_id(const mll_run *run) {
+    return mll__run_string(run, MLL__RUN_EXPERIMENT_ID);
+}
+MLL__PUBLIC const char *mll_run_name(const mll_run *run) { return mll__run_string(run, MLL__RUN_NAME); }
+MLL__PUBLIC const char *mll_run_artifact_uri(const mll_run *run) {
+    return mll__run_string(run, MLL__RUN_ARTIFACT_URI);
+}
+MLL__PUBLIC const char *mll_run_dir(const mll_run *run) { return mll__run_string(run, MLL__RUN_DIR); }
+
+MLL__PUBLIC mll_result mll_run_last_error(mll_run *handle, mll_error *out) {
+    mll_result r;
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
+    r = run->last_error.code;
+    if (out) *out = run->last_error;
+    mll__unlock(run->lock);
+    return r;
 }
 
 /* ---- metrics ---- */
-MLL__PUBLIC mll_result mll_log_metric_at(mll_run *run, const char *key, double value,
-                                         int64_t step, int64_t timestamp_ms) {
+MLL__PRIVATE mll_result mll__log_metric_locked(mll_run *run, const char *key, double value, int64_t step,
+                                               int64_t timestamp_ms) {
     mll_result r;
-    if (!run || !key) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
-    if (timestamp_ms < 0)
-        r = MLL_ERR_INVALID_VALUE;
-    else
-        r = mll__metric_append(run, key, value, step, timestamp_ms);
+    if (!key) r = MLL_ERR_INVALID_ARGUMENT;
+    else if (timestamp_ms < 0) r = MLL_ERR_INVALID_VALUE;
+    else r = mll__metric_append(run, key, value, step, timestamp_ms);
     if (r == MLL_OK) r = mll__maybe_flush(run);
-    else MLL__RUN_FAIL(run, r, "log metric", key);
-    mll__unlock(&run->lock);
+    else mll__metric_fail(run, r, key ? key : "(null)");
+    mll__unlock(run->lock);
     return r;
 }
 
-MLL__PUBLIC mll_result mll_log_metric(mll_run *run, const char *key, double value, int64_t step) {
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    return mll_log_metric_at(run, key, value, step,
-                             run->store->desc.precise_timestamps ? mll__os_now_ms() : mll__os_now_ms_coarse());
+MLL__PUBLIC mll_result mll_log_metric_at(mll_run *handle, const char *key, double value,
+                                         int64_t step, int64_t timestamp_ms) {
+    mll_result r;
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
+    return mll__log_metric_locked(run, key, value, step, timestamp_ms);
+}
+
+MLL__PUBLIC mll_result mll_log_metric(mll_run *handle, const char *key, double value, int64_t step) {
+    mll_result r;
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
+    return mll__log_metric_locked(run, key, value, step,
+                                  run->store->desc.precise_timestamps ? mll__os_now_ms() : mll__os_now_ms_coarse());
 }
 
 /* Validates metric points without logging them. */
@@ -4086,22 +4775,22 @@ MLL__PRIVATE mll_result mll__metrics_append(mll_run *run, const mll_metric *m, s
         mll_result r = mll__metric_append(run, m[i].key, m[i].value, m[i].step,
                                           m[i].timestamp_ms ? m[i].timestamp_ms : now);
         if (r != MLL_OK) {
-            MLL__RUN_FAIL(run, r, "log metric", m[i].key);
+            mll__metric_fail(run, r, m[i].key);
             return r;
         }
     }
     return mll__maybe_flush(run);
 }
 
-MLL__PUBLIC mll_result mll_log_metrics(mll_run *run, const mll_metric *metrics, size_t n) {
+MLL__PUBLIC mll_result mll_log_metrics(mll_run *handle, const mll_metric *metrics, size_t n) {
     const char *bad = "";
     mll_result r;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
     r = mll__metrics_check(run, metrics, n, &bad);
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log metrics", bad);
     else r = mll__metrics_append(run, metrics, n);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
@@ -4142,15 +4831,15 @@ MLL__PRIVATE mll_result mll__param_write(mll_run *run, const char *key, const ch
     return r;
 }
 
-MLL__PUBLIC mll_result mll_log_param(mll_run *run, const char *key, const char *value) {
+MLL__PUBLIC mll_result mll_log_param(mll_run *handle, const char *key, const char *value) {
     int same;
     mll_result r;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
     r = mll__param_check(run, key, value, &same);
     if (r == MLL_OK && !same) r = mll__param_write(run, key, value);
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log param", key);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
@@ -4186,17 +4875,22 @@ MLL__PRIVATE char *mll__vformat(const mll_allocator *a, const char *fmt, va_list
     return out;
 }
 
-/* printf-style value, then setter(run, key, value): shared by mll_log_paramf/mll_set_tagf. */
-MLL__PRIVATE mll_result mll__set_formatted(mll_run *run, const char *key,
+/* printf-style value, then setter(handle, key, value): shared by mll_log_paramf/mll_set_tagf. */
+MLL__PRIVATE mll_result mll__set_formatted(mll_run *handle, const char *key,
                                            mll_result (*setter)(mll_run *, const char *, const char *),
                                            const char *fmt, va_list ap) {
+    mll_allocator a;
     char *v;
     mll_result r;
-    if (!run || !fmt) return MLL_ERR_INVALID_ARGUMENT;
-    v = mll__vformat(mll__A(run->store), fmt, ap);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
+    a = run->store->desc.allocator; /* a copy: the run may end while we format */
+    mll__unlock(run->lock);
+    if (!fmt) return MLL_ERR_INVALID_ARGUMENT;
+    v = mll__vformat(&a, fmt, ap);
     if (!v) return MLL_ERR_NO_MEMORY;
-    r = setter(run, key, v);
-    mll__free(mll__A(run->store), v);
+    r = setter(handle, key, v);
+    mll__free(&a, v);
     return r;
 }
 
@@ -4214,20 +4908,39 @@ MLL__PRIVATE mll_result mll__tag_check(const char *key, const char *value) {
     if (!key || !value) return MLL_ERR_INVALID_ARGUMENT;
     r = mll__validate_key(key);
     if (r == MLL_OK) r = mll__validate_value(value, MLL__MAX_TAG_VALUE_CHARS);
+    if (r == MLL_OK && strcmp(key, "mlflow.runName") == 0) r = mll__validate_run_name(value);
     return r;
+}
+
+/* Renames the run in memory; the old name is kept until the run ends, since a string
+   mll_run_name() returned must stay valid that long. */
+MLL__PRIVATE mll_result mll__run_rename(mll_run *run, const char *value) {
+    const mll_allocator *a = mll__A(run->store);
+    char *name;
+    if (run->old_name_count == run->old_name_cap) {
+        size_t cap = run->old_name_cap ? run->old_name_cap * 2 : 4;
+        char **grown = (char **)mll__alloc(a, cap * sizeof(*grown));
+        if (!grown) return MLL_ERR_NO_MEMORY;
+        if (run->old_name_count) memcpy(grown, run->old_names, run->old_name_count * sizeof(*grown));
+        mll__free(a, run->old_names);
+        run->old_names = grown;
+        run->old_name_cap = cap;
+    }
+    name = mll__strdup(a, value);
+    if (!name) return MLL_ERR_NO_MEMORY;
+    run->old_names[run->old_name_count++] = run->run_name;
+    run->run_name = name;
+    return MLL_OK;
 }
 
 /* Writes a checked tag; mlflow.runName also renames the run in meta.yaml, as MLflow does. */
 MLL__PRIVATE mll_result mll__tag_write(mll_run *run, const char *key, const char *value) {
     mll_result r = mll__write_kv(run, "tags", key, value, MLL__REPLACE);
     if (r == MLL_OK && strcmp(key, "mlflow.runName") == 0 && strcmp(value, run->run_name) != 0) {
-        char *name = mll__strdup(mll__A(run->store), value);
-        if (!name) return MLL_ERR_NO_MEMORY;
         mll__buf line = {NULL, 0, 0};
         const char *kv[3];
-        mll__free(mll__A(run->store), run->run_name);
-        run->run_name = name;
-        r = mll__yaml_line_str(mll__A(run->store), &line, "run_name", name);
+        r = mll__run_rename(run, value);
+        if (r == MLL_OK) r = mll__yaml_line_str(mll__A(run->store), &line, "run_name", value);
         kv[0] = "run_name";
         kv[1] = line.data;
         kv[2] = NULL;
@@ -4237,14 +4950,14 @@ MLL__PRIVATE mll_result mll__tag_write(mll_run *run, const char *key, const char
     return r;
 }
 
-MLL__PUBLIC mll_result mll_set_tag(mll_run *run, const char *key, const char *value) {
+MLL__PUBLIC mll_result mll_set_tag(mll_run *handle, const char *key, const char *value) {
     mll_result r;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
     r = mll__tag_check(key, value);
     if (r == MLL_OK) r = mll__tag_write(run, key, value);
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "set tag", key);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
@@ -4261,29 +4974,30 @@ MLL__PUBLIC mll_result mll_set_run_name(mll_run *run, const char *name) {
     return mll_set_tag(run, "mlflow.runName", name);
 }
 
-MLL__PUBLIC mll_result mll_delete_tag(mll_run *run, const char *key) {
+MLL__PUBLIC mll_result mll_delete_tag(mll_run *handle, const char *key) {
     char base[MLL_MAX_PATH], path[MLL_MAX_PATH];
     mll_result r;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
     r = key ? mll__validate_key(key) : MLL_ERR_INVALID_ARGUMENT;
     if (r == MLL_OK) r = mll__path(base, run->dir, "tags", NULL);
     if (r == MLL_OK) r = mll__path(path, base, key, NULL);
     if (r == MLL_OK) r = MLL__FS(run->store)->remove(path, MLL__FS(run->store)->user_data);
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "delete tag", key);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
-MLL__PUBLIC mll_result mll_log_batch(mll_run *run, const mll_metric *metrics, size_t num_metrics,
+MLL__PUBLIC mll_result mll_log_batch(mll_run *handle, const mll_metric *metrics, size_t num_metrics,
                                      const mll_param *params, size_t num_params, const mll_tag *tags,
                                      size_t num_tags) {
     const char *bad = "";
     size_t i, j;
     mll_result r = MLL_OK;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    mll_run *run;
     if ((num_params && !params) || (num_tags && !tags)) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    run = mll__run_lock(handle, &r);
+    if (!run) return r;
     /* validate everything first: all or nothing */
     r = mll__metrics_check(run, metrics, num_metrics, &bad);
     for (i = 0; r == MLL_OK && i < num_params; i++) {
@@ -4300,7 +5014,7 @@ MLL__PUBLIC mll_result mll_log_batch(mll_run *run, const mll_metric *metrics, si
     }
     if (r != MLL_OK) {
         MLL__RUN_FAIL(run, r, "log batch", bad);
-        mll__unlock(&run->lock);
+        mll__unlock(run->lock);
         return r;
     }
     for (i = 0; r == MLL_OK && i < num_params; i++) {
@@ -4314,7 +5028,7 @@ MLL__PUBLIC mll_result mll_log_batch(mll_run *run, const mll_metric *metrics, si
         if (r != MLL_OK) MLL__RUN_FAIL(run, r, "set tag", tags[i].key);
     }
     if (r == MLL_OK) r = mll__metrics_append(run, metrics, num_metrics);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
@@ -4339,16 +5053,20 @@ MLL__PRIVATE mll_result mll__artifact_target(mll_run *run, const char *rel, char
     return r;
 }
 
-MLL__PUBLIC mll_result mll_log_bytes(mll_run *run, const void *data, size_t size,
+MLL__PUBLIC mll_result mll_log_bytes(mll_run *handle, const void *data, size_t size,
                                      const char *artifact_file) {
     char target[MLL_MAX_PATH], tmp_dir[MLL_MAX_PATH];
     mll_result r;
-    if (!run || (!data && size) || !artifact_file) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
+    if ((!data && size) || !artifact_file) {
+        mll__unlock(run->lock);
+        return MLL_ERR_INVALID_ARGUMENT;
+    }
     r = mll__artifact_target(run, artifact_file, target, tmp_dir);
     if (r == MLL_OK) r = mll__write_atomic(run->store, tmp_dir, target, (const char *)data, size, MLL__REPLACE);
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log artifact", artifact_file);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
@@ -4357,7 +5075,7 @@ MLL__PUBLIC mll_result mll_log_text(mll_run *run, const char *text, const char *
     return mll_log_bytes(run, text, strlen(text), artifact_file);
 }
 
-MLL__PUBLIC mll_result mll_log_artifact(mll_run *run, const char *local_path, const char *artifact_dir) {
+MLL__PUBLIC mll_result mll_log_artifact(mll_run *handle, const char *local_path, const char *artifact_dir) {
     char rel[MLL_MAX_PATH], target[MLL_MAX_PATH], tmp_dir[MLL_MAX_PATH], tmp[MLL_MAX_PATH];
     const char *base;
     mll_store *s;
@@ -4365,11 +5083,15 @@ MLL__PUBLIC mll_result mll_log_artifact(mll_run *run, const char *local_path, co
     char *chunk;
     uint64_t off = 0;
     mll_result r;
-    if (!run || !local_path) return MLL_ERR_INVALID_ARGUMENT;
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
+    if (!local_path) {
+        mll__unlock(run->lock);
+        return MLL_ERR_INVALID_ARGUMENT;
+    }
     s = run->store;
     base = strrchr(local_path, '/');
     base = base ? base + 1 : local_path;
-    mll__lock(&run->lock);
     r = *base ? mll__path(rel, artifact_dir, base, NULL) : MLL_ERR_INVALID_ARGUMENT;
     if (r == MLL_OK) r = mll__artifact_target(run, rel, target, tmp_dir);
     if (r != MLL_OK) goto fail;
@@ -4392,7 +5114,7 @@ MLL__PUBLIC mll_result mll_log_artifact(mll_run *run, const char *local_path, co
     MLL__FS(s)->close(in, MLL__FS(s)->user_data);
 fail:
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log artifact", local_path);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
@@ -4502,7 +5224,7 @@ MLL__PRIVATE int mll__max_version_cb(const char *entry, int is_dir, void *vctx) 
     return 0;
 }
 
-MLL__PUBLIC mll_result mll_create_registered_model(mll_store *store, const char *model_name) {
+MLL__PRIVATE mll_result mll__create_registered_model(mll_store *store, const char *model_name) {
     char dir[MLL_MAX_PATH];
     mll_result r;
     if (!store || !model_name) return MLL_ERR_INVALID_ARGUMENT;
@@ -4510,7 +5232,7 @@ MLL__PUBLIC mll_result mll_create_registered_model(mll_store *store, const char 
     return r == MLL_OK ? r : mll__store_fail(store, r, "create registered model", model_name);
 }
 
-MLL__PUBLIC mll_result mll_create_model_version(mll_store *store, const char *model_name,
+MLL__PRIVATE mll_result mll__create_model_version(mll_store *store, const char *model_name,
                                                 const mll_model_version_desc *desc, int *version_out) {
     const mll_allocator *a;
     char dir[MLL_MAX_PATH], target[MLL_MAX_PATH];
@@ -4586,22 +5308,36 @@ MLL__PUBLIC mll_result mll_create_model_version(mll_store *store, const char *mo
 MLL__PUBLIC mll_result mll_register_model(mll_run *run, const char *artifact_path, const char *model_name,
                                           int *version_out) {
     mll_model_version_desc d;
-    char *source;
+    mll_allocator a;
+    mll_store *store;
+    char *source = NULL, run_id[sizeof(run->run_id)];
     size_t n;
     mll_result r;
+    mll_run *body;
     if (version_out) *version_out = 0;
-    if (!run || !artifact_path || !model_name) return MLL_ERR_INVALID_ARGUMENT;
-    r = mll__validate_artifact_path(artifact_path);
-    if (r != MLL_OK) return mll__store_fail(run->store, r, "register model", artifact_path);
-    n = strlen(run->artifact_uri) + strlen(artifact_path) + 2;
-    source = (char *)mll__alloc(mll__A(run->store), n);
-    if (!source) return MLL_ERR_NO_MEMORY;
-    mll__snprintf(source, n, "%s/%s", run->artifact_uri, artifact_path);
+    body = mll__run_lock(run, &r);
+    if (!body) return r;
+    /* copied under the run's lock: the run may end once it is released */
+    a = body->store->desc.allocator;
+    store = body->store->handle;
+    memcpy(run_id, body->run_id, sizeof(run_id));
+    if (!artifact_path || !model_name) {
+        r = MLL_ERR_INVALID_ARGUMENT;
+    } else if ((r = mll__validate_artifact_path(artifact_path)) != MLL_OK) {
+        MLL__RUN_FAIL(body, r, "register model", artifact_path);
+    } else {
+        n = strlen(body->artifact_uri) + strlen(artifact_path) + 2;
+        source = (char *)mll__alloc(&a, n);
+        if (source) mll__snprintf(source, n, "%s/%s", body->artifact_uri, artifact_path);
+        else r = MLL_ERR_NO_MEMORY;
+    }
+    mll__unlock(body->lock);
+    if (r != MLL_OK) return r;
     memset(&d, 0, sizeof(d));
     d.source = source;
-    d.run_id = run->run_id;
-    r = mll_create_model_version(run->store, model_name, &d, version_out);
-    mll__free(mll__A(run->store), source);
+    d.run_id = run_id;
+    r = mll_create_model_version(store, model_name, &d, version_out);
+    mll__free(&a, source);
     return r;
 }
 
@@ -4644,26 +5380,26 @@ MLL__PRIVATE mll_result mll__model_tag(mll_store *store, const char *name, int v
     return r == MLL_OK ? r : mll__store_fail(store, r, op, key);
 }
 
-MLL__PUBLIC mll_result mll_set_registered_model_tag(mll_store *store, const char *model_name, const char *key,
+MLL__PRIVATE mll_result mll__set_registered_model_tag(mll_store *store, const char *model_name, const char *key,
                                                     const char *value) {
     if (!value) return MLL_ERR_INVALID_ARGUMENT;
     return mll__model_tag(store, model_name, 0, key, value, "set registered model tag");
 }
-MLL__PUBLIC mll_result mll_delete_registered_model_tag(mll_store *store, const char *model_name, const char *key) {
+MLL__PRIVATE mll_result mll__delete_registered_model_tag(mll_store *store, const char *model_name, const char *key) {
     return mll__model_tag(store, model_name, 0, key, NULL, "delete registered model tag");
 }
-MLL__PUBLIC mll_result mll_set_model_version_tag(mll_store *store, const char *model_name, int version,
+MLL__PRIVATE mll_result mll__set_model_version_tag(mll_store *store, const char *model_name, int version,
                                                  const char *key, const char *value) {
     if (!value || version < 1) return MLL_ERR_INVALID_ARGUMENT;
     return mll__model_tag(store, model_name, version, key, value, "set model version tag");
 }
-MLL__PUBLIC mll_result mll_delete_model_version_tag(mll_store *store, const char *model_name, int version,
+MLL__PRIVATE mll_result mll__delete_model_version_tag(mll_store *store, const char *model_name, int version,
                                                     const char *key) {
     if (version < 1) return MLL_ERR_INVALID_ARGUMENT;
     return mll__model_tag(store, model_name, version, key, NULL, "delete model version tag");
 }
 
-MLL__PUBLIC mll_result mll_set_model_alias(mll_store *store, const char *model_name, const char *alias,
+MLL__PRIVATE mll_result mll__set_model_alias(mll_store *store, const char *model_name, const char *alias,
                                            int version) {
     char mdir[MLL_MAX_PATH], vdir[MLL_MAX_PATH], num[16];
     mll_result r;
@@ -4676,7 +5412,7 @@ MLL__PUBLIC mll_result mll_set_model_alias(mll_store *store, const char *model_n
     return r == MLL_OK ? r : mll__store_fail(store, r, "set model alias", alias);
 }
 
-MLL__PUBLIC mll_result mll_delete_model_alias(mll_store *store, const char *model_name, const char *alias) {
+MLL__PRIVATE mll_result mll__delete_model_alias(mll_store *store, const char *model_name, const char *alias) {
     char mdir[MLL_MAX_PATH];
     mll_result r;
     if (!store || !model_name || !alias) return MLL_ERR_INVALID_ARGUMENT;
@@ -4708,12 +5444,12 @@ MLL__PRIVATE mll_result mll__set_description(mll_store *s, const char *name, int
     return r == MLL_OK ? r : mll__store_fail(s, r, "set description", name);
 }
 
-MLL__PUBLIC mll_result mll_set_registered_model_description(mll_store *store, const char *model_name,
+MLL__PRIVATE mll_result mll__set_registered_model_description(mll_store *store, const char *model_name,
                                                             const char *description) {
     if (!store || !model_name) return MLL_ERR_INVALID_ARGUMENT;
     return mll__set_description(store, model_name, 0, description);
 }
-MLL__PUBLIC mll_result mll_set_model_version_description(mll_store *store, const char *model_name, int version,
+MLL__PRIVATE mll_result mll__set_model_version_description(mll_store *store, const char *model_name, int version,
                                                          const char *description) {
     if (!store || !model_name || version < 1) return MLL_ERR_INVALID_ARGUMENT;
     return mll__set_description(store, model_name, version, description);
@@ -4748,7 +5484,7 @@ MLL__PRIVATE int mll__archive_cb(const char *entry, int is_dir, void *vctx) {
     return 0;
 }
 
-MLL__PUBLIC mll_result mll_transition_model_version_stage(mll_store *store, const char *model_name, int version,
+MLL__PRIVATE mll_result mll__transition_model_version_stage(mll_store *store, const char *model_name, int version,
                                                           mll_model_stage stage, int archive_existing) {
     static const char *const names[] = {"None", "Staging", "Production", "Archived"};
     char mdir[MLL_MAX_PATH], vdir[MLL_MAX_PATH];
@@ -4796,7 +5532,55 @@ MLL__PUBLIC mll_result mll_transition_model_version_stage(mll_store *store, cons
     return r == MLL_OK ? r : mll__store_fail(store, r, "transition stage", model_name);
 }
 
+/* The public registry calls: each enters the store behind its handle (MLL_ERR_STORE_CLOSED
+   once it is closed, MLL_ERR_INVALID_ARGUMENT for NULL) and runs the call above. */
+MLL__PUBLIC mll_result mll_create_registered_model(mll_store *store, const char *model_name) {
+    MLL__STORE_CALL(store, mll__create_registered_model(s, model_name));
+}
+MLL__PUBLIC mll_result mll_create_model_version(mll_store *store, const char *model_name,
+                                                const mll_model_version_desc *desc, int *version_out) {
+    if (version_out) *version_out = 0;
+    MLL__STORE_CALL(store, mll__create_model_version(s, model_name, desc, version_out));
+}
+MLL__PUBLIC mll_result mll_set_registered_model_tag(mll_store *store, const char *model_name, const char *key,
+                                                    const char *value) {
+    MLL__STORE_CALL(store, mll__set_registered_model_tag(s, model_name, key, value));
+}
+MLL__PUBLIC mll_result mll_delete_registered_model_tag(mll_store *store, const char *model_name, const char *key) {
+    MLL__STORE_CALL(store, mll__delete_registered_model_tag(s, model_name, key));
+}
+MLL__PUBLIC mll_result mll_set_model_version_tag(mll_store *store, const char *model_name, int version,
+                                                 const char *key, const char *value) {
+    MLL__STORE_CALL(store, mll__set_model_version_tag(s, model_name, version, key, value));
+}
+MLL__PUBLIC mll_result mll_delete_model_version_tag(mll_store *store, const char *model_name, int version,
+                                                    const char *key) {
+    MLL__STORE_CALL(store, mll__delete_model_version_tag(s, model_name, version, key));
+}
+MLL__PUBLIC mll_result mll_set_model_alias(mll_store *store, const char *model_name, const char *alias,
+                                           int version) {
+    MLL__STORE_CALL(store, mll__set_model_alias(s, model_name, alias, version));
+}
+MLL__PUBLIC mll_result mll_delete_model_alias(mll_store *store, const char *model_name, const char *alias) {
+    MLL__STORE_CALL(store, mll__delete_model_alias(s, model_name, alias));
+}
+MLL__PUBLIC mll_result mll_set_registered_model_description(mll_store *store, const char *model_name,
+                                                            const char *description) {
+    MLL__STORE_CALL(store, mll__set_registered_model_description(s, model_name, description));
+}
+MLL__PUBLIC mll_result mll_set_model_version_description(mll_store *store, const char *model_name, int version,
+                                                         const char *description) {
+    MLL__STORE_CALL(store, mll__set_model_version_description(s, model_name, version, description));
+}
+MLL__PUBLIC mll_result mll_transition_model_version_stage(mll_store *store, const char *model_name, int version,
+                                                          mll_model_stage stage, int archive_existing) {
+    MLL__STORE_CALL(store, mll__transition_model_version_stage(s, model_name, version, stage, archive_existing));
+}
+
 /* clean up */
+#undef MLL__STORE_CALL
+#undef MLL__HANDLE_TAG
+#undef MLL__GEN_MASK
 #undef MLL__FS
 #undef MLL__RUN_FAIL
 #undef MLL__STORE_FAIL
