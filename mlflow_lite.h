@@ -2196,6 +2196,9 @@ typedef struct mll__metric_slot {
     mll__buf pending; /* whole lines not yet in the file */
     int file_ready;   /* parent folders made and a torn tail repaired, this process */
     mll_result flush_result; /* of the last flush of this key (transient or not, at the end) */
+    size_t batch_room;       /* bytes a batch being taken needs in pending (0 between calls) */
+    int unsure;              /* close() failed after a write: how much landed is counted ... */
+    uint64_t unsure_base;    /* ... from this offset at the next flush */
     int has_last;     /* the previous point of this key, to drop exact repeats */
     int64_t last_ts, last_step;
     uint64_t last_bits;
@@ -2374,8 +2377,13 @@ MLL__PRIVATE int mll__exists(mll_store *s, const char *path, int *is_dir) {
 MLL__PRIVATE mll_result mll__mkdir(mll_store *s, const char *path) {
     mll_result r = MLL__FS(s)->mkdir(path, MLL__FS(s)->user_data);
     if (r == MLL_ERR_EXISTS) {
-        int is_dir = 0;
-        if (mll__exists(s, path, &is_dir)) return is_dir ? MLL_OK : MLL_ERR_NOT_A_DIRECTORY;
+        /* what exists decides; a stat that fails is that failure, never "exists" (callers
+           read MLL_ERR_EXISTS as "the file I wanted to create is there") */
+        mll_stat st;
+        mll_result rs = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
+        if (rs != MLL_OK) return rs;
+        if (st.exists) return st.is_dir ? MLL_OK : MLL_ERR_NOT_A_DIRECTORY;
+        return MLL_ERR_IO; /* gone again: someone removes what we make */
     }
 #ifdef ENOTDIR
     if (r == MLL_ERR_IO && errno == ENOTDIR) return MLL_ERR_NOT_A_DIRECTORY;
@@ -3468,7 +3476,8 @@ MLL__PRIVATE mll_result mll__slots_grow(mll_run *run) {
    flush could ever write would hold its points until the run ends and then lose them. The
    whole path must fit in MLL_MAX_PATH and each folder or file name in MLL_MAX_NAME bytes,
    and no other metric of the run may be a file where this key needs a folder ("a" and
-   "a/b"), or the other way round. */
+   "a/b", either way round: MLflow's validation allows both, its file store cannot hold
+   both). */
 MLL__PRIVATE mll_result mll__metric_key_fits(const mll_run *run, const char *key, size_t n) {
     size_t i, seg = 0;
     if (strlen(run->dir) + sizeof("/metrics/") + n > MLL_MAX_PATH) return MLL_ERR_PATH_TOO_LONG;
@@ -3480,10 +3489,9 @@ MLL__PRIVATE mll_result mll__metric_key_fits(const mll_run *run, const char *key
     for (i = 0; i < run->slot_cap; i++) {
         const mll__metric_slot *o = &run->slots[i];
         if (!o->key) continue;
-        if (o->key_len < n && key[o->key_len] == '/' && memcmp(o->key, key, o->key_len) == 0)
-            return MLL_ERR_NOT_A_DIRECTORY; /* o is a file where key needs a folder */
-        if (n < o->key_len && o->key[n] == '/' && memcmp(o->key, key, n) == 0)
-            return MLL_ERR_EXISTS; /* key would be a file where o has its folder */
+        if ((o->key_len < n && key[o->key_len] == '/' && memcmp(o->key, key, o->key_len) == 0) ||
+            (n < o->key_len && o->key[n] == '/' && memcmp(o->key, key, n) == 0))
+            return MLL_ERR_INVALID_KEY; /* one would be a file where the other needs a folder */
     }
     return MLL_OK;
 }
@@ -3659,6 +3667,50 @@ MLL__PRIVATE mll_result mll__metric_file_birth(mll_store *s, const char *tmp_dir
     return rw;
 }
 
+/* Drops the first n bytes of a slot's pending lines (they are in the file). */
+MLL__PRIVATE void mll__slot_drop(mll_run *run, mll__metric_slot *sl, size_t n) {
+    if (!n) return;
+    memmove(sl->pending.data, sl->pending.data + n, sl->pending.len - n);
+    sl->pending.len -= n;
+    run->pending_total -= n;
+}
+
+MLL__PRIVATE void mll__slot_drop_lines(mll_run *run, mll__metric_slot *sl, size_t lines) {
+    size_t n = 0;
+    for (; lines && n < sl->pending.len; n++)
+        if (sl->pending.data[n] == '\n') lines--;
+    mll__slot_drop(run, sl, n);
+}
+
+/* After a write whose close() failed (unsure) and the torn tail is cut: the whole lines
+   from unsure_base to the end of the file are the first pending lines that landed. */
+MLL__PRIVATE mll_result mll__slot_settle(mll_run *run, mll__metric_slot *sl, const char *path) {
+    mll_store *s = run->store;
+    mll_stat st;
+    intptr_t h;
+    uint64_t off = sl->unsure_base;
+    size_t lines = 0;
+    char chunk[4096];
+    mll_result r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
+    if (r != MLL_OK) return r;
+    if (st.exists && st.size > off) {
+        r = MLL__FS(s)->open(path, MLL_OPEN_READ, &h, MLL__FS(s)->user_data);
+        if (r != MLL_OK) return r;
+        while (r == MLL_OK && off < st.size) {
+            size_t got = 0, i;
+            r = MLL__FS(s)->read(h, off, chunk, sizeof(chunk), &got, MLL__FS(s)->user_data);
+            if (r == MLL_OK && got == 0) r = MLL_ERR_IO; /* shorter than stat said */
+            for (i = 0; r == MLL_OK && i < got; i++) lines += chunk[i] == '\n';
+            off += got;
+        }
+        MLL__FS(s)->close(h, MLL__FS(s)->user_data);
+        if (r != MLL_OK) return r;
+    }
+    mll__slot_drop_lines(run, sl, lines);
+    sl->unsure = 0;
+    return MLL_OK;
+}
+
 /* Appends a slot's pending lines. SIGKILL-safe: Linux may cut a write() short only between
    pages, and no line crosses a page (see mll__layout_lines), so a cut leaves whole lines
    only. A short write (disk full) is truncated back to the last whole line, and what was
@@ -3670,7 +3722,7 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
     mll_stat st;
     intptr_t h;
     uint64_t base;
-    size_t done = 0, keep = 0, keep_out = 0, pi = 0, po = 0;
+    size_t done = 0, keep_out = 0, po = 0;
     mll_result r = mll__path(base_dir, run->dir, "metrics", NULL), rc;
     if (r == MLL_OK) r = mll__path(path, base_dir, sl->key, NULL);
     if (r != MLL_OK) return r;
@@ -3679,6 +3731,7 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
             r = mll__mkdirs_for(s, base_dir, path);
         }
         if (r == MLL_OK) r = mll__repair_tail(s, path);
+        if (r == MLL_OK && sl->unsure) r = mll__slot_settle(run, sl, path);
         if (r != MLL_OK) return r;
         sl->file_ready = 1;
     }
@@ -3725,30 +3778,27 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
     }
     rc = MLL__FS(s)->close(h, MLL__FS(s)->user_data);
     if (r == MLL_OK && rc != MLL_OK) {
-        /* NFS reports a failed write at close: keep the points only if the file did not
-           grow by them (a blind retry would duplicate lines, which migrate-filestore rejects) */
+        /* NFS reports a failed write at close: the points are written if the file grew by
+           all of them; else the next flush counts the lines that landed (a blind retry
+           would duplicate lines, which migrate-filestore rejects; dropping them would lose
+           points) */
         mll_stat after;
         r = rc;
         if (MLL__FS(s)->stat(path, &after, MLL__FS(s)->user_data) != MLL_OK || after.size < base + done) {
             keep_out = 0;
             sl->file_ready = 0;
+            sl->unsure = 1;
+            sl->unsure_base = base;
         }
     }
 written:
     /* map written output bytes back to pending bytes: all of it, or count whole lines */
     if (keep_out == run->scratch.len) {
-        keep = sl->pending.len;
+        mll__slot_drop(run, sl, sl->pending.len);
     } else {
         size_t lines = 0, j;
         for (j = 0; j < keep_out; j++) lines += run->scratch.data[j] == '\n';
-        for (pi = 0; lines && pi < sl->pending.len; pi++)
-            if (sl->pending.data[pi] == '\n') lines--;
-        keep = pi;
-    }
-    if (keep) {
-        memmove(sl->pending.data, sl->pending.data + keep, sl->pending.len - keep);
-        sl->pending.len -= keep;
-        run->pending_total -= keep;
+        mll__slot_drop_lines(run, sl, lines);
     }
     return r;
 }
@@ -3790,8 +3840,11 @@ MLL__PRIVATE mll_result mll__run_flush_locked(mll_run *run) {
         char note[128];
         size_t keys;
         uint64_t points = mll__pending_points(run, &keys);
-        mll__snprintf(note, sizeof(note), "%llu points of %lu keys stay buffered and are retried",
-                      (unsigned long long)points, (unsigned long)keys);
+        if (points)
+            mll__snprintf(note, sizeof(note), "%llu points of %lu keys stay buffered and are retried",
+                          (unsigned long long)points, (unsigned long)keys);
+        else /* a delayed write error at close(), after the file grew by all of it */
+            mll__snprintf(note, sizeof(note), "the points did reach the file (only closing it failed)");
         /* a streak of failures (a full disk retried every second) is logged once */
         mll__fail_note(run->flush_failing ? NULL : &run->store->desc, &run->last_error, first, first_errno,
                        "append metric", bad, note, __LINE__);
@@ -3860,13 +3913,15 @@ MLL__PRIVATE void mll__metric_fail(mll_run *run, mll_result r, const char *key) 
    flusher thread does it for us. A flush error leaves the points buffered. */
 MLL__PRIVATE mll_result mll__maybe_flush(mll_run *run) {
     mll_store *s = run->store;
-    if (run->pending_total >= s->desc.buffer_bytes) return mll__run_flush_locked(run);
+    mll_result r = MLL_OK;
+    if (run->pending_total >= s->desc.buffer_bytes) r = mll__run_flush_locked(run);
 #ifndef MLL_NO_THREADS
-    if (!s->desc.no_flush_thread) return MLL_OK;
+    else if (!s->desc.no_flush_thread) return MLL_OK;
 #endif
-    if (mll__os_now_ms() - run->last_flush_ms >= s->desc.flush_interval_ms)
-        return mll__run_flush_locked(run);
-    return MLL_OK;
+    else if (mll__os_now_ms() - run->last_flush_ms >= s->desc.flush_interval_ms) r = mll__run_flush_locked(run);
+    /* the point is taken: a write error says so (NO_SPACE, IO, ...), but MLL_ERR_NO_MEMORY
+       from a log call means "not taken", so a flush out of memory is only recorded */
+    return r == MLL_ERR_NO_MEMORY ? MLL_OK : r;
 }
 
 /* >>flusher ----------------------------------------------------------------------- */
@@ -4568,7 +4623,7 @@ MLL__PRIVATE mll_result mll__run_finish(mll_run *run, mll_run_status status) {
     int flushed;
     mll__lock(run->lock);
     r = mll__run_flush_locked(run);
-    flushed = r == MLL_OK;
+    flushed = r == MLL_OK || run->pending_total == 0; /* written, if only close() complained */
     if (flushed) {
         run->status = (int)(status == MLL_RUN_STATUS_DEFAULT ? MLL_RUN_FINISHED : status);
         run->end_time = mll__os_now_ms();
@@ -4768,9 +4823,42 @@ MLL__PRIVATE mll_result mll__metrics_check(mll_run *run, const mll_metric *m, si
     return MLL_OK;
 }
 
+/* Room for a whole batch of checked points (their keys known), so that all of it is taken
+   or none: the run's budget (after a flush if needed) and each key's buffer. */
+MLL__PRIVATE mll_result mll__metrics_reserve(mll_run *run, const mll_metric *m, size_t n) {
+    const mll_store_desc *d = &run->store->desc;
+    mll_result r = MLL_OK;
+    size_t i;
+    if (run->pending_total + n * MLL__MAX_LINE > d->max_pending_bytes) {
+        mll__run_flush_locked(run);
+        if (run->pending_total + n * MLL__MAX_LINE > d->max_pending_bytes) {
+            run->refused_points += n;
+            return MLL_ERR_BUFFER_FULL;
+        }
+    }
+    for (i = 0; i < n && r == MLL_OK; i++) {
+        mll__metric_slot *sl;
+        r = mll__slot_get(run, m[i].key, &sl);
+        if (r == MLL_OK) {
+            sl->batch_room += MLL__MAX_LINE;
+            r = mll__buf_reserve(mll__A(run->store), &sl->pending, sl->pending.len + sl->batch_room);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        mll__metric_slot *sl;
+        if (mll__slot_get(run, m[i].key, &sl) == MLL_OK) sl->batch_room = 0;
+    }
+    return r;
+}
+
 MLL__PRIVATE mll_result mll__metrics_append(mll_run *run, const mll_metric *m, size_t n) {
     int64_t now = !n ? 0 : run->store->desc.precise_timestamps ? mll__os_now_ms() : mll__os_now_ms_coarse();
     size_t i;
+    mll_result r = mll__metrics_reserve(run, m, n);
+    if (r != MLL_OK) {
+        mll__metric_fail(run, r, n ? m[0].key : "");
+        return r;
+    }
     for (i = 0; i < n; i++) {
         mll_result r = mll__metric_append(run, m[i].key, m[i].value, m[i].step,
                                           m[i].timestamp_ms ? m[i].timestamp_ms : now);
@@ -4827,6 +4915,7 @@ MLL__PRIVATE mll_result mll__param_write(mll_run *run, const char *key, const ch
     mll_result r = mll__write_kv(run, "params", key, value, MLL__CREATE_ONLY);
     if (r == MLL_ERR_EXISTS) {
         r = mll__param_check(run, key, value, &same);
+        if (r == MLL_OK && !same) r = MLL_ERR_IO; /* not there after all: not written */
     }
     return r;
 }

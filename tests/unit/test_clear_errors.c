@@ -110,6 +110,9 @@ TEST(a_key_too_long_for_the_path_is_refused_at_once) {
     CHECK_EQ(mll_log_batch(r, &m, 1, NULL, 0, NULL, 0), MLL_ERR_PATH_TOO_LONG);
     CHECK_EQ(mll_log_param(r, key, "v"), MLL_ERR_PATH_TOO_LONG);
     CHECK_EQ(mll_set_tag(r, key, "v"), MLL_ERR_PATH_TOO_LONG);
+    memset(key, 0xC3, 250); /* 125 x "é": 250 characters, but 500 bytes for one file name */
+    for (size_t i = 1; i < 250; i += 2) key[i] = (char)0xA9;
+    CHECK_EQ(mll_log_metric(r, key, 1.0, 0), MLL_ERR_PATH_TOO_LONG);
     CHECK_EQ(mll_log_metric(r, "short", 2.0, 0), MLL_OK); /* nothing else is affected */
     snprintf(path, sizeof(path), "%s/metrics/short", mll_run_dir(r));
     CHECK_EQ(mll_end_run(r, MLL_RUN_FINISHED), MLL_OK); /* nothing buffered that cannot be written */
@@ -147,10 +150,32 @@ TEST(blank_run_names_are_refused) {
     CHECK_EQ(mll_close(s), MLL_OK);
 }
 
+/* MLflow's validation accepts "a" and "a/b", but its file store cannot hold both in one
+   run (one is a file where the other needs a folder): the second is refused at once. */
+TEST(clashing_metric_keys_are_refused) {
+    mll_store *s = NULL;
+    mll_run *r = NULL;
+    mll_error e;
+    CHECK_EQ(open_root(mll_test_tmpdir(), &s), MLL_OK);
+    CHECK_EQ(mll_start_run(&r, s, NULL), MLL_OK);
+    CHECK_EQ(mll_log_metric(r, "a", 1.0, 0), MLL_OK);
+    CHECK_EQ(mll_log_metric(r, "a/b", 1.0, 0), MLL_ERR_INVALID_KEY);
+    CHECK_EQ(mll_run_last_error(r, &e), MLL_ERR_INVALID_KEY);
+    CHECK_STR(e.subject, "a/b");
+    CHECK_EQ(mll_log_metric(r, "x/y/z", 1.0, 0), MLL_OK);
+    CHECK_EQ(mll_log_metric(r, "x/y", 1.0, 0), MLL_ERR_INVALID_KEY);
+    CHECK_EQ(mll_log_metric(r, "x", 1.0, 0), MLL_ERR_INVALID_KEY);
+    CHECK_EQ(mll_log_metric(r, "x/yz", 1.0, 0), MLL_OK); /* a prefix, not a folder */
+    CHECK_EQ(mll_log_metric(r, "ab", 1.0, 0), MLL_OK);
+    CHECK_EQ(mll_end_run(r, MLL_RUN_FINISHED), MLL_OK);
+    CHECK_EQ(mll_close(s), MLL_OK);
+}
+
 int main(void) {
     RUN(encoded_nul_in_the_uri_is_refused);
     RUN(a_file_as_root_is_not_a_directory);
     RUN(a_key_too_long_for_the_path_is_refused_at_once);
     RUN(blank_run_names_are_refused);
+    RUN(clashing_metric_keys_are_refused);
     return mll_test_summary();
 }

@@ -235,6 +235,38 @@ TEST(refused_points_are_counted) {
     CHECK_EQ(mll_close(s), MLL_OK);
 }
 
+/* A batch is taken whole or not at all, also when the buffer fills: the points in the
+   files after the disk frees are exactly those of the batches that were taken. */
+TEST(batches_are_all_or_nothing_when_the_buffer_fills) {
+    const char *root = mll_test_tmpdir();
+    mll_store *s = open_disk(root, 8192);
+    mll_run *r = NULL;
+    mll_metric m[10];
+    char path[4200];
+    long taken = 0, refused = 0, b, i;
+    CHECK(s != NULL);
+    CHECK_EQ(mll_start_run(&r, s, NULL), MLL_OK);
+    snprintf(path, sizeof(path), "%s/metrics/k", mll_run_dir(r));
+    g_free = 0;
+    for (b = 0; b < 100; b++) {
+        mll_result res;
+        for (i = 0; i < 10; i++) {
+            m[i].key = "k";
+            m[i].value = (double)(taken + i);
+            m[i].step = taken + i;
+            m[i].timestamp_ms = 1700000000000LL + taken + i;
+        }
+        res = mll_log_metrics(r, m, 10);
+        if (res == MLL_ERR_BUFFER_FULL) refused++;
+        else taken += 10; /* MLL_OK or a write error (NO_SPACE): the batch was taken */
+    }
+    CHECK(refused > 0 && taken > 0);
+    g_free = -1;
+    CHECK_EQ(mll_end_run(r, MLL_RUN_FINISHED), MLL_OK);
+    CHECK_EQ(steps_in_order(path, 0), taken);
+    CHECK_EQ(mll_close(s), MLL_OK);
+}
+
 /* mll_start_run on a full disk: an error that names what failed (not "points"), and no
    half-made run folder for MLflow to list as broken -- at every amount of room. */
 TEST(failed_start_run_leaves_nothing) {
@@ -281,6 +313,7 @@ int main(void) {
     RUN(close_is_retriable);
     RUN(points_given_up_are_counted_and_reported);
     RUN(refused_points_are_counted);
+    RUN(batches_are_all_or_nothing_when_the_buffer_fills);
     RUN(failed_start_run_leaves_nothing);
     return mll_test_summary();
 }
