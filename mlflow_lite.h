@@ -3190,7 +3190,8 @@ MLL__PRIVATE mll_result mll__yaml_set_entry(const mll_allocator *a, const char *
     out->data[0] = '\0';
     while (*p && r == MLL_OK) {
         const char *start = p, *end = p;
-        int is_key = 0, cmp = 1;
+        int is_key = 0, cmp = -1; /* never insert before what is not an entry (found by fuzzing:
+                                     indented lines after it would continue the new value) */
         /* one entry: its first line and the indented or empty lines after it */
         while (*end && *end != '\n') end++;
         if (*end) end++;
@@ -3216,6 +3217,8 @@ MLL__PRIVATE mll_result mll__yaml_set_entry(const mll_allocator *a, const char *
         if (!is_key && r == MLL_OK) r = mll__buf_append(a, out, start, (size_t)(end - start));
         p = end;
     }
+    if (!done && r == MLL_OK && out->len && out->data[out->len - 1] != '\n')
+        r = mll__buf_append(a, out, "\n", 1); /* a last line without its newline */
     if (!done && r == MLL_OK) r = mll__buf_puts(a, out, line);
     return r;
 }
