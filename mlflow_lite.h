@@ -3632,6 +3632,28 @@ MLL__PRIVATE mll_result mll__layout_lines(const mll_allocator *a, const mll__buf
     return MLL_OK;
 }
 
+/* Writes len bytes of metric lines to h (one write() when it can: Linux cuts a write short
+   -- fatal signal, full disk -- only between pages, and every page boundary in them is a
+   line end). Returns the error that stopped it (MLL_OK: all written); *done gets the bytes
+   written, *whole those up to the last line end among them. */
+MLL__PRIVATE mll_result mll__write_lines(mll_store *s, intptr_t h, const char *data, size_t len, size_t *done,
+                                         size_t *whole) {
+    mll_result r = MLL_OK;
+    size_t d = 0, k;
+    while (d < len) {
+        size_t w = 0;
+        r = MLL__FS(s)->write(h, data + d, len - d, &w, MLL__FS(s)->user_data);
+        d += w;
+        if (r == MLL_OK && w == 0) r = MLL_ERR_NO_SPACE;
+        if (r != MLL_OK) break;
+    }
+    for (k = d; k > 0 && data[k - 1] != '\n'; k--) {
+    }
+    *done = d;
+    *whole = k;
+    return r;
+}
+
 /* A new metric file is born with its first lines (temporary file + link()): an empty
    metric file, left by a kill between open() and write(), breaks MLflow. When the disk
    cannot take all of them, it is born with the whole lines that fit (the temporary file
@@ -3647,16 +3669,7 @@ MLL__PRIVATE mll_result mll__metric_file_birth(mll_store *s, const char *tmp_dir
     mll_result r = mll__tmp_open(s, tmp_dir, tmp, &h), rw, rc;
     *born = 0;
     if (r != MLL_OK) return r;
-    while (done < lines->len) {
-        size_t w = 0;
-        r = MLL__FS(s)->write(h, lines->data + done, lines->len - done, &w, MLL__FS(s)->user_data);
-        done += w;
-        if (r == MLL_OK && w == 0) r = MLL_ERR_NO_SPACE;
-        if (r != MLL_OK) break;
-    }
-    rw = r;
-    for (keep = done; keep > 0 && lines->data[keep - 1] != '\n'; keep--) {
-    }
+    rw = mll__write_lines(s, h, lines->data, lines->len, &done, &keep);
     if (keep == 0) r = rw; /* not one whole line: nothing to publish */
     else if (keep < done) r = MLL__FS(s)->truncate(h, keep, MLL__FS(s)->user_data);
     else r = MLL_OK;
@@ -3714,6 +3727,19 @@ MLL__PRIVATE mll_result mll__slot_settle(mll_run *run, mll__metric_slot *sl, con
     return MLL_OK;
 }
 
+/* The first flush of a key in this process: its parent folders made, a torn tail (a kill
+   mid-write by an earlier process) cut, the lines an unsure close() landed counted. */
+MLL__PRIVATE mll_result mll__slot_prepare(mll_run *run, mll__metric_slot *sl, const char *base_dir,
+                                          const char *path) {
+    mll_result r = MLL_OK;
+    if (sl->file_ready) return MLL_OK;
+    if (strchr(sl->key, '/')) r = mll__mkdirs_for(run->store, base_dir, path);
+    if (r == MLL_OK) r = mll__repair_tail(run->store, path);
+    if (r == MLL_OK && sl->unsure) r = mll__slot_settle(run, sl, path);
+    if (r == MLL_OK) sl->file_ready = 1;
+    return r;
+}
+
 /* Appends a slot's pending lines. SIGKILL-safe: Linux may cut a write() short only between
    pages, and no line crosses a page (see mll__layout_lines), so a cut leaves whole lines
    only. A short write (disk full) is truncated back to the last whole line, and what was
@@ -3725,20 +3751,11 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
     mll_stat st;
     intptr_t h;
     uint64_t base;
-    size_t done = 0, keep_out = 0, po = 0;
+    size_t done = 0, keep_out = 0;
     mll_result r = mll__path(base_dir, run->dir, "metrics", NULL), rc;
     if (r == MLL_OK) r = mll__path(path, base_dir, sl->key, NULL);
-    if (r != MLL_OK) return r;
-    if (!sl->file_ready) {
-        if (strchr(sl->key, '/')) {
-            r = mll__mkdirs_for(s, base_dir, path);
-        }
-        if (r == MLL_OK) r = mll__repair_tail(s, path);
-        if (r == MLL_OK && sl->unsure) r = mll__slot_settle(run, sl, path);
-        if (r != MLL_OK) return r;
-        sl->file_ready = 1;
-    }
-    r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
+    if (r == MLL_OK) r = mll__slot_prepare(run, sl, base_dir, path);
+    if (r == MLL_OK) r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
     if (r != MLL_OK) return r;
     if (st.exists && st.is_dir) return MLL_ERR_EXISTS; /* "a/b" written by another process */
     base = st.exists ? st.size : 0;
@@ -3761,18 +3778,7 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
     if (r == MLL_ERR_IO && errno == EISDIR) r = MLL_ERR_EXISTS; /* a folder holds the name */
 #endif
     if (r != MLL_OK) goto written;
-    /* one write(): Linux cuts a write short (fatal signal, full disk) only between pages,
-       and every page boundary here is a line end */
-    while (done < run->scratch.len) {
-        size_t w = 0;
-        r = MLL__FS(s)->write(h, run->scratch.data + done, run->scratch.len - done, &w, MLL__FS(s)->user_data);
-        done += w;
-        if (r == MLL_OK && w == 0) r = MLL_ERR_NO_SPACE;
-        if (r != MLL_OK) break;
-    }
-    for (po = done; po > 0 && run->scratch.data[po - 1] != '\n'; po--) {
-    }
-    keep_out = po;
+    r = mll__write_lines(s, h, run->scratch.data, run->scratch.len, &done, &keep_out);
     if (r != MLL_OK) {
         /* cut the file back to the last whole line written; lines after it stay pending */
         if (MLL__FS(s)->truncate(h, base + keep_out, MLL__FS(s)->user_data) != MLL_OK) sl->file_ready = 0;
