@@ -22,7 +22,8 @@ mlflow_lite does NOT:
     - talk to any network or server (use the `mlflow-lite sync` tool later),
     - need Python, a JSON or YAML library, or anything but libc (+ pthreads),
     - abort(), exit() or crash the training process because logging failed,
-    - keep global mutable state: everything lives in mll_store / mll_run handles.
+    - keep global mutable state: everything lives in mll_store / mll_run handles (but for
+      the process-wide table those handles are ids into, see THREADS).
 
 MLflow >= 3.13 refuses to read a file store unless MLFLOW_ALLOW_FILE_STORE=true is
 set in the reading process (mlflow ui / server / your Python script). mlflow_lite
@@ -69,9 +70,12 @@ STEP BY STEP
    background thread at least every flush interval, when the buffer fills, at
    mll_end_run and at mll_close).
 5. mll_end_run(run, MLL_RUN_FINISHED | MLL_RUN_FAILED | MLL_RUN_KILLED) flushes,
-   records status and end time, and frees the handle.
+   records status and end time, and ends the handle (later calls with it get
+   MLL_ERR_RUN_ENDED). If the points cannot be written (a full disk) it returns the
+   error and the run stays open with them: call it again later.
 6. mll_close(store) ends any run still open as FINISHED (as Python's atexit
-   hook does), stops the flusher thread and frees everything.
+   hook does), stops the flusher thread and frees everything; if a run cannot be ended
+   the store stays open (retry), see CRASH AND FULL-DISK BEHAVIOUR.
 
 CONFIGURATION MACROS
 ====================
@@ -93,6 +97,11 @@ CONFIGURATION MACROS
     MLL_NO_STDIO              (undefined)            the default logger prints nothing
     MLL_NO_DEFAULT_FS         (undefined)            no POSIX file system: every mll_fs hook must be set
     MLL_MAX_PATH              4096                   longest path built (bytes)
+    MLL_MAX_NAME              255                    longest file or folder name (bytes): a metric key
+                                                     with a longer part is refused when first logged
+    MLL_MAX_HANDLES           4096                   runs open at once in the process (static table:
+                                                     about 64 bytes a slot); more: MLL_ERR_TOO_MANY_HANDLES
+    MLL_MAX_STORES            256                    stores open at once in the process
     MLL_PAGE_SIZE             4096                   no metric line crosses a multiple of this
                                                      (set to the OS page size if it is smaller)
 
@@ -141,11 +150,32 @@ ERRORS AND LOGGING
 Every call that can fail returns mll_result; MLL_OK is 0. mll_strerror() never
 returns NULL. The last error of a run (code, errno, operation, key or path, message)
 is kept and read with mll_run_last_error(); store-level failures (including a failed
-mll_start_run) with mll_store_last_error(). A NULL handle gives
-MLL_ERR_INVALID_ARGUMENT, never a crash. Bad input (invalid or traversing keys,
-over-long values, invalid UTF-8, a changed param) returns an error and writes
-nothing. The logger hook receives warnings (e.g. a server MLFLOW_TRACKING_URI)
-and every error; the default one prints "mlflow_lite: ..." lines to stderr.
+mll_start_run, and points given up when a run ends) with mll_store_last_error().
+Misuse of a handle is an error code, never a crash (see THREADS): MLL_ERR_RUN_ENDED
+(its run was ended, by mll_end_run or mll_close), MLL_ERR_STORE_CLOSED, and
+MLL_ERR_INVALID_ARGUMENT for NULL or anything that never was a handle. Bad input
+(invalid or traversing keys, over-long values, invalid UTF-8, a changed param) returns an
+error and writes nothing. The logger hook receives warnings (e.g. a server
+MLFLOW_TRACKING_URI) and every error -- a failure that repeats (a full disk retried every
+flush interval) once per streak; the default logger prints "mlflow_lite: ..." lines to
+stderr.
+
+Was a metric point taken? A log call that returns MLL_OK took it, and so did one that
+returns an error from writing (MLL_ERR_NO_SPACE, MLL_ERR_IO, MLL_ERR_PERMISSION, ...): the
+point is buffered and retried. The point was NOT taken when the call returns
+MLL_ERR_BUFFER_FULL, MLL_ERR_NO_MEMORY, MLL_ERR_RUN_ENDED, MLL_ERR_INVALID_ARGUMENT,
+MLL_ERR_INVALID_KEY, MLL_ERR_INVALID_UTF8, MLL_ERR_VALUE_TOO_LONG, MLL_ERR_INVALID_VALUE or
+MLL_ERR_PATH_TOO_LONG. mll_log_metrics and mll_log_batch take all of their points or none.
+
+Refused when the call is made, because later it could only fail: a metric key whose path
+would pass MLL_MAX_PATH or has a part longer than MLL_MAX_NAME bytes (MLL_ERR_PATH_TOO_LONG),
+a metric key that is a folder of another key of the run or the other way round ("a" and
+"a/b": MLflow's validation allows both, its file store cannot hold both; MLL_ERR_INVALID_KEY),
+a tracking URI or root with an encoded NUL (%00) or "file:" without a path
+(MLL_ERR_INVALID_URI; it is never cut short), a root that is a file, e.g. file:///dev/null
+(MLL_ERR_NOT_A_DIRECTORY), a blank run name, "" or "   " (MLL_ERR_INVALID_NAME; MLflow 3.18
+stores "   " and treats "" as no name), and mll_end_run with any status but FINISHED, FAILED
+or KILLED (MLL_ERR_INVALID_VALUE; the run stays open).
 
 Validation follows MLflow 3.18 exactly: keys match ^[/\w.\- :]*$ with Python's
 Unicode \w (table generated from Python 3.11's `re`), are at most 250 characters,
@@ -157,8 +187,36 @@ A param logged again with the same value is OK; another value is MLL_ERR_PARAM_C
 
 THREADS, PROCESSES AND MPI RANKS
 ================================
-All functions are thread-safe. Many threads may log to one run (a mutex per run;
-give each thread its own run for the highest throughput). Different processes may
+Every function may be called from any thread, and these may run at the same time:
+    - calls on different runs, and store calls (mll_start_run, mll_set_experiment_tag,
+      the registry), from any number of threads;
+    - many threads logging into one run (a mutex per run; give each thread its own run for
+      the highest throughput);
+    - mll_end_run(run) while other threads still use that run: the calls that got the run
+      first finish (their points are flushed by the end), later ones return
+      MLL_ERR_RUN_ENDED; a second mll_end_run of it returns MLL_ERR_RUN_ENDED;
+    - mll_close(store) while other threads use the store or its runs: calls already inside
+      finish first, every run is ended as by mll_end_run(run, MLL_RUN_FINISHED), and every
+      later call with the store or one of its runs returns MLL_ERR_STORE_CLOSED or
+      MLL_ERR_RUN_ENDED; a second mll_close returns MLL_ERR_STORE_CLOSED.
+Handles cannot dangle. mll_store * and mll_run * are ids, not addresses: a slot and a
+generation count (as sokol_gfx's resource ids) in a process-wide table of slots that lives
+as long as the process and holds each run's and store's mutex. A handle used after its run
+ended or its store closed -- by any thread, however late, even after the memory was reused
+-- finds a newer generation and gets MLL_ERR_RUN_ENDED / MLL_ERR_STORE_CLOSED; a pointer that
+never was a handle gets MLL_ERR_INVALID_ARGUMENT; none is ever dereferenced. What stays the
+caller's part:
+    - a string from mll_run_id(), mll_run_name(), mll_run_dir(), mll_run_experiment_id(),
+      mll_run_artifact_uri(), mll_store_root() or mll_query_store_desc() lives until its
+      run ends or its store closes (a rename keeps the old name alive that long): copy it
+      if another thread may end them meanwhile;
+    - keys, values and desc structs passed in must stay valid during the call;
+    - a handle is recognised by the copy of the implementation that made it (a second copy
+      with MLL_STATIC in another file has its own table), and a handle kept across 2^31
+      reuses of its slot (2^15 on 32-bit systems) could name a newer run;
+    - logger, allocator and fs hooks are also called from the flusher thread, must be
+      thread-safe and must not call mlflow_lite.
+Different processes may
 log into the same root at once: experiment ids are derived from the experiment name
 (18 digits, probing on collision) and published with an atomic rename, so 64 ranks
 that start runs in a new experiment at once end with one experiment. Typical MPI use:
@@ -204,9 +262,27 @@ Metric points are buffered and written as whole lines. Linux can cut a write() s
 only between pages (a fatal signal, a full disk), so no line is laid across a 4 KiB
 boundary (the line before it gets trailing spaces, which every MLflow reader strips):
 a SIGKILL leaves whole lines only. A new metric file appears with its first lines
-(temporary file + link()), never empty. A short
-write (disk full) is truncated back, and the unwritten points stay in memory to be
-retried on the next flush.
+(temporary file + link()), never empty; on a disk with less room than its backlog it is
+born with the whole lines that fit, so a new key makes progress as soon as one line fits.
+A short write (disk full) is truncated back, and the unwritten points stay in memory to
+be retried on the next flush (the background flusher retries every interval). A close()
+that reports a delayed write error (NFS) after the data may have landed: the next flush
+counts the lines that did land, so none is written twice or lost.
+Nothing is dropped silently when points cannot be written:
+    - log calls keep taking points, up to max_pending_bytes per run; then they return
+      MLL_ERR_BUFFER_FULL (that point is refused; refusals are counted, and the count is
+      logged when the run ends);
+    - mll_flush, mll_end_run and mll_close return the error (MLL_ERR_NO_SPACE, ...) and
+      keep every point: a run whose end failed stays open (its handle stays valid, it
+      takes points) and a store whose close failed stays open with it; call mll_end_run
+      or mll_close again once there is room;
+    - only a run that can never be written again -- its folder is gone (its experiment
+      was deleted and moved to .trash, or it was purged), MLflow deleted it, or every key
+      still holding points fails for a reason no retry mends -- is ended with its points
+      given up: they are counted, logged, and mll_end_run / mll_close return
+      MLL_ERR_POINTS_DROPPED, the count in mll_store_last_error().
+A failed mll_start_run removes the run folder it had begun (MLflow would list it as a
+broken run); its error names the step that failed.
 meta.yaml, params and tags are written to a temporary file and renamed into place
 (params with link(), so two writers cannot both "create" one param). A process
 killed with SIGKILL at any moment leaves a folder that MLflow reads, holding every
@@ -459,15 +535,20 @@ MLL_API const char *mll_strerror(mll_result result);
 
 /* ---- store ----------------------------------------------------------------- */
 /* Opens the root (creating it, 0/ and .trash/ if needed). desc may be NULL (all defaults).
-   On failure *out is NULL and the error is returned (details go to the logger).
-   Thread-safe: open as many stores as you like. */
+   On failure *out is NULL and the error is returned (details go to the logger), e.g.
+   MLL_ERR_INVALID_URI for a URI with %00, MLL_ERR_NOT_A_DIRECTORY for a root that is a file.
+   Thread-safe: open as many stores as you like (up to MLL_MAX_STORES at once). */
 MLL_API mll_result mll_open(mll_store **out, const mll_store_desc *desc);
 /* Ends runs still open (FINISHED), flushes, stops the flusher and frees. NULL is a no-op (MLL_OK).
-   Returns the first error met while flushing. Not to be called while other threads log. */
+   Returns the first error met while ending the runs. If a run cannot be ended because its
+   points cannot be written yet (full disk), that run and the store stay open with their
+   points: call mll_close again later. Calls other threads make meanwhile finish first or
+   get MLL_ERR_STORE_CLOSED / MLL_ERR_RUN_ENDED; a closed store's handle gets
+   MLL_ERR_STORE_CLOSED (also from a second mll_close). */
 MLL_API mll_result mll_close(mll_store *store);
 /* The resolved desc (defaults filled in; root is the absolute root path). */
 MLL_API mll_result mll_query_store_desc(const mll_store *store, mll_store_desc *out);
-/* Absolute root path; "" for NULL. */
+/* Absolute root path; "" for NULL or a closed store. Valid until mll_close. */
 MLL_API const char *mll_store_root(const mll_store *store);
 /* Copies the last store-level error (e.g. of a failed mll_start_run); returns its code. */
 MLL_API mll_result mll_store_last_error(mll_store *store, mll_error *out);
@@ -482,13 +563,19 @@ MLL_API mll_result mll_get_experiment_id(mll_store *store, const char *name, cha
 /* Creates (or, with run_id / $MLFLOW_RUN_ID, reopens) a run. desc may be NULL.
    On failure *out is NULL; see mll_store_last_error(). */
 MLL_API mll_result mll_start_run(mll_run **out, mll_store *store, const mll_run_desc *desc);
-/* Flushes, writes status and end time, frees the handle (also when an error is returned).
-   MLL_RUN_STATUS_DEFAULT means FINISHED. */
+/* Flushes, writes status and end time, and ends the handle: later calls with it (from any
+   thread) get MLL_ERR_RUN_ENDED, a second mll_end_run too. MLL_RUN_STATUS_DEFAULT means
+   FINISHED; any status but FINISHED, FAILED or KILLED is MLL_ERR_INVALID_VALUE. When the
+   points or the status cannot be written yet (full disk, I/O), returns that error and the run
+   stays open with its points: call it again later (or mll_close). A run that can never be
+   written again (its folder is gone, MLflow deleted it) is ended anyway; points given up
+   that way make it return MLL_ERR_POINTS_DROPPED (count in mll_store_last_error()). */
 MLL_API mll_result mll_end_run(mll_run *run, mll_run_status status);
 /* Writes buffered points now. Returns MLL_ERR_NO_SPACE etc. if they could not be written
-   (they stay buffered). */
+   (they stay buffered and are retried). */
 MLL_API mll_result mll_flush(mll_run *run);
-/* Accessors: never NULL ("" for a NULL run). Valid until mll_end_run. */
+/* Accessors: never NULL ("" for NULL or an ended run). The string is valid until the run
+   ends (copy it if another thread may end the run). */
 MLL_API const char *mll_run_id(const mll_run *run);
 MLL_API const char *mll_run_experiment_id(const mll_run *run);
 MLL_API const char *mll_run_name(const mll_run *run);
@@ -498,12 +585,14 @@ MLL_API const char *mll_run_dir(const mll_run *run);
 MLL_API mll_result mll_run_last_error(mll_run *run, mll_error *out);
 
 /* ---- metrics --------------------------------------------------------------- */
-/* Logs one point with timestamp = now (ms). NaN and +-inf are allowed. */
+/* Logs one point with timestamp = now (ms). NaN and +-inf are allowed. An error from
+   writing (MLL_ERR_NO_SPACE, ...) still took the point; see ERRORS AND LOGGING. */
 MLL_API mll_result mll_log_metric(mll_run *run, const char *key, double value, int64_t step);
 /* Same with an explicit timestamp in ms since the epoch (>= 0). */
 MLL_API mll_result mll_log_metric_at(mll_run *run, const char *key, double value, int64_t step,
                                      int64_t timestamp_ms);
-/* Logs n points; all keys are validated first: on a bad key nothing is logged. */
+/* Logs n points, all of them or none: the keys are validated and room is made for all
+   first (on a bad key or MLL_ERR_BUFFER_FULL nothing is logged). */
 MLL_API mll_result mll_log_metrics(mll_run *run, const mll_metric *metrics, size_t n);
 
 /* ---- params and tags ------------------------------------------------------- */
@@ -520,7 +609,8 @@ MLL_API mll_result mll_set_tag(mll_run *run, const char *key, const char *value)
 MLL_API mll_result mll_set_tagf(mll_run *run, const char *key, const char *fmt, ...)
     MLL__PRINTF(3, 4);
 MLL_API mll_result mll_delete_tag(mll_run *run, const char *key);
-/* Renames the run (meta.yaml run_name and tag mlflow.runName together). */
+/* Renames the run (meta.yaml run_name and tag mlflow.runName together). A blank name ("",
+   "   ") is MLL_ERR_INVALID_NAME. */
 MLL_API mll_result mll_set_run_name(mll_run *run, const char *name);
 /* Like MLflow's log_batch: everything is validated first (keys, lengths, UTF-8, param
    immutability); nothing is written unless all of it is valid. */
