@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the tests need, idempotently:
-#   - Debian/Ubuntu packages (compilers, valgrind, libstb-dev, libcurl, OpenSSL (S3 MD5/SHA-256), libyaml, cJSON, locales)
+#   - Debian/Ubuntu packages (compilers, libFuzzer's runtime, valgrind, libstb-dev, libcurl, OpenSSL (S3 MD5/SHA-256), libyaml, cJSON, locales)
 #   - the fr_FR.UTF-8 locale (the locale-independence test fails without it)
 #   - .venv   : MLflow 3.18.0 (the judge), moto server, boto3, awscli
 #   - .venv2  : a 2.x MLflow (mlflow-skinny) for the old-reader compatibility test
@@ -12,7 +12,7 @@ MLFLOW_VERSION=${MLFLOW_VERSION:-3.18.0}
 MLFLOW2_VERSION=${MLFLOW2_VERSION:-2.22.1}
 PY=${PYTHON:-python3}
 
-APT_PACKAGES="build-essential gcc g++ clang cmake make pkg-config valgrind git
+APT_PACKAGES="build-essential gcc g++ clang libclang-rt-14-dev cmake make pkg-config valgrind git
   libstb-dev libcurl4-openssl-dev libssl-dev libyaml-dev libcjson-dev locales python3-venv curl"
 
 sudo_cmd=""

@@ -293,7 +293,7 @@ def kill_trial(a, rnd, i, ck, stats):
         return
     raw_checks(root, ck, label)
     counts = read_and_check(root, st, ck, label, kill_ms=kill_ms)
-    if a.migrate_every and i % a.migrate_every == a.migrate_every - 1:
+    if a.migrate_every and i + 1 >= (stats["migrated"] + 1) * a.migrate_every:  # the first folder due
         try:
             migrate(root, os.path.join(a.work, f"kill{i}.db"))
             stats["migrated"] += 1
