@@ -1118,6 +1118,7 @@ MLL__PRIVATE long mll__os_pid(void) {
    gethostname(): strict ISO mode hides the latter, and both give the node name. */
 MLL__PRIVATE void mll__os_hostname(char *buf, size_t n) {
     buf[0] = '\0';
+    (void)n; /* unused without uname(): Win32, bare metal */
 #if MLL__PLATFORM_POSIX
     {
         struct utsname u;
