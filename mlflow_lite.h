@@ -318,7 +318,9 @@ MLflow's "System metrics" (CPU, memory, disk, network, GPU) for a C run, under t
 MLflow 3.18's monitors use, so that the MLflow UI's System metrics tab shows them. Off by
 default; on with run_desc.system_metrics.enabled = MLL_SYSTEM_METRICS_ON, or
 MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING=true (or 1) with the field left 0, or later with
-mll_start_system_metrics(run, &desc). mll_stop_system_metrics or mll_end_run stops it.
+mll_start_system_metrics(run, &desc). mll_stop_system_metrics or mll_end_run stops it (before
+the run's last flush; an end that fails and keeps the run open leaves it stopped: call
+mll_start_system_metrics again to resume).
 Samples are taken on the store's background (flusher) thread: no thread per run. Without
 one (MLL_NO_THREADS, store_desc.no_flush_thread) a sample is taken inside mll_log_metric*
 calls once it is due, so a run that stops logging stops sampling.
