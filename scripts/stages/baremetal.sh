@@ -25,6 +25,8 @@ cat >"$work/impl.c" <<'C'
 #define MLL_NO_STDIO
 #define MLL_NO_REGISTRY
 #define MLL_USE_STB_SPRINTF 0
+#define MLL_MAX_HANDLES 8
+#define MLL_MAX_STORES 2
 #define MLFLOW_LITE_IMPLEMENTATION
 #include "mlflow_lite.h"
 C
