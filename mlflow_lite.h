@@ -1120,7 +1120,6 @@ MLL__PRIVATE long mll__os_pid(void) {
    gethostname(): strict ISO mode hides the latter, and both give the node name. */
 MLL__PRIVATE void mll__os_hostname(char *buf, size_t n) {
     buf[0] = '\0';
-    (void)n; /* unused without uname(): Win32, bare metal */
 #if MLL__PLATFORM_POSIX
     {
         struct utsname u;
@@ -1131,6 +1130,13 @@ MLL__PRIVATE void mll__os_hostname(char *buf, size_t n) {
             buf[len] = '\0';
         }
     }
+#elif MLL__PLATFORM_WINDOWS
+    {
+        DWORD len = (DWORD)n;
+        if (!GetComputerNameA(buf, &len)) buf[0] = '\0';
+    }
+#else
+    (void)n; /* bare metal: no name */
 #endif
 }
 

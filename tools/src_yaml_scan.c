@@ -201,7 +201,10 @@ static int scan_chars(prescan *ps, const char *l, size_t i, size_t len)
             else if (c == '"') ps->mode = P_NORMAL, ps->token_start = 0;
             continue;
         }
-        if (c == '#' && (i == 0 || is_blank(l[i - 1]))) { /* a comment ends the line (and a plain scalar) */
+        /* a comment ends the line (and a plain scalar). Between tokens '#' always starts one, as
+           in libyaml's scanner (`{#b: c}` is "{" and a comment); inside a plain scalar only
+           after a blank. */
+        if (c == '#' && (ps->mode != P_PLAIN || i == 0 || is_blank(l[i - 1]))) {
             if (ps->mode == P_PLAIN) ps->mode = P_NORMAL;
             return 0;
         }

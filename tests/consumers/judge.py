@@ -54,11 +54,19 @@ def f32(v):
     return bits(struct.unpack("<f", struct.pack("<f", v))[0])
 
 
+def is_system_tag(key):
+    """MLflow's own tags and those the header writes by itself on every run (host and pid, for
+    mlflow-lite check) or with system metrics (mlflow_lite.system.*)."""
+    return (key.startswith(("mlflow.", "mlflow_lite.system.")) or
+            key in ("mlflow_lite.host", "mlflow_lite.pid"))
+
+
 def expect_run(ck, r, what, status=None, name=None, params=None, tags=None, metrics=None,
                artifacts=None, exact_tags=False):
     """Compares one run of mlt_dump with what the program says it logged.
     metrics: {key: [(bits, step), ...]} in the order logged (timestamps not compared);
-    tags: system tags are ignored unless exact_tags."""
+    tags: system tags (mlflow.*, and ours: mlflow_lite.host/pid on every run, mlflow_lite.system.*
+    with system metrics) are ignored unless exact_tags."""
     if status is not None:
         ck.eq(r["status"], status, f"{what}: status")
         if status != "RUNNING":
@@ -69,9 +77,7 @@ def expect_run(ck, r, what, status=None, name=None, params=None, tags=None, metr
     if params is not None:
         ck.eq(r["params"], params, f"{what}: params")
     if tags is not None:
-        owner = ("mlflow_lite.host", "mlflow_lite.pid")  # the writing process, as mlflow-lite check reads it
-        got = r["tags"] if exact_tags else {k: v for k, v in r["tags"].items()
-                                            if not k.startswith("mlflow.") and k not in owner}
+        got = r["tags"] if exact_tags else {k: v for k, v in r["tags"].items() if not is_system_tag(k)}
         ck.eq(got, tags, f"{what}: tags")
     if metrics is not None:
         ck.eq(sorted(r["history"]), sorted(metrics), f"{what}: metric keys")

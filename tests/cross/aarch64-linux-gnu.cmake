@@ -6,7 +6,10 @@ set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
 set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
 set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/usr/aarch64-linux-gnu)
+# Run-time prefix /, not /usr/aarch64-linux-gnu: with the arm64 multiarch packages installed
+# the latter's loader would load /lib/aarch64-linux-gnu/libc.so.6 (libc6:arm64, another glibc
+# build than the cross toolchain's loader) and every pthread_create hangs.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/)
 # libraries from /usr/lib/aarch64-linux-gnu, headers from /usr/include (arch-independent)
 set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)

@@ -14,7 +14,11 @@ repo=$1 work=$2 arch=$3 unit=${4:-}
 # the header's behaviour under the default 32-bit offsets is what lfs_check tests.
 abi=""
 case "$arch" in
-  aarch64) triple=aarch64-linux-gnu qemu=qemu-aarch64 ;;
+  # aarch64's run-time prefix is /: the arm64 multiarch packages (the tool's -dev libraries)
+  # install libc6:arm64 in /lib/aarch64-linux-gnu, which the loader of /usr/aarch64-linux-gnu
+  # (the cross toolchain's, another glibc build) would pair with; a loader and a libc of two
+  # builds hang in pthread_create. The multiarch loader in / matches its libc.
+  aarch64) triple=aarch64-linux-gnu qemu=qemu-aarch64 prefix=/ ;;
   armhf) triple=arm-linux-gnueabihf qemu=qemu-arm abi="-D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64" ;;
   s390x) triple=s390x-linux-gnu qemu=qemu-s390x ;;
   *) echo "cross_linux.sh: unknown arch $arch" >&2; exit 2 ;;
@@ -29,7 +33,8 @@ rm -rf "$work"; mkdir -p "$work/inc" "$work/tmp"
 export TMPDIR=$work/tmp MLFLOW_ALLOW_FILE_STORE=true
 # stb_sprintf is a header: the cross builds use the host's copy (libstb-dev), nothing else
 ln -s /usr/include/stb "$work/inc/stb"
-run() { "$qemu" -L "/usr/$triple" "$@"; }
+prefix=${prefix:-/usr/$triple}
+run() { "$qemu" -L "$prefix" "$@"; }
 # fr_FR.UTF-8 for the locale tests, compiled for the target's byte order: the host's
 # locale archive is little-endian, which big-endian glibc (s390x) cannot read
 if [ "$arch" = s390x ]; then
@@ -82,7 +87,7 @@ wrap() { # name, binary: a script the check scripts can exec; /proc/self/exe is 
   cat >"$work/$1" <<WRAP
 #!/bin/sh
 export MLT_EXPECT_SOURCE=$2
-exec $qemu -L /usr/$triple $2 "\$@"
+exec $qemu -L $prefix $2 "\$@"
 WRAP
   chmod +x "$work/$1"
 }
