@@ -7699,7 +7699,7 @@ MLL__PRIVATE mll_result mll__transition_model_version_stage(mll_store *store, co
     int64_t now = mll__os_now_ms();
     mll_result r;
     if (!store || !model_name) return MLL_ERR_INVALID_ARGUMENT;
-    if ((int)stage < 0 || (int)stage > 3) return mll__store_fail(store, MLL_ERR_INVALID_VALUE, "transition stage", model_name);
+    if ((unsigned)stage > 3u) return mll__store_fail(store, MLL_ERR_INVALID_VALUE, "transition stage", model_name);
     if (archive_existing && stage != MLL_STAGE_STAGING && stage != MLL_STAGE_PRODUCTION)
         return mll__store_fail(store, MLL_ERR_INVALID_VALUE, "transition stage", model_name);
     r = mll__model_existing(store, model_name, mdir);
