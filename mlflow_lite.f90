@@ -76,6 +76,12 @@ module mlflow_lite
   integer, parameter, public :: MLL_ERR_EXISTS = 17
   integer, parameter, public :: MLL_ERR_PATH_TOO_LONG = 18
   integer, parameter, public :: MLL_ERR_UNSUPPORTED = 19
+  integer, parameter, public :: MLL_ERR_RUN_ENDED = 20
+  integer, parameter, public :: MLL_ERR_STORE_CLOSED = 21
+  integer, parameter, public :: MLL_ERR_TOO_MANY_HANDLES = 22
+  integer, parameter, public :: MLL_ERR_POINTS_DROPPED = 23
+  integer, parameter, public :: MLL_ERR_INVALID_URI = 24
+  integer, parameter, public :: MLL_ERR_NOT_A_DIRECTORY = 25
   integer, parameter, public :: MLL_ERR_SYSTEM_METRICS_UNSUPPORTED = 35
   integer, parameter, public :: MLL_ERR_SYSTEM_METRICS_ACTIVE = 36
   integer, parameter, public :: MLL_ERR_SYSTEM_METRICS_ENV = 37

@@ -22,7 +22,8 @@ mlflow_lite does NOT:
     - talk to any network or server (use the `mlflow-lite sync` tool later),
     - need Python, a JSON or YAML library, or anything but libc (+ pthreads),
     - abort(), exit() or crash the training process because logging failed,
-    - keep global mutable state: everything lives in mll_store / mll_run handles.
+    - keep global mutable state: everything lives in mll_store / mll_run handles (but for
+      the process-wide table those handles are ids into, see THREADS).
 
 MLflow >= 3.13 refuses to read a file store unless MLFLOW_ALLOW_FILE_STORE=true is
 set in the reading process (mlflow ui / server / your Python script). mlflow_lite
@@ -71,9 +72,12 @@ STEP BY STEP
    background thread at least every flush interval, when the buffer fills, at
    mll_end_run and at mll_close).
 5. mll_end_run(run, MLL_RUN_FINISHED | MLL_RUN_FAILED | MLL_RUN_KILLED) flushes,
-   records status and end time, and frees the handle.
+   records status and end time, and ends the handle (later calls with it get
+   MLL_ERR_RUN_ENDED). If the points cannot be written (a full disk) it returns the
+   error and the run stays open with them: call it again later.
 6. mll_close(store) ends any run still open as FINISHED (as Python's atexit
-   hook does), stops the flusher thread and frees everything.
+   hook does), stops the flusher thread and frees everything; if a run cannot be ended
+   the store stays open (retry), see CRASH AND FULL-DISK BEHAVIOUR.
 
 CONFIGURATION MACROS
 ====================
@@ -97,6 +101,11 @@ CONFIGURATION MACROS
     MLL_NO_REGISTRY           (undefined)            compile the model registry out (bare metal: ~5 KiB less);
                                                      its functions stay declared but are not defined
     MLL_MAX_PATH              4096                   longest path built (bytes)
+    MLL_MAX_NAME              255                    longest file or folder name (bytes): a metric key
+                                                     with a longer part is refused when first logged
+    MLL_MAX_HANDLES           4096                   runs open at once in the process (static table:
+                                                     about 64 bytes a slot); more: MLL_ERR_TOO_MANY_HANDLES
+    MLL_MAX_STORES            256                    stores open at once in the process
     MLL_PAGE_SIZE             4096                   no metric line crosses a multiple of this
                                                      (set to the OS page size if it is smaller)
     MLL_NO_SYSTEM_METRICS     (undefined)            no system metrics (mll_start_system_metrics
@@ -150,11 +159,32 @@ ERRORS AND LOGGING
 Every call that can fail returns mll_result; MLL_OK is 0. mll_strerror() never
 returns NULL. The last error of a run (code, errno, operation, key or path, message)
 is kept and read with mll_run_last_error(); store-level failures (including a failed
-mll_start_run) with mll_store_last_error(). A NULL handle gives
-MLL_ERR_INVALID_ARGUMENT, never a crash. Bad input (invalid or traversing keys,
-over-long values, invalid UTF-8, a changed param) returns an error and writes
-nothing. The logger hook receives warnings (e.g. a server MLFLOW_TRACKING_URI)
-and every error; the default one prints "mlflow_lite: ..." lines to stderr.
+mll_start_run, and points given up when a run ends) with mll_store_last_error().
+Misuse of a handle is an error code, never a crash (see THREADS): MLL_ERR_RUN_ENDED
+(its run was ended, by mll_end_run or mll_close), MLL_ERR_STORE_CLOSED, and
+MLL_ERR_INVALID_ARGUMENT for NULL or anything that never was a handle. Bad input
+(invalid or traversing keys, over-long values, invalid UTF-8, a changed param) returns an
+error and writes nothing. The logger hook receives warnings (e.g. a server
+MLFLOW_TRACKING_URI) and every error -- a failure that repeats (a full disk retried every
+flush interval) once per streak; the default logger prints "mlflow_lite: ..." lines to
+stderr.
+
+Was a metric point taken? A log call that returns MLL_OK took it, and so did one that
+returns an error from writing (MLL_ERR_NO_SPACE, MLL_ERR_IO, MLL_ERR_PERMISSION, ...): the
+point is buffered and retried. The point was NOT taken when the call returns
+MLL_ERR_BUFFER_FULL, MLL_ERR_NO_MEMORY, MLL_ERR_RUN_ENDED, MLL_ERR_INVALID_ARGUMENT,
+MLL_ERR_INVALID_KEY, MLL_ERR_INVALID_UTF8, MLL_ERR_VALUE_TOO_LONG, MLL_ERR_INVALID_VALUE or
+MLL_ERR_PATH_TOO_LONG. mll_log_metrics and mll_log_batch take all of their points or none.
+
+Refused when the call is made, because later it could only fail: a metric key whose path
+would pass MLL_MAX_PATH or has a part longer than MLL_MAX_NAME bytes (MLL_ERR_PATH_TOO_LONG),
+a metric key that is a folder of another key of the run or the other way round ("a" and
+"a/b": MLflow's validation allows both, its file store cannot hold both; MLL_ERR_INVALID_KEY),
+a tracking URI or root with an encoded NUL (%00) or "file:" without a path
+(MLL_ERR_INVALID_URI; it is never cut short), a root that is a file, e.g. file:///dev/null
+(MLL_ERR_NOT_A_DIRECTORY), a blank run name, "" or "   " (MLL_ERR_INVALID_NAME; MLflow 3.18
+stores "   " and treats "" as no name), and mll_end_run with any status but FINISHED, FAILED
+or KILLED (MLL_ERR_INVALID_VALUE; the run stays open).
 
 Validation follows MLflow 3.18 exactly: keys match ^[/\w.\- :]*$ with Python's
 Unicode \w (table generated from Python 3.11's `re`), are at most 250 characters,
@@ -166,8 +196,36 @@ A param logged again with the same value is OK; another value is MLL_ERR_PARAM_C
 
 THREADS, PROCESSES AND MPI RANKS
 ================================
-All functions are thread-safe. Many threads may log to one run (a mutex per run;
-give each thread its own run for the highest throughput). Different processes may
+Every function may be called from any thread, and these may run at the same time:
+    - calls on different runs, and store calls (mll_start_run, mll_set_experiment_tag,
+      the registry), from any number of threads;
+    - many threads logging into one run (a mutex per run; give each thread its own run for
+      the highest throughput);
+    - mll_end_run(run) while other threads still use that run: the calls that got the run
+      first finish (their points are flushed by the end), later ones return
+      MLL_ERR_RUN_ENDED; a second mll_end_run of it returns MLL_ERR_RUN_ENDED;
+    - mll_close(store) while other threads use the store or its runs: calls already inside
+      finish first, every run is ended as by mll_end_run(run, MLL_RUN_FINISHED), and every
+      later call with the store or one of its runs returns MLL_ERR_STORE_CLOSED or
+      MLL_ERR_RUN_ENDED; a second mll_close returns MLL_ERR_STORE_CLOSED.
+Handles cannot dangle. mll_store * and mll_run * are ids, not addresses: a slot and a
+generation count (as sokol_gfx's resource ids) in a process-wide table of slots that lives
+as long as the process and holds each run's and store's mutex. A handle used after its run
+ended or its store closed -- by any thread, however late, even after the memory was reused
+-- finds a newer generation and gets MLL_ERR_RUN_ENDED / MLL_ERR_STORE_CLOSED; a pointer that
+never was a handle gets MLL_ERR_INVALID_ARGUMENT; none is ever dereferenced. What stays the
+caller's part:
+    - a string from mll_run_id(), mll_run_name(), mll_run_dir(), mll_run_experiment_id(),
+      mll_run_artifact_uri(), mll_store_root() or mll_query_store_desc() lives until its
+      run ends or its store closes (a rename keeps the old name alive that long): copy it
+      if another thread may end them meanwhile;
+    - keys, values and desc structs passed in must stay valid during the call;
+    - a handle is recognised by the copy of the implementation that made it (a second copy
+      with MLL_STATIC in another file has its own table), and a handle kept across 2^31
+      reuses of its slot (2^15 on 32-bit systems) could name a newer run;
+    - logger, allocator and fs hooks are also called from the flusher thread, must be
+      thread-safe and must not call mlflow_lite.
+Different processes may
 log into the same root at once: experiment ids are derived from the experiment name
 (18 digits, probing on collision) and published with an atomic rename, so 64 ranks
 that start runs in a new experiment at once end with one experiment.
@@ -217,9 +275,27 @@ Metric points are buffered and written as whole lines. Linux can cut a write() s
 only between pages (a fatal signal, a full disk), so no line is laid across a 4 KiB
 boundary (the line before it gets trailing spaces, which every MLflow reader strips):
 a SIGKILL leaves whole lines only. A new metric file appears with its first lines
-(temporary file + link()), never empty. A short
-write (disk full) is truncated back, and the unwritten points stay in memory to be
-retried on the next flush.
+(temporary file + link()), never empty; on a disk with less room than its backlog it is
+born with the whole lines that fit, so a new key makes progress as soon as one line fits.
+A short write (disk full) is truncated back, and the unwritten points stay in memory to
+be retried on the next flush (the background flusher retries every interval). A close()
+that reports a delayed write error (NFS) after the data may have landed: the next flush
+counts the lines that did land, so none is written twice or lost.
+Nothing is dropped silently when points cannot be written:
+    - log calls keep taking points, up to max_pending_bytes per run; then they return
+      MLL_ERR_BUFFER_FULL (that point is refused; refusals are counted, and the count is
+      logged when the run ends);
+    - mll_flush, mll_end_run and mll_close return the error (MLL_ERR_NO_SPACE, ...) and
+      keep every point: a run whose end failed stays open (its handle stays valid, it
+      takes points) and a store whose close failed stays open with it; call mll_end_run
+      or mll_close again once there is room;
+    - only a run that can never be written again -- its folder is gone (its experiment
+      was deleted and moved to .trash, or it was purged), MLflow deleted it, or every key
+      still holding points fails for a reason no retry mends -- is ended with its points
+      given up: they are counted, logged, and mll_end_run / mll_close return
+      MLL_ERR_POINTS_DROPPED, the count in mll_store_last_error().
+A failed mll_start_run removes the run folder it had begun (MLflow would list it as a
+broken run); its error names the step that failed.
 meta.yaml, params and tags are written to a temporary file and renamed into place
 (params with link(), so two writers cannot both "create" one param). A process
 killed with SIGKILL at any moment leaves a folder that MLflow reads, holding every
@@ -242,7 +318,9 @@ MLflow's "System metrics" (CPU, memory, disk, network, GPU) for a C run, under t
 MLflow 3.18's monitors use, so that the MLflow UI's System metrics tab shows them. Off by
 default; on with run_desc.system_metrics.enabled = MLL_SYSTEM_METRICS_ON, or
 MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING=true (or 1) with the field left 0, or later with
-mll_start_system_metrics(run, &desc). mll_stop_system_metrics or mll_end_run stops it.
+mll_start_system_metrics(run, &desc). mll_stop_system_metrics or mll_end_run stops it (before
+the run's last flush; an end that fails and keeps the run open leaves it stopped: call
+mll_start_system_metrics again to resume).
 Samples are taken on the store's background (flusher) thread: no thread per run. Without
 one (MLL_NO_THREADS, store_desc.no_flush_thread) a sample is taken inside mll_log_metric*
 calls once it is due, so a run that stops logging stops sampling.
@@ -439,7 +517,7 @@ extern "C" {
     X(MLL_ERR_EXPERIMENT_DELETED, 8, "an experiment with that name is deleted (restore it or purge .trash)") \
     X(MLL_ERR_NO_MEMORY, 9, "out of memory") \
     X(MLL_ERR_IO, 10, "file-system error (see errno)") \
-    X(MLL_ERR_NO_SPACE, 11, "no space left on device; unwritten points are kept in memory and retried") \
+    X(MLL_ERR_NO_SPACE, 11, "no space left on device (or disk quota exceeded)") \
     X(MLL_ERR_PERMISSION, 12, "permission denied or read-only file system") \
     X(MLL_ERR_BUFFER_FULL, 13, "metric buffer full and cannot be flushed; this point was not logged") \
     X(MLL_ERR_CORRUPT, 14, "an existing MLflow file is malformed") \
@@ -448,6 +526,12 @@ extern "C" {
     X(MLL_ERR_EXISTS, 17, "file or directory already exists") \
     X(MLL_ERR_PATH_TOO_LONG, 18, "path longer than MLL_MAX_PATH") \
     X(MLL_ERR_UNSUPPORTED, 19, "unsupported tracking URI or operation") \
+    X(MLL_ERR_RUN_ENDED, 20, "the run was ended (mll_end_run, or mll_close of its store): this handle is no longer valid") \
+    X(MLL_ERR_STORE_CLOSED, 21, "the store was closed (mll_close): this handle is no longer valid") \
+    X(MLL_ERR_TOO_MANY_HANDLES, 22, "too many runs (MLL_MAX_HANDLES) or stores (MLL_MAX_STORES) open at once in this process") \
+    X(MLL_ERR_POINTS_DROPPED, 23, "metric points were given up because their run can no longer be written (the count is in the message)") \
+    X(MLL_ERR_INVALID_URI, 24, "malformed tracking URI or root (an encoded NUL byte %00, or file: without a path)") \
+    X(MLL_ERR_NOT_A_DIRECTORY, 25, "the root, or a folder on the way to it, is not a directory") \
     X(MLL_ERR_SYSTEM_METRICS_UNSUPPORTED, 35, "system metrics are not available in this build or on this platform (Linux only so far)") \
     X(MLL_ERR_SYSTEM_METRICS_ACTIVE, 36, "system metrics are already being sampled for this run") \
     X(MLL_ERR_SYSTEM_METRICS_ENV, 37, "invalid MLFLOW_*SYSTEM_METRICS* environment value; the default is used") \
@@ -621,15 +705,20 @@ MLL_API const char *mll_strerror(mll_result result);
 
 /* ---- store ----------------------------------------------------------------- */
 /* Opens the root (creating it, 0/ and .trash/ if needed). desc may be NULL (all defaults).
-   On failure *out is NULL and the error is returned (details go to the logger).
-   Thread-safe: open as many stores as you like. */
+   On failure *out is NULL and the error is returned (details go to the logger), e.g.
+   MLL_ERR_INVALID_URI for a URI with %00, MLL_ERR_NOT_A_DIRECTORY for a root that is a file.
+   Thread-safe: open as many stores as you like (up to MLL_MAX_STORES at once). */
 MLL_API mll_result mll_open(mll_store **out, const mll_store_desc *desc);
 /* Ends runs still open (FINISHED), flushes, stops the flusher and frees. NULL is a no-op (MLL_OK).
-   Returns the first error met while flushing. Not to be called while other threads log. */
+   Returns the first error met while ending the runs. If a run cannot be ended because its
+   points cannot be written yet (full disk), that run and the store stay open with their
+   points: call mll_close again later. Calls other threads make meanwhile finish first or
+   get MLL_ERR_STORE_CLOSED / MLL_ERR_RUN_ENDED; a closed store's handle gets
+   MLL_ERR_STORE_CLOSED (also from a second mll_close). */
 MLL_API mll_result mll_close(mll_store *store);
 /* The resolved desc (defaults filled in; root is the absolute root path). */
 MLL_API mll_result mll_query_store_desc(const mll_store *store, mll_store_desc *out);
-/* Absolute root path; "" for NULL. */
+/* Absolute root path; "" for NULL or a closed store. Valid until mll_close. */
 MLL_API const char *mll_store_root(const mll_store *store);
 /* Copies the last store-level error (e.g. of a failed mll_start_run); returns its code. */
 MLL_API mll_result mll_store_last_error(mll_store *store, mll_error *out);
@@ -644,13 +733,19 @@ MLL_API mll_result mll_get_experiment_id(mll_store *store, const char *name, cha
 /* Creates (or, with run_id / $MLFLOW_RUN_ID, reopens) a run. desc may be NULL.
    On failure *out is NULL; see mll_store_last_error(). */
 MLL_API mll_result mll_start_run(mll_run **out, mll_store *store, const mll_run_desc *desc);
-/* Flushes, writes status and end time, frees the handle (also when an error is returned).
-   MLL_RUN_STATUS_DEFAULT means FINISHED. */
+/* Flushes, writes status and end time, and ends the handle: later calls with it (from any
+   thread) get MLL_ERR_RUN_ENDED, a second mll_end_run too. MLL_RUN_STATUS_DEFAULT means
+   FINISHED; any status but FINISHED, FAILED or KILLED is MLL_ERR_INVALID_VALUE. When the
+   points or the status cannot be written yet (full disk, I/O), returns that error and the run
+   stays open with its points: call it again later (or mll_close). A run that can never be
+   written again (its folder is gone, MLflow deleted it) is ended anyway; points given up
+   that way make it return MLL_ERR_POINTS_DROPPED (count in mll_store_last_error()). */
 MLL_API mll_result mll_end_run(mll_run *run, mll_run_status status);
 /* Writes buffered points now. Returns MLL_ERR_NO_SPACE etc. if they could not be written
-   (they stay buffered). */
+   (they stay buffered and are retried). */
 MLL_API mll_result mll_flush(mll_run *run);
-/* Accessors: never NULL ("" for a NULL run). Valid until mll_end_run. */
+/* Accessors: never NULL ("" for NULL or an ended run). The string is valid until the run
+   ends (copy it if another thread may end the run). */
 MLL_API const char *mll_run_id(const mll_run *run);
 MLL_API const char *mll_run_experiment_id(const mll_run *run);
 MLL_API const char *mll_run_name(const mll_run *run);
@@ -660,12 +755,14 @@ MLL_API const char *mll_run_dir(const mll_run *run);
 MLL_API mll_result mll_run_last_error(mll_run *run, mll_error *out);
 
 /* ---- metrics --------------------------------------------------------------- */
-/* Logs one point with timestamp = now (ms). NaN and +-inf are allowed. */
+/* Logs one point with timestamp = now (ms). NaN and +-inf are allowed. An error from
+   writing (MLL_ERR_NO_SPACE, ...) still took the point; see ERRORS AND LOGGING. */
 MLL_API mll_result mll_log_metric(mll_run *run, const char *key, double value, int64_t step);
 /* Same with an explicit timestamp in ms since the epoch (>= 0). */
 MLL_API mll_result mll_log_metric_at(mll_run *run, const char *key, double value, int64_t step,
                                      int64_t timestamp_ms);
-/* Logs n points; all keys are validated first: on a bad key nothing is logged. */
+/* Logs n points, all of them or none: the keys are validated and room is made for all
+   first (on a bad key or MLL_ERR_BUFFER_FULL nothing is logged). */
 MLL_API mll_result mll_log_metrics(mll_run *run, const mll_metric *metrics, size_t n);
 
 /* ---- params and tags ------------------------------------------------------- */
@@ -682,7 +779,8 @@ MLL_API mll_result mll_set_tag(mll_run *run, const char *key, const char *value)
 MLL_API mll_result mll_set_tagf(mll_run *run, const char *key, const char *fmt, ...)
     MLL__PRINTF(3, 4);
 MLL_API mll_result mll_delete_tag(mll_run *run, const char *key);
-/* Renames the run (meta.yaml run_name and tag mlflow.runName together). */
+/* Renames the run (meta.yaml run_name and tag mlflow.runName together). A blank name ("",
+   "   ") is MLL_ERR_INVALID_NAME. */
 MLL_API mll_result mll_set_run_name(mll_run *run, const char *name);
 /* Like MLflow's log_batch: everything is validated first (keys, lengths, UTF-8, param
    immutability); nothing is written unless all of it is valid. */
@@ -1200,6 +1298,7 @@ MLL__PRIVATE mll_result mll__os_abspath(const char *path, char *out, size_t cap)
 #if MLL__PLATFORM_WINDOWS
 typedef SRWLOCK mll__mutex;
 typedef CONDITION_VARIABLE mll__cond;
+#define MLL__MUTEX_INITIALIZER SRWLOCK_INIT /* a mutex with static storage */
 typedef struct mll__thread {
     HANDLE handle;
     void *(*fn)(void *);
@@ -1212,6 +1311,7 @@ MLL__PRIVATE void mll__unlock(mll__mutex *m) { ReleaseSRWLockExclusive(m); }
 MLL__PRIVATE void mll__cond_init(mll__cond *c) { InitializeConditionVariable(c); }
 MLL__PRIVATE void mll__cond_destroy(mll__cond *c) { (void)c; }
 MLL__PRIVATE void mll__cond_broadcast(mll__cond *c) { WakeAllConditionVariable(c); }
+MLL__PRIVATE void mll__cond_wait(mll__cond *c, mll__mutex *m) { SleepConditionVariableSRW(c, m, INFINITE, 0); }
 /* Waits until woken or ms passed (spurious wake-ups possible, as with pthreads). */
 MLL__PRIVATE void mll__cond_wait_ms(mll__cond *c, mll__mutex *m, int64_t ms) {
     SleepConditionVariableSRW(c, m, ms < 0 ? 0 : (DWORD)ms, 0);
@@ -1237,6 +1337,7 @@ MLL__PRIVATE void mll__thread_join(mll__thread *t) {
 typedef pthread_mutex_t mll__mutex;
 typedef pthread_cond_t mll__cond;
 typedef pthread_t mll__thread;
+#define MLL__MUTEX_INITIALIZER PTHREAD_MUTEX_INITIALIZER /* a mutex with static storage */
 MLL__PRIVATE void mll__mutex_init(mll__mutex *m) { pthread_mutex_init(m, NULL); }
 MLL__PRIVATE void mll__mutex_destroy(mll__mutex *m) { pthread_mutex_destroy(m); }
 MLL__PRIVATE void mll__lock(mll__mutex *m) { pthread_mutex_lock(m); }
@@ -1244,6 +1345,7 @@ MLL__PRIVATE void mll__unlock(mll__mutex *m) { pthread_mutex_unlock(m); }
 MLL__PRIVATE void mll__cond_init(mll__cond *c) { pthread_cond_init(c, NULL); }
 MLL__PRIVATE void mll__cond_destroy(mll__cond *c) { pthread_cond_destroy(c); }
 MLL__PRIVATE void mll__cond_broadcast(mll__cond *c) { pthread_cond_broadcast(c); }
+MLL__PRIVATE void mll__cond_wait(mll__cond *c, mll__mutex *m) { pthread_cond_wait(c, m); }
 /* Waits until woken or ms passed. The deadline is on CLOCK_REALTIME, the condition
    variable's default clock everywhere (pthread_condattr_setclock is not on macOS). */
 MLL__PRIVATE void mll__cond_wait_ms(mll__cond *c, mll__mutex *m, int64_t ms) {
@@ -1267,6 +1369,7 @@ MLL__PRIVATE void mll__thread_join(mll__thread *t) { pthread_join(*t, NULL); }
 #endif
 #else
 typedef int mll__mutex;
+#define MLL__MUTEX_INITIALIZER 0
 MLL__PRIVATE void mll__mutex_init(mll__mutex *m) { *m = 0; }
 MLL__PRIVATE void mll__mutex_destroy(mll__mutex *m) { (void)m; }
 MLL__PRIVATE void mll__lock(mll__mutex *m) { (void)m; }
@@ -2460,8 +2563,11 @@ MLL__PRIVATE int mll__hexval(char c) {
     return -1;
 }
 
-/* A file: URI or a plain path -> a path (percent-decoded for URIs). 0 if uri names no
-   local path (http:, s3:, databricks, ...). */
+/* A file: URI or a plain path -> a path (percent-decoded for URIs). Returns 1 for a local
+   path; 0 if uri names no local path (http:, s3:, file://host/, databricks, ...);
+   MLL__URI_MALFORMED for "file:" without a path or with an encoded NUL (%00 would cut the
+   path short without a word); MLL__URI_TOO_LONG when the path does not fit in cap. */
+enum { MLL__URI_MALFORMED = -1, MLL__URI_TOO_LONG = -2 };
 MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
     const char *p = uri;
     size_t n = 0;
@@ -2477,6 +2583,7 @@ MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
         while (*p && n + 1 < cap) {
             int h1, h2;
             if (*p == '%' && (h1 = mll__hexval(p[1])) >= 0 && (h2 = mll__hexval(p[2])) >= 0) {
+                if (h1 == 0 && h2 == 0) return MLL__URI_MALFORMED;
                 out[n++] = (char)(h1 * 16 + h2);
                 p += 3;
             } else {
@@ -2484,11 +2591,12 @@ MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
             }
         }
         out[n] = '\0';
-        return *p == '\0' && n > 0;
+        if (*p) return MLL__URI_TOO_LONG;
+        return n > 0 ? 1 : MLL__URI_MALFORMED;
     }
     {
-        /* scheme "xyz:" (letters, 2+ chars, so "C:" style never matters here) = not local */
-        /* RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), e.g. s3:, gs: */
+        /* RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), e.g. s3:, gs:;
+           2+ characters, so that "C:" style never matters here: not local */
         const char *q = uri;
         if ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')) {
             q++;
@@ -2499,9 +2607,10 @@ MLL__PRIVATE int mll__uri_to_path(const char *uri, char *out, size_t cap) {
         }
         if (strcmp(uri, "databricks") == 0) return 0;
     }
-    if (strlen(uri) + 1 > cap) return 0;
+    if (!uri[0]) return 0;
+    if (strlen(uri) + 1 > cap) return MLL__URI_TOO_LONG;
     strcpy(out, uri);
-    return out[0] != '\0';
+    return 1;
 }
 
 /* >>io: default file-system hooks (POSIX and Win32) --------------------------- */
@@ -2902,13 +3011,156 @@ MLL__PRIVATE void mll__io_fill_defaults(mll_fs *fs) {
 #endif
 }
 
-/* >>store and run state ------------------------------------------------------ */
+/* >>store and run state ------------------------------------------------------
+   Handles. An mll_store * or mll_run * given to the caller is not an address but an id,
+   as sokol_gfx's resource ids are: a cell index, a kind bit and the generation of the
+   cell (on 64-bit systems also a tag in the top bits, which no address has). The cells
+   live as long as the process and hold the object's mutex, so a call with a
+   handle whose object has ended -- by this thread or another, by mll_end_run or by
+   mll_close -- finds a newer generation and returns MLL_ERR_RUN_ENDED or
+   MLL_ERR_STORE_CLOSED: nothing is ever read from freed memory. The cell tables are the
+   only process-wide state; they are set up on first use and never freed. */
+#ifndef MLL_MAX_HANDLES
+#define MLL_MAX_HANDLES 4096 /* runs open at once in the process */
+#endif
+#ifndef MLL_MAX_STORES
+#define MLL_MAX_STORES 256 /* stores open at once in the process */
+#endif
+#ifndef MLL_MAX_NAME
+#define MLL_MAX_NAME 255 /* longest file or folder name (bytes), NAME_MAX on most file systems */
+#endif
+MLL__STATIC_ASSERT(max_handles_fits_16_bits, MLL_MAX_HANDLES >= 1 && MLL_MAX_HANDLES <= 65536);
+MLL__STATIC_ASSERT(max_stores_fits_16_bits, MLL_MAX_STORES >= 1 && MLL_MAX_STORES <= 65536);
+
+enum { MLL__KIND_STORE = 0, MLL__KIND_RUN = 1 };
+enum { MLL__CELL_FREE = 0, MLL__CELL_LIVE = 1 };
+
+typedef struct mll__cell {
+    mll__mutex lock; /* the object's own lock: it outlives the object */
+    uint32_t gen;    /* bumped when the object ends: older handles no longer match */
+    int state;
+    void *obj; /* the mll_store or mll_run while LIVE */
+} mll__cell;
+
+/* Runs and stores have pools of their own, so that a mutex is always a store's or always
+   a run's (locks are taken store first, run second). Free cells are kept in a ring: the
+   oldest is reused first, which spreads reuse, and so generations, over all cells. */
+typedef struct mll__pool {
+    int ready, size, free_first, free_count;
+    int *free_ring;
+    mll__cell *cell;
+} mll__pool;
+
+/* Handle bits: index 0-15, kind 16, generation 17 and up (then, on 64-bit, a tag). */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define MLL__HANDLE_TAG (((uintptr_t)0x6D6Cu) << 48) /* "ml": never a canonical address */
+#define MLL__GEN_MASK 0x7FFFFFFFu
+#else
+#define MLL__HANDLE_TAG ((uintptr_t)0)
+#define MLL__GEN_MASK 0x7FFFu /* a stale handle matches again only after 32767 reuses of its cell */
+#endif
+
+static mll__mutex mll__pools_lock = MLL__MUTEX_INITIALIZER;
+static mll__cell mll__store_cells[MLL_MAX_STORES], mll__run_cells[MLL_MAX_HANDLES];
+static int mll__store_ring[MLL_MAX_STORES], mll__run_ring[MLL_MAX_HANDLES];
+static mll__pool mll__pools[2] = {{0, MLL_MAX_STORES, 0, 0, mll__store_ring, mll__store_cells},
+                                  {0, MLL_MAX_HANDLES, 0, 0, mll__run_ring, mll__run_cells}};
+
+MLL__PRIVATE void *mll__handle_make(size_t index, int kind, uint32_t gen) {
+    return (void *)(MLL__HANDLE_TAG | ((uintptr_t)gen << 17) | ((uintptr_t)kind << 16) | (uintptr_t)index);
+}
+
+/* The cell a handle names and the generation it was made with; NULL when it cannot be a
+   handle of this kind (NULL, another kind, a pointer, an index out of range). */
+MLL__PRIVATE mll__cell *mll__cell_of(const void *h, int kind, uint32_t *gen) {
+    uintptr_t v = (uintptr_t)h, low = ((uintptr_t)MLL__GEN_MASK << 17) | 0x1FFFFu;
+    size_t index = (size_t)(v & 0xFFFFu);
+    mll__pool *pool = &mll__pools[kind];
+    if (!h || (v & ~low) != MLL__HANDLE_TAG || (int)((v >> 16) & 1u) != kind) return NULL;
+    *gen = (uint32_t)((v >> 17) & MLL__GEN_MASK);
+    if (*gen == 0 || index >= (size_t)pool->size || !pool->ready) return NULL;
+    return &pool->cell[index];
+}
+
+/* Locks the cell of a live object and returns the object (its cell in *cell); else NULL
+   and *err: MLL_ERR_RUN_ENDED / MLL_ERR_STORE_CLOSED for an older generation (the object
+   ended), MLL_ERR_INVALID_ARGUMENT for anything that never was a handle. */
+MLL__PRIVATE void *mll__cell_lock(const void *h, int kind, mll__cell **cell, mll_result *err) {
+    uint32_t gen = 0;
+    mll__cell *c = mll__cell_of(h, kind, &gen);
+    *err = MLL_ERR_INVALID_ARGUMENT;
+    if (!c) return NULL;
+    mll__lock(&c->lock);
+    if (c->gen == gen && c->state == MLL__CELL_LIVE) {
+        *cell = c;
+        return c->obj;
+    }
+    if (((c->gen - gen) & MLL__GEN_MASK) <= MLL__GEN_MASK / 2)
+        *err = kind == MLL__KIND_RUN ? MLL_ERR_RUN_ENDED : MLL_ERR_STORE_CLOSED;
+    mll__unlock(&c->lock);
+    return NULL;
+}
+
+/* Takes a free cell of obj's kind and makes its handle. */
+MLL__PRIVATE mll_result mll__cell_alloc(int kind, void *obj, mll__cell **cell, void **handle) {
+    mll__pool *pool = &mll__pools[kind];
+    size_t i;
+    mll__cell *c;
+    mll__lock(&mll__pools_lock);
+    if (!pool->ready) {
+        for (i = 0; i < (size_t)pool->size; i++) {
+            mll__mutex_init(&pool->cell[i].lock); /* never destroyed: cells are reused */
+            pool->cell[i].gen = 1;
+            pool->free_ring[i] = (int)i;
+        }
+        pool->free_count = pool->size;
+        pool->ready = 1;
+    }
+    if (pool->free_count == 0) {
+        mll__unlock(&mll__pools_lock);
+        return MLL_ERR_TOO_MANY_HANDLES;
+    }
+    i = (size_t)pool->free_ring[pool->free_first];
+    pool->free_first = (pool->free_first + 1) % pool->size;
+    pool->free_count--;
+    c = &pool->cell[i];
+    mll__lock(&c->lock);
+    c->state = MLL__CELL_LIVE;
+    c->obj = obj;
+    *handle = mll__handle_make(i, kind, c->gen);
+    mll__unlock(&c->lock);
+    mll__unlock(&mll__pools_lock);
+    *cell = c;
+    return MLL_OK;
+}
+
+/* Ends the object of a cell (its lock held by the caller): every handle to it is stale
+   from now on. The caller unlocks the cell, then calls mll__cell_release. */
+MLL__PRIVATE void mll__cell_retire(mll__cell *c) {
+    c->gen = (c->gen + 1) & MLL__GEN_MASK;
+    if (c->gen == 0) c->gen = 1;
+    c->state = MLL__CELL_FREE;
+    c->obj = NULL;
+}
+
+MLL__PRIVATE void mll__cell_release(mll__cell *c, int kind) {
+    mll__pool *pool = &mll__pools[kind];
+    mll__lock(&mll__pools_lock);
+    pool->free_ring[(pool->free_first + pool->free_count) % pool->size] = (int)(c - pool->cell);
+    pool->free_count++;
+    mll__unlock(&mll__pools_lock);
+}
+
 typedef struct mll__metric_slot {
     char *key; /* NULL: empty slot */
     size_t key_len;
     uint64_t hash;
     mll__buf pending; /* whole lines not yet in the file */
     int file_ready;   /* parent folders made and a torn tail repaired, this process */
+    mll_result flush_result; /* of the last flush of this key (transient or not, at the end) */
+    size_t batch_room;       /* bytes a batch being taken needs in pending (0 between calls) */
+    int unsure;              /* close() failed after a write: how much landed is counted ... */
+    uint64_t unsure_base;    /* ... from this offset at the next flush */
     int has_last;     /* the previous point of this key, to drop exact repeats */
     int64_t last_ts, last_step;
     uint64_t last_bits;
@@ -2918,14 +3170,20 @@ struct mll_store {
     mll_store_desc desc; /* resolved */
     char root[MLL_MAX_PATH];
     char root_uri[MLL_MAX_PATH * 3 + 8];
-    mll__mutex lock;     /* runs list, last_error; taken before a run's lock, never after */
+    mll_store *handle;   /* the id the caller holds (calls made on its behalf use it) */
+    mll__cell *cell;
+    mll__mutex *lock;    /* = &cell->lock: runs, last_error, busy, closing; taken before a
+                            run's lock, never after */
     mll__mutex tmp_lock; /* tmp_counter only (used while a run's lock is held) */
-    mll_run *runs;
+    mll_run *runs;       /* open runs (a run being ended is out of the list meanwhile) */
     mll_error last_error;
     uint64_t tmp_counter;
+    int busy;    /* calls inside the store and runs being ended: mll_close waits for 0 */
+    int closing; /* mll_close is ending the runs: new store calls get STORE_CLOSED */
 #ifndef MLL_NO_THREADS
     mll__thread flusher;
-    mll__cond wake;
+    mll__cond wake; /* the flusher's timer; a broadcast stops it */
+    mll__cond idle; /* busy fell to 0 */
     int flusher_started, stopping;
 #endif
 };
@@ -2933,12 +3191,16 @@ struct mll_store {
 struct mll_run {
     mll_store *store;
     mll_run *next;
-    mll__mutex lock;
+    mll__cell *cell;
+    mll__mutex *lock; /* = &cell->lock */
+    int ending;       /* mll_end_run or mll_close is ending it: another end is refused */
     char run_id[260];
     char experiment_id[72];
     char dir[MLL_MAX_PATH];
     char artifact_dir[MLL_MAX_PATH];
     char *run_name;
+    char **old_names; /* names replaced by renames: mll_run_name() stays valid until the end */
+    size_t old_name_count, old_name_cap;
     char *artifact_uri;
     char *user_id;
     int64_t start_time;
@@ -2949,11 +3211,13 @@ struct mll_run {
     mll__buf scratch;            /* a flush's lines laid out for the file (reused) */
     size_t slot_cap, slot_count;
     size_t pending_total;
+    uint64_t refused_points; /* log calls answered MLL_ERR_BUFFER_FULL (reported at the end) */
     int64_t last_flush_ms;
     int64_t cached_ts;
     char cached_ts_text[24];
     size_t cached_ts_len;
-    int error_reported; /* background flush errors are logged once per streak */
+    int flush_failing; /* flushes fail: logged once per streak, then only recorded */
+    int refusing;      /* log calls get MLL_ERR_BUFFER_FULL: logged once per streak */
     mll_error last_error;
     struct mll__sysm *sysm; /* >>sysmetrics: the sampler while system metrics are on */
 };
@@ -2965,6 +3229,52 @@ MLL__PRIVATE void mll__sysmetrics_end(mll_run *run);
 MLL__PRIVATE void mll__sysmetrics_autostart(mll_run *run, const mll_run_desc *d);
 
 MLL__PRIVATE const mll_allocator *mll__A(const mll_store *s) { return &s->desc.allocator; }
+
+/* A run handle -> its run, locked (mll__unlock(run->lock) when done); NULL and *err else. */
+MLL__PRIVATE mll_run *mll__run_lock(const mll_run *h, mll_result *err) {
+    mll__cell *c;
+    return (mll_run *)mll__cell_lock(h, MLL__KIND_RUN, &c, err);
+}
+
+/* A store handle -> its store, counted busy until mll__store_leave (so mll_close waits
+   for the call to finish); NULL and *err else (also while mll_close runs). */
+MLL__PRIVATE mll_store *mll__store_enter(const mll_store *h, mll_result *err) {
+    mll__cell *c;
+    mll_store *s = (mll_store *)mll__cell_lock(h, MLL__KIND_STORE, &c, err);
+    if (!s) return NULL;
+    if (s->closing) {
+        *err = MLL_ERR_STORE_CLOSED;
+        s = NULL;
+    } else {
+        s->busy++;
+    }
+    mll__unlock(&c->lock);
+    return s;
+}
+
+/* busy-- (store lock held); wakes a waiting mll_close when it reaches 0. */
+MLL__PRIVATE void mll__store_unbusy_locked(mll_store *s) {
+    if (--s->busy == 0) {
+#ifndef MLL_NO_THREADS
+        mll__cond_broadcast(&s->idle);
+#endif
+    }
+}
+
+MLL__PRIVATE void mll__store_leave(mll_store *s) {
+    mll__lock(s->lock);
+    mll__store_unbusy_locked(s);
+    mll__unlock(s->lock);
+}
+
+/* mll_close: waits (store lock held) until no call is inside the store. */
+MLL__PRIVATE void mll__store_wait_idle(mll_store *s) {
+#ifndef MLL_NO_THREADS
+    while (s->busy) mll__cond_wait(&s->idle, s->lock);
+#else
+    (void)s;
+#endif
+}
 
 /* >>errors ------------------------------------------------------------------- */
 MLL__PRIVATE void mll__log(const mll_store_desc *d, mll_log_level level, mll_result code,
@@ -2985,27 +3295,32 @@ MLL__PRIVATE void mll__default_logger(mll_log_level level, mll_result code, cons
 }
 #endif
 
-/* Records an error in *err and reports it to the logger. Returns code. */
+/* Records an error in *err and reports it to the logger: "<op> '<subject>': <strerror>
+   (<errno text>)[; <note>]". The note says what happens next (e.g. points stay buffered).
+   Returns code. */
+MLL__PRIVATE mll_result mll__fail_note(const mll_store_desc *d, mll_error *err, mll_result code,
+                                       int sys_errno, const char *op, const char *subject,
+                                       const char *note, int line) {
+    char sys[160];
+    int repeat;
+    if (code == MLL_OK || !err) return code;
+    /* the same failure again (a loop repeating one mistake) is recorded, not re-logged */
+    repeat = err->code == code && err->operation == op &&
+             strncmp(err->subject, subject ? subject : "", sizeof(err->subject) - 1) == 0;
+    err->code = code;
+    err->sys_errno = sys_errno;
+    err->operation = op;
+    mll__snprintf(err->subject, sizeof(err->subject), "%s", subject ? subject : "");
+    sys[0] = '\0';
+    if (sys_errno) mll__snprintf(sys, sizeof(sys), " (%s)", strerror(sys_errno));
+    mll__snprintf(err->message, sizeof(err->message), "%s '%s': %s%s%s%s", op, err->subject,
+                  mll_strerror(code), sys, note ? "; " : "", note ? note : "");
+    if (!repeat) mll__log(d, MLL_LOG_ERROR, code, err->message, line);
+    return code;
+}
 MLL__PRIVATE mll_result mll__fail(const mll_store_desc *d, mll_error *err, mll_result code,
                                   int sys_errno, const char *op, const char *subject, int line) {
-    if (code == MLL_OK) return MLL_OK;
-    if (err) {
-        /* the same failure again (a loop repeating one mistake) is recorded, not re-logged */
-        int repeat = err->code == code && err->operation == op &&
-                     strncmp(err->subject, subject ? subject : "", sizeof(err->subject) - 1) == 0;
-        err->code = code;
-        err->sys_errno = sys_errno;
-        err->operation = op;
-        mll__snprintf(err->subject, sizeof(err->subject), "%s", subject ? subject : "");
-        if (sys_errno)
-            mll__snprintf(err->message, sizeof(err->message), "%s '%s': %s (%s)", op,
-                          err->subject, mll_strerror(code), strerror(sys_errno));
-        else
-            mll__snprintf(err->message, sizeof(err->message), "%s '%s': %s", op, err->subject,
-                          mll_strerror(code));
-        if (!repeat) mll__log(d, MLL_LOG_ERROR, code, err->message, line);
-    }
-    return code;
+    return mll__fail_note(d, err, code, sys_errno, op, subject, NULL, line);
 }
 /* errno is captured only for I/O failures, where it explains something. */
 #define MLL__IOERR(code) \
@@ -3026,13 +3341,22 @@ MLL__PRIVATE int mll__exists(mll_store *s, const char *path, int *is_dir) {
     return st.exists;
 }
 
-/* mkdir that treats an existing directory as success. */
+/* mkdir that treats an existing directory as success, and an existing file (or a file
+   on the way: ENOTDIR) as MLL_ERR_NOT_A_DIRECTORY rather than "exists". */
 MLL__PRIVATE mll_result mll__mkdir(mll_store *s, const char *path) {
     mll_result r = MLL__FS(s)->mkdir(path, MLL__FS(s)->user_data);
     if (r == MLL_ERR_EXISTS) {
-        int is_dir = 0;
-        if (mll__exists(s, path, &is_dir) && is_dir) return MLL_OK;
+        /* what exists decides; a stat that fails is that failure, never "exists" (callers
+           read MLL_ERR_EXISTS as "the file I wanted to create is there") */
+        mll_stat st;
+        mll_result rs = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
+        if (rs != MLL_OK) return rs;
+        if (st.exists) return st.is_dir ? MLL_OK : MLL_ERR_NOT_A_DIRECTORY;
+        return MLL_ERR_IO; /* gone again: someone removes what we make */
     }
+#ifdef ENOTDIR
+    if (r == MLL_ERR_IO && errno == ENOTDIR) return MLL_ERR_NOT_A_DIRECTORY;
+#endif
     return r;
 }
 
@@ -3064,6 +3388,44 @@ MLL__PRIVATE mll_result mll__mkdirs_for(mll_store *s, const char *base, const ch
     memcpy(parent, path, n + 1);
     *strrchr(parent, '/') = '\0';
     return mll__mkdirs_below(s, base, parent);
+}
+
+typedef struct mll__names {
+    mll_store *s;
+    mll__buf list; /* 'd' or 'f', then the name and its NUL, per entry */
+    mll_result r;
+} mll__names;
+
+MLL__PRIVATE int mll__names_cb(const char *name, int is_dir, void *ctx) {
+    mll__names *n = (mll__names *)ctx;
+    char kind = is_dir ? 'd' : 'f';
+    n->r = mll__buf_append(mll__A(n->s), &n->list, &kind, 1);
+    if (n->r == MLL_OK) n->r = mll__buf_append(mll__A(n->s), &n->list, name, strlen(name) + 1);
+    return n->r != MLL_OK;
+}
+
+/* Removes a folder this process just made and everything in it (a run folder whose
+   creation failed half way), so that no broken run is left for MLflow to list. */
+MLL__PRIVATE mll_result mll__remove_tree(mll_store *s, const char *dir, int depth) {
+    mll__names n;
+    size_t i = 0;
+    mll_result r;
+    if (depth > 64) return MLL_ERR_IO;
+    memset(&n, 0, sizeof(n));
+    n.s = s;
+    r = MLL__FS(s)->list(dir, mll__names_cb, &n, MLL__FS(s)->user_data);
+    if (r == MLL_OK) r = n.r;
+    while (r == MLL_OK && i < n.list.len) { /* listed first, removed after: no removal mid-walk */
+        char path[MLL_MAX_PATH];
+        const char *name = n.list.data + i + 1;
+        r = mll__path(path, dir, name, NULL);
+        if (r == MLL_OK)
+            r = n.list.data[i] == 'd' ? mll__remove_tree(s, path, depth + 1)
+                                      : MLL__FS(s)->remove(path, MLL__FS(s)->user_data);
+        i += strlen(name) + 2;
+    }
+    mll__buf_free(mll__A(s), &n.list);
+    return r == MLL_OK ? MLL__FS(s)->remove(dir, MLL__FS(s)->user_data) : r;
 }
 
 /* Writes all of data to an open handle. */
@@ -3628,13 +3990,23 @@ MLL__PRIVATE mll_result mll__ensure_default_experiment(mll_store *s) {
 }
 
 /* >>context: user, program, git ---------------------------------------------- */
+#if MLL__PLATFORM_POSIX
+static mll__mutex mll__pwd_lock = MLL__MUTEX_INITIALIZER; /* getpwuid() returns a static buffer */
+#endif
 MLL__PRIVATE void mll__default_user(const mll_store *s, char *out, size_t cap) {
     const char *u = NULL;
     if (!s->desc.ignore_env) u = getenv("MLFLOW_TRACKING_USERNAME");
 #if MLL__PLATFORM_POSIX
     if (!u || !*u) {
-        struct passwd *pw = getpwuid(geteuid());
-        if (pw && pw->pw_name && *pw->pw_name) u = pw->pw_name;
+        struct passwd *pw;
+        mll__lock(&mll__pwd_lock);
+        pw = getpwuid(geteuid());
+        if (pw && pw->pw_name && *pw->pw_name) {
+            mll__snprintf(out, cap, "%s", pw->pw_name); /* copied before another thread reuses it */
+            mll__unlock(&mll__pwd_lock);
+            return;
+        }
+        mll__unlock(&mll__pwd_lock);
     }
 #endif
     if (!u || !*u) u = getenv("USER");
@@ -3780,7 +4152,8 @@ MLL__PRIVATE mll_result mll__yaml_set_entry(const mll_allocator *a, const char *
     out->data[0] = '\0';
     while (*p && r == MLL_OK) {
         const char *start = p, *end = p;
-        int is_key = 0, cmp = 1;
+        int is_key = 0, cmp = -1; /* never insert before what is not an entry (found by fuzzing:
+                                     indented lines after it would continue the new value) */
         /* one entry: its first line and the indented or empty lines after it */
         while (*end && *end != '\n') end++;
         if (*end) end++;
@@ -3806,6 +4179,8 @@ MLL__PRIVATE mll_result mll__yaml_set_entry(const mll_allocator *a, const char *
         if (!is_key && r == MLL_OK) r = mll__buf_append(a, out, start, (size_t)(end - start));
         p = end;
     }
+    if (!done && r == MLL_OK && out->len && out->data[out->len - 1] != '\n')
+        r = mll__buf_append(a, out, "\n", 1); /* a last line without its newline */
     if (!done && r == MLL_OK) r = mll__buf_puts(a, out, line);
     return r;
 }
@@ -3925,7 +4300,10 @@ MLL__PRIVATE mll_result mll__run_write_meta(mll_run *run) {
    run's artifacts/ folder (a staging area that `mlflow-lite sync` uploads from). */
 MLL__PRIVATE mll_result mll__run_resolve_artifact_dir(mll_run *run) {
     char p[MLL_MAX_PATH];
-    if (mll__uri_to_path(run->artifact_uri, p, sizeof(p)) && p[0] == '/') {
+    int local = mll__uri_to_path(run->artifact_uri, p, sizeof(p));
+    if (local == MLL__URI_MALFORMED) return MLL_ERR_INVALID_URI;
+    if (local == MLL__URI_TOO_LONG) return MLL_ERR_PATH_TOO_LONG;
+    if (local && p[0] == '/') {
         mll__snprintf(run->artifact_dir, sizeof(run->artifact_dir), "%s", p);
         return MLL_OK;
     }
@@ -4071,6 +4449,30 @@ MLL__PRIVATE mll_result mll__slots_grow(mll_run *run) {
     return MLL_OK;
 }
 
+/* Checked when a metric key is first seen, while the caller can still be told: a key no
+   flush could ever write would hold its points until the run ends and then lose them. The
+   whole path must fit in MLL_MAX_PATH and each folder or file name in MLL_MAX_NAME bytes,
+   and no other metric of the run may be a file where this key needs a folder ("a" and
+   "a/b", either way round: MLflow's validation allows both, its file store cannot hold
+   both). */
+MLL__PRIVATE mll_result mll__metric_key_fits(const mll_run *run, const char *key, size_t n) {
+    size_t i, seg = 0;
+    if (strlen(run->dir) + sizeof("/metrics/") + n > MLL_MAX_PATH) return MLL_ERR_PATH_TOO_LONG;
+    for (i = 0; i <= n; i++) {
+        if (i < n && key[i] != '/') continue;
+        if (i - seg > MLL_MAX_NAME) return MLL_ERR_PATH_TOO_LONG;
+        seg = i + 1;
+    }
+    for (i = 0; i < run->slot_cap; i++) {
+        const mll__metric_slot *o = &run->slots[i];
+        if (!o->key) continue;
+        if ((o->key_len < n && key[o->key_len] == '/' && memcmp(o->key, key, o->key_len) == 0) ||
+            (n < o->key_len && o->key[n] == '/' && memcmp(o->key, key, n) == 0))
+            return MLL_ERR_INVALID_KEY; /* one would be a file where the other needs a folder */
+    }
+    return MLL_OK;
+}
+
 MLL__PRIVATE mll_result mll__slot_get(mll_run *run, const char *key, mll__metric_slot **out) {
     size_t n, j;
     uint64_t h;
@@ -4091,6 +4493,7 @@ MLL__PRIVATE mll_result mll__slot_get(mll_run *run, const char *key, mll__metric
         }
     }
     r = mll__validate_key(key);
+    if (r == MLL_OK) r = mll__metric_key_fits(run, key, n);
     if (r != MLL_OK) return r;
     if ((run->slot_count + 1) * 10 > run->slot_cap * 7) {
         r = mll__slots_grow(run);
@@ -4203,6 +4606,114 @@ MLL__PRIVATE mll_result mll__layout_lines(const mll_allocator *a, const mll__buf
     return MLL_OK;
 }
 
+/* Writes len bytes of metric lines to h (one write() when it can: Linux cuts a write short
+   -- fatal signal, full disk -- only between pages, and every page boundary in them is a
+   line end). Returns the error that stopped it (MLL_OK: all written); *done gets the bytes
+   written, *whole those up to the last line end among them. */
+MLL__PRIVATE mll_result mll__write_lines(mll_store *s, intptr_t h, const char *data, size_t len, size_t *done,
+                                         size_t *whole) {
+    mll_result r = MLL_OK;
+    size_t d = 0, k;
+    while (d < len) {
+        size_t w = 0;
+        r = MLL__FS(s)->write(h, data + d, len - d, &w, MLL__FS(s)->user_data);
+        d += w;
+        if (r == MLL_OK && w == 0) r = MLL_ERR_NO_SPACE;
+        if (r != MLL_OK) break;
+    }
+    for (k = d; k > 0 && data[k - 1] != '\n'; k--) {
+    }
+    *done = d;
+    *whole = k;
+    return r;
+}
+
+/* A new metric file is born with its first lines (temporary file + link()): an empty
+   metric file, left by a kill between open() and write(), breaks MLflow. When the disk
+   cannot take all of them, it is born with the whole lines that fit (the temporary file
+   cut back to its last line end), so a key makes progress as soon as there is room for
+   one line; the rest are appended later. *born gets the bytes of `lines` now in the file.
+   Returns MLL_OK when all are, MLL_ERR_EXISTS when someone else created the file first
+   (nothing written), else the error that stopped the write. */
+MLL__PRIVATE mll_result mll__metric_file_birth(mll_store *s, const char *tmp_dir, const char *path,
+                                               const mll__buf *lines, size_t *born) {
+    char tmp[MLL_MAX_PATH];
+    intptr_t h;
+    size_t done = 0, keep;
+    mll_result r = mll__tmp_open(s, tmp_dir, tmp, &h), rw, rc;
+    *born = 0;
+    if (r != MLL_OK) return r;
+    rw = mll__write_lines(s, h, lines->data, lines->len, &done, &keep);
+    if (keep == 0) r = rw; /* not one whole line: nothing to publish */
+    else if (keep < done) r = MLL__FS(s)->truncate(h, keep, MLL__FS(s)->user_data);
+    else r = MLL_OK;
+    if (r == MLL_OK && s->desc.durability == MLL_DURABILITY_FSYNC) r = MLL__FS(s)->sync(h, MLL__FS(s)->user_data);
+    rc = MLL__FS(s)->close(h, MLL__FS(s)->user_data);
+    if (r == MLL_OK) r = rc;
+    if (r == MLL_OK) r = MLL__FS(s)->link(tmp, path, MLL__FS(s)->user_data);
+    MLL__FS(s)->remove(tmp, MLL__FS(s)->user_data);
+    if (r != MLL_OK) return r;
+    *born = keep;
+    return rw;
+}
+
+/* Drops the first n bytes of a slot's pending lines (they are in the file). */
+MLL__PRIVATE void mll__slot_drop(mll_run *run, mll__metric_slot *sl, size_t n) {
+    if (!n) return;
+    memmove(sl->pending.data, sl->pending.data + n, sl->pending.len - n);
+    sl->pending.len -= n;
+    run->pending_total -= n;
+}
+
+MLL__PRIVATE void mll__slot_drop_lines(mll_run *run, mll__metric_slot *sl, size_t lines) {
+    size_t n = 0;
+    for (; lines && n < sl->pending.len; n++)
+        if (sl->pending.data[n] == '\n') lines--;
+    mll__slot_drop(run, sl, n);
+}
+
+/* After a write whose close() failed (unsure) and the torn tail is cut: the whole lines
+   from unsure_base to the end of the file are the first pending lines that landed. */
+MLL__PRIVATE mll_result mll__slot_settle(mll_run *run, mll__metric_slot *sl, const char *path) {
+    mll_store *s = run->store;
+    mll_stat st;
+    intptr_t h;
+    uint64_t off = sl->unsure_base;
+    size_t lines = 0;
+    char chunk[4096];
+    mll_result r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
+    if (r != MLL_OK) return r;
+    if (st.exists && st.size > off) {
+        r = MLL__FS(s)->open(path, MLL_OPEN_READ, &h, MLL__FS(s)->user_data);
+        if (r != MLL_OK) return r;
+        while (r == MLL_OK && off < st.size) {
+            size_t got = 0, i;
+            r = MLL__FS(s)->read(h, off, chunk, sizeof(chunk), &got, MLL__FS(s)->user_data);
+            if (r == MLL_OK && got == 0) r = MLL_ERR_IO; /* shorter than stat said */
+            for (i = 0; r == MLL_OK && i < got; i++) lines += chunk[i] == '\n';
+            off += got;
+        }
+        MLL__FS(s)->close(h, MLL__FS(s)->user_data);
+        if (r != MLL_OK) return r;
+    }
+    mll__slot_drop_lines(run, sl, lines);
+    sl->unsure = 0;
+    return MLL_OK;
+}
+
+/* The first flush of a key in this process: its parent folders made, a torn tail (a kill
+   mid-write by an earlier process) cut, the lines an unsure close() landed counted. */
+MLL__PRIVATE mll_result mll__slot_prepare(mll_run *run, mll__metric_slot *sl, const char *base_dir,
+                                          const char *path) {
+    mll_result r = MLL_OK;
+    if (sl->file_ready) return MLL_OK;
+    if (strchr(sl->key, '/')) r = mll__mkdirs_for(run->store, base_dir, path);
+    if (r == MLL_OK) r = mll__repair_tail(run->store, path);
+    if (r == MLL_OK && sl->unsure) r = mll__slot_settle(run, sl, path);
+    if (r == MLL_OK) sl->file_ready = 1;
+    return r;
+}
+
 /* Appends a slot's pending lines. SIGKILL-safe: Linux may cut a write() short only between
    pages, and no line crosses a page (see mll__layout_lines), so a cut leaves whole lines
    only. A short write (disk full) is truncated back to the last whole line, and what was
@@ -4214,51 +4725,34 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
     mll_stat st;
     intptr_t h;
     uint64_t base;
-    size_t done = 0, keep = 0, keep_out = 0, pi = 0, po = 0;
+    size_t done = 0, keep_out = 0;
     mll_result r = mll__path(base_dir, run->dir, "metrics", NULL), rc;
     if (r == MLL_OK) r = mll__path(path, base_dir, sl->key, NULL);
+    if (r == MLL_OK) r = mll__slot_prepare(run, sl, base_dir, path);
+    if (r == MLL_OK) r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
     if (r != MLL_OK) return r;
-    if (!sl->file_ready) {
-        if (strchr(sl->key, '/')) {
-            r = mll__mkdirs_for(s, base_dir, path);
-        }
-        if (r == MLL_OK) r = mll__repair_tail(s, path);
-        if (r != MLL_OK) return r;
-        sl->file_ready = 1;
-    }
-    r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
-    if (r != MLL_OK) return r;
+    if (st.exists && st.is_dir) return MLL_ERR_EXISTS; /* "a/b" written by another process */
     base = st.exists ? st.size : 0;
     r = mll__layout_lines(a, &sl->pending, base, &run->scratch);
     if (r != MLL_OK) return r;
     if (!st.exists) {
-        /* a new metric file is born with its lines (temporary file + link()): an empty
-           metric file, left by a kill between open() and write(), breaks MLflow */
-        r = mll__write_atomic(s, run->dir, path, run->scratch.data, run->scratch.len, MLL__CREATE_ONLY);
+        r = mll__metric_file_birth(s, run->dir, path, &run->scratch, &keep_out);
         if (r == MLL_ERR_EXISTS) { /* another process created it meanwhile: append after it */
             r = MLL__FS(s)->stat(path, &st, MLL__FS(s)->user_data);
             base = st.size;
             if (r == MLL_OK) r = mll__layout_lines(a, &sl->pending, base, &run->scratch);
-        } else if (r == MLL_OK) {
-            done = keep_out = run->scratch.len;
+            if (r != MLL_OK) return r;
+        } else {
+            done = run->scratch.len; /* born with keep_out bytes, or not at all: no append now */
+            goto written;
         }
-        if (r != MLL_OK) return r;
     }
-    if (done == run->scratch.len) goto written;
     r = MLL__FS(s)->open(path, MLL_OPEN_APPEND, &h, MLL__FS(s)->user_data);
+#ifdef EISDIR
+    if (r == MLL_ERR_IO && errno == EISDIR) r = MLL_ERR_EXISTS; /* a folder holds the name */
+#endif
     if (r != MLL_OK) goto written;
-    /* one write(): Linux cuts a write short (fatal signal, full disk) only between pages,
-       and every page boundary here is a line end */
-    while (done < run->scratch.len) {
-        size_t w = 0;
-        r = MLL__FS(s)->write(h, run->scratch.data + done, run->scratch.len - done, &w, MLL__FS(s)->user_data);
-        done += w;
-        if (r == MLL_OK && w == 0) r = MLL_ERR_NO_SPACE;
-        if (r != MLL_OK) break;
-    }
-    for (po = done; po > 0 && run->scratch.data[po - 1] != '\n'; po--) {
-    }
-    keep_out = po;
+    r = mll__write_lines(s, h, run->scratch.data, run->scratch.len, &done, &keep_out);
     if (r != MLL_OK) {
         /* cut the file back to the last whole line written; lines after it stay pending */
         if (MLL__FS(s)->truncate(h, base + keep_out, MLL__FS(s)->user_data) != MLL_OK) sl->file_ready = 0;
@@ -4267,49 +4761,78 @@ MLL__PRIVATE mll_result mll__slot_flush(mll_run *run, mll__metric_slot *sl) {
     }
     rc = MLL__FS(s)->close(h, MLL__FS(s)->user_data);
     if (r == MLL_OK && rc != MLL_OK) {
-        /* NFS reports a failed write at close: keep the points only if the file did not
-           grow by them (a blind retry would duplicate lines, which migrate-filestore rejects) */
+        /* NFS reports a failed write at close: the points are written if the file grew by
+           all of them; else the next flush counts the lines that landed (a blind retry
+           would duplicate lines, which migrate-filestore rejects; dropping them would lose
+           points) */
         mll_stat after;
         r = rc;
         if (MLL__FS(s)->stat(path, &after, MLL__FS(s)->user_data) != MLL_OK || after.size < base + done) {
             keep_out = 0;
             sl->file_ready = 0;
+            sl->unsure = 1;
+            sl->unsure_base = base;
         }
     }
 written:
     /* map written output bytes back to pending bytes: all of it, or count whole lines */
     if (keep_out == run->scratch.len) {
-        keep = sl->pending.len;
+        mll__slot_drop(run, sl, sl->pending.len);
     } else {
         size_t lines = 0, j;
         for (j = 0; j < keep_out; j++) lines += run->scratch.data[j] == '\n';
-        for (pi = 0; lines && pi < sl->pending.len; pi++)
-            if (sl->pending.data[pi] == '\n') lines--;
-        keep = pi;
-    }
-    if (keep) {
-        memmove(sl->pending.data, sl->pending.data + keep, sl->pending.len - keep);
-        sl->pending.len -= keep;
-        run->pending_total -= keep;
+        mll__slot_drop_lines(run, sl, lines);
     }
     return r;
+}
+
+/* Points (lines) and keys still buffered in a run. */
+MLL__PRIVATE uint64_t mll__pending_points(const mll_run *run, size_t *keys) {
+    uint64_t points = 0;
+    size_t i, j;
+    *keys = 0;
+    for (i = 0; i < run->slot_cap; i++) {
+        const mll__buf *p = &run->slots[i].pending;
+        if (!run->slots[i].key || !p->len) continue;
+        ++*keys;
+        for (j = 0; j < p->len; j++) points += p->data[j] == '\n';
+    }
+    return points;
 }
 
 /* Flushes every key; returns the first error (the other keys are still tried). */
 MLL__PRIVATE mll_result mll__run_flush_locked(mll_run *run) {
     mll_result first = MLL_OK;
+    const char *bad = "";
+    int first_errno = 0;
     size_t i;
     for (i = 0; i < run->slot_cap && run->pending_total; i++) {
         mll__metric_slot *sl = &run->slots[i];
         if (sl->key && sl->pending.len) {
             mll_result r = mll__slot_flush(run, sl);
+            sl->flush_result = r;
             if (r != MLL_OK && first == MLL_OK) {
                 first = r;
-                MLL__RUN_FAIL(run, r, "append metric", sl->key);
+                first_errno = MLL__IOERR(r);
+                bad = sl->key;
             }
         }
     }
     run->last_flush_ms = mll__os_now_ms();
+    if (first != MLL_OK) {
+        char note[128];
+        size_t keys;
+        uint64_t points = mll__pending_points(run, &keys);
+        if (points)
+            mll__snprintf(note, sizeof(note), "%llu points of %lu keys stay buffered and are retried",
+                          (unsigned long long)points, (unsigned long)keys);
+        else /* a delayed write error at close(), after the file grew by all of it */
+            mll__snprintf(note, sizeof(note), "the points did reach the file (only closing it failed)");
+        /* a streak of failures (a full disk retried every second) is logged once */
+        mll__fail_note(run->flush_failing ? NULL : &run->store->desc, &run->last_error, first, first_errno,
+                       "append metric", bad, note, __LINE__);
+    }
+    run->flush_failing = first != MLL_OK;
     return first;
 }
 
@@ -4329,8 +4852,12 @@ MLL__PRIVATE mll_result mll__metric_append(mll_run *run, const char *key, double
     if (sl->has_last && sl->last_ts == ts && sl->last_step == step && sl->last_bits == bits) return MLL_OK;
     if (run->pending_total + MLL__MAX_LINE > s->desc.max_pending_bytes) {
         mll__run_flush_locked(run);
-        if (run->pending_total + MLL__MAX_LINE > s->desc.max_pending_bytes) return MLL_ERR_BUFFER_FULL;
+        if (run->pending_total + MLL__MAX_LINE > s->desc.max_pending_bytes) {
+            run->refused_points++; /* the caller is told now; the count again at the end */
+            return MLL_ERR_BUFFER_FULL;
+        }
     }
+    run->refusing = 0;
     if (sl->pending.len + MLL__MAX_LINE > sl->pending.cap) {
         r = mll__buf_reserve(mll__A(s), &sl->pending, sl->pending.len + MLL__MAX_LINE);
         if (r != MLL_OK) return r;
@@ -4357,44 +4884,53 @@ MLL__PRIVATE mll_result mll__metric_append(mll_run *run, const char *key, double
     return MLL_OK;
 }
 
+/* Records a refused point; a streak of MLL_ERR_BUFFER_FULL (a disk full for a long time)
+   is logged once, not once per point. */
+MLL__PRIVATE void mll__metric_fail(mll_run *run, mll_result r, const char *key) {
+    int quiet = r == MLL_ERR_BUFFER_FULL && run->refusing;
+    mll__fail(quiet ? NULL : &run->store->desc, &run->last_error, r, MLL__IOERR(r), "log metric", key, __LINE__);
+    if (r == MLL_ERR_BUFFER_FULL) run->refusing = 1;
+}
+
 /* After appending: flush when the buffer is full, or when the interval passed and no
    flusher thread does it for us. A flush error leaves the points buffered. */
 MLL__PRIVATE mll_result mll__maybe_flush(mll_run *run) {
     mll_store *s = run->store;
-    if (run->pending_total >= s->desc.buffer_bytes) return mll__run_flush_locked(run);
+    mll_result r = MLL_OK;
+    if (run->pending_total >= s->desc.buffer_bytes) r = mll__run_flush_locked(run);
 #ifndef MLL_NO_THREADS
-    if (!s->desc.no_flush_thread) return MLL_OK;
+    else if (!s->desc.no_flush_thread) return MLL_OK;
 #endif
-    mll__sysmetrics_poll(run); /* no flusher thread: system metrics are sampled here when due */
-    if (mll__os_now_ms() - run->last_flush_ms >= s->desc.flush_interval_ms)
-        return mll__run_flush_locked(run);
-    return MLL_OK;
+    else {
+        mll__sysmetrics_poll(run); /* no flusher thread: system metrics are sampled here when due */
+        if (mll__os_now_ms() - run->last_flush_ms >= s->desc.flush_interval_ms) r = mll__run_flush_locked(run);
+    }
+    /* the point is taken: a write error says so (NO_SPACE, IO, ...), but MLL_ERR_NO_MEMORY
+       from a log call means "not taken", so a flush out of memory is only recorded */
+    return r == MLL_ERR_NO_MEMORY ? MLL_OK : r;
 }
 
 /* >>flusher ----------------------------------------------------------------------- */
 #ifndef MLL_NO_THREADS
 MLL__PRIVATE void *mll__flusher_main(void *arg) {
     mll_store *s = (mll_store *)arg;
-    mll__lock(&s->lock);
+    mll__lock(s->lock);
     while (!s->stopping) {
         int64_t now, wait_ms = s->desc.flush_interval_ms;
         int64_t sleep_ms = mll__sysmetrics_tick(s, wait_ms); /* samples due system metrics */
         mll_run *run;
-        mll__cond_wait_ms(&s->wake, &s->lock, sleep_ms);
+        mll__cond_wait_ms(&s->wake, s->lock, sleep_ms);
         if (s->stopping) break;
         now = mll__os_now_ms();
         for (run = s->runs; run; run = run->next) {
-            mll__lock(&run->lock);
+            mll__lock(run->lock);
             /* points are at most one interval late: flush when the last flush is older
                than half of it, since we wake once per interval */
-            if (run->pending_total && now - run->last_flush_ms >= wait_ms / 2) {
-                mll_result r = mll__run_flush_locked(run);
-                run->error_reported = r != MLL_OK;
-            }
-            mll__unlock(&run->lock);
+            if (run->pending_total && now - run->last_flush_ms >= wait_ms / 2) mll__run_flush_locked(run);
+            mll__unlock(run->lock);
         }
     }
-    mll__unlock(&s->lock);
+    mll__unlock(s->lock);
     return NULL;
 }
 #endif
@@ -5017,14 +5553,14 @@ struct mll__sysm {
 typedef struct mll__sysm mll__sysm;
 
 /* The run's lock (the one place that knows how a run is locked). */
-#define MLL__SM_RUN_LOCK(run) (&(run)->lock)
+#define MLL__SM_RUN_LOCK(run) ((run)->lock)
 
 /* Wakes the flusher so that it plans around a run that just started sampling. */
 MLL__PRIVATE void mll__sm_wake(mll_store *s) {
 #ifndef MLL_NO_THREADS
-    mll__lock(&s->lock);
+    mll__lock(s->lock);
     mll__cond_broadcast(&s->wake);
-    mll__unlock(&s->lock);
+    mll__unlock(s->lock);
 #else
     (void)s;
 #endif
@@ -5552,8 +6088,8 @@ MLL__PRIVATE mll_result mll__resolve_root(mll_store *s, const char *root) {
     if (!src && !s->desc.ignore_env) {
         const char *env = getenv("MLFLOW_TRACKING_URI");
         if (env && *env) {
-            if (mll__uri_to_path(env, path, sizeof(path))) {
-                src = env;
+            if (mll__uri_to_path(env, path, sizeof(path)) != 0) {
+                src = env; /* a local path, or a malformed one: refused below, not replaced */
             } else {
                 char msg[600];
                 mll__snprintf(msg, sizeof(msg),
@@ -5565,86 +6101,126 @@ MLL__PRIVATE mll_result mll__resolve_root(mll_store *s, const char *root) {
         }
     }
     if (!src) src = "./mlruns";
-    if (strlen(src) >= sizeof(path)) return MLL_ERR_PATH_TOO_LONG;
-    if (!mll__uri_to_path(src, path, sizeof(path))) return MLL_ERR_UNSUPPORTED;
+    mll__snprintf(s->root, sizeof(s->root), "%s", src); /* what a failure message names */
+    switch (mll__uri_to_path(src, path, sizeof(path))) {
+    case 1: break;
+    case MLL__URI_MALFORMED: return MLL_ERR_INVALID_URI;
+    case MLL__URI_TOO_LONG: return MLL_ERR_PATH_TOO_LONG;
+    default: return MLL_ERR_UNSUPPORTED;
+    }
     {
-        mll_result r = mll__os_abspath(path, s->root, sizeof(s->root));
+        char abs[MLL_MAX_PATH];
+        mll_result r = mll__os_abspath(path, abs, sizeof(abs));
         if (r != MLL_OK) return r;
+        memcpy(s->root, abs, strlen(abs) + 1);
     }
     mll__normalize_abs(s->root);
     return mll__path_to_uri(s->root, s->root_uri, sizeof(s->root_uri));
 }
 
-MLL__PUBLIC mll_result mll_open(mll_store **out, const mll_store_desc *desc) {
-    mll_store_desc d;
-    mll_allocator a;
-    mll_store *s;
-    mll_result r;
+/* Resolves the root, creates it, .trash and the Default experiment. */
+MLL__PRIVATE mll_result mll__open_root(mll_store *s, const char *root) {
     char trash[MLL_MAX_PATH];
-    if (!out) return MLL_ERR_INVALID_ARGUMENT;
-    *out = NULL;
-    if (desc) {
-        MLL_ASSERT(desc->_start_canary == 0 && desc->_end_canary == 0);
-        d = *desc;
-    } else {
-        memset(&d, 0, sizeof(d));
-    }
-    if (!d.allocator.alloc != !d.allocator.free) return MLL_ERR_INVALID_ARGUMENT; /* both or neither */
-    if (!d.allocator.alloc) {
-        d.allocator.alloc = mll__default_alloc;
-        d.allocator.free = mll__default_free;
-    }
-#if !defined(MLL_NO_STDIO)
-    if (!d.logger.func) d.logger.func = mll__default_logger;
-#endif
-    if (d.flush_interval_ms <= 0) d.flush_interval_ms = MLL__DEFAULT_FLUSH_INTERVAL_MS;
-    if (!d.buffer_bytes) d.buffer_bytes = MLL__DEFAULT_BUFFER_BYTES;
-    if (!d.max_pending_bytes) d.max_pending_bytes = MLL__DEFAULT_MAX_PENDING_BYTES;
-    if (d.max_pending_bytes < d.buffer_bytes) d.max_pending_bytes = d.buffer_bytes;
-    if (d.durability == MLL_DURABILITY_DEFAULT) d.durability = MLL_DURABILITY_WRITE;
-    if (d.durability != MLL_DURABILITY_WRITE && d.durability != MLL_DURABILITY_FSYNC)
-        return MLL_ERR_INVALID_ARGUMENT;
-    r = mll__fs_defaults(&d.fs);
-    if (r != MLL_OK) return r;
-    a = d.allocator;
-    s = (mll_store *)mll__alloc(&a, sizeof(*s));
-    if (!s) return MLL_ERR_NO_MEMORY;
-    memset(s, 0, sizeof(*s));
-    s->desc = d;
-    mll__mutex_init(&s->lock);
-    mll__mutex_init(&s->tmp_lock);
-#ifndef MLL_NO_THREADS
-    mll__cond_init(&s->wake);
-#endif
-    r = mll__resolve_root(s, d.root);
-    s->desc.root = s->root;
+    int is_dir = 0;
+    mll_result r = mll__resolve_root(s, root);
     if (r == MLL_OK) r = mll__mkdirs_below(s, "", s->root);
+    if (r == MLL_OK && !(mll__exists(s, s->root, &is_dir) && is_dir)) r = MLL_ERR_NOT_A_DIRECTORY;
     if (r == MLL_OK) r = mll__path(trash, s->root, ".trash", NULL);
     if (r == MLL_OK) r = mll__mkdir(s, trash);
     if (r == MLL_OK) r = mll__ensure_default_experiment(s);
+    return r;
+}
+
+MLL__PRIVATE void mll__store_free(mll_store *s) {
+    mll_allocator a = s->desc.allocator;
+    mll__mutex_destroy(&s->tmp_lock);
+#ifndef MLL_NO_THREADS
+    mll__cond_destroy(&s->wake);
+    mll__cond_destroy(&s->idle);
+#endif
+    mll__free(&a, s);
+}
+
+/* The desc with every 0 resolved to its default; MLL_ERR_INVALID_ARGUMENT for a bad one. */
+MLL__PRIVATE mll_result mll__store_desc_defaults(const mll_store_desc *desc, mll_store_desc *d) {
+    if (desc) {
+        MLL_ASSERT(desc->_start_canary == 0 && desc->_end_canary == 0);
+        *d = *desc;
+    } else {
+        memset(d, 0, sizeof(*d));
+    }
+    if (!d->allocator.alloc != !d->allocator.free) return MLL_ERR_INVALID_ARGUMENT; /* both or neither */
+    if (!d->allocator.alloc) {
+        d->allocator.alloc = mll__default_alloc;
+        d->allocator.free = mll__default_free;
+    }
+#if !defined(MLL_NO_STDIO)
+    if (!d->logger.func) d->logger.func = mll__default_logger;
+#endif
+    if (d->flush_interval_ms <= 0) d->flush_interval_ms = MLL__DEFAULT_FLUSH_INTERVAL_MS;
+    if (!d->buffer_bytes) d->buffer_bytes = MLL__DEFAULT_BUFFER_BYTES;
+    if (!d->max_pending_bytes) d->max_pending_bytes = MLL__DEFAULT_MAX_PENDING_BYTES;
+    if (d->max_pending_bytes < d->buffer_bytes) d->max_pending_bytes = d->buffer_bytes;
+    if (d->durability == MLL_DURABILITY_DEFAULT) d->durability = MLL_DURABILITY_WRITE;
+    if (d->durability != MLL_DURABILITY_WRITE && d->durability != MLL_DURABILITY_FSYNC)
+        return MLL_ERR_INVALID_ARGUMENT;
+    return mll__fs_defaults(&d->fs);
+}
+
+MLL__PUBLIC mll_result mll_open(mll_store **out, const mll_store_desc *desc) {
+    mll_store_desc d;
+    mll_store *s;
+    void *handle = NULL;
+    mll_result r;
+    if (!out) return MLL_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    r = mll__store_desc_defaults(desc, &d);
+    if (r != MLL_OK) return r;
+    s = (mll_store *)mll__alloc(&d.allocator, sizeof(*s));
+    if (!s) return MLL_ERR_NO_MEMORY;
+    memset(s, 0, sizeof(*s));
+    s->desc = d;
+    mll__mutex_init(&s->tmp_lock);
+#ifndef MLL_NO_THREADS
+    mll__cond_init(&s->wake);
+    mll__cond_init(&s->idle);
+#endif
+    r = mll__open_root(s, d.root);
+    s->desc.root = s->root;
+    if (r == MLL_OK) r = mll__cell_alloc(MLL__KIND_STORE, s, &s->cell, &handle);
     if (r != MLL_OK) {
-        char msg[MLL_MAX_PATH + 128];
+        char msg[MLL_MAX_PATH + 160];
         mll__snprintf(msg, sizeof(msg), "cannot open MLflow root '%s': %s", s->root, mll_strerror(r));
         mll__log(&s->desc, MLL_LOG_ERROR, r, msg, __LINE__);
-        mll__mutex_destroy(&s->lock);
-        mll__mutex_destroy(&s->tmp_lock);
-#ifndef MLL_NO_THREADS
-        mll__cond_destroy(&s->wake);
-#endif
-        mll__free(&a, s);
+        mll__store_free(s);
         return r;
     }
-    *out = s;
+    s->lock = &s->cell->lock;
+    s->handle = (mll_store *)handle;
+    *out = s->handle;
     return MLL_OK;
 }
 
 MLL__PUBLIC mll_result mll_query_store_desc(const mll_store *store, mll_store_desc *out) {
-    if (!store || !out) return MLL_ERR_INVALID_ARGUMENT;
-    *out = store->desc;
+    mll__cell *c;
+    mll_result r;
+    mll_store *s;
+    if (!out) return MLL_ERR_INVALID_ARGUMENT;
+    s = (mll_store *)mll__cell_lock(store, MLL__KIND_STORE, &c, &r);
+    if (!s) return r;
+    *out = s->desc;
+    mll__unlock(&c->lock);
     return MLL_OK;
 }
 
-MLL__PUBLIC const char *mll_store_root(const mll_store *store) { return store ? store->root : ""; }
+MLL__PUBLIC const char *mll_store_root(const mll_store *store) {
+    mll__cell *c;
+    mll_result r;
+    mll_store *s = (mll_store *)mll__cell_lock(store, MLL__KIND_STORE, &c, &r);
+    const char *root = s ? s->root : "";
+    if (s) mll__unlock(&c->lock);
+    return root;
+}
 
 /* Copies an error record under the lock that guards it; returns its code. */
 MLL__PRIVATE mll_result mll__read_error(mll__mutex *lock, const mll_error *err, mll_error *out) {
@@ -5657,23 +6233,44 @@ MLL__PRIVATE mll_result mll__read_error(mll__mutex *lock, const mll_error *err, 
 }
 
 MLL__PUBLIC mll_result mll_store_last_error(mll_store *store, mll_error *out) {
-    if (!store) return MLL_ERR_INVALID_ARGUMENT;
-    return mll__read_error(&store->lock, &store->last_error, out);
-}
-
-MLL__PRIVATE mll_result mll__store_fail(mll_store *s, mll_result r, const char *op, const char *subject) {
-    int e = MLL__IOERR(r);
-    mll__lock(&s->lock);
-    mll__fail(&s->desc, &s->last_error, r, e, op, subject, __LINE__);
-    mll__unlock(&s->lock);
+    mll__cell *c;
+    mll_result r;
+    mll_store *s = (mll_store *)mll__cell_lock(store, MLL__KIND_STORE, &c, &r);
+    if (!s) return r;
+    r = s->last_error.code;
+    if (out) *out = s->last_error;
+    mll__unlock(&c->lock);
     return r;
 }
 
-MLL__PUBLIC mll_result mll_get_experiment_id(mll_store *store, const char *name, char *id_out,
-                                             size_t id_cap) {
+MLL__PRIVATE mll_result mll__store_fail_note(mll_store *s, mll_result r, const char *op, const char *subject,
+                                             const char *note) {
+    int e = MLL__IOERR(r);
+    mll__lock(s->lock);
+    mll__fail_note(&s->desc, &s->last_error, r, e, op, subject, note, __LINE__);
+    mll__unlock(s->lock);
+    return r;
+}
+MLL__PRIVATE mll_result mll__store_fail(mll_store *s, mll_result r, const char *op, const char *subject) {
+    return mll__store_fail_note(s, r, op, subject, NULL);
+}
+
+/* A store call: enters the store behind handle h (NULL handle, closed store: returns the
+   error), runs `call` with the store as `s`, leaves. */
+#define MLL__STORE_CALL(h, call)                        \
+    do {                                                \
+        mll_result call_r_;                             \
+        mll_store *s = mll__store_enter((h), &call_r_); \
+        if (!s) return call_r_;                         \
+        call_r_ = (call);                               \
+        mll__store_leave(s);                            \
+        return call_r_;                                 \
+    } while (0)
+
+MLL__PRIVATE mll_result mll__get_experiment_id(mll_store *store, const char *name, char *id_out, size_t id_cap) {
     char id[72];
     mll_result r;
-    if (!store || !name || !id_out || id_cap == 0) return MLL_ERR_INVALID_ARGUMENT;
+    if (!name || !id_out || id_cap == 0) return MLL_ERR_INVALID_ARGUMENT;
     r = mll__exp_find(store, name, id);
     if (r != MLL_OK) return r;
     if (strlen(id) + 1 > id_cap) return MLL_ERR_INVALID_ARGUMENT;
@@ -5681,11 +6278,16 @@ MLL__PUBLIC mll_result mll_get_experiment_id(mll_store *store, const char *name,
     return MLL_OK;
 }
 
-MLL__PUBLIC mll_result mll_set_experiment_tag(mll_store *store, const char *experiment_id,
-                                              const char *key, const char *value) {
+MLL__PUBLIC mll_result mll_get_experiment_id(mll_store *store, const char *name, char *id_out,
+                                             size_t id_cap) {
+    MLL__STORE_CALL(store, mll__get_experiment_id(s, name, id_out, id_cap));
+}
+
+MLL__PRIVATE mll_result mll__set_experiment_tag(mll_store *store, const char *experiment_id,
+                                                const char *key, const char *value) {
     char dir[MLL_MAX_PATH], base[MLL_MAX_PATH], meta[MLL_MAX_PATH], path[MLL_MAX_PATH];
     mll_result r;
-    if (!store || !experiment_id || !key || !value) return MLL_ERR_INVALID_ARGUMENT;
+    if (!experiment_id || !key || !value) return MLL_ERR_INVALID_ARGUMENT;
     r = mll__validate_id(experiment_id, 64);
     if (r == MLL_OK) r = mll__validate_key(key);
     if (r == MLL_OK) r = mll__validate_value(value, MLL__MAX_EXPERIMENT_TAG_VALUE_CHARS);
@@ -5703,6 +6305,11 @@ MLL__PUBLIC mll_result mll_set_experiment_tag(mll_store *store, const char *expe
     return MLL_OK;
 }
 
+MLL__PUBLIC mll_result mll_set_experiment_tag(mll_store *store, const char *experiment_id,
+                                              const char *key, const char *value) {
+    MLL__STORE_CALL(store, mll__set_experiment_tag(s, experiment_id, key, value));
+}
+
 MLL__PRIVATE void mll__run_free(mll_run *run) {
     const mll_allocator *a = mll__A(run->store);
     size_t i;
@@ -5713,10 +6320,19 @@ MLL__PRIVATE void mll__run_free(mll_run *run) {
     mll__free(a, run->slots);
     mll__buf_free(a, &run->scratch);
     mll__free(a, run->run_name);
+    for (i = 0; i < run->old_name_count; i++) mll__free(a, run->old_names[i]);
+    mll__free(a, run->old_names);
     mll__free(a, run->artifact_uri);
     mll__free(a, run->user_id);
-    mll__mutex_destroy(&run->lock);
     mll__free(a, run);
+}
+
+/* MLflow keeps an empty run name as "no name" (its file store then disagrees with the
+   tag) and a blank one as is; neither names anything, so both are refused. */
+MLL__PRIVATE mll_result mll__validate_run_name(const char *name) {
+    mll_result r = mll__validate_value(name, MLL__MAX_TAG_VALUE_CHARS);
+    if (r == MLL_OK && mll__blank_name(name)) r = MLL_ERR_INVALID_NAME;
+    return r;
 }
 
 /* Validates everything a run desc would write, before anything is created. */
@@ -5733,7 +6349,7 @@ MLL__PRIVATE mll_result mll__run_desc_check(const mll_run_desc *d, const char **
     if (d->experiment_id && (*bad = d->experiment_id, r = mll__validate_id(d->experiment_id, 64)) != MLL_OK) return r;
     if (d->run_id && (*bad = d->run_id, r = mll__validate_id(d->run_id, 256)) != MLL_OK) return r;
     if (d->parent_run_id && (*bad = d->parent_run_id, r = mll__validate_id(d->parent_run_id, 256)) != MLL_OK) return r;
-    if (d->run_name && (*bad = d->run_name, r = mll__validate_value(d->run_name, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
+    if (d->run_name && (*bad = d->run_name, r = mll__validate_run_name(d->run_name)) != MLL_OK) return r;
     if (d->description && (*bad = "mlflow.note.content", r = mll__validate_value(d->description, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
     if (d->user && (*bad = d->user, r = mll__validate_value(d->user, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
     if (d->source_name && (*bad = d->source_name, r = mll__validate_value(d->source_name, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
@@ -5749,45 +6365,27 @@ MLL__PRIVATE mll_result mll__run_desc_check(const mll_run_desc *d, const char **
         if (!d->tags[i].key || !d->tags[i].value) return MLL_ERR_INVALID_ARGUMENT;
         if ((r = mll__validate_key(d->tags[i].key)) != MLL_OK) return r;
         if ((r = mll__validate_value(d->tags[i].value, MLL__MAX_TAG_VALUE_CHARS)) != MLL_OK) return r;
-        if (strcmp(d->tags[i].key, "mlflow.runName") == 0 && d->run_name && strcmp(d->run_name, d->tags[i].value) != 0)
-            return MLL_ERR_INVALID_NAME; /* MLflow: run_name and the tag must agree */
+        if (strcmp(d->tags[i].key, "mlflow.runName") == 0) {
+            if ((r = mll__validate_run_name(d->tags[i].value)) != MLL_OK) return r;
+            if (d->run_name && strcmp(d->run_name, d->tags[i].value) != 0)
+                return MLL_ERR_INVALID_NAME; /* MLflow: run_name and the tag must agree */
+        }
     }
     return MLL_OK;
 }
 
-/* Creates a new run folder: dirs first, then tags, then meta.yaml (atomically), so a
-   reader never sees a half-built run. */
-MLL__PRIVATE mll_result mll__run_create(mll_run *run, const char *exp_id, const mll_run_desc *d) {
-    mll_store *s = run->store;
-    const mll_allocator *a = mll__A(s);
-    char exp_dir[MLL_MAX_PATH], sub[MLL_MAX_PATH], prog[MLL_MAX_PATH], user[512], name[64];
-    char sha[48];
-    mll__buf loc = {NULL, 0, 0};
-    const char *run_name = d->run_name;
+/* Picks a run id (uuid4().hex, fresh on the unlikely clash) and makes the run folder with
+   its sub-folders. On failure nothing of it is left. */
+MLL__PRIVATE mll_result mll__run_make_folder(mll_run *run, const char *exp_dir) {
     static const char *const subdirs[] = {"metrics", "params", "artifacts", "tags"};
+    static const char hex[] = "0123456789abcdef";
+    mll_store *s = run->store;
+    char sub[MLL_MAX_PATH];
     size_t i;
     int attempt;
-    mll_result r = mll__path(exp_dir, s->root, exp_id, NULL);
-    if (r != MLL_OK) return r;
-    r = mll__exp_read(s, exp_dir, NULL, &loc);
-    if (r != MLL_OK) {
-        mll__buf_free(a, &loc);
-        return r == MLL_ERR_NOT_FOUND ? MLL_ERR_NOT_FOUND : r;
-    }
-    for (i = 0; !run_name && i < d->num_tags; i++)
-        if (strcmp(d->tags[i].key, "mlflow.runName") == 0) run_name = d->tags[i].value;
-    if (!run_name) {
-        mll__random_run_name(name, sizeof(name));
-        run_name = name;
-    }
-    if (d->user) mll__snprintf(user, sizeof(user), "%s", d->user);
-    else mll__default_user(s, user, sizeof(user));
-    if (d->source_name) mll__snprintf(prog, sizeof(prog), "%s", d->source_name);
-    else mll__program_path(prog, sizeof(prog));
-    mll__snprintf(run->experiment_id, sizeof(run->experiment_id), "%s", exp_id);
-    for (attempt = 0; attempt < 8; attempt++) { /* uuid4().hex, fresh on the unlikely clash */
+    mll_result r = MLL_OK;
+    for (attempt = 0; attempt < 8; attempt++) {
         unsigned char rb[16];
-        static const char hex[] = "0123456789abcdef";
         mll__os_random(rb, sizeof(rb));
         rb[6] = (unsigned char)((rb[6] & 0x0F) | 0x40);
         rb[8] = (unsigned char)((rb[8] & 0x3F) | 0x80);
@@ -5800,40 +6398,33 @@ MLL__PRIVATE mll_result mll__run_create(mll_run *run, const char *exp_id, const 
         if (r == MLL_OK) r = MLL__FS(s)->mkdir(run->dir, MLL__FS(s)->user_data);
         if (r != MLL_ERR_EXISTS) break;
     }
-    if (r != MLL_OK) goto done;
+    if (r != MLL_OK) return r;
     for (i = 0; i < 4 && r == MLL_OK; i++) {
         r = mll__path(sub, run->dir, subdirs[i], NULL);
         if (r == MLL_OK) r = mll__mkdir(s, sub);
     }
-    if (r != MLL_OK) goto done;
-    run->run_name = mll__strdup(a, run_name);
-    run->user_id = mll__strdup(a, user);
-    run->artifact_uri = (char *)mll__alloc(a, loc.len + strlen(run->run_id) + 16);
-    if (!run->run_name || !run->user_id || !run->artifact_uri) {
-        r = MLL_ERR_NO_MEMORY;
-        goto done;
-    }
-    strcpy(run->artifact_uri, loc.data);
-    strcat(run->artifact_uri, "/");
-    strcat(run->artifact_uri, run->run_id);
-    strcat(run->artifact_uri, "/artifacts");
-    run->start_time = d->start_time_ms > 0 ? d->start_time_ms : mll__os_now_ms();
-    run->end_time = -1;
-    run->status = MLL_RUN_RUNNING;
-    r = mll__run_resolve_artifact_dir(run);
-    /* system tags, as Python's default run context writes them */
-    if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.user", user, MLL__REPLACE);
+    if (r != MLL_OK) mll__remove_tree(s, run->dir, 0);
+    return r;
+}
+
+/* The tags of a new run: the system tags Python's default run context writes, then the
+   desc's. */
+MLL__PRIVATE mll_result mll__run_write_tags(mll_run *run, const mll_run_desc *d, const char *user,
+                                            const char *prog) {
+    char sha[48];
+    size_t i;
+    mll_result r = mll__write_kv(run, "tags", "mlflow.user", user, MLL__REPLACE);
     if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.source.name", prog, MLL__REPLACE);
     if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.source.type", "LOCAL", MLL__REPLACE);
-    if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.runName", run_name, MLL__REPLACE);
+    if (r == MLL_OK) r = mll__write_kv(run, "tags", "mlflow.runName", run->run_name, MLL__REPLACE);
     if (r == MLL_OK) r = mll__run_owner_tags(run);
     if (r == MLL_OK) {
         char start[MLL_MAX_PATH], *slash;
         mll__snprintf(start, sizeof(start), "%s", prog);
         slash = strrchr(start, '/');
         if (slash && slash != start) *slash = '\0';
-        if ((slash && mll__git_commit(s, start, sha)) ||
-            (mll__os_getcwd(start, sizeof(start)) == MLL_OK && start[0] && mll__git_commit(s, start, sha)))
+        if ((slash && mll__git_commit(run->store, start, sha)) ||
+            (mll__os_getcwd(start, sizeof(start)) == MLL_OK && start[0] && mll__git_commit(run->store, start, sha)))
             r = mll__write_kv(run, "tags", "mlflow.source.git.commit", sha, MLL__REPLACE);
     }
     if (r == MLL_OK && d->parent_run_id)
@@ -5842,35 +6433,127 @@ MLL__PRIVATE mll_result mll__run_create(mll_run *run, const char *exp_id, const 
         r = mll__write_kv(run, "tags", "mlflow.note.content", d->description, MLL__REPLACE);
     for (i = 0; r == MLL_OK && i < d->num_tags; i++)
         r = mll__write_kv(run, "tags", d->tags[i].key, d->tags[i].value, MLL__REPLACE);
+    return r;
+}
+
+/* Creates a new run folder: dirs first, then tags, then meta.yaml (atomically), so a
+   reader never sees a half-built run; a failure removes the half-built folder. *op says
+   what failed. */
+MLL__PRIVATE mll_result mll__run_create(mll_run *run, const char *exp_id, const mll_run_desc *d,
+                                        const char **op) {
+    mll_store *s = run->store;
+    const mll_allocator *a = mll__A(s);
+    char exp_dir[MLL_MAX_PATH], prog[MLL_MAX_PATH], user[512], name[64];
+    mll__buf loc = {NULL, 0, 0};
+    const char *run_name = d->run_name;
+    size_t i;
+    mll_result r = mll__path(exp_dir, s->root, exp_id, NULL);
+    *op = "read experiment meta.yaml";
+    if (r == MLL_OK) r = mll__exp_read(s, exp_dir, NULL, &loc);
+    if (r != MLL_OK) {
+        mll__buf_free(a, &loc);
+        return r;
+    }
+    for (i = 0; !run_name && i < d->num_tags; i++)
+        if (strcmp(d->tags[i].key, "mlflow.runName") == 0) run_name = d->tags[i].value;
+    if (!run_name) {
+        mll__random_run_name(name, sizeof(name));
+        run_name = name;
+    }
+    if (d->user) mll__snprintf(user, sizeof(user), "%s", d->user);
+    else mll__default_user(s, user, sizeof(user));
+    if (d->source_name) mll__snprintf(prog, sizeof(prog), "%s", d->source_name);
+    else mll__program_path(prog, sizeof(prog));
+    mll__snprintf(run->experiment_id, sizeof(run->experiment_id), "%s", exp_id);
+    *op = "create run folder";
+    r = mll__run_make_folder(run, exp_dir);
+    if (r != MLL_OK) {
+        mll__buf_free(a, &loc);
+        return r;
+    }
+    run->run_name = mll__strdup(a, run_name);
+    run->user_id = mll__strdup(a, user);
+    run->artifact_uri = (char *)mll__alloc(a, loc.len + strlen(run->run_id) + 16);
+    if (!run->run_name || !run->user_id || !run->artifact_uri) r = MLL_ERR_NO_MEMORY;
+    if (r == MLL_OK) {
+        mll__snprintf(run->artifact_uri, loc.len + strlen(run->run_id) + 16, "%s/%s/artifacts", loc.data, run->run_id);
+        run->start_time = d->start_time_ms > 0 ? d->start_time_ms : mll__os_now_ms();
+        run->end_time = -1;
+        run->status = MLL_RUN_RUNNING;
+        *op = "resolve artifact_uri";
+        r = mll__run_resolve_artifact_dir(run);
+    }
+    if (r == MLL_OK) *op = "write run tags";
+    if (r == MLL_OK) r = mll__run_write_tags(run, d, user, prog);
+    if (r == MLL_OK) *op = "write run meta.yaml";
     if (r == MLL_OK) r = mll__run_write_meta(run);
-done:
+    if (r != MLL_OK) mll__remove_tree(s, run->dir, 0); /* MLflow would list a broken run */
     mll__buf_free(a, &loc);
     return r;
 }
 
-MLL__PUBLIC mll_result mll_start_run(mll_run **out, mll_store *store, const mll_run_desc *desc) {
+/* Creates (or reopens) the run of desc d in store s; *op and *bad say what failed. */
+MLL__PRIVATE mll_result mll__run_open(mll_run *run, const mll_run_desc *d, const char **op, const char **bad) {
+    mll_store *s = run->store;
+    char exp_id[72];
+    size_t i;
+    mll_result r = MLL_OK;
+    if (d->run_id) {
+        *op = "reopen run";
+        *bad = d->run_id;
+        r = mll__run_reopen(run, d->run_id);
+        for (i = 0; r == MLL_OK && i < d->num_tags; i++)
+            r = mll__write_kv(run, "tags", d->tags[i].key, d->tags[i].value, MLL__REPLACE);
+        return r;
+    }
+    *op = "find experiment";
+    if (d->experiment_id) {
+        *bad = d->experiment_id;
+        mll__snprintf(exp_id, sizeof(exp_id), "%s", d->experiment_id);
+    } else if (d->experiment_name) {
+        *bad = d->experiment_name;
+        r = mll__exp_get_or_create(s, d->experiment_name, d->artifact_location, exp_id);
+    } else {
+        strcpy(exp_id, "0");
+    }
+    if (r == MLL_OK) {
+        r = mll__run_create(run, exp_id, d, op);
+        if (r != MLL_OK && run->dir[0]) *bad = run->dir;
+    }
+    return r;
+}
+
+/* Adds a run to its store (store lock held) and starts the flusher with the first one. */
+MLL__PRIVATE void mll__store_add_run(mll_store *s, mll_run *run) {
+    run->next = s->runs;
+    s->runs = run;
+#ifndef MLL_NO_THREADS
+    if (!s->flusher_started && !s->desc.no_flush_thread) {
+        if (mll__thread_start(&s->flusher, mll__flusher_main, s))
+            s->flusher_started = 1;
+        else
+            s->desc.no_flush_thread = 1; /* fall back to flushing inside log calls */
+    }
+#endif
+}
+
+MLL__PRIVATE mll_result mll__start_run(mll_run **out, mll_store *store, const mll_run_desc *desc) {
     mll_run_desc d;
     mll_run *run;
-    const char *bad = "";
-    const char *run_id;
-    char exp_id[72];
+    const char *bad = "", *op = "start run";
+    void *handle = NULL;
     mll_result r;
-    if (!out) return MLL_ERR_INVALID_ARGUMENT;
-    *out = NULL;
-    if (!store) return MLL_ERR_INVALID_ARGUMENT;
     if (desc) {
         MLL_ASSERT(desc->_start_canary == 0 && desc->_end_canary == 0);
         d = *desc;
     } else {
         memset(&d, 0, sizeof(d));
     }
-    run_id = d.run_id;
-    if (!run_id && !store->desc.ignore_env) {
-        run_id = getenv("MLFLOW_RUN_ID");
-        if (run_id && !*run_id) run_id = NULL;
-        d.run_id = run_id;
+    if (!d.run_id && !store->desc.ignore_env) {
+        d.run_id = getenv("MLFLOW_RUN_ID");
+        if (d.run_id && !*d.run_id) d.run_id = NULL;
     }
-    if (!run_id && !d.experiment_name && !d.experiment_id && !store->desc.ignore_env) {
+    if (!d.run_id && !d.experiment_name && !d.experiment_id && !store->desc.ignore_env) {
         const char *env = getenv("MLFLOW_EXPERIMENT_NAME");
         if (env && *env) d.experiment_name = env;
         env = getenv("MLFLOW_EXPERIMENT_ID");
@@ -5883,151 +6566,320 @@ MLL__PUBLIC mll_result mll_start_run(mll_run **out, mll_store *store, const mll_
     memset(run, 0, sizeof(*run));
     run->store = store;
     run->cached_ts = -1;
-    mll__mutex_init(&run->lock);
-    if (run_id) {
-        size_t i;
-        r = mll__run_reopen(run, run_id);
-        bad = run_id;
-        for (i = 0; r == MLL_OK && i < d.num_tags; i++)
-            r = mll__write_kv(run, "tags", d.tags[i].key, d.tags[i].value, MLL__REPLACE);
-    } else {
-        if (d.experiment_id) {
-            bad = d.experiment_id;
-            mll__snprintf(exp_id, sizeof(exp_id), "%s", d.experiment_id);
-            r = MLL_OK;
-        } else if (d.experiment_name) {
-            bad = d.experiment_name;
-            r = mll__exp_get_or_create(store, d.experiment_name, d.artifact_location, exp_id);
-        } else {
-            strcpy(exp_id, "0");
-            r = MLL_OK;
-        }
-        if (r == MLL_OK) r = mll__run_create(run, exp_id, &d);
+    r = mll__run_open(run, &d, &op, &bad);
+    if (r == MLL_OK) {
+        op = "start run";
+        r = mll__cell_alloc(MLL__KIND_RUN, run, &run->cell, &handle);
     }
     if (r != MLL_OK) {
-        mll__store_fail(store, r, "start run", bad);
+        mll__store_fail(store, r, op, bad);
         mll__run_free(run);
         return r;
     }
+    run->lock = &run->cell->lock;
     run->last_flush_ms = mll__os_now_ms();
-    mll__lock(&store->lock);
-    run->next = store->runs;
-    store->runs = run;
-#ifndef MLL_NO_THREADS
-    if (!store->flusher_started && !store->desc.no_flush_thread) {
-        if (mll__thread_start(&store->flusher, mll__flusher_main, store))
-            store->flusher_started = 1;
-        else
-            store->desc.no_flush_thread = 1; /* fall back to flushing inside log calls */
-    }
-#endif
-    mll__unlock(&store->lock);
+    mll__lock(store->lock);
+    mll__store_add_run(store, run);
+    mll__unlock(store->lock);
     mll__sysmetrics_autostart(run, &d); /* desc or $MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING */
-    *out = run;
+    *out = (mll_run *)handle;
     return MLL_OK;
 }
 
-MLL__PUBLIC mll_result mll_end_run(mll_run *run, mll_run_status status) {
-    mll_store *s;
-    mll_run **pp;
-    mll_result r, r2;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    if (status == MLL_RUN_STATUS_DEFAULT) status = MLL_RUN_FINISHED;
-    s = run->store;
-    mll__lock(&s->lock);
-    for (pp = &s->runs; *pp; pp = &(*pp)->next) {
-        if (*pp == run) {
-            *pp = run->next;
-            break;
+MLL__PUBLIC mll_result mll_start_run(mll_run **out, mll_store *store, const mll_run_desc *desc) {
+    if (!out) return MLL_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    MLL__STORE_CALL(store, mll__start_run(out, s, desc));
+}
+
+/* First half of ending a run: checks the handle and the status, then takes the run out of
+   its store's list and marks it ending (another end is refused), keeping the store busy
+   so that it outlives the ending. Locks: store, then run, as everywhere. */
+MLL__PRIVATE mll_result mll__run_begin_end(mll_run *h, mll_run_status status, mll_run **out) {
+    mll_result r;
+    mll__cell *sc;
+    mll_store *s, *sh;
+    mll_run **pp, *run = mll__run_lock(h, &r);
+    if (!run) return r;
+    if (status != MLL_RUN_STATUS_DEFAULT && status != MLL_RUN_FINISHED && status != MLL_RUN_FAILED &&
+        status != MLL_RUN_KILLED) {
+        char num[24];
+        num[mll__fmt_i64((int64_t)status, num)] = '\0';
+        r = mll__fail_note(&run->store->desc, &run->last_error, MLL_ERR_INVALID_VALUE, 0, "end run: status", num,
+                           "use MLL_RUN_FINISHED, MLL_RUN_FAILED or MLL_RUN_KILLED; the run stays open", __LINE__);
+        mll__unlock(run->lock);
+        return r;
+    }
+    sh = run->store->handle; /* immutable, read while the run (so its store) is alive */
+    mll__unlock(run->lock);
+    s = (mll_store *)mll__cell_lock(sh, MLL__KIND_STORE, &sc, &r);
+    if (!s) return MLL_ERR_RUN_ENDED; /* its store was closed meanwhile, which ended it */
+    run = mll__run_lock(h, &r);
+    if (run && run->ending) {
+        mll__unlock(run->lock);
+        run = NULL;
+        r = MLL_ERR_RUN_ENDED;
+    }
+    if (run) {
+        run->ending = 1;
+        for (pp = &s->runs; *pp; pp = &(*pp)->next) {
+            if (*pp == run) {
+                *pp = run->next;
+                break;
+            }
         }
+        s->busy++;
+        mll__unlock(run->lock);
+        *out = run;
     }
-    mll__unlock(&s->lock);
-    mll__lock(&run->lock);
-    mll__sysmetrics_end(run); /* stops system metrics (unlogged samples dropped, as MLflow) */
-    r = mll__run_flush_locked(run);
-    if (status < MLL_RUN_RUNNING || status > MLL_RUN_KILLED) status = MLL_RUN_FINISHED;
-    run->status = (int)status;
-    run->end_time = mll__os_now_ms();
-    r2 = mll__run_set_status(run);
-    if (r2 != MLL_OK) MLL__RUN_FAIL(run, r2, "write run meta.yaml", run->dir);
-    if (r == MLL_OK) r = r2;
-    if (r != MLL_OK) {
-        char msg[700];
-        mll__snprintf(msg, sizeof(msg), "run %s ended with error: %s", run->run_id, run->last_error.message);
-        mll__log(&s->desc, MLL_LOG_ERROR, r, msg, __LINE__);
-    }
-    mll__unlock(&run->lock);
-    mll__run_free(run);
+    mll__unlock(s->lock);
+    return run ? MLL_OK : r;
+}
+
+/* Failures a retry can mend: a full disk, memory, I/O (NFS), permissions an admin may
+   fix. The others (a deleted run, a folder where a file goes) stay what they are. */
+MLL__PRIVATE int mll__is_transient(mll_result r) {
+    return r == MLL_ERR_NO_SPACE || r == MLL_ERR_NO_MEMORY || r == MLL_ERR_IO || r == MLL_ERR_PERMISSION;
+}
+
+/* Whether ending a run that failed with r (the flush's result, or the status write's
+   when flushed) is worth retrying: not when its folder is gone (its experiment was deleted
+   and moved to .trash, or it was purged) or MLflow deleted it, nor when every key still
+   holding points fails for a reason no retry can mend. */
+MLL__PRIVATE int mll__run_can_retry(mll_run *run, mll_result r, int flushed) {
+    char meta[MLL_MAX_PATH];
+    mll_stat st;
+    size_t i;
+    if (r == MLL_ERR_INVALID_STATE) return 0;
+    if (mll__path(meta, run->dir, "meta.yaml", NULL) == MLL_OK &&
+        MLL__FS(run->store)->stat(meta, &st, MLL__FS(run->store)->user_data) == MLL_OK && !st.exists)
+        return 0;
+    if (flushed) return mll__is_transient(r);
+    for (i = 0; i < run->slot_cap; i++)
+        if (run->slots[i].key && run->slots[i].pending.len && mll__is_transient(run->slots[i].flush_result))
+            return 1;
+    return 0;
+}
+
+/* The run could not be ended but can be retried: it goes back into its store, open. */
+MLL__PRIVATE mll_result mll__run_reopen_after_failed_end(mll_run *run, mll_result r) {
+    mll_store *s = run->store;
+    char note[200];
+    size_t keys;
+    uint64_t points = mll__pending_points(run, &keys);
+    mll__snprintf(note, sizeof(note),
+                  "%llu points of %lu keys stay buffered and the run stays open: call mll_end_run, "
+                  "mll_flush or mll_close again", (unsigned long long)points, (unsigned long)keys);
+    mll__fail_note(&s->desc, &run->last_error, r, MLL__IOERR(r), "end run", run->run_id, note, __LINE__);
+    mll__unlock(run->lock);
+    mll__lock(s->lock);
+    mll__lock(run->lock);
+    run->ending = 0;
+    mll__store_add_run(s, run);
+    mll__unlock(run->lock);
+    mll__store_unbusy_locked(s);
+    mll__unlock(s->lock);
     return r;
 }
 
-MLL__PUBLIC mll_result mll_close(mll_store *store) {
+/* Second half of ending a run (marked ending, out of its store's list, store busy):
+   flushes and writes status and end time. On success, or when the run can never be
+   written again (what is given up is counted and reported), the handle becomes stale and
+   the run is freed; on a failure that a retry can mend (full disk, I/O) it stays open and
+   keeps its points. */
+MLL__PRIVATE mll_result mll__run_finish(mll_run *run, mll_run_status status) {
+    mll_store *s = run->store;
+    mll__cell *cell = run->cell;
+    char id[sizeof(run->run_id)], note[320];
+    size_t keys = 0;
+    uint64_t dropped = 0, refused;
+    mll_result r;
+    int flushed;
+    mll__lock(run->lock);
+    mll__sysmetrics_end(run); /* stops system metrics (unlogged samples dropped, as MLflow) */
+    r = mll__run_flush_locked(run);
+    flushed = r == MLL_OK || run->pending_total == 0; /* written, if only close() complained */
+    if (flushed) {
+        run->status = (int)(status == MLL_RUN_STATUS_DEFAULT ? MLL_RUN_FINISHED : status);
+        run->end_time = mll__os_now_ms();
+        r = mll__run_set_status(run);
+        if (r != MLL_OK) {
+            MLL__RUN_FAIL(run, r, "write run meta.yaml", run->dir);
+            run->status = MLL_RUN_RUNNING;
+            run->end_time = -1;
+        }
+    }
+    if (r != MLL_OK && mll__run_can_retry(run, r, flushed)) return mll__run_reopen_after_failed_end(run, r);
+    if (r != MLL_OK) dropped = mll__pending_points(run, &keys);
+    refused = run->refused_points;
+    memcpy(id, run->run_id, sizeof(id));
+    mll__cell_retire(cell);
+    mll__unlock(&cell->lock);
+    mll__cell_release(cell, MLL__KIND_RUN);
+    mll__run_free(run);
+    mll__lock(s->lock);
+    if (dropped) {
+        mll__snprintf(note, sizeof(note), "%llu points of %lu keys could not be written and were given up (%s)",
+                      (unsigned long long)dropped, (unsigned long)keys, mll_strerror(r));
+        r = mll__fail_note(&s->desc, &s->last_error, MLL_ERR_POINTS_DROPPED, 0, "end run", id, note, __LINE__);
+    } else if (r != MLL_OK) {
+        mll__fail(&s->desc, &s->last_error, r, 0, "end run", id, __LINE__);
+    }
+    if (refused) {
+        mll__snprintf(note, sizeof(note), "run %s: %llu points were refused (MLL_ERR_BUFFER_FULL) while its "
+                      "points could not be written", id, (unsigned long long)refused);
+        mll__log(&s->desc, MLL_LOG_WARN, MLL_ERR_BUFFER_FULL, note, __LINE__);
+    }
+    mll__store_unbusy_locked(s);
+    mll__unlock(s->lock);
+    return r;
+}
+
+MLL__PUBLIC mll_result mll_end_run(mll_run *run, mll_run_status status) {
+    mll_run *body = NULL;
+    mll_result r = mll__run_begin_end(run, status, &body);
+    return r == MLL_OK ? mll__run_finish(body, status) : r;
+}
+
+/* Ends every run of a store being closed (store lock held, released meanwhile); returns
+   the first error. Runs that could not be ended are back in the store's list. */
+MLL__PRIVATE mll_result mll__close_runs(mll_store *s) {
     mll_result first = MLL_OK;
-    mll_allocator a;
-    if (!store) return MLL_OK;
-#ifndef MLL_NO_THREADS
-    mll__lock(&store->lock);
-    store->stopping = 1;
-    mll__cond_broadcast(&store->wake);
-    mll__unlock(&store->lock);
-    if (store->flusher_started) mll__thread_join(&store->flusher);
-#endif
-    while (store->runs) {
-        mll_result r = mll_end_run(store->runs, MLL_RUN_FINISHED);
+    mll_run *todo = s->runs, *run;
+    s->runs = NULL;
+    for (run = todo; run; run = run->next) {
+        mll__lock(run->lock);
+        run->ending = 1;
+        mll__unlock(run->lock);
+        s->busy++;
+    }
+    mll__unlock(s->lock);
+    while (todo) {
+        mll_result r;
+        run = todo;
+        todo = run->next;
+        r = mll__run_finish(run, MLL_RUN_FINISHED);
         if (first == MLL_OK) first = r;
     }
-    a = store->desc.allocator;
-    mll__mutex_destroy(&store->lock);
-    mll__mutex_destroy(&store->tmp_lock);
-#ifndef MLL_NO_THREADS
-    mll__cond_destroy(&store->wake);
-#endif
-    mll__free(&a, store);
+    mll__lock(s->lock);
     return first;
 }
 
-MLL__PUBLIC mll_result mll_flush(mll_run *run) {
+MLL__PUBLIC mll_result mll_close(mll_store *store) {
+    mll__cell *cell;
+    mll_result r, first;
+    mll_store *s;
+    if (!store) return MLL_OK;
+    s = (mll_store *)mll__cell_lock(store, MLL__KIND_STORE, &cell, &r);
+    if (!s) return r;
+    if (s->closing) { /* another thread is closing it */
+        mll__unlock(s->lock);
+        return MLL_ERR_STORE_CLOSED;
+    }
+    s->closing = 1;
+    mll__store_wait_idle(s); /* store calls in flight finish; new ones are refused */
+    first = MLL_OK;
+    do { /* again if a run another thread was ending came back (its end failed) */
+        r = mll__close_runs(s);
+        if (first == MLL_OK) first = r;
+        mll__store_wait_idle(s);
+    } while (s->runs && r == MLL_OK);
+    if (s->runs) { /* some runs keep points that could not be written: retriable */
+        s->closing = 0;
+        mll__unlock(s->lock);
+        mll__log(&s->desc, MLL_LOG_ERROR, first,
+                 "mll_close: runs whose points could not be written stay open, and so does the store: "
+                 "call mll_close again once the disk has room", __LINE__);
+        return first;
+    }
+#ifndef MLL_NO_THREADS
+    s->stopping = 1;
+    mll__cond_broadcast(&s->wake);
+#endif
+    mll__cell_retire(cell);
+    mll__unlock(&cell->lock);
+#ifndef MLL_NO_THREADS
+    if (s->flusher_started) mll__thread_join(&s->flusher);
+#endif
+    mll__cell_release(cell, MLL__KIND_STORE);
+    mll__store_free(s);
+    return first;
+}
+
+MLL__PUBLIC mll_result mll_flush(mll_run *handle) {
     mll_result r;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
     r = mll__run_flush_locked(run);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
-MLL__PUBLIC const char *mll_run_id(const mll_run *run) { return run ? run->run_id : ""; }
-MLL__PUBLIC const char *mll_run_experiment_id(const mll_run *run) { return run ? run->experiment_id : ""; }
-MLL__PUBLIC const char *mll_run_name(const mll_run *run) { return run && run->run_name ? run->run_name : ""; }
-MLL__PUBLIC const char *mll_run_artifact_uri(const mll_run *run) {
-    return run && run->artifact_uri ? run->artifact_uri : "";
+/* An accessor's string: valid until the run ends; "" for a handle that is not a live run. */
+typedef enum { MLL__RUN_ID, MLL__RUN_EXPERIMENT_ID, MLL__RUN_NAME, MLL__RUN_ARTIFACT_URI, MLL__RUN_DIR } mll__run_field;
+MLL__PRIVATE const char *mll__run_string(const mll_run *handle, mll__run_field f) {
+    mll_result r;
+    const char *v = NULL;
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return "";
+    switch (f) {
+    case MLL__RUN_ID: v = run->run_id; break;
+    case MLL__RUN_EXPERIMENT_ID: v = run->experiment_id; break;
+    case MLL__RUN_NAME: v = run->run_name; break;
+    case MLL__RUN_ARTIFACT_URI: v = run->artifact_uri; break;
+    case MLL__RUN_DIR: v = run->dir; break;
+    }
+    mll__unlock(run->lock);
+    return v ? v : "";
 }
-MLL__PUBLIC const char *mll_run_dir(const mll_run *run) { return run ? run->dir : ""; }
 
-MLL__PUBLIC mll_result mll_run_last_error(mll_run *run, mll_error *out) {
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    return mll__read_error(&run->lock, &run->last_error, out);
+MLL__PUBLIC const char *mll_run_id(const mll_run *run) { return mll__run_string(run, MLL__RUN_ID); }
+MLL__PUBLIC const char *mll_run_experiment_id(const mll_run *run) {
+    return mll__run_string(run, MLL__RUN_EXPERIMENT_ID);
+}
+MLL__PUBLIC const char *mll_run_name(const mll_run *run) { return mll__run_string(run, MLL__RUN_NAME); }
+MLL__PUBLIC const char *mll_run_artifact_uri(const mll_run *run) {
+    return mll__run_string(run, MLL__RUN_ARTIFACT_URI);
+}
+MLL__PUBLIC const char *mll_run_dir(const mll_run *run) { return mll__run_string(run, MLL__RUN_DIR); }
+
+MLL__PUBLIC mll_result mll_run_last_error(mll_run *handle, mll_error *out) {
+    mll_result r;
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
+    r = run->last_error.code;
+    if (out) *out = run->last_error;
+    mll__unlock(run->lock);
+    return r;
 }
 
 /* ---- metrics ---- */
-MLL__PUBLIC mll_result mll_log_metric_at(mll_run *run, const char *key, double value,
-                                         int64_t step, int64_t timestamp_ms) {
+MLL__PRIVATE mll_result mll__log_metric_locked(mll_run *run, const char *key, double value, int64_t step,
+                                               int64_t timestamp_ms) {
     mll_result r;
-    if (!run || !key) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
-    if (timestamp_ms < 0)
-        r = MLL_ERR_INVALID_VALUE;
-    else
-        r = mll__metric_append(run, key, value, step, timestamp_ms);
+    if (!key) r = MLL_ERR_INVALID_ARGUMENT;
+    else if (timestamp_ms < 0) r = MLL_ERR_INVALID_VALUE;
+    else r = mll__metric_append(run, key, value, step, timestamp_ms);
     if (r == MLL_OK) r = mll__maybe_flush(run);
-    else MLL__RUN_FAIL(run, r, "log metric", key);
-    mll__unlock(&run->lock);
+    else mll__metric_fail(run, r, key ? key : "(null)");
+    mll__unlock(run->lock);
     return r;
 }
 
-MLL__PUBLIC mll_result mll_log_metric(mll_run *run, const char *key, double value, int64_t step) {
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    return mll_log_metric_at(run, key, value, step,
-                             run->store->desc.precise_timestamps ? mll__os_now_ms() : mll__os_now_ms_coarse());
+MLL__PUBLIC mll_result mll_log_metric_at(mll_run *handle, const char *key, double value,
+                                         int64_t step, int64_t timestamp_ms) {
+    mll_result r;
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
+    return mll__log_metric_locked(run, key, value, step, timestamp_ms);
+}
+
+MLL__PUBLIC mll_result mll_log_metric(mll_run *handle, const char *key, double value, int64_t step) {
+    mll_result r;
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
+    return mll__log_metric_locked(run, key, value, step,
+                                  run->store->desc.precise_timestamps ? mll__os_now_ms() : mll__os_now_ms_coarse());
 }
 
 /* Validates metric points without logging them. */
@@ -6046,29 +6898,62 @@ MLL__PRIVATE mll_result mll__metrics_check(mll_run *run, const mll_metric *m, si
     return MLL_OK;
 }
 
+/* Room for a whole batch of checked points (their keys known), so that all of it is taken
+   or none: the run's budget (after a flush if needed) and each key's buffer. */
+MLL__PRIVATE mll_result mll__metrics_reserve(mll_run *run, const mll_metric *m, size_t n) {
+    const mll_store_desc *d = &run->store->desc;
+    mll_result r = MLL_OK;
+    size_t i;
+    if (run->pending_total + n * MLL__MAX_LINE > d->max_pending_bytes) {
+        mll__run_flush_locked(run);
+        if (run->pending_total + n * MLL__MAX_LINE > d->max_pending_bytes) {
+            run->refused_points += n;
+            return MLL_ERR_BUFFER_FULL;
+        }
+    }
+    for (i = 0; i < n && r == MLL_OK; i++) {
+        mll__metric_slot *sl;
+        r = mll__slot_get(run, m[i].key, &sl);
+        if (r == MLL_OK) {
+            sl->batch_room += MLL__MAX_LINE;
+            r = mll__buf_reserve(mll__A(run->store), &sl->pending, sl->pending.len + sl->batch_room);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        mll__metric_slot *sl;
+        if (mll__slot_get(run, m[i].key, &sl) == MLL_OK) sl->batch_room = 0;
+    }
+    return r;
+}
+
 MLL__PRIVATE mll_result mll__metrics_append(mll_run *run, const mll_metric *m, size_t n) {
     int64_t now = !n ? 0 : run->store->desc.precise_timestamps ? mll__os_now_ms() : mll__os_now_ms_coarse();
     size_t i;
+    mll_result r = mll__metrics_reserve(run, m, n);
+    if (r != MLL_OK) {
+        mll__metric_fail(run, r, n ? m[0].key : "");
+        return r;
+    }
     for (i = 0; i < n; i++) {
         mll_result r = mll__metric_append(run, m[i].key, m[i].value, m[i].step,
                                           m[i].timestamp_ms ? m[i].timestamp_ms : now);
         if (r != MLL_OK) {
-            MLL__RUN_FAIL(run, r, "log metric", m[i].key);
+            mll__metric_fail(run, r, m[i].key);
             return r;
         }
     }
     return mll__maybe_flush(run);
 }
 
-MLL__PUBLIC mll_result mll_log_metrics(mll_run *run, const mll_metric *metrics, size_t n) {
+MLL__PUBLIC mll_result mll_log_metrics(mll_run *handle, const mll_metric *metrics, size_t n) {
     const char *bad = "";
     mll_result r;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
     r = mll__metrics_check(run, metrics, n, &bad);
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log metrics", bad);
     else r = mll__metrics_append(run, metrics, n);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
@@ -6105,19 +6990,20 @@ MLL__PRIVATE mll_result mll__param_write(mll_run *run, const char *key, const ch
     mll_result r = mll__write_kv(run, "params", key, value, MLL__CREATE_ONLY);
     if (r == MLL_ERR_EXISTS) {
         r = mll__param_check(run, key, value, &same);
+        if (r == MLL_OK && !same) r = MLL_ERR_IO; /* not there after all: not written */
     }
     return r;
 }
 
-MLL__PUBLIC mll_result mll_log_param(mll_run *run, const char *key, const char *value) {
+MLL__PUBLIC mll_result mll_log_param(mll_run *handle, const char *key, const char *value) {
     int same;
     mll_result r;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
     r = mll__param_check(run, key, value, &same);
     if (r == MLL_OK && !same) r = mll__param_write(run, key, value);
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log param", key);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
@@ -6153,17 +7039,22 @@ MLL__PRIVATE char *mll__vformat(const mll_allocator *a, const char *fmt, va_list
     return out;
 }
 
-/* printf-style value, then setter(run, key, value): shared by mll_log_paramf/mll_set_tagf. */
-MLL__PRIVATE mll_result mll__set_formatted(mll_run *run, const char *key,
+/* printf-style value, then setter(handle, key, value): shared by mll_log_paramf/mll_set_tagf. */
+MLL__PRIVATE mll_result mll__set_formatted(mll_run *handle, const char *key,
                                            mll_result (*setter)(mll_run *, const char *, const char *),
                                            const char *fmt, va_list ap) {
+    mll_allocator a;
     char *v;
     mll_result r;
-    if (!run || !fmt) return MLL_ERR_INVALID_ARGUMENT;
-    v = mll__vformat(mll__A(run->store), fmt, ap);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
+    a = run->store->desc.allocator; /* a copy: the run may end while we format */
+    mll__unlock(run->lock);
+    if (!fmt) return MLL_ERR_INVALID_ARGUMENT;
+    v = mll__vformat(&a, fmt, ap);
     if (!v) return MLL_ERR_NO_MEMORY;
-    r = setter(run, key, v);
-    mll__free(mll__A(run->store), v);
+    r = setter(handle, key, v);
+    mll__free(&a, v);
     return r;
 }
 
@@ -6181,20 +7072,39 @@ MLL__PRIVATE mll_result mll__tag_check(const char *key, const char *value) {
     if (!key || !value) return MLL_ERR_INVALID_ARGUMENT;
     r = mll__validate_key(key);
     if (r == MLL_OK) r = mll__validate_value(value, MLL__MAX_TAG_VALUE_CHARS);
+    if (r == MLL_OK && strcmp(key, "mlflow.runName") == 0) r = mll__validate_run_name(value);
     return r;
+}
+
+/* Renames the run in memory; the old name is kept until the run ends, since a string
+   mll_run_name() returned must stay valid that long. */
+MLL__PRIVATE mll_result mll__run_rename(mll_run *run, const char *value) {
+    const mll_allocator *a = mll__A(run->store);
+    char *name;
+    if (run->old_name_count == run->old_name_cap) {
+        size_t cap = run->old_name_cap ? run->old_name_cap * 2 : 4;
+        char **grown = (char **)mll__alloc(a, cap * sizeof(*grown));
+        if (!grown) return MLL_ERR_NO_MEMORY;
+        if (run->old_name_count) memcpy(grown, run->old_names, run->old_name_count * sizeof(*grown));
+        mll__free(a, run->old_names);
+        run->old_names = grown;
+        run->old_name_cap = cap;
+    }
+    name = mll__strdup(a, value);
+    if (!name) return MLL_ERR_NO_MEMORY;
+    run->old_names[run->old_name_count++] = run->run_name;
+    run->run_name = name;
+    return MLL_OK;
 }
 
 /* Writes a checked tag; mlflow.runName also renames the run in meta.yaml, as MLflow does. */
 MLL__PRIVATE mll_result mll__tag_write(mll_run *run, const char *key, const char *value) {
     mll_result r = mll__write_kv(run, "tags", key, value, MLL__REPLACE);
     if (r == MLL_OK && strcmp(key, "mlflow.runName") == 0 && strcmp(value, run->run_name) != 0) {
-        char *name = mll__strdup(mll__A(run->store), value);
-        if (!name) return MLL_ERR_NO_MEMORY;
         mll__buf line = {NULL, 0, 0};
         const char *kv[3];
-        mll__free(mll__A(run->store), run->run_name);
-        run->run_name = name;
-        r = mll__yaml_line_str(mll__A(run->store), &line, "run_name", name);
+        r = mll__run_rename(run, value);
+        if (r == MLL_OK) r = mll__yaml_line_str(mll__A(run->store), &line, "run_name", value);
         kv[0] = "run_name";
         kv[1] = line.data;
         kv[2] = NULL;
@@ -6204,14 +7114,14 @@ MLL__PRIVATE mll_result mll__tag_write(mll_run *run, const char *key, const char
     return r;
 }
 
-MLL__PUBLIC mll_result mll_set_tag(mll_run *run, const char *key, const char *value) {
+MLL__PUBLIC mll_result mll_set_tag(mll_run *handle, const char *key, const char *value) {
     mll_result r;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
     r = mll__tag_check(key, value);
     if (r == MLL_OK) r = mll__tag_write(run, key, value);
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "set tag", key);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
@@ -6228,29 +7138,30 @@ MLL__PUBLIC mll_result mll_set_run_name(mll_run *run, const char *name) {
     return mll_set_tag(run, "mlflow.runName", name);
 }
 
-MLL__PUBLIC mll_result mll_delete_tag(mll_run *run, const char *key) {
+MLL__PUBLIC mll_result mll_delete_tag(mll_run *handle, const char *key) {
     char base[MLL_MAX_PATH], path[MLL_MAX_PATH];
     mll_result r;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
     r = key ? mll__validate_key(key) : MLL_ERR_INVALID_ARGUMENT;
     if (r == MLL_OK) r = mll__path(base, run->dir, "tags", NULL);
     if (r == MLL_OK) r = mll__path(path, base, key, NULL);
     if (r == MLL_OK) r = MLL__FS(run->store)->remove(path, MLL__FS(run->store)->user_data);
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "delete tag", key);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
-MLL__PUBLIC mll_result mll_log_batch(mll_run *run, const mll_metric *metrics, size_t num_metrics,
+MLL__PUBLIC mll_result mll_log_batch(mll_run *handle, const mll_metric *metrics, size_t num_metrics,
                                      const mll_param *params, size_t num_params, const mll_tag *tags,
                                      size_t num_tags) {
     const char *bad = "";
     size_t i, j;
     mll_result r = MLL_OK;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
+    mll_run *run;
     if ((num_params && !params) || (num_tags && !tags)) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    run = mll__run_lock(handle, &r);
+    if (!run) return r;
     /* validate everything first: all or nothing */
     r = mll__metrics_check(run, metrics, num_metrics, &bad);
     for (i = 0; r == MLL_OK && i < num_params; i++) {
@@ -6267,7 +7178,7 @@ MLL__PUBLIC mll_result mll_log_batch(mll_run *run, const mll_metric *metrics, si
     }
     if (r != MLL_OK) {
         MLL__RUN_FAIL(run, r, "log batch", bad);
-        mll__unlock(&run->lock);
+        mll__unlock(run->lock);
         return r;
     }
     for (i = 0; r == MLL_OK && i < num_params; i++) {
@@ -6281,7 +7192,7 @@ MLL__PUBLIC mll_result mll_log_batch(mll_run *run, const mll_metric *metrics, si
         if (r != MLL_OK) MLL__RUN_FAIL(run, r, "set tag", tags[i].key);
     }
     if (r == MLL_OK) r = mll__metrics_append(run, metrics, num_metrics);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
@@ -6306,16 +7217,20 @@ MLL__PRIVATE mll_result mll__artifact_target(mll_run *run, const char *rel, char
     return r;
 }
 
-MLL__PUBLIC mll_result mll_log_bytes(mll_run *run, const void *data, size_t size,
+MLL__PUBLIC mll_result mll_log_bytes(mll_run *handle, const void *data, size_t size,
                                      const char *artifact_file) {
     char target[MLL_MAX_PATH], tmp_dir[MLL_MAX_PATH];
     mll_result r;
-    if (!run || (!data && size) || !artifact_file) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
+    if ((!data && size) || !artifact_file) {
+        mll__unlock(run->lock);
+        return MLL_ERR_INVALID_ARGUMENT;
+    }
     r = mll__artifact_target(run, artifact_file, target, tmp_dir);
     if (r == MLL_OK) r = mll__write_atomic(run->store, tmp_dir, target, (const char *)data, size, MLL__REPLACE);
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log artifact", artifact_file);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
@@ -6324,7 +7239,7 @@ MLL__PUBLIC mll_result mll_log_text(mll_run *run, const char *text, const char *
     return mll_log_bytes(run, text, strlen(text), artifact_file);
 }
 
-MLL__PUBLIC mll_result mll_log_artifact(mll_run *run, const char *local_path, const char *artifact_dir) {
+MLL__PUBLIC mll_result mll_log_artifact(mll_run *handle, const char *local_path, const char *artifact_dir) {
     char rel[MLL_MAX_PATH], target[MLL_MAX_PATH], tmp_dir[MLL_MAX_PATH], tmp[MLL_MAX_PATH];
     const char *base;
     mll_store *s;
@@ -6332,10 +7247,14 @@ MLL__PUBLIC mll_result mll_log_artifact(mll_run *run, const char *local_path, co
     char *chunk;
     uint64_t off = 0;
     mll_result r;
-    if (!run || !local_path) return MLL_ERR_INVALID_ARGUMENT;
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
+    if (!local_path) {
+        mll__unlock(run->lock);
+        return MLL_ERR_INVALID_ARGUMENT;
+    }
     s = run->store;
     base = mll__os_basename(local_path);
-    mll__lock(&run->lock);
     r = *base ? mll__path(rel, artifact_dir, base, NULL) : MLL_ERR_INVALID_ARGUMENT;
     if (r == MLL_OK) r = mll__artifact_target(run, rel, target, tmp_dir);
     if (r != MLL_OK) goto fail;
@@ -6358,42 +7277,49 @@ MLL__PUBLIC mll_result mll_log_artifact(mll_run *run, const char *local_path, co
     MLL__FS(s)->close(in, MLL__FS(s)->user_data);
 fail:
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "log artifact", local_path);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return r;
 }
 
 /* ---- system metrics (>>sysmetrics) ---- */
-MLL__PUBLIC mll_result mll_start_system_metrics(mll_run *run, const mll_system_metrics_desc *desc) {
-    mll_store *s;
-    mll_result r;
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    s = run->store;
-    mll__lock(&run->lock);
+MLL__PUBLIC mll_result mll_start_system_metrics(mll_run *handle, const mll_system_metrics_desc *desc) {
+    mll_store *sh, *s;
+    mll_result r, er;
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
+    sh = run->store->handle; /* the store may close once the run is unlocked: woken through its handle */
     r = mll__sm_start_locked(run, desc);
     if (r != MLL_OK) MLL__RUN_FAIL(run, r, "start system metrics", desc && desc->node_id ? desc->node_id : "");
-    mll__unlock(&run->lock);
-    if (r == MLL_OK) mll__sm_wake(s);
+    mll__unlock(run->lock);
+    if (r == MLL_OK && (s = mll__store_enter(sh, &er)) != NULL) { /* a closing store's flusher needs no wake */
+        mll__sm_wake(s);
+        mll__store_leave(s);
+    }
     return r;
 }
 
-MLL__PUBLIC mll_result mll_stop_system_metrics(mll_run *run) {
-    if (!run) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+MLL__PUBLIC mll_result mll_stop_system_metrics(mll_run *handle) {
+    mll_result r;
+    mll_run *run = mll__run_lock(handle, &r);
+    if (!run) return r;
     mll__sysmetrics_end(run);
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return MLL_OK;
 }
 
-MLL__PUBLIC mll_result mll_query_system_metrics(mll_run *run, mll_system_metrics_desc *out) {
-    if (!run || !out) return MLL_ERR_INVALID_ARGUMENT;
-    mll__lock(&run->lock);
+MLL__PUBLIC mll_result mll_query_system_metrics(mll_run *handle, mll_system_metrics_desc *out) {
+    mll_result r;
+    mll_run *run;
+    if (!out) return MLL_ERR_INVALID_ARGUMENT;
+    run = mll__run_lock(handle, &r);
+    if (!run) return r;
     if (run->sysm) {
         *out = run->sysm->desc;
     } else {
         memset(out, 0, sizeof(*out));
         out->enabled = MLL_SYSTEM_METRICS_OFF;
     }
-    mll__unlock(&run->lock);
+    mll__unlock(run->lock);
     return MLL_OK;
 }
 
@@ -6504,7 +7430,7 @@ MLL__PRIVATE int mll__max_version_cb(const char *entry, int is_dir, void *vctx) 
     return 0;
 }
 
-MLL__PUBLIC mll_result mll_create_registered_model(mll_store *store, const char *model_name) {
+MLL__PRIVATE mll_result mll__create_registered_model(mll_store *store, const char *model_name) {
     char dir[MLL_MAX_PATH];
     mll_result r;
     if (!store || !model_name) return MLL_ERR_INVALID_ARGUMENT;
@@ -6512,7 +7438,7 @@ MLL__PUBLIC mll_result mll_create_registered_model(mll_store *store, const char 
     return r == MLL_OK ? r : mll__store_fail(store, r, "create registered model", model_name);
 }
 
-MLL__PUBLIC mll_result mll_create_model_version(mll_store *store, const char *model_name,
+MLL__PRIVATE mll_result mll__create_model_version(mll_store *store, const char *model_name,
                                                 const mll_model_version_desc *desc, int *version_out) {
     const mll_allocator *a;
     char dir[MLL_MAX_PATH], target[MLL_MAX_PATH];
@@ -6588,22 +7514,36 @@ MLL__PUBLIC mll_result mll_create_model_version(mll_store *store, const char *mo
 MLL__PUBLIC mll_result mll_register_model(mll_run *run, const char *artifact_path, const char *model_name,
                                           int *version_out) {
     mll_model_version_desc d;
-    char *source;
+    mll_allocator a;
+    mll_store *store;
+    char *source = NULL, run_id[sizeof(run->run_id)];
     size_t n;
     mll_result r;
+    mll_run *body;
     if (version_out) *version_out = 0;
-    if (!run || !artifact_path || !model_name) return MLL_ERR_INVALID_ARGUMENT;
-    r = mll__validate_artifact_path(artifact_path);
-    if (r != MLL_OK) return mll__store_fail(run->store, r, "register model", artifact_path);
-    n = strlen(run->artifact_uri) + strlen(artifact_path) + 2;
-    source = (char *)mll__alloc(mll__A(run->store), n);
-    if (!source) return MLL_ERR_NO_MEMORY;
-    mll__snprintf(source, n, "%s/%s", run->artifact_uri, artifact_path);
+    body = mll__run_lock(run, &r);
+    if (!body) return r;
+    /* copied under the run's lock: the run may end once it is released */
+    a = body->store->desc.allocator;
+    store = body->store->handle;
+    memcpy(run_id, body->run_id, sizeof(run_id));
+    if (!artifact_path || !model_name) {
+        r = MLL_ERR_INVALID_ARGUMENT;
+    } else if ((r = mll__validate_artifact_path(artifact_path)) != MLL_OK) {
+        MLL__RUN_FAIL(body, r, "register model", artifact_path);
+    } else {
+        n = strlen(body->artifact_uri) + strlen(artifact_path) + 2;
+        source = (char *)mll__alloc(&a, n);
+        if (source) mll__snprintf(source, n, "%s/%s", body->artifact_uri, artifact_path);
+        else r = MLL_ERR_NO_MEMORY;
+    }
+    mll__unlock(body->lock);
+    if (r != MLL_OK) return r;
     memset(&d, 0, sizeof(d));
     d.source = source;
-    d.run_id = run->run_id;
-    r = mll_create_model_version(run->store, model_name, &d, version_out);
-    mll__free(mll__A(run->store), source);
+    d.run_id = run_id;
+    r = mll_create_model_version(store, model_name, &d, version_out);
+    mll__free(&a, source);
     return r;
 }
 
@@ -6646,26 +7586,26 @@ MLL__PRIVATE mll_result mll__model_tag(mll_store *store, const char *name, int v
     return r == MLL_OK ? r : mll__store_fail(store, r, op, key);
 }
 
-MLL__PUBLIC mll_result mll_set_registered_model_tag(mll_store *store, const char *model_name, const char *key,
+MLL__PRIVATE mll_result mll__set_registered_model_tag(mll_store *store, const char *model_name, const char *key,
                                                     const char *value) {
     if (!value) return MLL_ERR_INVALID_ARGUMENT;
     return mll__model_tag(store, model_name, 0, key, value, "set registered model tag");
 }
-MLL__PUBLIC mll_result mll_delete_registered_model_tag(mll_store *store, const char *model_name, const char *key) {
+MLL__PRIVATE mll_result mll__delete_registered_model_tag(mll_store *store, const char *model_name, const char *key) {
     return mll__model_tag(store, model_name, 0, key, NULL, "delete registered model tag");
 }
-MLL__PUBLIC mll_result mll_set_model_version_tag(mll_store *store, const char *model_name, int version,
+MLL__PRIVATE mll_result mll__set_model_version_tag(mll_store *store, const char *model_name, int version,
                                                  const char *key, const char *value) {
     if (!value || version < 1) return MLL_ERR_INVALID_ARGUMENT;
     return mll__model_tag(store, model_name, version, key, value, "set model version tag");
 }
-MLL__PUBLIC mll_result mll_delete_model_version_tag(mll_store *store, const char *model_name, int version,
+MLL__PRIVATE mll_result mll__delete_model_version_tag(mll_store *store, const char *model_name, int version,
                                                     const char *key) {
     if (version < 1) return MLL_ERR_INVALID_ARGUMENT;
     return mll__model_tag(store, model_name, version, key, NULL, "delete model version tag");
 }
 
-MLL__PUBLIC mll_result mll_set_model_alias(mll_store *store, const char *model_name, const char *alias,
+MLL__PRIVATE mll_result mll__set_model_alias(mll_store *store, const char *model_name, const char *alias,
                                            int version) {
     char mdir[MLL_MAX_PATH], vdir[MLL_MAX_PATH], num[16];
     mll_result r;
@@ -6678,7 +7618,7 @@ MLL__PUBLIC mll_result mll_set_model_alias(mll_store *store, const char *model_n
     return r == MLL_OK ? r : mll__store_fail(store, r, "set model alias", alias);
 }
 
-MLL__PUBLIC mll_result mll_delete_model_alias(mll_store *store, const char *model_name, const char *alias) {
+MLL__PRIVATE mll_result mll__delete_model_alias(mll_store *store, const char *model_name, const char *alias) {
     char mdir[MLL_MAX_PATH];
     mll_result r;
     if (!store || !model_name || !alias) return MLL_ERR_INVALID_ARGUMENT;
@@ -6710,12 +7650,12 @@ MLL__PRIVATE mll_result mll__set_description(mll_store *s, const char *name, int
     return r == MLL_OK ? r : mll__store_fail(s, r, "set description", name);
 }
 
-MLL__PUBLIC mll_result mll_set_registered_model_description(mll_store *store, const char *model_name,
+MLL__PRIVATE mll_result mll__set_registered_model_description(mll_store *store, const char *model_name,
                                                             const char *description) {
     if (!store || !model_name) return MLL_ERR_INVALID_ARGUMENT;
     return mll__set_description(store, model_name, 0, description);
 }
-MLL__PUBLIC mll_result mll_set_model_version_description(mll_store *store, const char *model_name, int version,
+MLL__PRIVATE mll_result mll__set_model_version_description(mll_store *store, const char *model_name, int version,
                                                          const char *description) {
     if (!store || !model_name || version < 1) return MLL_ERR_INVALID_ARGUMENT;
     return mll__set_description(store, model_name, version, description);
@@ -6750,7 +7690,7 @@ MLL__PRIVATE int mll__archive_cb(const char *entry, int is_dir, void *vctx) {
     return 0;
 }
 
-MLL__PUBLIC mll_result mll_transition_model_version_stage(mll_store *store, const char *model_name, int version,
+MLL__PRIVATE mll_result mll__transition_model_version_stage(mll_store *store, const char *model_name, int version,
                                                           mll_model_stage stage, int archive_existing) {
     static const char *const names[] = {"None", "Staging", "Production", "Archived"};
     char mdir[MLL_MAX_PATH], vdir[MLL_MAX_PATH];
@@ -6759,7 +7699,7 @@ MLL__PUBLIC mll_result mll_transition_model_version_stage(mll_store *store, cons
     int64_t now = mll__os_now_ms();
     mll_result r;
     if (!store || !model_name) return MLL_ERR_INVALID_ARGUMENT;
-    if ((int)stage < 0 || (int)stage > 3) return mll__store_fail(store, MLL_ERR_INVALID_VALUE, "transition stage", model_name);
+    if ((unsigned)stage > 3u) return mll__store_fail(store, MLL_ERR_INVALID_VALUE, "transition stage", model_name);
     if (archive_existing && stage != MLL_STAGE_STAGING && stage != MLL_STAGE_PRODUCTION)
         return mll__store_fail(store, MLL_ERR_INVALID_VALUE, "transition stage", model_name);
     r = mll__model_existing(store, model_name, mdir);
@@ -6798,9 +7738,57 @@ MLL__PUBLIC mll_result mll_transition_model_version_stage(mll_store *store, cons
     return r == MLL_OK ? r : mll__store_fail(store, r, "transition stage", model_name);
 }
 
+/* The public registry calls: each enters the store behind its handle (MLL_ERR_STORE_CLOSED
+   once it is closed, MLL_ERR_INVALID_ARGUMENT for NULL) and runs the call above. */
+MLL__PUBLIC mll_result mll_create_registered_model(mll_store *store, const char *model_name) {
+    MLL__STORE_CALL(store, mll__create_registered_model(s, model_name));
+}
+MLL__PUBLIC mll_result mll_create_model_version(mll_store *store, const char *model_name,
+                                                const mll_model_version_desc *desc, int *version_out) {
+    if (version_out) *version_out = 0;
+    MLL__STORE_CALL(store, mll__create_model_version(s, model_name, desc, version_out));
+}
+MLL__PUBLIC mll_result mll_set_registered_model_tag(mll_store *store, const char *model_name, const char *key,
+                                                    const char *value) {
+    MLL__STORE_CALL(store, mll__set_registered_model_tag(s, model_name, key, value));
+}
+MLL__PUBLIC mll_result mll_delete_registered_model_tag(mll_store *store, const char *model_name, const char *key) {
+    MLL__STORE_CALL(store, mll__delete_registered_model_tag(s, model_name, key));
+}
+MLL__PUBLIC mll_result mll_set_model_version_tag(mll_store *store, const char *model_name, int version,
+                                                 const char *key, const char *value) {
+    MLL__STORE_CALL(store, mll__set_model_version_tag(s, model_name, version, key, value));
+}
+MLL__PUBLIC mll_result mll_delete_model_version_tag(mll_store *store, const char *model_name, int version,
+                                                    const char *key) {
+    MLL__STORE_CALL(store, mll__delete_model_version_tag(s, model_name, version, key));
+}
+MLL__PUBLIC mll_result mll_set_model_alias(mll_store *store, const char *model_name, const char *alias,
+                                           int version) {
+    MLL__STORE_CALL(store, mll__set_model_alias(s, model_name, alias, version));
+}
+MLL__PUBLIC mll_result mll_delete_model_alias(mll_store *store, const char *model_name, const char *alias) {
+    MLL__STORE_CALL(store, mll__delete_model_alias(s, model_name, alias));
+}
+MLL__PUBLIC mll_result mll_set_registered_model_description(mll_store *store, const char *model_name,
+                                                            const char *description) {
+    MLL__STORE_CALL(store, mll__set_registered_model_description(s, model_name, description));
+}
+MLL__PUBLIC mll_result mll_set_model_version_description(mll_store *store, const char *model_name, int version,
+                                                         const char *description) {
+    MLL__STORE_CALL(store, mll__set_model_version_description(s, model_name, version, description));
+}
+MLL__PUBLIC mll_result mll_transition_model_version_stage(mll_store *store, const char *model_name, int version,
+                                                          mll_model_stage stage, int archive_existing) {
+    MLL__STORE_CALL(store, mll__transition_model_version_stage(s, model_name, version, stage, archive_existing));
+}
+
 #endif /* MLL_NO_REGISTRY */
 
 /* clean up */
+#undef MLL__STORE_CALL
+#undef MLL__HANDLE_TAG
+#undef MLL__GEN_MASK
 #undef MLL__FS
 #undef MLL__RUN_FAIL
 #undef MLL__STORE_FAIL

@@ -50,21 +50,24 @@ static double per_sample(mll_run *run, int n, int samples_before_logging, int fl
     mll_system_metrics_desc d;
     double c0, w0, c;
     int i;
+    mll_result r;
+    mll_run *body;
     memset(&d, 0, sizeof(d));
     d.interval_ms = 3600000; /* the flusher never samples on its own here */
     d.samples_before_logging = samples_before_logging;
     d.no_gpu = 1;
     if (mll_start_system_metrics(run, &d) != MLL_OK) exit(1);
-    mll__lock(&run->lock);
+    body = mll__run_lock(run, &r); /* the handle's run, locked */
+    if (!body) exit(1);
     c0 = thread_cpu_s();
     w0 = wall_s();
     for (i = 0; i < n; i++) {
-        mll__sm_sample(run, run->sysm);
-        if (flush) mll__run_flush_locked(run);
+        mll__sm_sample(body, body->sysm);
+        if (flush) mll__run_flush_locked(body);
     }
     c = (thread_cpu_s() - c0) / n;
     *wall = (wall_s() - w0) / n;
-    mll__unlock(&run->lock);
+    mll__unlock(body->lock);
     mll_stop_system_metrics(run);
     mll_flush(run);
     return c;

@@ -31,6 +31,13 @@
 #ifndef MLL_USE_STB_SPRINTF
 #define MLL_USE_STB_SPRINTF 0
 #endif
+/* the handle tables are static (RAM): size them for what the firmware opens at once */
+#ifndef MLL_MAX_HANDLES
+#define MLL_MAX_HANDLES 8
+#endif
+#ifndef MLL_MAX_STORES
+#define MLL_MAX_STORES 2
+#endif
 #define MLFLOW_LITE_IMPLEMENTATION
 #include "mlflow_lite.h"
 #include <string.h>

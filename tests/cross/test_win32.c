@@ -43,6 +43,17 @@ static const char *read_w(const char *utf8, size_t *len) {
     return buf;
 }
 
+/* The store's root URI, a private field (mll_store * is a handle, not the struct). */
+static const char *root_uri(const mll_store *h, char *buf, size_t cap) {
+    mll_result r;
+    mll_store *s = mll__store_enter(h, &r);
+    buf[0] = '\0';
+    if (!s) return buf;
+    snprintf(buf, cap, "%s", s->root_uri);
+    mll__store_leave(s);
+    return buf;
+}
+
 TEST(drive_root_backslashes_and_uris) {
     mll_store *s = open_store(g_root, 0);
     char want[MLL_MAX_PATH];
@@ -53,14 +64,18 @@ TEST(drive_root_backslashes_and_uris) {
     for (i = 0; want[i]; i++)
         if (want[i] == '\\') want[i] = '/';
     CHECK_STR(mll_store_root(s), want);
-    CHECK(strncmp(s->root_uri, "file:///", 8) == 0 && s->root_uri[9] == ':' && s->root_uri[10] == '/');
+    {
+        char u[MLL_MAX_PATH * 3 + 8];
+        root_uri(s, u, sizeof(u));
+        CHECK(strncmp(u, "file:///", 8) == 0 && u[9] == ':' && u[10] == '/');
+    }
     CHECK_EQ(mll_close(s), MLL_OK);
     /* the same root as a file: URI (percent-encoded UTF-8) opens the same folder */
     {
         mll_store *s2 = open_store(g_root, 0), *s3;
         char uri[MLL_MAX_PATH * 3 + 8];
         CHECK(s2 != NULL);
-        snprintf(uri, sizeof(uri), "%s", s2->root_uri);
+        root_uri(s2, uri, sizeof(uri));
         s3 = open_store(uri, 0);
         CHECK(s3 != NULL);
         CHECK_STR(mll_store_root(s3), mll_store_root(s2));

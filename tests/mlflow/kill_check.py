@@ -14,7 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mlt_common import Checker, check_judge, fresh_dir, migrate, parse_args, run, writer_env
+from mlt_common import Checker, check_judge, fresh_dir, migrate, parse_args, run, store_files, writer_env
 
 from mlflow.tracking import MlflowClient
 
@@ -47,22 +47,14 @@ def read_all(root, ck, label):
 
 
 def raw_checks(root, ck, label):
-    """Metric files end with a newline; meta.yaml files MLflow reads are not empty.
-    A killed experiment creation may leave its staging folder "<root>/.mll-stage-*.trash"
-    (the header's manual): MLflow skips every root folder whose name ends in ".trash"
-    and migrate-filestore only takes integer names, so its contents are not checked."""
-    for d, dirs, files in os.walk(root):
-        if os.path.dirname(d) == root.rstrip(os.sep) and os.path.basename(d).startswith(".mll-stage"):
-            dirs[:] = []
-            continue
-        for f in files:
-            p = os.path.join(d, f)
-            if os.sep + "metrics" + os.sep in p:
-                data = open(p, "rb").read()
-                ck.true(data.endswith(b"\n"), f"{label}: metric file {os.path.relpath(p, root)} "
-                                              f"does not end with a newline (partial line): {data[-40:]!r}")
-            if f == "meta.yaml":
-                ck.true(os.path.getsize(p) > 0, f"{label}: empty {os.path.relpath(p, root)}")
+    """Metric files end with a newline; meta.yaml files MLflow reads are not empty."""
+    for p, f in store_files(root):
+        if os.sep + "metrics" + os.sep in p:
+            data = open(p, "rb").read()
+            ck.true(data.endswith(b"\n"), f"{label}: metric file {os.path.relpath(p, root)} "
+                                          f"does not end with a newline (partial line): {data[-40:]!r}")
+        if f == "meta.yaml":
+            ck.true(os.path.getsize(p) > 0, f"{label}: empty {os.path.relpath(p, root)}")
 
 
 def recover(child, root, ck, label, it):

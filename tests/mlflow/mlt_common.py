@@ -165,6 +165,19 @@ def tree(path):
     return out
 
 
+def store_files(root):
+    """(path, name) of every file below root, but for the staging folders
+    "<root>/.mll-stage-*" a killed experiment creation may leave (the header's manual):
+    MLflow skips every root folder whose name ends in ".trash" and migrate-filestore only
+    takes integer names, so their contents are not checked."""
+    for d, dirs, files in os.walk(root):
+        if os.path.dirname(d) == root.rstrip(os.sep) and os.path.basename(d).startswith(".mll-stage"):
+            dirs[:] = []
+            continue
+        for f in files:
+            yield os.path.join(d, f), f
+
+
 def leftovers(root):
     """Temp files / staging dirs the header must not leave behind after a clean close."""
     bad = []

@@ -5,7 +5,10 @@ passes the budget. usage: size_budget.py <map> <header-object> <app-object> [bud
 import re
 import sys
 
-BUDGET = 32 * 1024  # the core writer (no registry), code + read-only data
+# the core writer (no registry), code + read-only data. 32 KiB until issue 14, whose
+# generation-checked handles, retriable full-disk flushes and misuse checks took the header
+# from 32.1 to 36.7 KB; 38 KiB keeps ~2 KB of room and still catches a regression.
+BUDGET = 38 * 1024
 
 
 def contributions(mapfile, objs):

@@ -101,6 +101,7 @@ TEST(strerror_and_version) {
         for (i = 0; i < n; i++) listed |= (int)codes[i] == num;
         if (!listed) CHECK_STR(mll_strerror((mll_result)num), "unknown mlflow_lite result");
     }
+    CHECK_STR(mll_strerror((mll_result)(MLL_ERR_NOT_A_DIRECTORY + 1000)), "unknown mlflow_lite result");
     CHECK_STR(mll_strerror((mll_result)9999), "unknown mlflow_lite result");
     CHECK_STR(mll_version(), MLL_VERSION_STRING);
     CHECK_EQ(MLL_VERSION_HEX, (MLL_VERSION_MAJOR << 16) | (MLL_VERSION_MINOR << 8) | MLL_VERSION_PATCH);
