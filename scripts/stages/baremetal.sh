@@ -3,7 +3,7 @@
 # example (examples/baremetal_ramdisk.c: MLL_NO_THREADS, MLL_NO_DEFAULT_FS, MLL_NO_STDIO,
 # MLL_NO_REGISTRY) as one file, and again with the header in its own object, linked with
 # --gc-sections; tests/platform/size_budget.py then reports the header's .text/.data/.bss
-# in the firmware and fails past the budget (38 KiB of code). The same hooks run on the host
+# in the firmware and fails past the budget (32 KiB of code). The same hooks run on the host
 # in ctest (unit_test_ramdisk, mlflow_baremetal_ramdisk).
 #   baremetal.sh REPO BUILD
 set -euo pipefail
