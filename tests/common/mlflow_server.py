@@ -154,6 +154,14 @@ class MlflowServer:
             return []
         return ["--uvicorn-opts", "--timeout-worker-healthcheck 120"]
 
+    def template_fits(self):
+        """The template DB's experiment 0 lives at `mlflow-artifacts:/0`, where a server that
+        proxies artifacts puts it; a server given its own artifact root (or none that
+        proxies) makes experiment 0 elsewhere, so it migrates its own DB."""
+        own_root = any(a in ("--default-artifact-root", "--no-serve-artifacts", "--artifacts-only")
+                       for a in self.extra_args)
+        return self.backend == "sqlite" and not own_root and os.environ.get("MLL_SERVER_TEMPLATES") != "off"
+
     def backend_uri(self):
         if self.backend == "file":
             return "file://" + self.file_root
@@ -162,7 +170,7 @@ class MlflowServer:
     def start(self):
         if self.proc is not None:
             raise ServerError("server already running")
-        if self.backend == "sqlite" and not os.path.exists(self.db) and os.environ.get("MLL_SERVER_TEMPLATES") != "off":
+        if self.template_fits() and not os.path.exists(self.db):
             shutil.copyfile(sqlite_template(self.python or sys.executable), self.db)
         cmd = self.launcher + [mlflow_bin(self.python), "server", "--host", self.host, "--port", str(self.port),
                "--backend-store-uri", self.backend_uri(),
