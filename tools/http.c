@@ -145,6 +145,20 @@ int http_classify(CURLcode cc, long status)
     }
 }
 
+int http_endpoint_disabled(const char *body, size_t len)
+{
+    /* MLflow 3's FastAPI layer, then the Flask handlers (MLflow 2.x, 3.x's other routes) */
+    static const char *const marks[] = {"Artifact serving is disabled",
+                                        "disabled due to the mlflow server running with"};
+    size_t i, k;
+    for (k = 0; k < sizeof marks / sizeof marks[0]; k++) {
+        size_t n = strlen(marks[k]);
+        for (i = 0; body && i + n <= len; i++)
+            if (!memcmp(body + i, marks[k], n)) return 1;
+    }
+    return 0;
+}
+
 long http_backoff_ms(int n, unsigned *seed)
 {
     long d = HTTP_RETRY_SLEEP_FIRST_MS;
@@ -504,6 +518,7 @@ int http_do(http_client *c, const http_req *r, http_resp *out)
 
         retry = !r->no_retry && c->o.max_retries > 0 && !sink.capped && !src.short_read && http_classify(cc, status);
         if (retry && r->retry_unsent_only && !http_unsent(c->curl, cc, status)) retry = 0;
+        if (retry && status == 503 && http_endpoint_disabled(sink.buf, sink.len)) retry = 0;
         left = c->o.max_retries - (attempt - 1);
         delay = sink.retry_after_ms >= 0 ? sink.retry_after_ms : http_backoff_ms(attempt, &c->seed);
         if (retry && (left <= 0 || now_s() - t0 + (double)delay / 1000.0 > c->o.retry_max_time_s)) retry = 0;

@@ -99,7 +99,8 @@ int rest_classify(rest_err *e, int write, int request_sent)
     }
     e->code = s == 401 || s == 403 ? EXIT_AUTH : EXIT_REJECTED;
     /* MLflow's RESOURCE_ALREADY_EXISTS text also says "UNIQUE constraint failed": that one is final */
-    e->transient = s == 429 || s == 503 || ((s >= 500 || s == 400) && !rest_is_exists(e) && rest_overload_text(e->msg));
+    e->transient = s == 429 || (s == 503 && !http_endpoint_disabled(e->msg, strlen(e->msg))) ||
+                   ((s >= 500 || s == 400) && !rest_is_exists(e) && rest_overload_text(e->msg));
     e->ambiguous = write && (s >= 500 || e->transient || (s >= 200 && s < 300));
     if (s == 429) e->ambiguous = 0; /* rate limited: refused before any work */
     return e->code;
@@ -115,6 +116,8 @@ static void rest_fill_status(rest_err *e, const http_resp *rs)
     if (json_get_str(j, "error_code", &code) == 0) rest_copy_text(e->error_code, sizeof e->error_code, code,
                                                                   strlen(code), 1);
     if (json_get_str(j, "message", &msg) == 0) rest_copy_text(e->msg, sizeof e->msg, msg, strlen(msg), 0);
+    else if (json_get_str(j, "detail", &msg) == 0) /* FastAPI's error body (MLflow 3's ASGI routes) */
+        rest_copy_text(e->msg, sizeof e->msg, msg, strlen(msg), 0);
     else if (!cJSON_IsObject(j) && rs->body_len) rest_copy_text(e->msg, sizeof e->msg, rs->body, rs->body_len, 1);
     cJSON_Delete(j);
 }
