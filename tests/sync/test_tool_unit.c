@@ -44,6 +44,22 @@ static void test_classify(void)
     CHECK(http_classify(CURLE_READ_ERROR, 0) == 0);
 }
 
+/* MLflow's 503 of a server started with --no-serve-artifacts: 3.x's FastAPI text, 2.x's
+   Flask text (also cut short, not NUL-terminated); an overloaded server's 503 is not it */
+static void test_endpoint_disabled(void)
+{
+    static const char v3[] = "{\"detail\":\"Artifact serving is disabled. Run `mlflow server` with "
+                             "`--serve-artifacts` to enable.\"}";
+    static const char v2[] = "Endpoint: /api/2.0/mlflow-artifacts/artifacts/<path:artifact_path> disabled due "
+                             "to the mlflow server running with `--no-serve-artifacts`. To enable ...";
+    static const char busy[] = "Service Unavailable: the server is overloaded";
+    CHECK(http_endpoint_disabled(v3, sizeof v3 - 1) == 1);
+    CHECK(http_endpoint_disabled(v2, sizeof v2 - 1) == 1);
+    CHECK(http_endpoint_disabled(v2, 40) == 0); /* the mark lies past len: not read */
+    CHECK(http_endpoint_disabled(busy, sizeof busy - 1) == 0);
+    CHECK(http_endpoint_disabled(NULL, 0) == 0);
+}
+
 static void test_backoff(void)
 {
     unsigned seed = 1;
@@ -172,6 +188,7 @@ int main(int argc, char **argv)
     const char *dir = argc > 1 ? argv[1] : ".";
     msgs_init(stderr, stdout);
     test_classify();
+    test_endpoint_disabled();
     test_backoff();
     test_retry_after();
     test_redact();
