@@ -635,15 +635,13 @@ static int plain_float_shape(const char *s, size_t n)
     return i == n && n < 64;
 }
 
-/* "-?[0-9]{1,18}" at *p, up to the first byte that is not a digit: 1 and *p moved past it, or 0 */
+/* "-?[0-9]{1,18}" at *p, up to the first byte that is not a digit, read by plain_int
+   (which refuses 19 digits before they could overflow): 1 and *p moved past it, or 0 */
 static int plain_int_at(const char **p, const char *end, long long *out)
 {
-    const char *s = *p, *d = s + (s < end && *s == '-');
-    long long v = 0;
-    const char *q = d;
-    while (q < end && *q >= '0' && *q <= '9' && q - d < 19) v = v * 10 + (*q++ - '0');
-    if (q == d || q - d > 18) return 0;
-    *out = *s == '-' ? -v : v;
+    const char *q = *p + (*p < end && **p == '-');
+    while (q < end && *q >= '0' && *q <= '9') q++;
+    if (!plain_int(*p, (size_t)(q - *p), out)) return 0;
     *p = q;
     return 1;
 }
