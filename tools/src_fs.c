@@ -205,13 +205,14 @@ long long srcfs_pread_full(int fd, char *buf, size_t n, long long off)
 {
     size_t got = 0;
     while (got < n) {
-        ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + (long long)got));
+        size_t want = n - got;
+        ssize_t r = pread(fd, buf + got, want, (off_t)(off + (long long)got));
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) return -1;
         got += (size_t)r;
         /* a regular file gives less than asked only at its end: asking again would cost
            one more system call per file just to hear 0 */
-        if ((size_t)r < n - (got - (size_t)r)) break;
+        if ((size_t)r < want) break;
     }
     return (long long)got;
 }
