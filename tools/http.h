@@ -115,7 +115,8 @@ int http_classify(CURLcode cc, long status);
 /* 1 when an answer's body says the endpoint is switched off on this server: MLflow answers
    503 to every artifact-proxy request of a server started with --no-serve-artifacts
    ("Artifact serving is disabled..." from 3.x, "... disabled due to the mlflow server running
-   with `--no-serve-artifacts`" from 2.x), which no retry changes. body may be NULL or not NUL-terminated (len bytes). */
+   with `--no-serve-artifacts`" from 2.x), which no retry changes. body may be NULL or not
+   NUL-terminated (len bytes). */
 int http_endpoint_disabled(const char *body, size_t len);
 /* 1 when cc says the TLS handshake or certificate check failed. */
 int http_is_tls_error(CURLcode cc);

@@ -78,9 +78,9 @@ def mlflow_bin(python=None):
 
 def _mlflow_stamp(python):
     """What identifies the MLflow installed beside `python` without importing it (an import
-    costs 15 s): the venv's real path and the mtime of its mlflow/version.py."""
-    venv = os.path.realpath(os.path.dirname(os.path.dirname(os.path.abspath(python))))  # not the
-    # python's real path: every venv's python links to the same interpreter
+    costs 15 s): the venv's real path and the mtime of its mlflow/version.py. The venv's, not
+    the python's: every venv's python links to the same interpreter."""
+    venv = os.path.realpath(os.path.dirname(os.path.dirname(os.path.abspath(python))))
     found = glob.glob(os.path.join(venv, "lib", "python*", "site-packages", "mlflow", "version.py"))
     if not found:
         raise ServerError(f"no mlflow/version.py in the venv of {python}: run scripts/setup-test-env.sh")
