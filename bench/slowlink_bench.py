@@ -35,16 +35,26 @@ import netfault  # noqa: E402
 from netns import NetNs  # noqa: E402
 
 
+# uvicorn closes a connection idle for 5 s; 50 ms away the client learns it 50 ms late
+# and may send its next request into the closing socket. The Python client (requests)
+# does not retry a POST that met a closed connection and the bench died at run 5 of 20
+# (`RemoteDisconnected` on runs/create), so both servers keep idle connections for
+# 10 minutes, as a server behind a load balancer would be configured.
+KEEP_ALIVE = ("--uvicorn-opts", "--timeout-keep-alive 600")
+
+
 class Place:
     """Where the servers run: a namespace (--netns) or this host's loopback."""
 
-    def __init__(self, netns):
+    def __init__(self, netns, backend):
         self.ns = NetNs().create() if netns else None
+        self.backend = backend
 
     def server(self, wd, workers):
         if self.ns:
-            return MlflowServer(wd, workers=workers, host=self.ns.ns_ip, launcher=self.ns.prefix, start_timeout=300)
-        return MlflowServer(wd, workers=workers, start_timeout=300)
+            return MlflowServer(wd, workers=workers, backend=self.backend, host=self.ns.ns_ip, extra_args=KEEP_ALIVE,
+                                launcher=self.ns.prefix, start_timeout=300)
+        return MlflowServer(wd, workers=workers, backend=self.backend, extra_args=KEEP_ALIVE, start_timeout=300)
 
     def close(self):
         if self.ns:
@@ -100,7 +110,7 @@ def explain_tool(a, wall, cpu, requests):
 
 def bench_loopback(a, wd, src, npts):
     """The tool with no proxy, against the ceiling the server's own CPU time sets."""
-    with MlflowServer(os.path.join(wd, "srv-loop"), workers=a.workers, start_timeout=300) as s:
+    with MlflowServer(os.path.join(wd, "srv-loop"), workers=a.workers, backend=a.backend, start_timeout=300) as s:
         wall, cpu = sb.timed_on(s, lambda: sb.run_tool(a.tool, ["sync", "--jobs", str(a.jobs), src, s.url]))
     ncpu = os.cpu_count() or 1
     floor = cpu / ncpu
@@ -121,10 +131,12 @@ def main():
     ap.add_argument("--netns", action="store_true", help="servers in a network namespace (needs root)")
     ap.add_argument("--loopback", action="store_true", help="also time the tool without the proxy")
     ap.add_argument("--skip-python", action="store_true")
+    ap.add_argument("--backend", choices=("sqlite", "file"), default="sqlite",
+                    help="the servers' backend store (file: what `mlflow server` used before 3.7)")
     a = ap.parse_args()
     a.tool = os.path.abspath(a.tool)
     wd = tempfile.mkdtemp(prefix="mll-slowlink-bench-")
-    place = Place(a.netns)
+    place = Place(a.netns, a.backend)
     try:
         t = time.perf_counter()
         src = sb.make_source(os.path.join(wd, "src"), a.runs, a.metrics, a.steps, a.artifact_mb)
@@ -132,7 +144,7 @@ def main():
         where = f"namespace {place.ns.name} ({place.ns.ns_ip})" if place.ns else "127.0.0.1"
         print(f"source: {a.runs} runs x {a.metrics} metrics x {a.steps} steps = {npts:,} points, "
               f"{a.artifact_mb:g} MB artifacts ({time.perf_counter() - t:.1f} s); servers on {where}, "
-              f"{a.workers} workers; link +{a.delay_ms:g} ms each way", flush=True)
+              f"{a.workers} workers, {a.backend} backend; link +{a.delay_ms:g} ms each way", flush=True)
         t_py = None if a.skip_python else bench_python(a, wd, place, src)[0]
         t_tool, cpu_tool = bench_tool(a, wd, place, src, npts)
         if t_py:

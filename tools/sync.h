@@ -35,7 +35,8 @@ typedef struct sync_ctx {
     http_opts ho;                      /* for each worker's http_client */
     rest_ctx rest;                     /* template: each worker copies it and sets its own .h */
     struct art_session *arts;          /* artifact uploads of the pass (the S3 client for s3:// URIs) */
-    hmap exp_remote;                   /* local experiment id -> remote id (sval); read-only once runs start */
+    hmap exp_remote;                   /* local experiment id -> remote id (sval), ival 1 when this pass
+                                          created it; read-only once runs start */
     int global_code;                   /* a global failure stopped the pass (atomic); 0 = none */
     int any_ok;                        /* some run synced or was unchanged (atomic) */
     int first_code;                    /* class of the first failed run (atomic: first writer wins) */

@@ -154,7 +154,8 @@ int sync_experiment(sync_ctx *x, const rest_ctx *rc, const src_exp *e)
         helpf("%s experiment '%s'%s\n", have ? "update" : "create-or-reuse", name.s, have ? " (tags changed)" : "");
     else if (!x->cfg->dry_run && !(have && tags_unchanged(e, &rec)))
         code = exp_write(&j, &rec, &te);
-    if (code == 0 && !hmap_put(&x->exp_remote, e->id, rec.remote_id ? rec.remote_id : "", 0, 0)) code = EXIT_FAILED;
+    if (code == 0 && !hmap_put(&x->exp_remote, e->id, rec.remote_id ? rec.remote_id : "", j.created, 0))
+        code = EXIT_FAILED;
     if (code != 0) code = exp_failed(x, name.s, &te);
     st_exp_free(&rec);
     sb_free(&name);

@@ -14,6 +14,7 @@ typedef struct run_exec {
     const src_run *r;
     const run_plan *p;
     const char *remote_exp;
+    int exp_fresh;                     /* this pass created the remote experiment: it holds no run of ours */
     st_run acked;                      /* what the server acknowledged so far: becomes the run's record */
     int created;                       /* the remote run was created in this pass */
     int wrote;                         /* some write to the remote run was acknowledged in this pass */
