@@ -1,6 +1,7 @@
 """Python-MLflow file store -> real mlflow server 3.18.0: every field equal
 (MlflowClient on both sides, artifact bytes included); a second sync sends
-NO request at all (counted by a reverse proxy); after appending metric
+NO request at all (counted by a reverse proxy), and the first one no runs/search
+(its experiments are new); after appending metric
 points, a param, a tag, an artifact and finishing a RUNNING run, the resync
 sends only that delta; a tag deleted locally is deleted remotely."""
 import os
@@ -18,6 +19,10 @@ def test():
         p = run_tool(["sync", "--json", "-j", "3", src, px.url], check_rc=0)
         s = summary(p)
         check(s["runs_created"] == 5 and s["runs_failed"] == 0, f"summary {s}")
+        # both experiments were created by this sync: no run of ours can be there, and a
+        # runs/search per run (a full read of the experiment on a file-store server) is waste
+        searches = [r for r in px.requests if r[1].startswith("/api/2.0/mlflow/runs/search")]
+        check(searches == [], f"first sync into new experiments searched for runs: {searches}")
         compare_stores(src, srv.url, expect_runs=5)
 
         # 2. nothing new: not a single request
