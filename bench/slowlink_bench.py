@@ -39,8 +39,9 @@ from netns import NetNs  # noqa: E402
 # and may send its next request into the closing socket. The Python client (requests)
 # does not retry a POST that met a closed connection and the bench died at run 5 of 20
 # (`RemoteDisconnected` on runs/create), so both servers keep idle connections for
-# 10 minutes, as a server behind a load balancer would be configured.
-KEEP_ALIVE = ("--uvicorn-opts", "--timeout-keep-alive 600")
+# 10 minutes, as a server behind a load balancer would be configured. (Own --uvicorn-opts
+# replace MlflowServer's, so its worker health-check time is repeated here.)
+KEEP_ALIVE = ("--uvicorn-opts", "--timeout-keep-alive 600 --timeout-worker-healthcheck 120")
 
 
 class Place:
