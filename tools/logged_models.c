@@ -281,15 +281,27 @@ static int lm_metrics(lm_job *j)
     return rc;
 }
 
-/* Records the local tags (those of `only`, when given) as on the remote copy. */
-static int lm_tags_sent(lm_job *j, const kvlist *only)
+/* Records the values of l as on the remote copy (key -> hash). */
+static int lm_mark_sent(hmap *sent, const kvlist *l)
 {
     size_t i;
-    for (i = 0; i < j->m->tags.n; i++) {
+    for (i = 0; i < l->n; i++) {
         char h[17];
-        if (only && !kv_get(only, j->m->tags.v[i].key)) continue;
-        state_value_hash(j->m->tags.v[i].value, h);
-        if (!hmap_put(&j->rec.tag_hash, j->m->tags.v[i].key, h, 0, 0)) return -1;
+        state_value_hash(l->v[i].value, h);
+        if (!hmap_put(sent, l->v[i].key, h, 0, 0)) return -1;
+    }
+    return 0;
+}
+
+/* The items of l whose value is not recorded in sent (new or changed), into out: 0 or -1. */
+static int lm_unsent(const kvlist *l, const hmap *sent, kvlist *out)
+{
+    size_t i;
+    for (i = 0; i < l->n; i++) {
+        const hmap_entry *old = hmap_get(sent, l->v[i].key);
+        char h[17];
+        state_value_hash(l->v[i].value, h);
+        if ((!old || !old->sval || strcmp(old->sval, h) != 0) && kv_add(out, l->v[i].key, l->v[i].value) != 0) return -1;
     }
     return 0;
 }
@@ -301,17 +313,11 @@ static int lm_tags(lm_job *j)
     rest_err re;
     size_t i;
     int rc = 0;
-    for (i = 0; i < j->m->tags.n && rc == 0; i++) {
-        const hmap_entry *old = hmap_get(&j->rec.tag_hash, j->m->tags.v[i].key);
-        char h[17];
-        state_value_hash(j->m->tags.v[i].value, h);
-        if (!old || !old->sval || strcmp(old->sval, h) != 0) rc = kv_add(&changed, j->m->tags.v[i].key, j->m->tags.v[i].value);
-    }
-    if (rc != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
+    if (lm_unsent(&j->m->tags, &j->rec.tag_hash, &changed) != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
     else if (changed.n) {
         count_write(j);
         if (rest_lm_set_tags(j->rc, j->rec.remote_id, &changed, &re) != 0) rc = rest_err_to_tool(&re, j->te, "set tags");
-        else if (lm_tags_sent(j, &changed) != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
+        else if (lm_mark_sent(&j->rec.tag_hash, &changed) != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
     }
     kv_free(&changed);
     for (i = 0; i < j->rec.tag_hash.n && rc == 0; i++) {
@@ -323,18 +329,6 @@ static int lm_tags(lm_job *j)
         else hmap_del(&j->rec.tag_hash, key);
     }
     return rc;
-}
-
-/* Records the params of `l` (local values) as on the remote copy. */
-static int lm_params_sent(lm_job *j, const kvlist *l)
-{
-    size_t i;
-    for (i = 0; i < l->n; i++) {
-        char h[17];
-        state_value_hash(l->v[i].value, h);
-        if (!hmap_put(&j->rec.param_hash, l->v[i].key, h, 0, 0)) return -1;
-    }
-    return 0;
 }
 
 /* Of the local params not recorded as sent (new, changed, or a record from before params were
@@ -361,15 +355,8 @@ static int lm_params(lm_job *j)
     const tool_cfg *c = j->x->cfg;
     kvlist unsent = {0};
     unsigned seed = 1;
-    size_t i;
     int rc = 0, k;
-    for (i = 0; i < j->m->params.n && rc == 0; i++) {
-        const hmap_entry *old = hmap_get(&j->rec.param_hash, j->m->params.v[i].key);
-        char h[17];
-        state_value_hash(j->m->params.v[i].value, h);
-        if (!old || !old->sval || strcmp(old->sval, h) != 0) rc = kv_add(&unsent, j->m->params.v[i].key, j->m->params.v[i].value);
-    }
-    if (rc != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
+    if (lm_unsent(&j->m->params, &j->rec.param_hash, &unsent) != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
     for (k = 1; rc == 0 && unsent.n; k++) {
         kvlist send = {0};
         rest_err re;
@@ -388,7 +375,7 @@ static int lm_params(lm_job *j)
                 }
             }
         }
-        if (rc == 0 && lm_params_sent(j, &unsent) != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
+        if (rc == 0 && lm_mark_sent(&j->rec.param_hash, &unsent) != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
         kv_free(&send);
         break;
     }
@@ -428,7 +415,7 @@ static int lm_remote(lm_job *j)
         free(id);
     free(j->rec.artifact_location);
     if (!(j->rec.artifact_location = xstrdup(j->found.artifact_location)) ||
-        (created && (lm_tags_sent(j, NULL) != 0 || lm_params_sent(j, &j->m->params) != 0)))
+        (created && (lm_mark_sent(&j->rec.tag_hash, &j->m->tags) != 0 || lm_mark_sent(&j->rec.param_hash, &j->m->params) != 0)))
         return err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
     if (j->found.status == REST_LM_READY || j->found.status == REST_LM_FAILED) j->rec.status = j->found.status;
     j->rec.finalized = j->rec.status != 0;

@@ -16,7 +16,8 @@
  *     dataset with step 0 (its reader's bug), so a dataset line is matched
  *     there with step 0 too.
  * Copies of a point that arrived = the larger of the two counts, less the
- * copies of the lines before the window. When another LoggedModel of SRC has
+ * copies of the model's lines already acknowledged (copies, not presence: a
+ * model that logs one point twice stays exact). When another LoggedModel of SRC has
  * the same (run, key, timestamp, step, value), the run's copies cannot be told
  * apart and only the model's count is believed: at worst a repeat on a file
  * store, never a point taken for sent that is not there.
