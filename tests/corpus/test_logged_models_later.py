@@ -13,7 +13,10 @@ behind the counting proxy:
   2. MLflow adds params and tags to a LoggedModel, finalizes a PENDING one
      (READY), logs more points; the next sync carries them, again with a
      lost answer; a third sync sends no request;
-  3. the sync state is deleted and the folder synced again: no log-metric and
+  3. more points; the proxy holds a log-metric request, the tool is SIGKILLed
+     while it is held, and only then does the request reach the server: the
+     next sync finds the intent, asks the server and sends only the rest;
+  4. the sync state is deleted and the folder synced again: no log-metric and
      no params request may be sent (everything is recognised on the server).
 After each step: expected.compare() (every field as MLflow reads it from the
 folder, run histories without a repeat) and every LoggedModel's metric
@@ -23,10 +26,12 @@ lost. Fails, never skips.
 """
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -84,6 +89,31 @@ def change_folder(mlruns, r1, a, m):
         c.log_metric(r1, "acc", 0.5 + s / 20, timestamp=T0 + 10 + s, step=s, model_id=a)
     c.finalize_logged_model(a, LoggedModelStatus.READY)
     c.set_terminated(r1)
+
+
+def more_points(mlruns, r1, a, first, n):
+    c = client(mlruns)
+    for s in range(first, first + n):
+        c.log_metric(r1, "f1", 0.4 + s / 30, timestamp=T0 + 20 + s, step=s, model_id=a, dataset_name="val",
+                     dataset_digest="d1g3st")
+
+
+def killed_in_flight(tool, src, px, state):
+    """Holds the LoggedModel log-metric requests 4 s in the proxy, SIGKILLs the tool while one is held
+    (it reaches the server after the tool died), waits until it has; returns what happened."""
+    px.reset()
+    px.httpd.delays = {"/runs/log-metric": 4}
+    p = subprocess.Popen([tool, "sync", "--no-progress", "--state", state, src, px.url],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=sync_env())
+    deadline = time.time() + 300
+    while p.poll() is None and not requests_to(px, "/runs/log-metric") and time.time() < deadline:
+        time.sleep(0.01)
+    held = p.poll() is None and requests_to(px, "/runs/log-metric") > 0
+    p.kill()
+    p.wait()
+    time.sleep(6)  # the held request goes on to the server
+    px.httpd.delays = {}
+    return held
 
 
 def sync_env():
@@ -218,6 +248,21 @@ def main(argv):
             if p.returncode != 0 or px.requests:
                 problems.append(f"the resync of an unchanged folder: exit {p.returncode}, {len(px.requests)} "
                                 f"requests {px.requests[:5]}")
+
+            more_points(src, r1, ma, 6, 3)
+            if not killed_in_flight(tool, src, px, state):
+                problems.append("the tool was not killed while a log-metric request was held")
+            p = sync(tool, src, px.url, state, verbose=True)
+            print(f"sync after a kill with a log-metric in flight: exit {p.returncode}")
+            if p.returncode != 0:
+                problems.append(f"the sync after the kill exited {p.returncode}: {p.stderr.strip()[-1500:]}")
+            found = [tuple(map(int, m)) for m in re.findall(r"(\d+) of the (\d+) metric lines in doubt already arrived",
+                                                           p.stderr)]
+            print(f"lines in doubt after the kill (arrived, in doubt): {found}")
+            if not found or sum(k for k, _ in found) < 1:
+                problems.append("the sync after the kill did not find the held line on the server (the intent was "
+                                f"not resolved): {found}")
+            check_all("after a kill with a log-metric in flight", srv, src, problems)
 
             os.unlink(state)
             px.reset()
