@@ -227,8 +227,9 @@ static int lm_resolve(lm_job *j, const src_lm_metric *v, size_t n, unsigned char
     return rc;
 }
 
-/* Lines of one metric line after another, one runs/log-metric each, progress per key and line; the
-   record says "in doubt" from the first send until the last answer. */
+/* The lines not acknowledged (those in doubt that arrived are taken as they are), one
+   runs/log-metric each, progress per key and line; the record says "in doubt" from the first
+   send until the pass's last answer. */
 static int lm_lines(lm_job *j, const src_lm_metric *v, size_t n, unsigned char *st, long *pos, unsigned char *arrived)
 {
     size_t i;
