@@ -335,15 +335,17 @@ static int lm_tags(lm_job *j)
 /* Of the local params not recorded as sent (new, changed, or a record from before params were
    kept), those the remote copy lacks or holds with another value: asked first (an SQL server
    refuses a param the model has; a file store overwrites it). */
-static int lm_params_missing(lm_job *j, const kvlist *unsent, kvlist *send)
+static int lm_params_missing(lm_job *j, const kvlist *unsent, kvlist *send, const char **changed)
 {
     rest_logged_model r;
     rest_err re;
     size_t i;
     int rc = 0;
+    *changed = NULL;
     if (rest_lm_get(j->rc, j->rec.remote_id, &r, &re) != 0) return rest_err_to_tool(&re, j->te, "logged-models get");
     for (i = 0; i < unsent->n && rc == 0; i++) {
         const char *there = kv_get(&r.params, unsent->v[i].key);
+        if (there && strcmp(there, unsent->v[i].value) != 0) *changed = unsent->v[i].key;
         if (!there || strcmp(there, unsent->v[i].value) != 0) rc = kv_add(send, unsent->v[i].key, unsent->v[i].value);
     }
     rest_logged_model_free(&r);
@@ -362,12 +364,16 @@ static int lm_params(lm_job *j)
         kvlist send = {0};
         rest_err re;
         char why[700];
-        rc = lm_params_missing(j, &unsent, &send);
+        const char *changed = NULL;
+        rc = lm_params_missing(j, &unsent, &send, &changed);
         if (rc == 0 && send.n) {
             count_write(j);
             if (rest_lm_log_params(j->rc, j->rec.remote_id, &send, &re) != 0) {
                 rc = rest_err_to_tool(&re, j->te, "log params");
-                if (re.ambiguous && re.code != EXIT_AUTH && k <= c->retries && !sync_stopped(j->x)) {
+                if (changed && re.status == 400) /* an SQL server: the key is taken (a file store overwrites) */
+                    rc = err_set(j->te, EXIT_PARTIAL, changed, "this LoggedModel param changed after it was synced, "
+                                 "and the server refuses to change it (%s)", rest_errstr(&re, why, sizeof why));
+                else if (re.ambiguous && re.code != EXIT_AUTH && k <= c->retries && !sync_stopped(j->x)) {
                     warnf("LoggedModel %s: log params: %s; the server is asked what arrived (try %d/%d)", j->m->id,
                           rest_errstr(&re, why, sizeof why), k, c->retries);
                     rc = sleep_ms_or_stop(http_backoff_ms(k, &seed), j->x->stop) ? rc : 0;

@@ -17,7 +17,9 @@ behind the counting proxy:
      while it is held, and only then does the request reach the server: the
      next sync finds the intent, asks the server and sends only the rest;
   4. the sync state is deleted and the folder synced again: no log-metric and
-     no params request may be sent (everything is recognised on the server).
+     no params request may be sent (everything is recognised on the server);
+  5. a param's value changed in the folder: a file-store server takes it, an
+     SQL one refuses it (exit 6, a message saying so).
 After each step: expected.compare() (every field as MLflow reads it from the
 folder, run histories without a repeat) and every LoggedModel's metric
 history read from the server's own store (the file-store folder, or the SQL
@@ -276,6 +278,17 @@ def main(argv):
                 problems.append(f"the sync without state sent {metrics} log-metric and {params} params requests: "
                                 "all of it was on the server")
             check_all("after the sync without state", srv, src, problems)
+
+            client(src).log_model_params(ma, {"lr": "0.2"})  # the file store overwrites a param
+            p = sync(tool, src, px.url, state)
+            print(f"sync after a param changed: exit {p.returncode}")
+            if srv.backend == "file":  # the server overwrites it too
+                if p.returncode != 0:
+                    problems.append(f"a changed param: exit {p.returncode}: {p.stderr.strip()[-800:]}")
+                check_all("after a param changed", srv, src, problems)
+            elif p.returncode != 6 or "param changed after it was synced" not in p.stderr:
+                problems.append(f"a changed param on an SQL server (which refuses it): exit {p.returncode}, "
+                                f"{p.stderr.strip()[-800:]}")
     finally:
         if problems:
             print(f"kept for inspection: {wd}")
