@@ -16,6 +16,7 @@ typedef struct lm_job {
     char *remote_exp, *remote_run;
     rest_logged_model found;           /* the remote copy, once found or created */
     st_logged_model rec;
+    int unrecorded;                    /* found by its marker, not from the record: every metric line in doubt */
     tool_err *te;
 } lm_job;
 
@@ -118,86 +119,190 @@ static void lm_record(lm_job *j)
     if (state_put_logged_model(j->x->st, j->m->id, &j->rec, &se) != 0) err_report(&se);
 }
 
-/* The remote run of a metric line's run (recorded by the run's sync), or NULL. */
-static char *lm_metric_run(lm_job *j, const char *local_run)
+/* Lines of `key` acknowledged (the record's per-key progress). */
+static long lm_acked(const lm_job *j, const char *key)
 {
-    st_run r;
-    char *id = NULL;
-    if (local_run && state_get_run(j->x->st, local_run, &r)) {
-        id = r.remote_id ? xstrdup(r.remote_id) : NULL;
-        st_run_free(&r);
-    }
-    return id;
+    const hmap_entry *h = hmap_get(&j->rec.metric_lines, key);
+    return h && h->sval ? strtol(h->sval, NULL, 10) : 0;
 }
 
-/* The line is among the metrics the found remote copy already has (a pass whose state was lost). */
-static int lm_metric_there(const lm_job *j, const src_lm_metric *m, const char *remote_run)
+static int lm_ack(lm_job *j, const char *key, long lines)
+{
+    char n[24];
+    snprintf(n, sizeof n, "%ld", lines);
+    return hmap_put(&j->rec.metric_lines, key, n, 0, 0) ? 0 : -1;
+}
+
+/* Each line's LM_LINE_* from the record: the first lm_acked lines of each key acknowledged, the
+   rest in doubt (only = -1: when the record says so; else only line `only`) or new; pos[i] is the
+   line's number within its key's file (0-based). */
+static int lm_states(lm_job *j, const src_lm_metric *v, size_t n, long only, unsigned char *st, long *pos)
+{
+    int doubt = j->unrecorded || j->rec.metrics_doubt || j->rec.metrics_sent > 0;
+    hmap seen = {0};
+    size_t i;
+    int rc = 0;
+    for (i = 0; i < n && rc == 0; i++) {
+        hmap_entry *h = hmap_get(&seen, v[i].key);
+        if (!h && !(h = hmap_put(&seen, v[i].key, NULL, 0, 0))) rc = -1;
+        else {
+            pos[i] = (long)h->ival++;
+            st[i] = pos[i] < lm_acked(j, v[i].key) ? LM_LINE_ACKED
+                    : (only < 0 ? doubt : (long)i == only) ? LM_LINE_DOUBT : LM_LINE_NEW;
+        }
+    }
+    hmap_free(&seen);
+    return rc ? err_set(j->te, EXIT_FAILED, j->m->id, "out of memory") : 0;
+}
+
+/* Did line i, whose answer was lost, arrive? *there = 1 if so; 0 or the EXIT_* class. */
+static int lm_line_arrived(lm_job *j, const src_lm_metric *v, size_t n, size_t i, int *there)
+{
+    unsigned char *arrived = calloc(n, 1), *st = calloc(n, 1);
+    long *pos = calloc(n, sizeof *pos);
+    int rc;
+    *there = 0;
+    if (!arrived || !st || !pos) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
+    else if ((rc = lm_states(j, v, n, (long)i, st, pos)) == 0)
+        rc = lm_doubt_arrived(j->x, j->rc, j->rec.remote_id, v, n, st, arrived, 1, j->te);
+    if (rc == 0) *there = arrived[i];
+    free(arrived);
+    free(st);
+    free(pos);
+    return rc;
+}
+
+/* One line, sent until acknowledged; an answer that leaves it in doubt (none after sending, a
+   5xx, an overload) is followed, after a pause, by a look at the server: it is sent again only
+   if it did not arrive. */
+static int lm_send_line(lm_job *j, const src_lm_metric *v, size_t n, size_t i, const char *run)
+{
+    const tool_cfg *c = j->x->cfg;
+    unsigned seed = (unsigned)i;
+    rest_lm_metric q;
+    rest_err re;
+    int k, there = 0, rc;
+    memset(&q, 0, sizeof q);
+    q.run_id = run;
+    q.model_id = j->rec.remote_id;
+    q.key = v[i].key;
+    q.dataset_name = v[i].dataset_name;
+    q.dataset_digest = v[i].dataset_digest;
+    q.value = v[i].value;
+    q.timestamp = v[i].timestamp;
+    q.step = v[i].step;
+    for (k = 1;; k++) {
+        char why[700];
+        long ms;
+        count_write(j);
+        if (rest_lm_log_metric(j->rc, &q, &re) == 0) return 0;
+        if (!re.ambiguous || re.code == EXIT_AUTH || k > c->retries || sync_stopped(j->x)) break;
+        ms = re.retry_after_ms > 0 ? re.retry_after_ms : http_backoff_ms(k, &seed);
+        warnf("LoggedModel %s: log-metric '%s': %s; in %.1f s the server says whether it arrived, and it is sent "
+              "again if not (try %d/%d)", j->m->id, v[i].key, rest_errstr(&re, why, sizeof why), (double)ms / 1000.0,
+              k, c->retries);
+        if (sleep_ms_or_stop(ms, j->x->stop)) break;
+        if ((rc = lm_line_arrived(j, v, n, i, &there)) != 0) return rc;
+        if (there) {
+            verbosef("LoggedModel %s: the metric '%s' line in doubt had arrived; not sent again", j->m->id, v[i].key);
+            return 0;
+        }
+    }
+    return rest_err_to_tool(&re, j->te, "log-metric");
+}
+
+/* Lines in doubt before any is sent (a lost state, an intent of a killed pass, a record of
+   before per-key progress): those the server holds are acknowledged. */
+static int lm_resolve(lm_job *j, const src_lm_metric *v, size_t n, unsigned char *st, unsigned char *arrived)
+{
+    size_t i, k = 0, d = 0;
+    int rc;
+    for (i = 0; i < n; i++) d += st[i] == LM_LINE_DOUBT;
+    if (!d) return 0;
+    rc = lm_doubt_arrived(j->x, j->rc, j->rec.remote_id, v, n, st, arrived, j->rec.metrics_doubt, j->te);
+    for (i = 0; rc == 0 && i < n; i++) k += arrived[i];
+    if (rc == 0)
+        verbosef("LoggedModel %s: %zu of the %zu metric lines in doubt already arrived; they are not sent again",
+                 j->m->id, k, d);
+    return rc;
+}
+
+/* The lines not acknowledged (those in doubt that arrived are taken as they are), one
+   runs/log-metric each, progress per key and line; the record says "in doubt" from the first
+   send until the pass's last answer. */
+static int lm_lines(lm_job *j, const src_lm_metric *v, size_t n, unsigned char *st, long *pos, unsigned char *arrived)
 {
     size_t i;
-    for (i = 0; i < j->found.nmetrics; i++) {
-        const rest_lm_point *p = &j->found.metrics[i];
-        if (!strcmp(p->key, m->key) && !strcmp(p->run_id, remote_run) && p->timestamp == m->timestamp &&
-            p->step == m->step && (p->value == m->value || (p->value != p->value && m->value != m->value)))
-            return 1;
+    int rc = 0;
+    for (i = 0; i < n && rc == 0; i++) {
+        char *run;
+        if (st[i] == LM_LINE_ACKED) continue;
+        if (!(run = lm_remote_run(j->x, v[i].run_id)))
+            return err_set(j->te, EXIT_PARTIAL, v[i].key, "its run %s is not synced (deleted, or not in this pass)",
+                           v[i].run_id ? v[i].run_id : "(none)");
+        if (!arrived[i]) {
+            if (!j->rec.metrics_doubt) {
+                j->rec.metrics_doubt = 1;
+                lm_record(j); /* the intent: a pass killed from here on asks before sending again */
+            }
+            rc = lm_send_line(j, v, n, i, run);
+        }
+        if (rc == 0 && lm_ack(j, v[i].key, pos[i] + 1) != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
+        if (rc == 0 && !arrived[i]) lm_record(j); /* per line: a pass killed here sends none of them again */
+        free(run);
     }
-    return 0;
+    return rc;
 }
 
-/* Metric lines after the acknowledged ones, one runs/log-metric each, progress per line. */
 static int lm_metrics(lm_job *j)
 {
     src_lm_metric *v = NULL;
     src_problems pr;
-    size_t n = 0, i;
+    unsigned char *st = NULL, *arrived = NULL;
+    long *pos = NULL;
+    size_t n = 0;
     int rc;
     memset(&pr, 0, sizeof pr);
     if ((rc = src_logged_model_metrics(j->x->src, j->m, &v, &n, &pr, j->te)) != 0) return rc;
     sync_report_problems(j->x, &pr);
-    for (i = (size_t)j->rec.metrics_sent; i < n && rc == 0; i++) {
-        rest_lm_metric q;
-        rest_err re;
-        char *run = lm_metric_run(j, v[i].run_id);
-        if (!run) {
-            rc = err_set(j->te, EXIT_PARTIAL, v[i].key, "its run %s is not synced (deleted, or not in this pass)",
-                         v[i].run_id ? v[i].run_id : "(none)");
-            break;
-        }
-        memset(&q, 0, sizeof q);
-        q.run_id = run;
-        q.model_id = j->rec.remote_id;
-        q.key = v[i].key;
-        q.dataset_name = v[i].dataset_name;
-        q.dataset_digest = v[i].dataset_digest;
-        q.value = v[i].value;
-        q.timestamp = v[i].timestamp;
-        q.step = v[i].step;
-        if (lm_metric_there(j, &v[i], run)) { /* found with the model: it arrived before */
-            j->rec.metrics_sent = (long)i + 1;
-            free(run);
-            continue;
-        }
-        count_write(j);
-        if (rest_lm_log_metric(j->rc, &q, &re) != 0) rc = rest_err_to_tool(&re, j->te, "log-metric");
-        else {
-            j->rec.metrics_sent = (long)i + 1;
-            lm_record(j); /* per line: a pass killed here sends none of them again */
-        }
-        free(run);
+    if (!(st = calloc(n + 1, 1)) || !(arrived = calloc(n + 1, 1)) || !(pos = calloc(n + 1, sizeof *pos)))
+        rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
+    if (rc == 0) rc = lm_states(j, v, n, -1, st, pos);
+    if (rc == 0) rc = lm_resolve(j, v, n, st, arrived);
+    if (rc == 0) rc = lm_lines(j, v, n, st, pos, arrived);
+    if (rc == 0) { /* every line acknowledged: nothing in doubt, the old count is replaced by the keys' */
+        j->rec.metrics_doubt = 0;
+        j->rec.metrics_sent = 0;
     }
+    free(st);
+    free(arrived);
+    free(pos);
     src_lm_metrics_free(v, n);
     src_problems_free(&pr);
     return rc;
 }
 
-/* Records the local tags (those of `only`, when given) as on the remote copy. */
-static int lm_tags_sent(lm_job *j, const kvlist *only)
+/* Records the values of l as on the remote copy (key -> hash). */
+static int lm_mark_sent(hmap *sent, const kvlist *l)
 {
     size_t i;
-    for (i = 0; i < j->m->tags.n; i++) {
+    for (i = 0; i < l->n; i++) {
         char h[17];
-        if (only && !kv_get(only, j->m->tags.v[i].key)) continue;
-        state_value_hash(j->m->tags.v[i].value, h);
-        if (!hmap_put(&j->rec.tag_hash, j->m->tags.v[i].key, h, 0, 0)) return -1;
+        state_value_hash(l->v[i].value, h);
+        if (!hmap_put(sent, l->v[i].key, h, 0, 0)) return -1;
+    }
+    return 0;
+}
+
+/* The items of l whose value is not recorded in sent (new or changed), into out: 0 or -1. */
+static int lm_unsent(const kvlist *l, const hmap *sent, kvlist *out)
+{
+    size_t i;
+    for (i = 0; i < l->n; i++) {
+        const hmap_entry *old = hmap_get(sent, l->v[i].key);
+        char h[17];
+        state_value_hash(l->v[i].value, h);
+        if ((!old || !old->sval || strcmp(old->sval, h) != 0) && kv_add(out, l->v[i].key, l->v[i].value) != 0) return -1;
     }
     return 0;
 }
@@ -209,17 +314,11 @@ static int lm_tags(lm_job *j)
     rest_err re;
     size_t i;
     int rc = 0;
-    for (i = 0; i < j->m->tags.n && rc == 0; i++) {
-        const hmap_entry *old = hmap_get(&j->rec.tag_hash, j->m->tags.v[i].key);
-        char h[17];
-        state_value_hash(j->m->tags.v[i].value, h);
-        if (!old || !old->sval || strcmp(old->sval, h) != 0) rc = kv_add(&changed, j->m->tags.v[i].key, j->m->tags.v[i].value);
-    }
-    if (rc != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
+    if (lm_unsent(&j->m->tags, &j->rec.tag_hash, &changed) != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
     else if (changed.n) {
         count_write(j);
         if (rest_lm_set_tags(j->rc, j->rec.remote_id, &changed, &re) != 0) rc = rest_err_to_tool(&re, j->te, "set tags");
-        else if (lm_tags_sent(j, &changed) != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
+        else if (lm_mark_sent(&j->rec.tag_hash, &changed) != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
     }
     kv_free(&changed);
     for (i = 0; i < j->rec.tag_hash.n && rc == 0; i++) {
@@ -230,6 +329,64 @@ static int lm_tags(lm_job *j)
             rc = rest_err_to_tool(&re, j->te, "delete tag");
         else hmap_del(&j->rec.tag_hash, key);
     }
+    return rc;
+}
+
+/* Of the local params not recorded as sent (new, changed, or a record from before params were
+   kept), those the remote copy lacks or holds with another value: asked first (an SQL server
+   refuses a param the model has; a file store overwrites it). */
+static int lm_params_missing(lm_job *j, const kvlist *unsent, kvlist *send, const char **changed)
+{
+    rest_logged_model r;
+    rest_err re;
+    size_t i;
+    int rc = 0;
+    *changed = NULL;
+    if (rest_lm_get(j->rc, j->rec.remote_id, &r, &re) != 0) return rest_err_to_tool(&re, j->te, "logged-models get");
+    for (i = 0; i < unsent->n && rc == 0; i++) {
+        const char *there = kv_get(&r.params, unsent->v[i].key);
+        if (there && strcmp(there, unsent->v[i].value) != 0) *changed = unsent->v[i].key;
+        if (!there || strcmp(there, unsent->v[i].value) != 0) rc = kv_add(send, unsent->v[i].key, unsent->v[i].value);
+    }
+    rest_logged_model_free(&r);
+    return rc ? err_set(j->te, EXIT_FAILED, j->m->id, "out of memory") : 0;
+}
+
+/* Params logged to the model after its remote copy was made (MlflowClient.log_model_params). */
+static int lm_params(lm_job *j)
+{
+    const tool_cfg *c = j->x->cfg;
+    kvlist unsent = {0};
+    unsigned seed = 1;
+    int rc = 0, k;
+    if (lm_unsent(&j->m->params, &j->rec.param_hash, &unsent) != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
+    for (k = 1; rc == 0 && unsent.n; k++) {
+        kvlist send = {0};
+        rest_err re;
+        char why[700];
+        const char *changed = NULL;
+        rc = lm_params_missing(j, &unsent, &send, &changed);
+        if (rc == 0 && send.n) {
+            count_write(j);
+            if (rest_lm_log_params(j->rc, j->rec.remote_id, &send, &re) != 0) {
+                rc = rest_err_to_tool(&re, j->te, "log params");
+                if (changed && re.status == 400) /* an SQL server: the key is taken (a file store overwrites) */
+                    rc = err_set(j->te, EXIT_PARTIAL, changed, "this LoggedModel param changed after it was synced, "
+                                 "and the server refuses to change it (%s)", rest_errstr(&re, why, sizeof why));
+                else if (re.ambiguous && re.code != EXIT_AUTH && k <= c->retries && !sync_stopped(j->x)) {
+                    warnf("LoggedModel %s: log params: %s; the server is asked what arrived (try %d/%d)", j->m->id,
+                          rest_errstr(&re, why, sizeof why), k, c->retries);
+                    rc = sleep_ms_or_stop(http_backoff_ms(k, &seed), j->x->stop) ? rc : 0;
+                    kv_free(&send);
+                    continue;
+                }
+            }
+        }
+        if (rc == 0 && lm_mark_sent(&j->rec.param_hash, &unsent) != 0) rc = err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
+        kv_free(&send);
+        break;
+    }
+    kv_free(&unsent);
     return rc;
 }
 
@@ -250,17 +407,22 @@ static int lm_remote(lm_job *j)
         if (rest_is_no_endpoint(&re)) __atomic_store_n(&j->x->no_lm_endpoints, 1, __ATOMIC_RELAXED);
         return rest_err_to_tool(&re, j->te, "logged-models create");
     }
-    if (!j->rec.remote_id || strcmp(j->rec.remote_id, id) != 0) { /* another copy: nothing of ours is there */
+    if (!j->rec.remote_id || strcmp(j->rec.remote_id, id) != 0) { /* another copy: nothing of ours is known there */
         free(j->rec.remote_id);
         j->rec.remote_id = id;
         hmap_free(&j->rec.artifact);
         hmap_free(&j->rec.tag_hash);
+        hmap_free(&j->rec.param_hash);
+        hmap_free(&j->rec.metric_lines);
         j->rec.metrics_sent = 0;
+        j->rec.metrics_doubt = 0;
         j->rec.status = 0;
+        j->unrecorded = !created; /* found: what it holds is asked (lm_resolve, lm_params) */
     } else
         free(id);
     free(j->rec.artifact_location);
-    if (!(j->rec.artifact_location = xstrdup(j->found.artifact_location)) || (created && lm_tags_sent(j, NULL) != 0))
+    if (!(j->rec.artifact_location = xstrdup(j->found.artifact_location)) ||
+        (created && (lm_mark_sent(&j->rec.tag_hash, &j->m->tags) != 0 || lm_mark_sent(&j->rec.param_hash, &j->m->params) != 0)))
         return err_set(j->te, EXIT_FAILED, j->m->id, "out of memory");
     if (j->found.status == REST_LM_READY || j->found.status == REST_LM_FAILED) j->rec.status = j->found.status;
     j->rec.finalized = j->rec.status != 0;
@@ -275,6 +437,7 @@ static int lm_carry(lm_job *j)
     rest_err re;
     if ((rc = lm_remote(j)) != 0) return rc;
     rc = lm_tags(j);
+    if (rc == 0) rc = lm_params(j);
     if (rc == 0) rc = lm_upload(j);
     if (rc == 0) rc = lm_metrics(j);
     lm_record(j); /* what did arrive */

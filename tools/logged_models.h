@@ -35,5 +35,18 @@ int logged_models_stage(sync_ctx *x, const rest_ctx *rc);
 int logged_models_hold_prepare(sync_ctx *x);
 int logged_models_holds(sync_ctx *x, const rest_ctx *rc, const char *remote_exp, const char *run_id,
                         const char *key, const src_point *pt);
+/* The identity of a point (local run, key, timestamp, step, value) appended to b (-1: out of
+   memory), and how many lines of SRC's LoggedModels have it (prepared above). */
+int logged_models_hold_id(sbuf *b, const char *run, const char *key, long long ts, long long step, double v);
+long long logged_models_held_n(const sync_ctx *x, const char *id);
+/* logged_models_doubt.c: which metric lines of a LoggedModel (all its lines v[0, n), each
+   LM_LINE_ACKED, _DOUBT or _NEW in st) its remote copy already holds: arrived[i] = 1 for
+   those in doubt that arrived. settle: read until the server stands still (a request of a
+   killed pass may still be landing). 0 or the EXIT_* class with te filled. */
+enum { LM_LINE_ACKED = 0, LM_LINE_DOUBT = 1, LM_LINE_NEW = 2 };
+int lm_doubt_arrived(sync_ctx *x, const rest_ctx *rc, const char *remote_model, const src_lm_metric *v, size_t n,
+                     const unsigned char *st, unsigned char *arrived, int settle, tool_err *te);
+/* The remote copy of a local run, from the state (malloc'd), or NULL. */
+char *lm_remote_run(sync_ctx *x, const char *local_run);
 
 #endif

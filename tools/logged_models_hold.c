@@ -23,7 +23,7 @@
 
 enum { PROBE_UNKNOWN = 0, PROBE_HAS = 1, PROBE_NONE = 2 };
 
-static int hold_id(sbuf *b, const char *run, const char *key, long long ts, long long step, double v)
+int logged_models_hold_id(sbuf *b, const char *run, const char *key, long long ts, long long step, double v)
 {
     sb_printf(b, "%s\x1f%s\x1f%lld\x1f%lld\x1f%.17g", run, key, ts, step, v);
     return b->oom ? -1 : 0;
@@ -42,8 +42,12 @@ static int hold_model(sync_ctx *x, const src_logged_model *m)
     for (i = 0; i < n && rc == 0; i++) {
         sbuf id = {0};
         if (!v[i].run_id) continue;
-        rc = hold_id(&id, v[i].run_id, v[i].key, v[i].timestamp, v[i].step, v[i].value);
-        if (rc == 0 && !hmap_put(&x->lm_held, id.s, NULL, 0, 0)) rc = -1;
+        rc = logged_models_hold_id(&id, v[i].run_id, v[i].key, v[i].timestamp, v[i].step, v[i].value);
+        if (rc == 0) { /* ival: lines of SRC's LoggedModels with this point */
+            hmap_entry *h = hmap_get(&x->lm_held, id.s);
+            if (h) h->ival++;
+            else if (!hmap_put(&x->lm_held, id.s, NULL, 1, 0)) rc = -1;
+        }
         sb_free(&id);
     }
     src_lm_metrics_free(v, n);
@@ -65,6 +69,12 @@ int logged_models_hold_prepare(sync_ctx *x)
         src_logged_models_free(&ms);
     }
     return rc;
+}
+
+long long logged_models_held_n(const sync_ctx *x, const char *id)
+{
+    const hmap_entry *h = hmap_get(&x->lm_held, id);
+    return h ? h->ival : 0;
 }
 
 /* Does the server have LoggedModels? Asked once per pass (several workers may ask at once: harmless). */
@@ -93,7 +103,7 @@ int logged_models_holds(sync_ctx *x, const rest_ctx *rc, const char *remote_exp,
     sbuf id = {0};
     int held;
     if (!x->lm_held.n) return 0;
-    if (hold_id(&id, run_id, key, pt->timestamp, pt->step, pt->value) != 0) return 0;
+    if (logged_models_hold_id(&id, run_id, key, pt->timestamp, pt->step, pt->value) != 0) return 0;
     held = hmap_get(&x->lm_held, id.s) != NULL;
     sb_free(&id);
     return held && probe(x, rc, remote_exp) == PROBE_HAS;

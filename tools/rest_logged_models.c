@@ -17,6 +17,7 @@ void rest_logged_model_free(rest_logged_model *m)
         free(m->metrics[i].run_id);
     }
     free(m->metrics);
+    kv_free(&m->params);
     free(m->id);
     free(m->artifact_location);
     free(m->experiment_id);
@@ -79,7 +80,20 @@ int rest_lm_create(const rest_ctx *c, const rest_lm_create_req *q, rest_logged_m
     return rc;
 }
 
-/* data.metrics of a found model: what a pass whose state was lost must not send again */
+/* data.params of a model: what a later pass must not send again (an SQL server refuses a repeat) */
+static int rest_parse_lm_params(const cJSON *data, rest_logged_model *out)
+{
+    const cJSON *ps = json_get_arr(data, "params"), *p;
+    cJSON_ArrayForEach(p, ps)
+    {
+        const char *key, *value;
+        if (json_get_str(p, "key", &key) != 0 || json_get_str(p, "value", &value) != 0) continue;
+        if (kv_add(&out->params, key, value) != 0) return -1;
+    }
+    return 0;
+}
+
+/* data.metrics of a model: what a pass whose state was lost, or whose answer was lost, must not send again */
 static int rest_parse_lm_metrics(const cJSON *data, rest_logged_model *out)
 {
     const cJSON *ms = json_get_arr(data, "metrics"), *m;
@@ -112,7 +126,7 @@ int rest_parse_lm_search(const cJSON *a, const char *key, const char *value, res
         const cJSON *info = json_get_obj(m, "info");
         if (!rest_tags_have(json_get_arr(info, "tags"), key, value)) continue;
         if (rest_parse_lm_info(info, out, 0, e) != 0) return -e->code;
-        if (rest_parse_lm_metrics(json_get_obj(m, "data"), out) != 0) {
+        if (rest_parse_lm_metrics(json_get_obj(m, "data"), out) != 0 || rest_parse_lm_params(json_get_obj(m, "data"), out) != 0) {
             rest_logged_model_free(out);
             return -rest_bad_answer(e, 0, "out of memory");
         }
@@ -167,6 +181,29 @@ static int rest_lm_path(sbuf *p, const char *model_id, const char *tail)
     return p->oom ? -1 : 0;
 }
 
+int rest_lm_get(const rest_ctx *c, const char *model_id, rest_logged_model *out, rest_err *e)
+{
+    sbuf p = {0};
+    cJSON *j = NULL;
+    const cJSON *data;
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (rest_lm_path(&p, model_id, "") != 0) {
+        sb_free(&p);
+        rc = rest_oom(e);
+    } else
+        rc = rest_get(c, &p, &j, e);
+    if (rc == 0 && (rc = rest_parse_lm(j, 0, out, e)) == 0) {
+        data = json_get_obj(json_get_obj(j, "model"), "data");
+        if (rest_parse_lm_metrics(data, out) != 0 || rest_parse_lm_params(data, out) != 0) {
+            rest_logged_model_free(out);
+            rc = rest_bad_answer(e, 0, "out of memory");
+        }
+    }
+    cJSON_Delete(j);
+    return rc;
+}
+
 /* The server reads status as the enum's number (its schema asserts an int). */
 int rest_lm_finalize(const rest_ctx *c, const char *model_id, int status, rest_err *e)
 {
@@ -190,7 +227,7 @@ int rest_lm_finalize(const rest_ctx *c, const char *model_id, int status, rest_e
 }
 
 static int rest_lm_kv(const rest_ctx *c, const char *method, const char *model_id, const char *tail,
-                      const char *list, const kvlist *l, rest_err *e)
+                      const char *list, const kvlist *l, int once, rest_err *e)
 {
     sbuf p = {0}, b = {0};
     int rc;
@@ -199,19 +236,19 @@ static int rest_lm_kv(const rest_ctx *c, const char *method, const char *model_i
     sb_printf(&b, ",\"%s\":", list);
     json_kv_array(&b, l);
     sb_puts(&b, "}");
-    rc = rest_send(c, method, rest_lm_path(&p, model_id, tail) == 0 ? p.s : NULL, &b, REST_RETRY, NULL, e);
+    rc = rest_send(c, method, rest_lm_path(&p, model_id, tail) == 0 ? p.s : NULL, &b, once, NULL, e);
     sb_free(&p);
     return rc;
 }
 
 int rest_lm_set_tags(const rest_ctx *c, const char *model_id, const kvlist *tags, rest_err *e)
 {
-    return rest_lm_kv(c, "PATCH", model_id, "/tags", "tags", tags, e);
+    return rest_lm_kv(c, "PATCH", model_id, "/tags", "tags", tags, REST_RETRY, e);
 }
 
 int rest_lm_log_params(const rest_ctx *c, const char *model_id, const kvlist *params, rest_err *e)
 {
-    return rest_lm_kv(c, "POST", model_id, "/params", "params", params, e);
+    return rest_lm_kv(c, "POST", model_id, "/params", "params", params, REST_RETRY_UNSENT, e);
 }
 
 int rest_lm_delete_tag(const rest_ctx *c, const char *model_id, const char *key, rest_err *e)
@@ -247,7 +284,7 @@ int rest_lm_log_metric(const rest_ctx *c, const rest_lm_metric *m, rest_err *e)
         rest_add_str(&b, "dataset_digest", m->dataset_digest);
     }
     sb_puts(&b, "}");
-    return rest_send(c, "POST", "/api/2.0/mlflow/runs/log-metric", &b, REST_RETRY, NULL, e);
+    return rest_send(c, "POST", "/api/2.0/mlflow/runs/log-metric", &b, REST_RETRY_UNSENT, NULL, e);
 }
 
 int rest_is_no_endpoint(const rest_err *e) { return e->status == 404 && !e->error_code[0]; }

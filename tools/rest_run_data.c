@@ -209,6 +209,7 @@ int rest_parse_history(const cJSON *a, rest_point **v, size_t *n, size_t *cap, c
     cJSON_ArrayForEach(m, ms)
     {
         rest_point p;
+        p.dataset = cJSON_GetObjectItemCaseSensitive(m, "dataset_name") != NULL;
         if (json_get_ll(m, "timestamp", LLONG_MIN, LLONG_MAX, &p.timestamp) != 0 ||
             json_get_ll(m, "step", LLONG_MIN, LLONG_MAX, &p.step) != 0 || rest_metric_value(m, &p.value) != 0)
             return rest_bad_answer(e, 0, "metrics/get-history answered a point without a valid timestamp, step "

@@ -103,7 +103,11 @@ int rest_log_outputs(const rest_ctx *c, const char *run_id, const char *const *m
                      size_t n, rest_err *e);
 
 /* metrics/get-history, every page (for resolving an in-doubt batch). */
-typedef struct rest_point { long long timestamp, step; double value; } rest_point;
+typedef struct rest_point {
+    long long timestamp, step;
+    double value;
+    int dataset;                       /* the point names a dataset: a file-store server read its step as 0 */
+} rest_point;
 int rest_metric_history(const rest_ctx *c, const char *run_id, const char *key, rest_point **out, size_t *n,
                         rest_err *e);
 /* one page: points appended to *v (n used, cap allocated), *token = next page or NULL */
@@ -120,8 +124,10 @@ typedef struct rest_lm_point {         /* a LoggedModel metric as the server kee
 typedef struct rest_logged_model {
     char *id, *artifact_location, *experiment_id;
     int status;                        /* 1 PENDING, 2 READY, 3 FAILED, 0 unknown */
-    rest_lm_point *metrics;            /* from logged-models/search (data.metrics); malformed ones left out */
+    rest_lm_point *metrics;            /* data.metrics (search, get); malformed ones left out. A file-store
+                                          server gives the latest per key and dataset, an SQL one every point */
     size_t nmetrics;
+    kvlist params;                     /* data.params (search, get) */
 } rest_logged_model;
 enum { REST_LM_PENDING = 1, REST_LM_READY = 2, REST_LM_FAILED = 3 };
 void rest_logged_model_free(rest_logged_model *m);
@@ -132,13 +138,19 @@ typedef struct rest_lm_create_req {
 int rest_lm_create(const rest_ctx *c, const rest_lm_create_req *q, rest_logged_model *out, rest_err *e);
 int rest_lm_search_by_tag(const rest_ctx *c, const char *exp_id, const char *key, const char *value,
                           rest_logged_model *out, rest_err *e);   /* 1, 0, or -class */
+/* GET logged-models/<id>: info, params and metrics (for what arrived of a write in doubt). */
+int rest_lm_get(const rest_ctx *c, const char *model_id, rest_logged_model *out, rest_err *e);
 int rest_lm_finalize(const rest_ctx *c, const char *model_id, int status, rest_err *e);
 int rest_lm_set_tags(const rest_ctx *c, const char *model_id, const kvlist *tags, rest_err *e);
+/* Repeated only when it cannot have arrived: an SQL server refuses a param the model has
+   (a failure after sending comes back `ambiguous`; ask rest_lm_get). */
 int rest_lm_log_params(const rest_ctx *c, const char *model_id, const kvlist *params, rest_err *e);
 int rest_lm_delete(const rest_ctx *c, const char *model_id, rest_err *e);
 int rest_lm_delete_tag(const rest_ctx *c, const char *model_id, const char *key, rest_err *e);
 /* One metric point of a LoggedModel: runs/log-metric with model_id (the server
-   links it to run_id, which must be active, and to the dataset, if named). */
+   links it to run_id, which must be active, and to the dataset, if named). Repeated only
+   when it cannot have arrived: a failure after sending comes back `ambiguous` (a
+   file-store server keeps a repeated point twice). */
 typedef struct rest_lm_metric {
     const char *run_id, *model_id, *key, *dataset_name, *dataset_digest;
     double value;

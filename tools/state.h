@@ -103,9 +103,14 @@ typedef struct st_logged_model {
     char *artifact_location;           /* the remote copy's, where its artifacts go (NULL: a record before it was kept) */
     int finalized;                     /* the status below was sent and acknowledged */
     int status;                        /* the status sent (REST_LM_*: 2 READY, 3 FAILED), 0 = none (PENDING) */
-    long metrics_sent;                 /* metric lines acknowledged, in src_logged_model_metrics order */
+    long metrics_sent;                 /* read only: a record of before metric_lines counted the lines of all
+                                          keys together (>0: which arrived is asked of the server) */
+    hmap metric_lines;                 /* metric key -> lines of models/<id>/metrics/<key> acknowledged (sval, decimal) */
+    int metrics_doubt;                 /* intent: the lines after those may have been sent (their answers never
+                                          came): the server is asked before any is sent again */
     hmap artifact;                     /* rel -> stamp */
     hmap tag_hash;                     /* tag key -> value hash (sval): the tags the remote copy has from us */
+    hmap param_hash;                   /* param key -> value hash (sval): the params it has from us */
 } st_logged_model;
 
 typedef struct state state;

@@ -607,6 +607,8 @@ void st_logged_model_free(st_logged_model *v)
     free(v->artifact_location);
     hmap_free(&v->artifact);
     hmap_free(&v->tag_hash);
+    hmap_free(&v->param_hash);
+    hmap_free(&v->metric_lines);
     memset(v, 0, sizeof *v);
 }
 
@@ -616,8 +618,10 @@ int st_logged_model_copy(st_logged_model *d, const st_logged_model *s)
     d->finalized = s->finalized;
     d->status = s->status;
     d->metrics_sent = s->metrics_sent;
+    d->metrics_doubt = s->metrics_doubt;
     if (dup_opt(&d->remote_id, s->remote_id) || dup_opt(&d->artifact_location, s->artifact_location) ||
-        hmap_copy(&d->artifact, &s->artifact) || hmap_copy(&d->tag_hash, &s->tag_hash)) {
+        hmap_copy(&d->artifact, &s->artifact) || hmap_copy(&d->tag_hash, &s->tag_hash) ||
+        hmap_copy(&d->param_hash, &s->param_hash) || hmap_copy(&d->metric_lines, &s->metric_lines)) {
         st_logged_model_free(d);
         return -1;
     }
@@ -629,8 +633,9 @@ cJSON *st_logged_model_to_json(const st_logged_model *v)
     cJSON *o = cJSON_CreateObject();
     if (!o || put_str(o, "remote", v->remote_id) || put_str(o, "loc", v->artifact_location) || (v->finalized && !cJSON_AddTrueToObject(o, "final")) ||
         (v->status && !cJSON_AddNumberToObject(o, "st", v->status)) ||
-        (v->metrics_sent && !cJSON_AddNumberToObject(o, "m", (double)v->metrics_sent)) || put_map(o, "a", &v->artifact) ||
-        put_map(o, "t", &v->tag_hash)) {
+        (v->metrics_sent && !cJSON_AddNumberToObject(o, "m", (double)v->metrics_sent)) || put_map(o, "ml", &v->metric_lines) ||
+        (v->metrics_doubt && !cJSON_AddTrueToObject(o, "md")) || put_map(o, "a", &v->artifact) ||
+        put_map(o, "t", &v->tag_hash) || put_map(o, "p", &v->param_hash)) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -642,8 +647,9 @@ int st_logged_model_from_json(const cJSON *j, st_logged_model *out)
     long long st = 0, m = 0;
     memset(out, 0, sizeof *out);
     if (!cJSON_IsObject(j) || get_id(j, "remote", 1, &out->remote_id) || get_str(j, "loc", 0, &out->artifact_location) ||
-        get_bool(j, "final", &out->finalized) || get_ll(j, "st", 0, 3, 0, &st) || get_ll(j, "m", 0, LONG_MAX, 0, &m) || get_map(j, "a", &out->artifact, NULL) ||
-        get_map(j, "t", &out->tag_hash, NULL)) {
+        get_bool(j, "final", &out->finalized) || get_ll(j, "st", 0, 3, 0, &st) || get_ll(j, "m", 0, LONG_MAX, 0, &m) || get_bool(j, "md", &out->metrics_doubt) ||
+        get_map(j, "a", &out->artifact, NULL) || get_map(j, "t", &out->tag_hash, NULL) || get_map(j, "p", &out->param_hash, NULL) ||
+        get_map(j, "ml", &out->metric_lines, is_decimal)) {
         st_logged_model_free(out);
         return -1;
     }

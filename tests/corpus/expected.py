@@ -209,6 +209,18 @@ def search_logged_models(c, exp_ids):
         raise
 
 
+def latest_model_metrics(metrics):
+    """A LoggedModel's metrics as MLflow's file store gives them: the latest point (by step,
+    timestamp, value) per key and dataset. An SQL server gives every point; the whole history is
+    checked elsewhere (test_logged_models_later.py reads it from the server's own store)."""
+    best = {}
+    for x in metrics:
+        g = (x.key, x.dataset_name, x.dataset_digest)
+        if g not in best or (x.step, x.timestamp, x.value) > (best[g].step, best[g].timestamp, best[g].value):
+            best[g] = x
+    return list(best.values())
+
+
 def read_logged_models(c, exp_ids, artifacts):
     out = {}
     found = search_logged_models(c, exp_ids)
@@ -217,10 +229,10 @@ def read_logged_models(c, exp_ids, artifacts):
     for m in found:
         out[m.model_id] = {
             "name": m.name, "experiment_id": m.experiment_id, "status": str(m.status),
-            "source_run_id": m.source_run_id, "model_type": m.model_type or "",  # REST gives "" for none
+            "source_run_id": m.source_run_id or None, "model_type": m.model_type or "",  # REST gives "" for none
             "params": dict(m.params or {}), "tags": dict(m.tags or {}),
             "metrics": sorted([x.key, x.step, x.timestamp, metric_value(x.value), x.run_id]
-                              for x in (m.metrics or [])),
+                              for x in latest_model_metrics(m.metrics or [])),
             "artifacts": artifacts(m)}
     return out
 

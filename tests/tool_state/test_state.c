@@ -172,6 +172,9 @@ static void sample_others(st_exp *x, st_model *m, st_version *v, st_logged_model
     l->finalized = 1;
     l->status = 3; /* FAILED */
     l->metrics_sent = 7;
+    l->metrics_doubt = 1;
+    hmap_put(&l->metric_lines, "acc", "12", 0, 0);
+    hmap_put(&l->param_hash, "lr", h, 0, 0);
     hmap_put(&l->tag_hash, "framework", h, 0, 0);
     hmap_put(&l->artifact, "MLmodel", "10:1.5", 0, 0);
 }
@@ -187,8 +190,9 @@ static int same_others(const st_exp *x1, const st_exp *x2, const st_model *m1, c
            same_str(v1->desc_hash, v2->desc_hash) && same_map(&v1->tag_hash, &v2->tag_hash) &&
            same_str(l1->remote_id, l2->remote_id) && l1->finalized == l2->finalized && l1->status == l2->status &&
            same_str(l1->artifact_location, l2->artifact_location) &&
-           l1->metrics_sent == l2->metrics_sent && same_map(&l1->tag_hash, &l2->tag_hash) &&
-           same_map(&l1->artifact, &l2->artifact);
+           l1->metrics_sent == l2->metrics_sent && l1->metrics_doubt == l2->metrics_doubt &&
+           same_map(&l1->metric_lines, &l2->metric_lines) && same_map(&l1->param_hash, &l2->param_hash) &&
+           same_map(&l1->tag_hash, &l2->tag_hash) && same_map(&l1->artifact, &l2->artifact);
 }
 
 /* ---- round trips ---------------------------------------------------------------------- */
@@ -246,6 +250,9 @@ TEST(logged_model_record_before_status_reads_as_ready)
     cJSON_Delete(j);
     j = cJSON_Parse("{\"remote\":\"m-1\",\"st\":9}");
     CHECK(st_logged_model_from_json(j, &l) != 0); /* no such status: a damaged record */
+    cJSON_Delete(j);
+    j = cJSON_Parse("{\"remote\":\"m-1\",\"ml\":{\"acc\":\"-3\"}}");
+    CHECK(st_logged_model_from_json(j, &l) != 0); /* a line count that is not a count: damaged */
     cJSON_Delete(j);
 }
 
