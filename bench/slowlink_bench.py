@@ -100,13 +100,16 @@ def bench_tool(a, wd, place, src, npts):
     return wall, cpu
 
 
+LOCKS = {"sqlite": ": SQLite writes one request at a time", "file": ": the file store has no lock, both workers can run"}
+
+
 def explain_tool(a, wall, cpu, requests):
     """Where the tool's time can go: round trips (requests x RTT / jobs in flight) or the server's CPU."""
     rtt = 2 * a.delay_ms / 1000
     ncpu = os.cpu_count() or 1
     print(f"  {requests} requests ({requests / a.runs:.1f} a run): round trips alone need >= {requests * rtt / a.jobs:.1f} s "
           f"at {a.jobs} in flight; the server's CPU alone needs >= {cpu / ncpu:.1f} s on all {ncpu} cores "
-          f"({cpu:.1f} s on one: SQLite writes one request at a time); mlflow-lite took {wall:.1f} s", flush=True)
+          f"({cpu:.1f} s on one{LOCKS[a.backend]}); mlflow-lite took {wall:.1f} s", flush=True)
 
 
 def bench_loopback(a, wd, src, npts):
