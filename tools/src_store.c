@@ -319,7 +319,8 @@ done:
 /* ---- reading run folders ahead ---------------------------------------------------------- */
 
 enum {
-    AHEAD_BATCH = 256,                 /* run folders read ahead at a time (bounds the memory) */
+    AHEAD_BATCH = 64,                  /* run folders read ahead at a time: their parsed meta.yaml (~2 KiB each) count in a
+                                          sync's peak memory, and 64 keep two threads busy */
     AHEAD_THREADS = 2                  /* what a 2-core login node gives; reading is mostly system calls */
 };
 

@@ -467,9 +467,9 @@ static int fsync_dir_of(const char *path)
 }
 
 /* A live record's line into b: a cold one is read back first, one at a time,
-   so compaction needs no more memory than the largest record. 0, or -1 with
-   errno (out of memory; EIO: a line no longer reads back as written, and the
-   journal is then kept as it is). */
+   so compaction needs no more memory than the largest record. 0; -1 out of
+   memory (errno); -2 a line no longer reads back as written (the journal is
+   then kept as it is: what it holds is not ours to drop). */
 static int slot_line(state *s, int kind, const char *key, const st_slot *sl, sbuf *b)
 {
     void *rec;
@@ -480,7 +480,7 @@ static int slot_line(state *s, int kind, const char *key, const st_slot *sl, sbu
     if (!(rec = calloc(1, st_kinds[kind]->size))) return errno = ENOMEM, -1;
     if (rtab_read(sl, kind, key, s->fd, rec) != 0) {
         free(rec);
-        return errno = EIO, -1;
+        return -2;
     }
     record_line(b, kind, key, rec);
     st_kinds[kind]->free(rec);
@@ -488,7 +488,8 @@ static int slot_line(state *s, int kind, const char *key, const st_slot *sl, sbu
     return b->oom ? (errno = ENOMEM, -1) : 0;
 }
 
-/* Every live record, one line each, into fd (buffered READ_CHUNK at a time). */
+/* Every live record, one line each, into fd (buffered READ_CHUNK at a time).
+   0, -1 (errno), or -2 as slot_line. */
 static int write_records(state *s, int fd)
 {
     sbuf b = {0};
@@ -499,11 +500,9 @@ static int write_records(state *s, int fd)
         for (i = 0; i < s->tab[k].n && rc == 0; i++) {
             const char *key = rtab_key(&s->tab[k], i);
             if (!key) continue; /* dropped */
-            if (slot_line(s, k, key, &s->tab[k].slot[i], &b) != 0 ||
-                (b.len >= READ_CHUNK && write_all(fd, b.s, b.len) != 0))
-                rc = -1;
-            else if (b.len >= READ_CHUNK)
-                b.len = 0;
+            if ((rc = slot_line(s, k, key, &s->tab[k].slot[i], &b)) != 0 || b.len < READ_CHUNK) continue;
+            if (write_all(fd, b.s, b.len) != 0) rc = -1;
+            b.len = 0;
         }
     if (rc == 0 && (b.oom || write_all(fd, b.s, b.len) != 0)) rc = -1;
     if (b.oom) errno = ENOMEM;
@@ -522,7 +521,11 @@ static int compact(state *s, tool_err *e)
     fd = open_nofollow(tmp.s, O_WRONLY | O_CREAT | O_EXCL, e);
     if (fd < 0) rc = e->code ? e->code : err_set(e, EXIT_STATE, tmp.s, "cannot create it: %s", strerror(errno));
     else {
-        if (write_records(s, fd) != 0 || fsync(fd) != 0)
+        int w = write_records(s, fd);
+        if (w == -2)
+            rc = err_set(e, EXIT_STATE, s->path, "a record no longer reads back as it was written (was the file "
+                         "changed during the sync?): left as it is, not compacted");
+        else if (w != 0 || fsync(fd) != 0)
             rc = err_set(e, EXIT_STATE, tmp.s, "cannot write it: %s", strerror(errno));
         if (close(fd) != 0 && rc == 0) rc = err_set(e, EXIT_STATE, tmp.s, "cannot write it: %s", strerror(errno));
         if (rc == 0 && rename(tmp.s, s->path) != 0)
