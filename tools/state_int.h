@@ -5,9 +5,10 @@
  *   - cold: only where its lines are in the journal (the record line, and for
  *     a run the progress and intent lines appended after it), read back and
  *     parsed when it is asked for. Every record of the journal a sync has
- *     open is cold: a pass then holds an index of a few dozen bytes a record,
- *     not the records (a run with its metric, param, tag and artifact maps is
- *     some kilobytes parsed, ~0.5 KiB as a line), whatever the number of runs;
+ *     open is cold: a pass then holds an index of ~90 bytes a record (its
+ *     slot, its key, its hash slots), not the records (a run with its metric,
+ *     param, tag and artifact maps is some kilobytes parsed, ~0.5 KiB as a
+ *     line), whatever the number of runs;
  *   - hot: parsed, in memory, when there is no journal line to read it from
  *     (state_open_memory, a format-1 file being migrated, --dry-run's puts, a
  *     line the journal could not take). */
