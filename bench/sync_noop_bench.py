@@ -205,7 +205,7 @@ def main():
             if rc != 0:
                 raise SystemExit(f"the full sync failed ({rc}):\n{err[-3000:]}")
             print(f"full sync: {wall:.1f} s ({nfiles / wall:,.0f} points/s), tool CPU {cpu:.1f} s, "
-                  f"peak RSS {rss:.0f} MiB; sync state {state_bytes(src) / 2**20:.1f} MiB", flush=True)
+                  f"peak RSS {rss:.1f} MiB; sync state {state_bytes(src) / 2**20:.2f} MiB", flush=True)
             rows = []
             for i in range(a.passes):
                 wall, cpu, rss, out, err, rc = run_measured(tool, ["sync", "--json", "--no-progress", src, s.url], wd)
@@ -214,7 +214,7 @@ def main():
                     raise SystemExit(f"pass {i + 1} was not a no-op: exit {rc}, {summ}\n{err[-2000:]}")
                 rows.append(wall)
                 print(f"no-op pass {i + 1}: {wall:.2f} s wall (the tool's own: {summ['seconds']:.2f} s), "
-                      f"{cpu:.2f} s CPU, peak RSS {rss:.0f} MiB, 0 requests", flush=True)
+                      f"{cpu:.2f} s CPU, peak RSS {rss:.1f} MiB, 0 requests", flush=True)
             best = min(rows)
             print(f"no-op pass over {nfiles:,} metric files in {a.runs:,} runs: best {best:.2f} s, "
                   f"median {sorted(rows)[len(rows) // 2]:.2f} s (target < 10 s); "

@@ -21,7 +21,8 @@ struct src_store {
     unsigned char *exp_matched, *run_matched;   /* per filter entry, during src_store_open */
     src_exp **exps; size_t nexps, capexps;
     src_run **runs; size_t nruns, capruns;
-    hmap run_index, exp_index;         /* id -> position in runs / exps */
+    keyidx run_index;                  /* id -> position in runs (keys: the runs' own ids) */
+    hmap exp_index;                    /* id -> position in exps */
     src_problems problems;
     char **unmatched; size_t nunmatched;   /* NULL-terminated */
     size_t nskipped_runs;

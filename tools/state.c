@@ -1,8 +1,9 @@
 /* tools/state.c — the sync state's journal: open and lock, replay, append,
- * compact. The records themselves (and their JSON) are in state_records.c. */
+ * compact. The records in memory are in state_table.c (cold: where their
+ * lines are in this journal), their JSON in state_records.c. */
 #define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
-#include "state.h"
+#include "state_int.h"
 
 #include "json.h"
 #include "msgs.h"
@@ -18,42 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { READ_CHUNK = 1 << 20, WARN_MAX = 10 };
-
-/* ---- the record kinds behind one generic table ------------------------------------- */
-
-typedef struct st_kind {
-    const char *name;                  /* "run": the "k" of its journal lines */
-    size_t size;
-    void (*free)(void *);
-    int (*copy)(void *, const void *);
-    cJSON *(*to_json)(const void *);
-    int (*from_json)(const cJSON *, void *);
-} st_kind;
-
-#define ST_KIND(T, jname)                                                                                          \
-    static void T##_free_v(void *p) { T##_free(p); }                                                               \
-    static int T##_copy_v(void *d, const void *s) { return T##_copy(d, s); }                                       \
-    static cJSON *T##_to_json_v(const void *p) { return T##_to_json(p); }                                          \
-    static int T##_from_json_v(const cJSON *j, void *p) { return T##_from_json(j, p); }                            \
-    static const st_kind T##_kind = {jname, sizeof(T), T##_free_v, T##_copy_v, T##_to_json_v, T##_from_json_v};
-ST_KIND(st_exp, "exp")
-ST_KIND(st_run, "run")
-ST_KIND(st_model, "model")
-ST_KIND(st_version, "ver")
-ST_KIND(st_logged_model, "lm")
-#undef ST_KIND
-
-enum { K_EXP, K_RUN, K_MODEL, K_VER, K_LM, K_N };
-static const st_kind *const kinds[K_N] = {&st_exp_kind, &st_run_kind, &st_model_kind, &st_version_kind,
-                                          &st_logged_model_kind};
-
-/* Records of one kind: key -> slot (ival); a dropped record leaves an empty slot. */
-typedef struct rtab {
-    hmap idx;
-    void **slot;
-    size_t n, cap;
-} rtab;
+/* The journal is read and compacted through buffers of READ_CHUNK: small, as
+   they count in a pass's peak memory, and large enough for few system calls. */
+enum { READ_CHUNK = 64 << 10, WARN_MAX = 10 };
 
 struct state {
     char *path, *lock_path, *legacy_path;
@@ -66,73 +34,13 @@ struct state {
     int format;                        /* the header's, 0 before it was read */
     int ignore_rest;                   /* the header was damaged: the records are not ours to trust */
     long damaged, lines;
+    long long end;                     /* the journal's size as we read and wrote it: where the next line
+                                          goes (-1 unknown: records then stay in memory) */
+    int load_cold;                     /* replaying s->fd: records stay cold, at their lines */
+    st_line cur;                       /* during replay: where the line being replayed is */
     rtab tab[K_N];
     pthread_mutex_t mu;
 };
-
-static void *rtab_get(const rtab *t, const char *key)
-{
-    const hmap_entry *e = hmap_get(&t->idx, key);
-    return e ? t->slot[e->ival] : NULL;
-}
-
-static void rtab_drop(rtab *t, const st_kind *k, const char *key)
-{
-    hmap_entry *e = hmap_get(&t->idx, key);
-    if (!e) return;
-    k->free(t->slot[e->ival]);
-    free(t->slot[e->ival]);
-    t->slot[e->ival] = NULL;
-    hmap_del(&t->idx, key);
-}
-
-/* Takes ownership of rec (a malloc'd record). 0 or -1 (out of memory: rec freed). */
-static int rtab_put(rtab *t, const st_kind *k, const char *key, void *rec)
-{
-    hmap_entry *e = hmap_get(&t->idx, key);
-    if (e) {
-        k->free(t->slot[e->ival]);
-        free(t->slot[e->ival]);
-        t->slot[e->ival] = rec;
-        return 0;
-    }
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        void **ns = realloc(t->slot, cap * sizeof *ns);
-        if (!ns) goto oom;
-        t->slot = ns;
-        t->cap = cap;
-    }
-    if (!hmap_put(&t->idx, key, NULL, (long long)t->n, 0)) goto oom;
-    t->slot[t->n++] = rec;
-    return 0;
-oom:
-    k->free(rec);
-    free(rec);
-    return -1;
-}
-
-static void rtab_free(rtab *t, const st_kind *k)
-{
-    size_t i;
-    for (i = 0; i < t->n; i++)
-        if (t->slot[i]) {
-            k->free(t->slot[i]);
-            free(t->slot[i]);
-        }
-    free(t->slot);
-    hmap_free(&t->idx);
-    memset(t, 0, sizeof *t);
-}
-
-/* Versions are keyed "<model name>\n<version>": the version has no newline, so
-   the last '\n' splits the key back (for compaction). */
-static char *version_key(const char *name, int version)
-{
-    sbuf b = {0};
-    sb_printf(&b, "%s\n%d", name, version);
-    return b.oom ? (sb_free(&b), NULL) : b.s;
-}
 
 /* ---- damage ---------------------------------------------------------------------------- */
 
@@ -149,7 +57,7 @@ static void damaged(state *s, long lineno, const char *why)
 static void forget(state *s, int kind, const char *key)
 {
     if (kind < 0 || !key) return;
-    rtab_drop(&s->tab[kind], kinds[kind], key);
+    rtab_drop(&s->tab[kind], kind, key);
 }
 
 /* ---- replay ------------------------------------------------------------------------------ */
@@ -158,40 +66,37 @@ static int kind_index(const char *name)
 {
     int i;
     for (i = 0; i < K_N; i++)
-        if (strcmp(kinds[i]->name, name) == 0) return i;
+        if (strcmp(st_kinds[i]->name, name) == 0) return i;
     return -1;
-}
-
-/* The table key a line names: its decoded id (+ "\n<n>" for versions), or NULL. */
-static char *line_key(const cJSON *j, int kind)
-{
-    const char *id;
-    char *dec, *key;
-    long long n = 0;
-    if (json_get_str(j, "id", &id) != 0 || !(dec = st_str_decode(id))) return NULL;
-    if (kind != K_VER) return dec;
-    key = json_get_ll(j, "n", 1, INT_MAX, &n) == 0 ? version_key(dec, (int)n) : NULL;
-    free(dec);
-    return key;
 }
 
 /* A model dropped: its versions go with it. */
 static void drop_versions(state *s, const char *name)
 {
     rtab *t = &s->tab[K_VER];
-    size_t n = strlen(name);
-    hmap_entry *e;
-    HMAP_FOREACH(&t->idx, e)
-    if (strncmp(e->key, name, n) == 0 && e->key[n] == '\n' && !strchr(e->key + n + 1, '\n')) {
-        char *key = xstrdup(e->key);
-        if (key) rtab_drop(t, kinds[K_VER], key);
-        free(key);
+    size_t n = strlen(name), i;
+    for (i = 0; i < t->n; i++) {
+        const char *key = rtab_key(t, i); /* stays valid: a drop frees no key */
+        if (key && strncmp(key, name, n) == 0 && key[n] == '\n' && !strchr(key + n + 1, '\n')) rtab_drop(t, K_VER, key);
     }
+}
+
+/* A valid record line: replaces the record (cold at the line when replaying s->fd). */
+static void replay_put(state *s, int kind, const char *key, void *rec, long lineno)
+{
+    int rc;
+    if (s->load_cold) { /* checked: only its place is kept */
+        st_kinds[kind]->free(rec);
+        free(rec);
+        rc = rtab_put_cold(&s->tab[kind], kind, key, s->cur);
+    } else
+        rc = rtab_put_hot(&s->tab[kind], kind, key, rec);
+    if (rc != 0) damaged(s, lineno, "out of memory");
 }
 
 static void replay_record(state *s, const cJSON *j, int kind, long lineno)
 {
-    char *key = line_key(j, kind);
+    char *key = st_line_key(j, kind);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "v");
     void *rec;
     if (!key || !v) {
@@ -201,24 +106,38 @@ static void replay_record(state *s, const cJSON *j, int kind, long lineno)
         return;
     }
     if (cJSON_IsNull(v)) {
-        rtab_drop(&s->tab[kind], kinds[kind], key);
+        rtab_drop(&s->tab[kind], kind, key);
         if (kind == K_MODEL) drop_versions(s, key);
-    } else if (!(rec = calloc(1, kinds[kind]->size)) || kinds[kind]->from_json(v, rec) != 0) {
+    } else if (!(rec = calloc(1, st_kinds[kind]->size)) || st_kinds[kind]->from_json(v, rec) != 0) {
         free(rec);
         damaged(s, lineno, "a record with a field missing, of the wrong type or out of range");
         forget(s, kind, key);
-    } else if (rtab_put(&s->tab[kind], kinds[kind], key, rec) != 0)
-        damaged(s, lineno, "out of memory");
+    } else
+        replay_put(s, kind, key, rec, lineno);
     free(key);
+}
+
+/* A progress or intent line (at `at` in the journal) onto a run's slot: applied
+   to a hot record; for a cold one, checked on a scratch record (damage is found
+   when the line is read, as for a hot one) and its place kept. */
+static int slot_apply(st_slot *sl, const cJSON *j, int intent, st_line at)
+{
+    st_run scratch;
+    int rc;
+    if (st_hot(sl)) return intent ? st_intent_apply(st_hot(sl), j) : st_progress_apply(st_hot(sl), j);
+    memset(&scratch, 0, sizeof scratch);
+    rc = intent ? st_intent_apply(&scratch, j) : st_progress_apply(&scratch, j);
+    st_run_free(&scratch);
+    return rc == 0 ? rtab_add_line(sl, at) : -1;
 }
 
 /* "prog" and "intent" lines: onto the run record they name. */
 static void replay_run_line(state *s, const cJSON *j, int intent, long lineno)
 {
-    char *key = line_key(j, K_RUN);
-    st_run *run = key ? rtab_get(&s->tab[K_RUN], key) : NULL;
+    char *key = st_line_key(j, K_RUN);
+    st_slot *run = key ? rtab_find(&s->tab[K_RUN], key) : NULL;
     if (!run) damaged(s, lineno, key ? "metric progress of a run that has no record" : "a line without a valid id");
-    else if ((intent ? st_intent_apply(run, j) : st_progress_apply(run, j)) != 0) {
+    else if (slot_apply(run, j, intent, s->cur) != 0) {
         damaged(s, lineno, intent ? "a damaged intent" : "damaged metric progress");
         forget(s, K_RUN, key);
     }
@@ -293,11 +212,15 @@ typedef struct splitter {
     sbuf line;
     int skipping;                      /* inside a line that is too long */
     long lineno;
+    long long fed;                     /* bytes fed so far */
+    long long start;                   /* where the line being gathered starts */
 } splitter;
 
 static int split_feed(state *s, splitter *sp, const char *p, size_t n, tool_err *e)
 {
-    const char *end = p + n;
+    const char *end = p + n, *p0 = p;
+    long long base = sp->fed;
+    sp->fed += (long long)n;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t seg = (size_t)((nl ? nl : end) - p);
@@ -308,6 +231,9 @@ static int split_feed(state *s, splitter *sp, const char *p, size_t n, tool_err 
         if (!sp->skipping) sb_add(&sp->line, p, seg);
         if (!nl) break;
         sp->lineno++;
+        s->cur.off = sp->start;
+        s->cur.len = sp->line.len;
+        sp->start = base + (nl + 1 - p0);
         if (sp->skipping || sp->line.oom) damaged(s, sp->lineno, sp->skipping ? "a line longer than 64 MiB" : "out of memory");
         else if (replay_line(s, sp->line.s ? sp->line.s : "", sp->line.len, sp->lineno, 0, e) != 0) return e->code;
         sp->line.len = 0;
@@ -323,6 +249,8 @@ static int split_end(state *s, splitter *sp, tool_err *e)
     int rc = 0;
     if (sp->skipping || sp->line.len) {
         sp->lineno++;
+        s->cur.off = sp->start;
+        s->cur.len = sp->line.len;
         if (sp->skipping || sp->line.oom) damaged(s, sp->lineno, "a line longer than 64 MiB");
         else rc = replay_line(s, sp->line.s, sp->line.len, sp->lineno, 1, e);
         s->rewrite = 1;
@@ -333,25 +261,30 @@ static int split_end(state *s, splitter *sp, tool_err *e)
 
 int state_parse_journal(state *s, const char *buf, size_t len, tool_err *e)
 {
-    splitter sp = {{0}, 0, 0};
+    splitter sp = {{0}, 0, 0, 0, 0};
     int rc = split_feed(s, &sp, buf, len, e);
     if (rc == 0) rc = split_end(s, &sp, e);
     else sb_free(&sp.line);
     return rc;
 }
 
-static int load_fd(state *s, int fd, tool_err *e)
+/* Replays the file fd from its start. cold: fd is s->fd, which stays open, and
+   its records stay cold (at their lines); the next line goes at its end. */
+static int load_fd(state *s, int fd, int cold, tool_err *e)
 {
-    splitter sp = {{0}, 0, 0};
+    splitter sp = {{0}, 0, 0, 0, 0};
     char *buf = malloc(READ_CHUNK);
     ssize_t got;
     int rc = 0;
     if (!buf) return err_set(e, EXIT_STATE, s->path, "out of memory");
+    s->load_cold = cold;
     while (rc == 0 && ((got = read(fd, buf, READ_CHUNK)) > 0 || (got < 0 && errno == EINTR)))
         if (got > 0) rc = split_feed(s, &sp, buf, (size_t)got, e);
     if (rc == 0 && got < 0) rc = err_set(e, EXIT_STATE, s->path, "cannot read it: %s", strerror(errno));
     if (rc == 0) rc = split_end(s, &sp, e);
     else sb_free(&sp.line);
+    if (cold) s->end = sp.fed;
+    s->load_cold = 0;
     free(buf);
     return rc;
 }
@@ -427,8 +360,11 @@ static char *derive_path(const char *src, const char *dest, const char *state_di
 static state *state_new(const char *dest)
 {
     state *s = calloc(1, sizeof *s);
+    int k;
     if (!s) return NULL;
     s->fd = s->lockfd = -1;
+    s->end = -1;
+    for (k = 0; k < K_N; k++) rtab_init(&s->tab[k]);
     pthread_mutex_init(&s->mu, NULL);
     if (!(s->dest = xstrdup(dest))) {
         pthread_mutex_destroy(&s->mu);
@@ -443,7 +379,7 @@ static void state_free(state *s)
     int k;
     if (s->fd >= 0) close(s->fd);
     if (s->lockfd >= 0) close(s->lockfd); /* releases the flock */
-    for (k = 0; k < K_N; k++) rtab_free(&s->tab[k], kinds[k]);
+    for (k = 0; k < K_N; k++) rtab_free(&s->tab[k], k);
     free(s->path);
     free(s->lock_path);
     free(s->legacy_path);
@@ -468,7 +404,7 @@ static void record_line(sbuf *b, int kind, const char *key, const void *rec)
     const char *nl = kind == K_VER ? strrchr(key, '\n') : NULL;
     char *owned, *id = nl ? malloc((size_t)(nl - key) + 1) : NULL, *text = NULL;
     const char *enc;
-    cJSON *j = rec ? kinds[kind]->to_json(rec) : NULL;
+    cJSON *j = rec ? st_kinds[kind]->to_json(rec) : NULL;
     if (nl && id) {
         memcpy(id, key, (size_t)(nl - key));
         id[nl - key] = '\0';
@@ -476,7 +412,7 @@ static void record_line(sbuf *b, int kind, const char *key, const void *rec)
     enc = (nl && !id) ? NULL : st_str_encode(nl ? id : key, &owned);
     if (!enc || (rec && (!j || !(text = cJSON_PrintUnformatted(j))))) b->oom = 1;
     else {
-        sb_printf(b, "{\"k\":\"%s\",\"id\":", kinds[kind]->name);
+        sb_printf(b, "{\"k\":\"%s\",\"id\":", st_kinds[kind]->name);
         json_str(b, enc);
         if (nl) sb_printf(b, ",\"n\":%s", nl + 1);
         sb_puts(b, ",\"v\":");
@@ -490,15 +426,26 @@ static void record_line(sbuf *b, int kind, const char *key, const void *rec)
 }
 
 /* One line onto the journal, with s->mu held: one write(2) on O_APPEND, so
-   lines of many threads never interleave and a crash tears at most the last. */
-static int append(state *s, const sbuf *line, tool_err *e)
+   lines of many threads never interleave and a crash tears at most the last.
+   *at: where the line now is (len 0: it is not in the journal, --dry-run). */
+static int append(state *s, const sbuf *line, st_line *at, tool_err *e)
 {
+    at->off = 0;
+    at->len = 0;
     if (line->oom) return err_set(e, EXIT_STATE, s->path, "out of memory");
     if (s->readonly || s->fd < 0) return 0;
     s->dirty = 1;
-    if (write_all(s->fd, line->s, line->len) != 0)
+    if (write_all(s->fd, line->s, line->len) != 0) {
+        int err = errno ? errno : EIO;
+        s->end = (long long)lseek(s->fd, 0, SEEK_END); /* after a torn write: where the next line goes */
         return err_set(e, EXIT_STATE, s->path, "cannot append to it: %s (the next sync checks with the server)",
-                       strerror(errno ? errno : EIO));
+                       strerror(err));
+    }
+    if (s->end >= 0) {
+        at->off = s->end;
+        at->len = line->len - 1; /* the newline is not part of the line */
+        s->end += (long long)line->len;
+    }
     return 0;
 }
 
@@ -519,22 +466,43 @@ static int fsync_dir_of(const char *path)
     return rc;
 }
 
-/* Every live record, one line each, into fd (buffered 1 MiB at a time). */
+/* A live record's line into b: a cold one is read back first, one at a time,
+   so compaction needs no more memory than the largest record. 0; -1 out of
+   memory (errno); -2 a line no longer reads back as written (the journal is
+   then kept as it is: what it holds is not ours to drop). */
+static int slot_line(state *s, int kind, const char *key, const st_slot *sl, sbuf *b)
+{
+    void *rec;
+    if (st_hot(sl)) {
+        record_line(b, kind, key, st_hot(sl));
+        return b->oom ? (errno = ENOMEM, -1) : 0;
+    }
+    if (!(rec = calloc(1, st_kinds[kind]->size))) return errno = ENOMEM, -1;
+    if (rtab_read(sl, kind, key, s->fd, rec) != 0) {
+        free(rec);
+        return -2;
+    }
+    record_line(b, kind, key, rec);
+    st_kinds[kind]->free(rec);
+    free(rec);
+    return b->oom ? (errno = ENOMEM, -1) : 0;
+}
+
+/* Every live record, one line each, into fd (buffered READ_CHUNK at a time).
+   0, -1 (errno), or -2 as slot_line. */
 static int write_records(state *s, int fd)
 {
     sbuf b = {0};
-    const hmap_entry *he;
+    size_t i;
     int k, rc = 0;
     header_line(&b, s->dest);
     for (k = 0; k < K_N && rc == 0; k++)
-        HMAP_FOREACH(&s->tab[k].idx, he)
-        {
-            record_line(&b, k, he->key, s->tab[k].slot[he->ival]);
-            if (b.oom || (b.len >= READ_CHUNK && write_all(fd, b.s, b.len) != 0)) {
-                rc = -1;
-                break;
-            }
-            if (b.len >= READ_CHUNK) b.len = 0;
+        for (i = 0; i < s->tab[k].n && rc == 0; i++) {
+            const char *key = rtab_key(&s->tab[k], i);
+            if (!key) continue; /* dropped */
+            if ((rc = slot_line(s, k, key, &s->tab[k].slot[i], &b)) != 0 || b.len < READ_CHUNK) continue;
+            if (write_all(fd, b.s, b.len) != 0) rc = -1;
+            b.len = 0;
         }
     if (rc == 0 && (b.oom || write_all(fd, b.s, b.len) != 0)) rc = -1;
     if (b.oom) errno = ENOMEM;
@@ -553,7 +521,11 @@ static int compact(state *s, tool_err *e)
     fd = open_nofollow(tmp.s, O_WRONLY | O_CREAT | O_EXCL, e);
     if (fd < 0) rc = e->code ? e->code : err_set(e, EXIT_STATE, tmp.s, "cannot create it: %s", strerror(errno));
     else {
-        if (write_records(s, fd) != 0 || fsync(fd) != 0)
+        int w = write_records(s, fd);
+        if (w == -2)
+            rc = err_set(e, EXIT_STATE, s->path, "a record no longer reads back as it was written (was the file "
+                         "changed during the sync?): left as it is, not compacted");
+        else if (w != 0 || fsync(fd) != 0)
             rc = err_set(e, EXIT_STATE, tmp.s, "cannot write it: %s", strerror(errno));
         if (close(fd) != 0 && rc == 0) rc = err_set(e, EXIT_STATE, tmp.s, "cannot write it: %s", strerror(errno));
         if (rc == 0 && rename(tmp.s, s->path) != 0)
@@ -582,7 +554,7 @@ static int load_legacy(state *s, const state_opts *o, tool_err *e)
     shown = s->path; /* warnings name the file the lines are in */
     s->path = lp;
     rc = check_ours(fd, lp, 1, e);
-    if (rc == 0) rc = load_fd(s, fd, e);
+    if (rc == 0) rc = load_fd(s, fd, 0, e); /* its records stay in memory: the file is removed */
     s->path = shown;
     close(fd);
     if (rc == 0 && !s->readonly) {
@@ -604,19 +576,16 @@ static int open_journal(state *s, const state_opts *o, tool_err *e)
     if ((rc = check_ours(fd, s->path, s->readonly, e)) != 0) return rc;
     if (fstat(fd, &st) != 0) return err_set(e, EXIT_STATE, s->path, "cannot stat it: %s", strerror(errno));
     if (st.st_size == 0 && !o->path && o->legacy_dest) rc = load_legacy(s, o, e);
-    else rc = load_fd(s, fd, e);
+    else rc = load_fd(s, fd, 1, e);
     if (rc == 0 && !s->readonly && st.st_size == 0) { /* a new journal starts with its header */
         sbuf h = {0};
         header_line(&h, s->dest);
         if (h.oom || write_all(fd, h.s, h.len) != 0)
             rc = err_set(e, EXIT_STATE, s->path, "cannot write it: %s", strerror(errno ? errno : ENOMEM));
+        s->end = (long long)h.len;
         sb_free(&h);
     }
-    if (s->readonly) {
-        close(fd);
-        s->fd = -1;
-    }
-    return rc;
+    return rc; /* with --dry-run too, fd stays open: the cold records are read from it */
 }
 
 int state_open(state **out, const state_opts *o, tool_err *e)
@@ -683,35 +652,47 @@ int state_close(state *s, tool_err *e)
 
 static int get_any(state *s, int kind, const char *key, void *out)
 {
-    const void *rec;
+    const st_slot *sl;
     int found;
-    memset(out, 0, kinds[kind]->size);
+    memset(out, 0, st_kinds[kind]->size);
     if (!key) return 0;
     pthread_mutex_lock(&s->mu);
-    rec = rtab_get(&s->tab[kind], key);
-    found = rec && kinds[kind]->copy(out, rec) == 0; /* out of memory: as absent, the server is asked */
+    sl = rtab_find(&s->tab[kind], key);
+    found = sl && rtab_read(sl, kind, key, s->fd, out) == 0;
     pthread_mutex_unlock(&s->mu);
+    if (sl && !found) /* out of memory, or the journal changed under us: as absent, the server is asked */
+        warnf("%s: the %s record of '%s' could not be read back; it is checked with the server again", s->path,
+              st_kinds[kind]->name, key);
     return found;
+}
+
+/* v in memory after its line was appended at `at`: cold there, else (no
+   place in the journal: --dry-run, a failed write) a copy. 0 or -1. */
+static int keep(state *s, int kind, const char *key, const void *v, st_line at)
+{
+    void *copy;
+    if (at.len && rtab_put_cold(&s->tab[kind], kind, key, at) == 0) return 0;
+    if (!(copy = calloc(1, st_kinds[kind]->size)) || st_kinds[kind]->copy(copy, v) != 0) {
+        free(copy); /* a failed copy freed what it had made */
+        return -1;
+    }
+    return rtab_put_hot(&s->tab[kind], kind, key, copy);
 }
 
 /* Appends the line and replaces (v) or drops (v NULL) the record in memory. Takes key. */
 static int put_any(state *s, int kind, char *key, const void *v, tool_err *e)
 {
-    void *copy = v ? calloc(1, kinds[kind]->size) : NULL;
     sbuf line = {0};
-    int rc = 0;
-    if (!key || (v && (!copy || kinds[kind]->copy(copy, v) != 0))) {
-        free(key);
-        free(copy);
-        return err_set(e, EXIT_STATE, s->path, "out of memory");
-    }
+    st_line at;
+    int rc;
+    if (!key) return err_set(e, EXIT_STATE, s->path, "out of memory");
     record_line(&line, kind, key, v);
     pthread_mutex_lock(&s->mu);
-    rc = append(s, &line, e);
+    rc = append(s, &line, &at, e);
     if (!v) {
-        rtab_drop(&s->tab[kind], kinds[kind], key);
+        rtab_drop(&s->tab[kind], kind, key);
         if (kind == K_MODEL) drop_versions(s, key);
-    } else if (rtab_put(&s->tab[kind], kinds[kind], key, copy) != 0 && rc == 0)
+    } else if (keep(s, kind, key, v, at) != 0 && rc == 0)
         rc = err_set(e, EXIT_STATE, s->path, "out of memory");
     pthread_mutex_unlock(&s->mu);
     sb_free(&line);
@@ -726,7 +707,7 @@ int state_get_logged_model(state *s, const char *id, st_logged_model *out) { ret
 
 int state_get_version(state *s, const char *name, int version, st_version *out)
 {
-    char *key = version_key(name, version);
+    char *key = st_version_key(name, version);
     int found = get_any(s, K_VER, key, out);
     free(key);
     return found;
@@ -750,7 +731,7 @@ int state_put_model(state *s, const char *name, const st_model *v, tool_err *e)
 int state_put_version(state *s, const char *name, int version, const st_version *v, tool_err *e)
 {
     if (version < 1) return err_set(e, EXIT_STATE, name, "model version %d: versions start at 1", version);
-    return put_any(s, K_VER, version_key(name, version), v, e);
+    return put_any(s, K_VER, st_version_key(name, version), v, e);
 }
 
 int state_put_logged_model(state *s, const char *id, const st_logged_model *v, tool_err *e)
@@ -767,19 +748,21 @@ int state_drop_model(state *s, const char *name, tool_err *e)
 
 /* ---- progress and intents ------------------------------------------------------------------- */
 
-/* The line is appended and then replayed onto the record in memory by the
-   same function a later pass replays it with: what the next pass reads is
-   what this pass used. */
+/* The line is appended and then replayed onto the record in memory (or, for
+   a cold record, checked and its place kept) by the same function a later
+   pass replays it with: what the next pass reads is what this pass used. */
 static int run_line(state *s, const char *id, sbuf *line, int intent, tool_err *e)
 {
     cJSON *j = line->oom ? NULL : json_parse(line->s, line->len);
-    st_run *run;
+    st_slot *run;
+    st_line at;
     int rc = 0;
     pthread_mutex_lock(&s->mu);
-    run = rtab_get(&s->tab[K_RUN], id);
+    run = rtab_find(&s->tab[K_RUN], id);
     if (!j) rc = err_set(e, EXIT_STATE, s->path, "out of memory");
     else if (!run) rc = err_set(e, EXIT_STATE, id, "metric progress for a run without a record (put the record first)");
-    else if ((rc = append(s, line, e)) == 0 && (intent ? st_intent_apply(run, j) : st_progress_apply(run, j)) != 0)
+    else if ((rc = append(s, line, &at, e)) == 0 &&
+             ((!at.len && rtab_warm(run, K_RUN, id, s->fd) != 0) || slot_apply(run, j, intent, at) != 0))
         rc = err_set(e, EXIT_STATE, id, "cannot apply its metric progress (out of memory?)");
     pthread_mutex_unlock(&s->mu);
     cJSON_Delete(j);

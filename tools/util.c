@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,4 +391,90 @@ void hmap_free(hmap *m)
     free(m->v);
     free(m->slots);
     memset(m, 0, sizeof *m);
+}
+
+/* ---- keyidx: open addressing over the caller's items -------------------------------- */
+
+#define KEYIDX_GONE UINT_MAX
+enum { KEYIDX_FIRST = 16 };
+
+void keyidx_init(keyidx *x, keyidx_key_fn key, const void *table)
+{
+    memset(x, 0, sizeof *x);
+    x->key = key;
+    x->table = table;
+}
+
+static size_t keyidx_home(const keyidx *x, const char *key)
+{
+    return (size_t)fnv1a64(key, strlen(key), FNV_SEED) & (x->nslots - 1);
+}
+
+/* the slot holding key, or the empty slot that ends its probe */
+static size_t keyidx_slot(const keyidx *x, const char *key)
+{
+    size_t i = keyidx_home(x, key);
+    for (; x->slot[i]; i = (i + 1) & (x->nslots - 1))
+        if (x->slot[i] != KEYIDX_GONE && strcmp(x->key(x->table, x->slot[i] - 1), key) == 0) break;
+    return i;
+}
+
+long keyidx_find(const keyidx *x, const char *key)
+{
+    size_t i;
+    if (!x->nslots) return -1;
+    i = keyidx_slot(x, key);
+    return x->slot[i] ? (long)x->slot[i] - 1 : -1;
+}
+
+static void keyidx_place(keyidx *x, unsigned v)
+{
+    size_t i = keyidx_home(x, x->key(x->table, v - 1));
+    while (x->slot[i]) i = (i + 1) & (x->nslots - 1);
+    x->slot[i] = v;
+    x->used++;
+}
+
+/* rebuilt with room for `want` live items (deleted ones dropped) */
+static int keyidx_grow(keyidx *x, size_t want)
+{
+    unsigned *old = x->slot;
+    size_t nold = x->nslots, ns = KEYIDX_FIRST, i;
+    while (ns < want * 2) ns *= 2;
+    if (!(x->slot = calloc(ns, sizeof *x->slot))) {
+        x->slot = old;
+        return -1;
+    }
+    x->nslots = ns;
+    x->used = 0;
+    for (i = 0; i < nold; i++)
+        if (old[i] && old[i] != KEYIDX_GONE) keyidx_place(x, old[i]);
+    free(old);
+    return 0;
+}
+
+int keyidx_add(keyidx *x, size_t item)
+{
+    if (item >= (size_t)KEYIDX_GONE - 1) return -1;
+    if ((x->used + 1) * 2 > x->nslots && keyidx_grow(x, x->live + 1) != 0) return -1;
+    keyidx_place(x, (unsigned)item + 1);
+    x->live++;
+    return 0;
+}
+
+void keyidx_del(keyidx *x, const char *key)
+{
+    size_t i;
+    if (!x->nslots) return;
+    i = keyidx_slot(x, key);
+    if (!x->slot[i]) return;
+    x->slot[i] = KEYIDX_GONE; /* a tombstone keeps the probe chains through it; the next growth drops it */
+    x->live--;
+}
+
+void keyidx_free(keyidx *x)
+{
+    free(x->slot);
+    x->slot = NULL;
+    x->nslots = x->live = x->used = 0;
 }

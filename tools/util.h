@@ -59,4 +59,23 @@ int hmap_del(hmap *m, const char *key);                         /* 1 deleted, 0 
 int hmap_copy(hmap *dst, const hmap *src);                      /* 0 or -1 */
 void hmap_free(hmap *m);
 #define HMAP_FOREACH(m, e) for ((e) = (m)->v; (e) && (e) < (m)->v + (m)->n; (e)++) if ((e)->key)
+
+/* An index of items 0, 1, ... of the caller's table by string keys that live in
+   the items themselves: 4 to 8 bytes an item and no copy of the key, for tables
+   with an entry per run (the SRC run list, the sync state's records), where a
+   hmap's copied key and entry would cost ~100 bytes a run. key(table, item)
+   gives an item's key; table must stay where it is (pass the struct that holds
+   the array, not the array). */
+typedef const char *(*keyidx_key_fn)(const void *table, size_t item);
+typedef struct keyidx {
+    unsigned *slot;                    /* item + 1; 0 empty; KEYIDX_GONE an item deleted */
+    size_t nslots, live, used;         /* used: live and deleted slots */
+    keyidx_key_fn key;
+    const void *table;
+} keyidx;
+void keyidx_init(keyidx *x, keyidx_key_fn key, const void *table);
+long keyidx_find(const keyidx *x, const char *key);             /* the item, or -1 */
+int keyidx_add(keyidx *x, size_t item);                         /* its key must be absent: 0, or -1 out of memory */
+void keyidx_del(keyidx *x, const char *key);
+void keyidx_free(keyidx *x);                                    /* empties it; init stays */
 #endif

@@ -385,29 +385,48 @@ static const damage_case damage_cases[] = {
      0, "a", NULL},
 };
 
+/* The case's journal in memory (hot records) or in a file (cold records, read
+   back from it when asked for; --dry-run, so the file stays as it is). */
+static int damage_case_open(const damage_case *c, int in_file, state **s)
+{
+    char path[600];
+    state_opts o = opts_for(fresh_dir(), "http://h");
+    tool_err e;
+    if (!in_file) return state_open_memory(s, "http://h") || state_parse_journal(*s, c->text, strlen(c->text), &e);
+    snprintf(path, sizeof path, "%s/state.jsonl", o.src);
+    write_bytes(path, c->text, strlen(c->text));
+    chmod(path, 0600);
+    o.path = path;
+    o.readonly = 1;
+    return state_open(s, &o, &e);
+}
+
 TEST(damaged_journals_of_many_shapes)
 {
     size_t i;
-    for (i = 0; i < sizeof damage_cases / sizeof damage_cases[0]; i++) {
-        const damage_case *c = &damage_cases[i];
-        state *s;
-        st_run r;
-        tool_err e;
-        int ok;
-        clear_warnings();
-        CHECK_EQ(state_open_memory(&s, "http://h"), 0);
-        CHECK_EQ(state_parse_journal(s, c->text, strlen(c->text), &e), 0);
-        ok = state_damaged_lines(s) == c->damaged;
-        if (c->present) {
-            ok = ok && state_get_run(s, c->present, &r);
-            st_run_free(&r);
+    int in_file;
+    for (in_file = 0; in_file < 2; in_file++)
+        for (i = 0; i < sizeof damage_cases / sizeof damage_cases[0]; i++) {
+            const damage_case *c = &damage_cases[i];
+            state *s;
+            st_run r;
+            tool_err e;
+            int ok;
+            clear_warnings();
+            CHECK_EQ(damage_case_open(c, in_file, &s), 0);
+            ok = state_damaged_lines(s) == c->damaged;
+            if (c->present) {
+                ok = ok && state_get_run(s, c->present, &r);
+                st_run_free(&r);
+            }
+            if (c->absent) ok = ok && !state_get_run(s, c->absent, &r);
+            if (c->damaged) ok = ok && strstr(warnings(), in_file ? "state.jsonl:" : "(memory):") != NULL;
+            if (!ok)
+                fprintf(stderr, "  case '%s' (%s): %ld damaged; warnings: %s\n", c->name, in_file ? "file" : "memory",
+                        state_damaged_lines(s), warnings());
+            CHECK(ok);
+            CHECK_EQ(state_close(s, &e), 0);
         }
-        if (c->absent) ok = ok && !state_get_run(s, c->absent, &r);
-        if (c->damaged) ok = ok && strstr(warnings(), "(memory):") != NULL;
-        if (!ok) fprintf(stderr, "  case '%s': %ld damaged; warnings: %s\n", c->name, state_damaged_lines(s), warnings());
-        CHECK(ok);
-        CHECK_EQ(state_close(s, &e), 0);
-    }
 }
 
 TEST(format1_metric_offsets_read_as_unknown_line)
@@ -706,6 +725,158 @@ TEST(compaction_folds_the_journal)
     CHECK_EQ(state_close(s, &e), 0);
 }
 
+static long long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* A record is read back from the journal when asked for: a journal cut short
+   under the lock makes it unknown (checked with the server), and the file is
+   then not compacted (what it holds is not ours to drop). */
+TEST(a_record_that_no_longer_reads_back_is_unknown)
+{
+    const char *src = fresh_dir();
+    state_opts o = opts_for(src, "http://h");
+    state *s;
+    tool_err e;
+    st_run r;
+    long long cut;
+    char *path;
+    CHECK_EQ(state_open(&s, &o, &e), 0);
+    sample_run(&r, 1);
+    CHECK_EQ(state_put_run(s, "a", &r, &e), 0);
+    st_run_free(&r);
+    path = find_state_file(src);
+    cut = (long long)strlen(HDR) - 1; /* the header ends at "\"http://h\"}" */
+    CHECK(truncate(path, (off_t)cut) == 0);
+    clear_warnings();
+    CHECK(!state_get_run(s, "a", &r));
+    CHECK(strstr(warnings(), "the run record of 'a' could not be read back") != NULL);
+    CHECK_EQ(state_close(s, &e), EXIT_STATE);
+    CHECK(strstr(e.why, "no longer reads back") != NULL);
+    CHECK_EQ(file_size(path), cut);
+}
+
+/* ---- memory: a pass holds an index, not the records --------------------------------------- */
+
+/* Bytes the allocator has handed out and not taken back: ASan's count under
+   ASan and memcheck's under valgrind (each replaces malloc), else glibc's,
+   over all arenas. */
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define MLL_TEST_MEMCHECK 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define MLL_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MLL_TEST_ASAN 1
+#endif
+#endif
+#ifdef MLL_TEST_ASAN
+size_t __sanitizer_get_current_allocated_bytes(void); /* the ASan runtime's (gcc ships no header for it) */
+static long long heap_in_use(void) { return (long long)__sanitizer_get_current_allocated_bytes(); }
+#else
+#include <malloc.h>
+static long long heap_in_use(void)
+{
+    struct mallinfo2 mi;
+#ifdef MLL_TEST_MEMCHECK
+    if (RUNNING_ON_VALGRIND) {
+        unsigned long leaked = 0, dubious = 0, reachable = 0, suppressed = 0;
+        VALGRIND_DO_QUICK_LEAK_CHECK;
+        VALGRIND_COUNT_LEAKS(leaked, dubious, reachable, suppressed);
+        return (long long)(leaked + dubious + reachable + suppressed);
+    }
+#endif
+    mi = mallinfo2();
+    return (long long)(mi.uordblks + mi.hblkhd);
+}
+#endif
+
+enum { MEM_RUNS = 3000 };
+
+/* A run as bench/sync_noop_bench.py makes them: 10 metric keys, 2 params, a tag. */
+static void bench_run(st_run *r, int i)
+{
+    char key[40], h[17];
+    int k;
+    memset(r, 0, sizeof *r);
+    snprintf(key, sizeof key, "%032x", i + 1);
+    r->remote_id = xstrdup(key);
+    r->artifact_uri = xstrdup("mlflow-artifacts:/1/0123456789abcdef0123456789abcdef/artifacts");
+    r->remote_exp = xstrdup("1");
+    r->name = xstrdup("noop-1234");
+    r->status = 3;
+    r->end_time = 1700001000000LL;
+    for (k = 0; k < 10; k++) {
+        snprintf(key, sizeof key, "m%05d", k);
+        hmap_put(&r->metric, key, NULL, 20, 2);
+    }
+    state_value_hash("v", h);
+    hmap_put(&r->param_hash, "i", h, 0, 0);
+    hmap_put(&r->param_hash, "seed", h, 0, 0);
+    hmap_put(&r->tag_hash, "mlflow.runName", h, 0, 0);
+}
+
+/* Every record read and put back, as a pass that changes each run does. */
+static int touch_every_run(state *s)
+{
+    int i, bad = 0;
+    for (i = 0; i < MEM_RUNS; i++) {
+        char id[40];
+        st_run r;
+        tool_err e;
+        snprintf(id, sizeof id, "%032x", i);
+        bad += !state_get_run(s, id, &r) || state_put_run(s, id, &r, &e) != 0;
+        st_run_free(&r);
+    }
+    return bad;
+}
+
+/* Issue 15: a sync's memory must not grow with the runs beyond the state's
+   size. Records held parsed cost ~3 KiB a run here against ~0.5 KiB in the
+   file; an index of where they are costs a small part of the file. */
+TEST(a_pass_holds_an_index_not_the_records)
+{
+    const char *src = fresh_dir();
+    state_opts o = opts_for(src, "http://h");
+    state *s;
+    tool_err e;
+    st_run r;
+    long long size, before, opened, touched, seen;
+    int i;
+    char *probe;
+    CHECK_EQ(state_open(&s, &o, &e), 0);
+    for (i = 0; i < MEM_RUNS; i++) {
+        char id[40];
+        snprintf(id, sizeof id, "%032x", i);
+        bench_run(&r, i);
+        CHECK_EQ(state_put_run(s, id, &r, &e), 0);
+        st_run_free(&r);
+    }
+    CHECK_EQ(state_close(s, &e), 0);
+    size = file_size(find_state_file(src));
+    before = heap_in_use();
+    probe = malloc(1 << 16); /* the meter sees what is allocated */
+    seen = heap_in_use() - before;
+    free(probe);
+    CHECK(probe && seen >= 1 << 16);
+    CHECK_EQ(state_open(&s, &o, &e), 0);
+    opened = heap_in_use() - before;
+    CHECK_EQ(touch_every_run(s), 0);
+    touched = heap_in_use() - before;
+    CHECK_EQ(state_close(s, &e), 0);
+    fprintf(stderr, "  journal %lld bytes (%d runs); in memory: %lld bytes opened, %lld after a pass\n", size,
+            MEM_RUNS, opened, touched);
+    CHECK(size > 400LL * MEM_RUNS);
+    CHECK(opened * 4 <= size);
+    CHECK(touched * 4 <= size);
+}
+
 /* ---- threads ------------------------------------------------------------------------------------ */
 
 enum { NTHREADS = 8, NPUTS = 300 };
@@ -789,6 +960,8 @@ int main(void)
     RUN(fallback_folder_when_src_is_not_writable);
     RUN(no_secret_and_format1_file_migrated);
     RUN(compaction_folds_the_journal);
+    RUN(a_record_that_no_longer_reads_back_is_unknown);
+    RUN(a_pass_holds_an_index_not_the_records);
     RUN(puts_from_many_threads);
     msgs_init(NULL, NULL);
     fclose(warn_log);
