@@ -36,6 +36,8 @@ struct state {
     long damaged, lines;
     long long end;                     /* the journal's size as we read and wrote it: where the next line
                                           goes (-1 unknown: records then stay in memory) */
+    int torn;                          /* the journal ends inside a line (a crash, a failed write):
+                                          the next line starts on a new one */
     int load_cold;                     /* replaying s->fd: records stay cold, at their lines */
     st_line cur;                       /* during replay: where the line being replayed is */
     rtab tab[K_N];
@@ -435,8 +437,14 @@ static int append(state *s, const sbuf *line, st_line *at, tool_err *e)
     if (line->oom) return err_set(e, EXIT_STATE, s->path, "out of memory");
     if (s->readonly || s->fd < 0) return 0;
     s->dirty = 1;
-    if (write_all(s->fd, line->s, line->len) != 0) {
+    /* glued to a torn line, a good one would be damaged with it: both lost */
+    if (s->torn && write_all(s->fd, "\n", 1) == 0) {
+        s->torn = 0;
+        if (s->end >= 0) s->end++;
+    }
+    if (s->torn || write_all(s->fd, line->s, line->len) != 0) {
         int err = errno ? errno : EIO;
+        s->torn = 1;
         s->end = (long long)lseek(s->fd, 0, SEEK_END); /* after a torn write: where the next line goes */
         return err_set(e, EXIT_STATE, s->path, "cannot append to it: %s (the next sync checks with the server)",
                        strerror(err));
@@ -566,6 +574,12 @@ static int load_legacy(state *s, const state_opts *o, tool_err *e)
     return rc;
 }
 
+static int ends_with_newline(int fd, off_t size)
+{
+    char c = 0;
+    return pread(fd, &c, 1, size - 1) == 1 && c == '\n';
+}
+
 static int open_journal(state *s, const state_opts *o, tool_err *e)
 {
     struct stat st;
@@ -577,6 +591,7 @@ static int open_journal(state *s, const state_opts *o, tool_err *e)
     if (fstat(fd, &st) != 0) return err_set(e, EXIT_STATE, s->path, "cannot stat it: %s", strerror(errno));
     if (st.st_size == 0 && !o->path && o->legacy_dest) rc = load_legacy(s, o, e);
     else rc = load_fd(s, fd, 1, e);
+    if (rc == 0 && !s->readonly && st.st_size > 0) s->torn = !ends_with_newline(fd, st.st_size);
     if (rc == 0 && !s->readonly && st.st_size == 0) { /* a new journal starts with its header */
         sbuf h = {0};
         header_line(&h, s->dest);

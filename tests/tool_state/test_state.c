@@ -758,6 +758,46 @@ TEST(a_record_that_no_longer_reads_back_is_unknown)
     CHECK_EQ(file_size(path), cut);
 }
 
+/* A journal that ends inside a line (a crash tore the last write): the next
+   line is appended on a line of its own, so that if this pass is killed
+   before its compaction, the next one still reads it (glued to the torn
+   line, both would be damaged). */
+TEST(a_line_after_a_torn_one_starts_on_its_own)
+{
+    static const char torn[] = HDR RUN_OK("a") "{\"k\":\"run\",\"id\":\"b\",\"v\":{\"rem";
+    const char *src = fresh_dir();
+    state_opts o = opts_for(src, "http://h");
+    state *s, *after;
+    tool_err e;
+    st_run r;
+    char path[600], *text;
+    size_t n;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/state.jsonl", src);
+    write_bytes(path, torn, strlen(torn));
+    chmod(path, 0600);
+    o.path = path;
+    CHECK_EQ(state_open(&s, &o, &e), 0);
+    sample_run(&r, 1);
+    CHECK_EQ(state_put_run(s, "c", &r, &e), 0);
+    st_run_free(&r);
+    /* as the next pass would read it had this one been killed now */
+    text = malloc(1 << 16);
+    CHECK(text != NULL && (f = fopen(path, "rb")) != NULL);
+    n = fread(text, 1, (1 << 16) - 1, f);
+    fclose(f);
+    CHECK_EQ(state_open_memory(&after, "http://h"), 0);
+    CHECK_EQ(state_parse_journal(after, text, n, &e), 0);
+    CHECK_EQ(state_damaged_lines(after), 1); /* the torn line alone */
+    CHECK(state_get_run(after, "a", &r));
+    st_run_free(&r);
+    CHECK(state_get_run(after, "c", &r));
+    st_run_free(&r);
+    CHECK_EQ(state_close(after, &e), 0);
+    free(text);
+    CHECK_EQ(state_close(s, &e), 0);
+}
+
 /* ---- memory: a pass holds an index, not the records --------------------------------------- */
 
 /* Bytes the allocator has handed out and not taken back: ASan's count under
@@ -951,6 +991,7 @@ int main(void)
     RUN(string_encoding);
     RUN(journal_round_trip_every_kind);
     RUN(damaged_journals_of_many_shapes);
+    RUN(a_line_after_a_torn_one_starts_on_its_own);
     RUN(format1_metric_offsets_read_as_unknown_line);
     RUN(foreign_or_newer_header_is_an_error);
     RUN(a_100mb_line_is_skipped);
