@@ -56,11 +56,15 @@ timed build build_main
 # 1. every ctest test of the normal build except the valgrind ones and the long
 #    server suites of scripts/test-long.sh (corpus, netfault, sync222)
 stage_ctest() { ctest --test-dir build --output-on-failure -j"$jobs" -LE 'valgrind|corpus|netfault|sync222'; }
-# 2. ASan+UBSan build: the C unit tests, the fuzz corpora and the tool's defect tests
+# 2. ASan+UBSan build: the C unit tests, the fuzz corpora and the tool's defect tests;
+#    it builds the programs those tests run (scripts/ctest_targets.py), not the whole
+#    project again
 stage_asan() {
+  local sel=(-L 'unit|tool_asan') targets
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMLL_SANITIZE=ON "${cmake_common[@]}" >/dev/null
-  cmake --build build-asan -j"$jobs"
-  ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'unit|tool_asan'
+  targets=$(python3 scripts/ctest_targets.py build-asan "${sel[@]}")
+  cmake --build build-asan -j"$jobs" --target $targets
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" "${sel[@]}"
 }
 # 3. valgrind: the C unit tests under memcheck
 stage_valgrind() { ctest --test-dir build --output-on-failure -j"$jobs" -L valgrind; }

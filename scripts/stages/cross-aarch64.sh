@@ -24,13 +24,9 @@ cmake -S "$repo" -B "$work/cmake" -DCMAKE_TOOLCHAIN_FILE="$repo/tests/cross/aarc
 tests=(-L unit -E '^unit_')
 if [ "${MLL_PLATFORM_FULL:-0}" = 1 ]; then
   cmake --build "$work/cmake" -j2
-else # the programs those tests run (a test's program is the target of that name)
-  targets=$(ctest --test-dir "$work/cmake" --show-only=json-v1 "${tests[@]}" | python3 -c '
-import json, os, sys
-cmds = [t["command"] for t in json.load(sys.stdin)["tests"]]
-print(" ".join(sorted({os.path.basename(next(a for a in c if a.startswith(sys.argv[1]))) for c in cmds})))
-' "$work/cmake/")
-  [ -n "$targets" ] || { echo "FAIL: no unit test found in the aarch64 build" >&2; exit 1; }
+else # the programs those tests run
+  targets=$(python3 "$repo/scripts/ctest_targets.py" "$work/cmake" "${tests[@]}") ||
+    { echo "FAIL: no unit test found in the aarch64 build" >&2; exit 1; }
   echo "cross-aarch64: building mlflow-lite and $targets"
   cmake --build "$work/cmake" -j2 --target mlflow-lite $targets
 fi
