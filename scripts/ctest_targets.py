@@ -7,14 +7,34 @@ like the tool's path), kept when it is a target of that build.
 
 Prints the target names on one line. A stage that runs only some tests of a build
 (ASan+UBSan, cross-aarch64) builds just these instead of the whole project, which the
-main build compiles anyway. Exit 1 when no test or no target matched (a selection
-that builds nothing would test nothing), or when the build's generator cannot list
-its targets (then build everything).
+main build compiles anyway. ctest names the selected tests; their commands come from
+the CTestTestfile.cmake files (ctest leaves out the command of a program not built
+yet). Exit 1 when no test or no target matched: a selection that builds nothing
+would test nothing.
 """
 import json
 import os
+import re
 import subprocess
 import sys
+
+
+ADD_TEST = re.compile(r'^add_test\((?:\[=\[(.*?)\]=\]|"?([^\s"]+)"?)\s+(.*)\)\s*$')
+ARG = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def test_commands(build):
+    """{test name: [command args]} from every CTestTestfile.cmake under `build`."""
+    commands = {}
+    for folder, _, files in os.walk(build):
+        if "CTestTestfile.cmake" not in files:
+            continue
+        with open(os.path.join(folder, "CTestTestfile.cmake"), encoding="utf-8") as f:
+            for line in f:
+                m = ADD_TEST.match(line)
+                if m:
+                    commands[m.group(1) or m.group(2)] = ARG.findall(m.group(3))
+    return commands
 
 
 def main():
@@ -23,18 +43,19 @@ def main():
     build = os.path.abspath(sys.argv[1])
     shown = subprocess.run(["ctest", "--test-dir", build, "--show-only=json-v1"] + sys.argv[2:],
                            capture_output=True, text=True, check=True).stdout
-    tests = json.loads(shown).get("tests", [])
-    # Makefiles and Ninja both answer `--target help` with one target per line
+    selected = [t["name"] for t in json.loads(shown).get("tests", [])]
+    # `--target help` lists one target a line: "... name" (Makefiles), "name: phony" (Ninja)
     helped = subprocess.run(["cmake", "--build", build, "--target", "help"],
                             capture_output=True, text=True).stdout
-    known = {w.split()[-1].rstrip(":") for w in helped.splitlines() if w.strip()}
+    known = {m.group(1) or m.group(2) for m in re.finditer(r"^(?:\.\.\. (\S+)|([^\s:]+): \w+)", helped, re.M)}
+    commands = test_commands(build)
     names = set()
-    for t in tests:
-        for arg in t.get("command", []):
+    for name in selected:
+        for arg in commands.get(name, []):
             if arg.startswith(build + os.sep):
                 names.add(os.path.basename(arg))
     targets = sorted(names & known)
-    if not tests or not targets:
+    if not selected or not targets:
         sys.exit(f"ctest_targets: no test program found in {build} for {' '.join(sys.argv[2:])}")
     print(" ".join(targets))
 

@@ -4,8 +4,11 @@
 # (MLflow, moto, a locale, qemu, wine, chromium, a network namespace) fails.
 #
 # Stages run in a pool of parallel jobs (MLL_TEST_JOBS, default: the number of
-# cores) once the main build is done; each prints its time, and a table of all
-# stage times ends the run. A stage is a function here or an executable
+# cores) once the main build is done, longest first; each prints its wall time,
+# CPU seconds and the load average, and a table of them all ends the run. The
+# long runs (hours of fuzzing, thousands of torture trials, the full-size random
+# tests, the server suites of other MLflow versions) are scripts/test-long.sh.
+# A stage is a function here or an executable
 # scripts/stages/<name>.sh (called with the repository root and the main build
 # folder); its output goes to build/stage-logs/<name>.log and is printed when
 # it fails.
@@ -58,10 +61,12 @@ timed build build_main
 stage_ctest() { ctest --test-dir build --output-on-failure -j"$jobs" -LE 'valgrind|corpus|netfault|sync222'; }
 # 2. ASan+UBSan build: the C unit tests, the fuzz corpora and the tool's defect tests;
 #    it builds the programs those tests run (scripts/ctest_targets.py), not the whole
-#    project again
+#    project again. Ninja builds them all in one parallel graph (CMake's Makefiles build
+#    several targets one after another); a folder made by another generator is remade.
 stage_asan() {
   local sel=(-L 'unit|tool_asan') targets
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMLL_SANITIZE=ON "${cmake_common[@]}" >/dev/null
+  grep -qs '^CMAKE_GENERATOR:INTERNAL=Ninja$' build-asan/CMakeCache.txt || rm -rf build-asan
+  cmake -G Ninja -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMLL_SANITIZE=ON "${cmake_common[@]}" >/dev/null
   targets=$(python3 scripts/ctest_targets.py build-asan "${sel[@]}")
   cmake --build build-asan -j"$jobs" --target $targets
   ctest --test-dir build-asan --output-on-failure -j"$jobs" "${sel[@]}"
