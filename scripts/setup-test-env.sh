@@ -19,7 +19,7 @@ MLFLOW2_VERSION=${MLFLOW2_VERSION:-2.22.1}
 MLFLOW22_VERSION=${MLFLOW22_VERSION:-2.22.5}
 PY=${PYTHON:-python3}
 
-APT_PACKAGES="build-essential gcc g++ clang cmake make pkg-config valgrind git
+APT_PACKAGES="build-essential gcc g++ clang cmake make ninja-build pkg-config valgrind git
   libstb-dev libcurl4-openssl-dev libssl-dev libyaml-dev libcjson-dev locales python3-venv curl time
   man-db groff-base libclang-rt-14-dev gfortran openmpi-bin libopenmpi-dev dpkg-dev chromium"
 # issue 13, the platform stages (scripts/stages/cross-*.sh, windows.sh, baremetal.sh):

@@ -8,6 +8,7 @@
 # What is built: by default (the README test command) the tool and the programs of the
 # tests run here; MLL_PLATFORM_FULL=1 cross-builds every target of the project first (the
 # header's other test programs too, which nothing runs under qemu; ~3x the compile time).
+# Ninja builds the selected targets in one parallel graph (Makefiles: one after another).
 set -euo pipefail
 repo=$1
 work=$repo/build-cross-aarch64
@@ -15,7 +16,7 @@ for t in aarch64-linux-gnu-gcc aarch64-linux-gnu-g++ qemu-aarch64; do
   command -v $t >/dev/null || { echo "FAIL: $t not installed (scripts/setup-test-env.sh)" >&2; exit 1; }
 done
 rm -rf "$work/cmake"; mkdir -p "$work"
-cmake -S "$repo" -B "$work/cmake" -DCMAKE_TOOLCHAIN_FILE="$repo/tests/cross/aarch64-linux-gnu.cmake" \
+cmake -G Ninja -S "$repo" -B "$work/cmake" -DCMAKE_TOOLCHAIN_FILE="$repo/tests/cross/aarch64-linux-gnu.cmake" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMLL_BUILD_EXAMPLES=OFF -DMLL_BUILD_BENCH=OFF \
   -DMLL_PYTHON="$repo/.venv/bin/python" -DMLL_PYTHON2="$repo/.venv2/bin/python" >"$work/cmake.log" 2>&1 ||
   { cat "$work/cmake.log"; echo "FAIL: aarch64 configure (multiarch -dev packages: scripts/setup-test-env.sh)" >&2; exit 1; }
@@ -24,13 +25,9 @@ cmake -S "$repo" -B "$work/cmake" -DCMAKE_TOOLCHAIN_FILE="$repo/tests/cross/aarc
 tests=(-L unit -E '^unit_')
 if [ "${MLL_PLATFORM_FULL:-0}" = 1 ]; then
   cmake --build "$work/cmake" -j2
-else # the programs those tests run (a test's program is the target of that name)
-  targets=$(ctest --test-dir "$work/cmake" --show-only=json-v1 "${tests[@]}" | python3 -c '
-import json, os, sys
-cmds = [t["command"] for t in json.load(sys.stdin)["tests"]]
-print(" ".join(sorted({os.path.basename(next(a for a in c if a.startswith(sys.argv[1]))) for c in cmds})))
-' "$work/cmake/")
-  [ -n "$targets" ] || { echo "FAIL: no unit test found in the aarch64 build" >&2; exit 1; }
+else # the programs those tests run
+  targets=$(python3 "$repo/scripts/ctest_targets.py" "$work/cmake" "${tests[@]}") ||
+    { echo "FAIL: no unit test found in the aarch64 build" >&2; exit 1; }
   echo "cross-aarch64: building mlflow-lite and $targets"
   cmake --build "$work/cmake" -j2 --target mlflow-lite $targets
 fi

@@ -7,7 +7,7 @@
 # (tests/torture/torture.py says what is checked). The programs are built here with
 # ASan+UBSan, so a crash, a leak or undefined behaviour fails the stage too.
 #   scripts/stages/torture.sh REPO BUILD
-#   TORTURE_KILLS (default 200), TORTURE_FAULTS (default 50), TORTURE_SEED, TORTURE_BUILD
+#   TORTURE_KILLS (default 100), TORTURE_FAULTS (default 25), TORTURE_SEED, TORTURE_BUILD
 #   (default REPO/build-torture). The long run (not in CI; README.md "Crashes, full disks
 #   and misuse" gives its result):
 #   TORTURE_KILLS=2000 TORTURE_FAULTS=500 TORTURE_BUILD=build-torture-long scripts/stages/torture.sh . build
@@ -25,6 +25,6 @@ export MLFLOW_ALLOW_FILE_STORE=true PYTHONDONTWRITEBYTECODE=1 TMPDIR="$out/tmp"
 mkdir -p "$TMPDIR"
 t0=$(date +%s)
 "$py" "$repo/tests/torture/torture.py" --child "$out/torture_child" --work "$out/work" \
-  --kills "${TORTURE_KILLS:-200}" --faults "${TORTURE_FAULTS:-50}" --seed "${TORTURE_SEED:-20261130}" \
+  --kills "${TORTURE_KILLS:-100}" --faults "${TORTURE_FAULTS:-25}" --seed "${TORTURE_SEED:-20261130}" \
   --migrate-every 100
 echo "torture: $(( $(date +%s) - t0 )) s"

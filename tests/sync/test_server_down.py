@@ -12,7 +12,7 @@ from synctest import MlflowServer, check, compare_stores, main, run_tool, summar
 
 def test():
     wd = workdir("down")
-    src = write_many_runs(os.path.join(wd, "src"), n_runs=14, n_keys=5, n_steps=1200)
+    src = write_many_runs(os.path.join(wd, "src"), n_runs=14, n_keys=5, n_steps=600)
     srv = MlflowServer(os.path.join(wd, "server")).start()
     try:
         client = MlflowClient(srv.url)
