@@ -78,6 +78,22 @@ def hash_tree(root):
 RUN_DIR = re.compile(r"[0-9a-f]{32}")
 
 
+def keep_if_failed(wd, problems):
+    """A test's work folder: kept (and named) when it found problems, else removed."""
+    if problems:
+        print(f"kept for inspection: {wd}")
+    else:
+        shutil.rmtree(wd, ignore_errors=True)
+
+
+def verdict(problems):
+    """Prints each problem and the verdict; the test's exit code."""
+    for line in problems:
+        print(f"FAIL {line}")
+    print("passed" if not problems else f"{len(problems)} problems")
+    return 1 if problems else 0
+
+
 def restore_empty_dirs(mlruns):
     """Recreates the empty metrics/, params/ and artifacts/ folders of every run.
 

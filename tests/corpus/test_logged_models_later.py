@@ -290,14 +290,8 @@ def main(argv):
                 problems.append(f"a changed param on an SQL server (which refuses it): exit {p.returncode}, "
                                 f"{p.stderr.strip()[-800:]}")
     finally:
-        if problems:
-            print(f"kept for inspection: {wd}")
-        else:
-            shutil.rmtree(wd, ignore_errors=True)
-    for line in problems:
-        print(f"FAIL {line}")
-    print("passed" if not problems else f"{len(problems)} problems")
-    return 1 if problems else 0
+        expected.keep_if_failed(wd, problems)
+    return expected.verdict(problems)
 
 
 if __name__ == "__main__":
