@@ -26,15 +26,11 @@ static void count_write(lm_job *j) { summary_add(&j->x->sum->reg_writes, 1); }
 static int lm_remotes(lm_job *j)
 {
     st_exp e;
-    st_run r;
     if (state_get_exp(j->x->st, j->m->experiment_id, &e)) {
         j->remote_exp = e.remote_id ? xstrdup(e.remote_id) : NULL;
         st_exp_free(&e);
     }
-    if (j->m->source_run_id && state_get_run(j->x->st, j->m->source_run_id, &r)) {
-        j->remote_run = r.remote_id ? xstrdup(r.remote_id) : NULL;
-        st_run_free(&r);
-    }
+    j->remote_run = lm_remote_run(j->x, j->m->source_run_id);
     return !j->remote_exp || (j->m->source_run_id && !j->remote_run) ? LM_WAITS : 0;
 }
 
