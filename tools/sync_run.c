@@ -424,14 +424,15 @@ static int execute(sync_ctx *x, const rest_ctx *rc, const src_run *r, run_input 
                    tool_err *te)
 {
     run_exec e;
+    const hmap_entry *ex = hmap_get(&x->exp_remote, r->exp->id); /* sync_run checked it is there */
     int intent = in->have_rec && !in->rec.remote_id && in->rec.creating, code;
     memset(&e, 0, sizeof e);
     e.x = x;
     e.rc = rc;
     e.r = r;
     e.p = p;
-    e.remote_exp = hmap_get(&x->exp_remote, r->exp->id)->sval;
-    e.exp_fresh = hmap_get(&x->exp_remote, r->exp->id)->ival == 1;
+    e.remote_exp = ex->sval;
+    e.exp_fresh = ex->ival == 1;
     err_clear(&e.err);
     if (start_record(&e, in) != 0) code = err_set(te, EXIT_FAILED, "the run's record", "out of memory");
     else {
